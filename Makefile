@@ -1,0 +1,157 @@
+# dnsplane - one Makefile for every program and test.
+#
+#   make               build everything into build/
+#   make check         all tests (unit, packet, end-to-end, differential)
+#   make asan          the same tests, built with ASan and UBSan
+#   make demo          serve a sample zone and query it with dig
+#   make bench         benchmark authd beside NSD and Knot DNS
+#   make format-check  verify the C sources follow .clang-format
+#   make install       PREFIX=/usr/local DESTDIR=
+#
+# Missing Debian packages are installed by scripts/deps.sh (as root) or
+# named with the exact apt-get command to run.
+
+BUILD	?= build
+PREFIX	?= /usr/local
+DESTDIR	?=
+SYSCONFDIR ?= /etc
+CC	?= cc
+CFLAGS	?= -O2 -g
+SAN	?=
+
+PKGS	= ldns libevent libevent_pthreads sqlite3 libsystemd
+# Lazily expanded, so pkg-config runs after the deps step installed it all.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS   = $(shell pkg-config --libs check)
+
+WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Werror
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -DHAVE_LIBSYSTEMD \
+	     -Icommon -Iauthd $(PKG_CFLAGS) -MMD -MP
+LDLIBS	= $(PKG_LIBS) -lpthread
+
+COMMON_SRC = $(wildcard common/*.c)
+AUTHD_LIB_SRC = $(filter-out authd/main.c,$(wildcard authd/*.c))
+GEN_SRC	= $(BUILD)/gen/sql_zonestore.c
+
+COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+AUTHD_LIB_OBJ = $(AUTHD_LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_SRC:.c=.o)
+LIBCOMMON = $(BUILD)/libdpcommon.a
+LIBAUTHD = $(BUILD)/libauthd.a
+
+UNIT_SRC = $(wildcard tests/unit/check_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOLS	 = $(BUILD)/tests/packet_run
+
+PROGRAMS = $(BUILD)/authd
+
+.PHONY: all deps test-deps check unit packet e2e difftest asan demo bench \
+	format format-check install clean
+
+all: $(PROGRAMS)
+
+deps:
+	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh build test
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/sql_zonestore.c: sql/zonestore.sql scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-sql.sh sql_zonestore $< > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c | deps
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+$(LIBAUTHD): $(AUTHD_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/authd: $(BUILD)/obj/authd/main.o $(LIBAUTHD) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%.o: tests/unit/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(LIBAUTHD) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/packet_run: $(BUILD)/tests/packet/run.o $(LIBAUTHD) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/packet/run.o: tests/packet/run.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# ---- tests ----
+
+check: test-deps
+	$(MAKE) unit packet e2e difftest
+	@echo "make check: all tests passed ($(BUILD))"
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_FORK=yes $$t; done
+
+packet: $(TOOLS)
+	$(BUILD)/tests/packet_run tests/packet/cases
+
+e2e: $(PROGRAMS)
+	@set -e; for t in tests/e2e/*.sh; do \
+		echo "== $$t"; AUTHD=$(CURDIR)/$(BUILD)/authd sh $$t; done
+
+difftest: $(PROGRAMS)
+	tests/diff/run.sh $(CURDIR)/$(BUILD)/authd
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		check
+
+# ---- the quick start ----
+
+demo: $(PROGRAMS)
+	@scripts/deps.sh build test
+	@sh scripts/demo.sh $(BUILD)/authd
+
+bench: $(PROGRAMS)
+	@scripts/deps.sh build bench
+	bench/qps.sh --authd $(BUILD)/authd
+
+# ---- style ----
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || \
+	    find common authd tests -name '*.[ch]')
+
+format-check:
+	@scripts/deps.sh format
+	@clang-format --dry-run --Werror $(C_FILES) && \
+		echo "format-check: $(words $(C_FILES)) files ok"
+
+format:
+	@scripts/deps.sh format
+	clang-format -i $(C_FILES)
+
+# ---- install ----
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 755 $(BUILD)/authd $(DESTDIR)$(PREFIX)/sbin/dnsplane-authd
+	install -d $(DESTDIR)$(SYSCONFDIR)/dnsplane
+	install -m 644 contrib/authd.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/dnsplane/authd.conf.example
+	install -d $(DESTDIR)$(PREFIX)/share/dnsplane/sql
+	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/dnsplane/sql/
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

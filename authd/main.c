@@ -1,0 +1,269 @@
+/*
+ * main.c - authd: arguments, settings, wiring and reload.
+ *
+ * authd serves its zones from in-memory snapshots, keeps them durable in
+ * an SQLite zone store under --state-dir, and answers UDP and TCP queries
+ * on every --listen address.  SIGHUP re-reads the settings and the zone
+ * files (parse, validate, swap; on error the old zones keep serving);
+ * SIGTERM stops it.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sdnotify.h"
+#include "server.h"
+#include "settings.h"
+#include "xalloc.h"
+#include "zones.h"
+#include "zonestore.h"
+
+#define AUTHD_VERSION "0.1.0"
+
+struct authd {
+	const char *config_file; /* -c, or NULL */
+	int argc;		 /* the settings part of the command line */
+	char **argv;
+	struct authd_settings settings;
+	struct zonestore *store;
+	struct listen_addr *addrs;
+	size_t naddrs;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: authd [-c FILE] [-n] [-h] [-V] [--option value ...]\n"
+		"\n"
+		"  -c FILE   read settings from FILE (one 'option value' per "
+		"line)\n"
+		"  -n        check the settings and zone files, then exit\n"
+		"  -h        this help\n"
+		"  -V        print the version\n"
+		"\noptions (in a file without the leading --):\n");
+	cfg_usage(authd_options, out);
+}
+
+/*
+ * Build settings from defaults, the file and the command line into @s.
+ * Returns 0, or -1 with @err naming the file, line and key.
+ */
+static int read_settings(const struct authd *a, struct authd_settings *s,
+			 char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	if (cfg_init(authd_options, s, err, errlen) != 0)
+		return -1;
+	if (a->config_file != NULL &&
+	    cfg_load_file(authd_options, s, a->config_file, err, errlen) != 0)
+		return -1;
+	if (cfg_parse_args(authd_options, s, a->argc, a->argv, err, errlen) !=
+	    0)
+		return -1;
+	return 0;
+}
+
+static int parse_addrs(const struct authd_settings *s,
+		       struct listen_addr **out, size_t *n, char *err,
+		       size_t errlen)
+{
+	struct listen_addr *addrs = xcalloc(s->listen.n ? s->listen.n : 1,
+					    sizeof(*addrs));
+	for (size_t i = 0; i < s->listen.n; i++) {
+		if (settings_parse_listen(s->listen.v[i], &addrs[i]) != 0) {
+			snprintf(err, errlen, "listen '%s': bad address",
+				 s->listen.v[i]);
+			free(addrs);
+			return -1;
+		}
+	}
+	*out = addrs;
+	*n = s->listen.n;
+	return 0;
+}
+
+static void apply_log_level(const struct authd_settings *s)
+{
+	enum log_level level = LOG_LEVEL_INFO;
+	log_level_parse(s->log_level, &level);
+	log_init("authd", level);
+}
+
+static void reload(struct server *srv, void *arg)
+{
+	struct authd *a = arg;
+	char err[1024];
+	struct authd_settings s;
+	struct zoneset *zs = NULL;
+	sdnotify_reloading();
+	log_notice("SIGHUP received, reloading settings and zones");
+	if (read_settings(a, &s, err, sizeof(err)) != 0) {
+		log_err("reload failed, keeping the old settings: %s", err);
+		goto out;
+	}
+	if (zones_load(&s, a->store, &zs, err, sizeof(err)) != DP_OK) {
+		log_err("reload failed, keeping the old zones: %s", err);
+		goto out;
+	}
+	bool same = s.listen.n == a->settings.listen.n;
+	for (size_t i = 0; same && i < s.listen.n; i++)
+		same = strcmp(s.listen.v[i], a->settings.listen.v[i]) == 0;
+	if (!same || s.workers != a->settings.workers ||
+	    strcmp(s.state_dir, a->settings.state_dir) != 0)
+		log_warning("listen, workers and state-dir take effect only "
+			    "at restart");
+	server_set_zones(srv, zs);
+	log_notice("reloaded: %zu zones", zoneset_count(zs));
+	apply_log_level(&s);
+	/* Keep the new settings except what needs a restart. */
+	struct cfg_list keep = a->settings.listen;
+	a->settings.listen = s.listen;
+	s.listen = keep;
+	cfg_free(authd_options, &a->settings);
+	a->settings = s;
+	a->settings.listen = keep;
+	memset(&s, 0, sizeof(s));
+	malloc_trim(0);
+out:
+	cfg_free(authd_options, &s);
+	sdnotify_ready("reloaded");
+}
+
+static int ensure_dir(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	if (stat(path, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode)) {
+			snprintf(err, errlen, "state-dir %s: not a directory",
+				 path);
+			return -1;
+		}
+		return 0;
+	}
+	if (mkdir(path, 0750) != 0) {
+		snprintf(err, errlen, "state-dir %s: cannot create: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct authd a;
+	struct server *srv = NULL;
+	struct zoneset *zs = NULL;
+	char err[1024];
+	bool check_only = false;
+	int status = 1;
+
+	memset(&a, 0, sizeof(a));
+	log_init("authd", LOG_LEVEL_INFO);
+
+	/* Short options come first; the rest are --settings. */
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			a.config_file = argv[++i];
+		} else if (strcmp(argv[i], "-n") == 0) {
+			check_only = true;
+		} else if (strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-V") == 0) {
+			printf("authd (dnsplane) %s\n", AUTHD_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "authd: unknown flag '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	a.argc = argc - i;
+	a.argv = argv + i;
+
+	if (read_settings(&a, &a.settings, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	apply_log_level(&a.settings);
+	if (parse_addrs(&a.settings, &a.addrs, &a.naddrs, err, sizeof(err)) !=
+	    0) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (check_only) {
+		if (zones_check(&a.settings, err, sizeof(err)) != DP_OK) {
+			log_err("%s", err);
+			goto out;
+		}
+		printf("authd: settings%s%s and %zu zone files are valid\n",
+		       a.config_file ? " in " : "",
+		       a.config_file ? a.config_file : "", a.settings.zone.n);
+		status = 0;
+		goto out;
+	}
+	if (a.settings.zone.n == 0)
+		log_warning("no zones configured; every query gets REFUSED");
+
+	if (ensure_dir(a.settings.state_dir, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	char *dbpath = xasprintf("%s/zones.db", a.settings.state_dir);
+	dp_status rc = zonestore_open(dbpath, &a.store, err, sizeof(err));
+	free(dbpath);
+	if (rc != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (zones_load(&a.settings, a.store, &zs, err, sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	/* Return the zone file parser's memory to the system. */
+	malloc_trim(0);
+
+	struct server_config cfg = {
+		.addrs = a.addrs,
+		.naddrs = a.naddrs,
+		.workers = (int)a.settings.workers,
+		.max_udp_payload = (int)a.settings.max_udp_payload,
+		.tcp_idle_timeout = (int)a.settings.tcp_idle_timeout,
+		.tcp_max_clients = (int)a.settings.tcp_max_clients,
+		.socket_buffer = (int)a.settings.socket_buffer,
+	};
+	size_t nzones = zoneset_count(zs);
+	rc = server_new(&cfg, zs, reload, &a, &srv, err, sizeof(err));
+	zs = NULL; /* the server owns it, even on failure */
+	if (rc != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	char where[512] = "";
+	size_t n = 0;
+	for (size_t k = 0; k < a.naddrs && n < sizeof(where); k++)
+		n += (size_t)snprintf(where + n, sizeof(where) - n, "%s%s",
+				      k ? " " : "", a.addrs[k].text);
+	log_notice("ready: %zu zones, UDP and TCP on %s, %ld workers", nzones,
+		   where, a.settings.workers);
+	sdnotify_ready("serving");
+	if (server_run(srv) == DP_OK)
+		status = 0;
+	log_notice("stopped");
+out:
+	server_free(srv);
+	zoneset_unref(zs);
+	zonestore_close(a.store);
+	free(a.addrs);
+	cfg_free(authd_options, &a.settings);
+	return status;
+}

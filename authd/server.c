@@ -1,0 +1,681 @@
+/*
+ * server.c - authd's sockets and event loops (libevent).
+ *
+ * UDP: a readable socket is drained with recvmmsg() in batches, every
+ * query answered in place, and the answers sent back with one sendmmsg()
+ * per batch, which keeps the system calls per query well below one.
+ * Sockets bound to a wildcard address use IP_PKTINFO / IPV6_PKTINFO so the
+ * answer leaves from the address the query was sent to.
+ *
+ * TCP (RFC 7766): each connection may carry many queries, answered in
+ * order; an idle connection is closed after tcp-idle-timeout seconds; at
+ * tcp-max-clients open connections a worker stops accepting until one
+ * closes, so the kernel's backlog holds the rest.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+
+#include "answer.h"
+#include "log.h"
+#include "sdnotify.h"
+#include "server.h"
+#include "xalloc.h"
+
+#define UDP_BATCH   64
+#define UDP_BUF	    4096
+#define UDP_ROUNDS  16 /* batches per wakeup before yielding to the loop */
+#define CTRL_LEN    64
+#define TCP_OUT_MAX (256 * 1024) /* stop reading above this backlog */
+
+struct udp_sock {
+	struct worker *w;
+	int fd;
+	bool pktinfo;
+	int family;
+	struct event *ev;
+};
+
+struct worker {
+	struct server *srv;
+	int id;
+	struct event_base *base;
+	pthread_t thread;
+	bool own_thread;
+	struct udp_sock *udp;
+	size_t nudp;
+	struct evconnlistener **tcp;
+	size_t ntcp;
+	int nconns;
+	bool accepting;
+	struct conn *conns; /* open TCP connections */
+
+	/* UDP batch state. */
+	struct mmsghdr in[UDP_BATCH], out[UDP_BATCH];
+	struct iovec in_iov[UDP_BATCH], out_iov[UDP_BATCH];
+	struct sockaddr_storage peer[UDP_BATCH];
+	uint8_t ctrl_in[UDP_BATCH][CTRL_LEN], ctrl_out[UDP_BATCH][CTRL_LEN];
+	uint8_t (*inbuf)[UDP_BUF];
+	uint8_t (*outbuf)[UDP_BUF];
+	uint8_t *tcp_scratch; /* one response, DNS_MAX_MSG bytes */
+};
+
+struct server {
+	struct server_config cfg;
+	struct listen_addr *addrs;
+	struct worker *workers;
+	pthread_mutex_t zlock;
+	struct zoneset *zones;
+	server_reload_fn reload;
+	void *reload_arg;
+	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog;
+};
+
+struct conn {
+	struct worker *w;
+	struct conn *prev, *next;
+	int fd;
+	struct event *ev;
+	bool writing;
+	uint8_t *in;
+	size_t inlen, incap;
+	uint8_t *out;
+	size_t outlen, outoff, outcap;
+};
+
+static struct zoneset *zones_acquire(struct server *srv)
+{
+	pthread_mutex_lock(&srv->zlock);
+	struct zoneset *zs = zoneset_ref(srv->zones);
+	pthread_mutex_unlock(&srv->zlock);
+	return zs;
+}
+
+void server_set_zones(struct server *srv, struct zoneset *zones)
+{
+	pthread_mutex_lock(&srv->zlock);
+	struct zoneset *old = srv->zones;
+	srv->zones = zones;
+	pthread_mutex_unlock(&srv->zlock);
+	zoneset_unref(old);
+}
+
+/* ---- UDP ---- */
+
+/* Turn the destination of a query into the source of its answer. */
+static size_t reply_control(const struct msghdr *in, uint8_t *out)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(in); c != NULL;
+	     c = CMSG_NXTHDR((struct msghdr *)in, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			struct cmsghdr *o = (struct cmsghdr *)out;
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct cmsghdr *o = (struct cmsghdr *)out;
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+			memcpy(CMSG_DATA(o), CMSG_DATA(c),
+			       sizeof(struct in6_pktinfo));
+			return CMSG_SPACE(sizeof(struct in6_pktinfo));
+		}
+	}
+	return 0;
+}
+
+static void udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct udp_sock *us = arg;
+	struct worker *w = us->w;
+	struct server *srv = w->srv;
+	(void)what;
+	struct answer_opts opts = {
+		.tcp = false,
+		.max_udp_payload = (uint16_t)srv->cfg.max_udp_payload,
+	};
+	struct zoneset *zs = zones_acquire(srv);
+
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		for (int i = 0; i < UDP_BATCH; i++) {
+			struct msghdr *m = &w->in[i].msg_hdr;
+			w->in_iov[i].iov_base = w->inbuf[i];
+			w->in_iov[i].iov_len = UDP_BUF;
+			m->msg_name = &w->peer[i];
+			m->msg_namelen = sizeof(w->peer[i]);
+			m->msg_iov = &w->in_iov[i];
+			m->msg_iovlen = 1;
+			m->msg_control = us->pktinfo ? w->ctrl_in[i] : NULL;
+			m->msg_controllen = us->pktinfo ? CTRL_LEN : 0;
+			m->msg_flags = 0;
+		}
+		int n = recvmmsg(fd, w->in, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_warning("udp receive: %s", strerror(errno));
+			break;
+		}
+		int nout = 0;
+		for (int i = 0; i < n; i++) {
+			struct msghdr *m = &w->in[i].msg_hdr;
+			if (m->msg_flags & MSG_TRUNC)
+				continue; /* larger than any query we take */
+			size_t outlen;
+			int rcode;
+			if (answer_query(zs, w->inbuf[i], w->in[i].msg_len,
+					 &opts, w->outbuf[i], &outlen,
+					 &rcode) != DP_OK)
+				continue;
+			struct msghdr *o = &w->out[nout].msg_hdr;
+			w->out_iov[nout].iov_base = w->outbuf[i];
+			w->out_iov[nout].iov_len = outlen;
+			o->msg_name = &w->peer[i];
+			o->msg_namelen = m->msg_namelen;
+			o->msg_iov = &w->out_iov[nout];
+			o->msg_iovlen = 1;
+			o->msg_control = NULL;
+			o->msg_controllen = 0;
+			o->msg_flags = 0;
+			if (us->pktinfo) {
+				size_t cl = reply_control(m, w->ctrl_out[nout]);
+				if (cl > 0) {
+					o->msg_control = w->ctrl_out[nout];
+					o->msg_controllen = cl;
+				}
+			}
+			nout++;
+		}
+		int sent = 0;
+		while (sent < nout) {
+			int s = sendmmsg(fd, w->out + sent,
+					 (unsigned)(nout - sent), MSG_DONTWAIT);
+			if (s < 0) {
+				if (errno == EINTR)
+					continue;
+				/* A full send buffer or an unreachable peer:
+				 * skip that answer, as UDP allows. */
+				sent++;
+				continue;
+			}
+			sent += s;
+		}
+		if (n < UDP_BATCH)
+			break;
+	}
+	zoneset_unref(zs);
+}
+
+static void set_buffer(int fd, int opt_force, int opt, int size)
+{
+	if (setsockopt(fd, SOL_SOCKET, opt_force, &size, sizeof(size)) == 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
+}
+
+static bool is_wildcard(const struct listen_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+	return IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+}
+
+static int open_socket(const struct listen_addr *a, int type, bool reuseport,
+		       char *err, size_t errlen)
+{
+	int fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: socket: %s", a->text,
+			 strerror(errno));
+		return -1;
+	}
+	int on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
+		snprintf(err, errlen, "%s: cannot bind %s: %s", a->text,
+			 type == SOCK_DGRAM ? "UDP" : "TCP", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- TCP ---- */
+
+static void conn_free(struct conn *c)
+{
+	struct worker *w = c->w;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	event_free(c->ev);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+	w->nconns--;
+	if (!w->accepting && w->nconns < w->srv->cfg.tcp_max_clients) {
+		for (size_t i = 0; i < w->ntcp; i++)
+			evconnlistener_enable(w->tcp[i]);
+		w->accepting = true;
+	}
+}
+
+static void conn_event(evutil_socket_t fd, short what, void *arg);
+
+/* Wait for @what (EV_READ or EV_WRITE) with the idle timeout. */
+static void conn_wait(struct conn *c, short what)
+{
+	struct timeval tv = {c->w->srv->cfg.tcp_idle_timeout, 0};
+	event_del(c->ev);
+	event_assign(c->ev, c->w->base, c->fd, what | EV_PERSIST, conn_event,
+		     c);
+	event_add(c->ev, &tv);
+	c->writing = what == EV_WRITE;
+}
+
+/* Append one framed response. */
+static void conn_queue(struct conn *c, const uint8_t *msg, size_t len)
+{
+	if (c->outlen + len + 2 > c->outcap) {
+		c->outcap = (c->outlen + len + 2) * 2;
+		c->out = xrealloc(c->out, c->outcap);
+	}
+	c->out[c->outlen] = (uint8_t)(len >> 8);
+	c->out[c->outlen + 1] = (uint8_t)len;
+	memcpy(c->out + c->outlen + 2, msg, len);
+	c->outlen += len + 2;
+}
+
+/* Answer every complete message in the input buffer. */
+static void conn_process(struct conn *c)
+{
+	struct worker *w = c->w;
+	struct answer_opts opts = {
+		.tcp = true,
+		.max_udp_payload = (uint16_t)w->srv->cfg.max_udp_payload,
+	};
+	struct zoneset *zs = NULL;
+	size_t off = 0;
+	while (c->inlen - off >= 2 && c->outlen < TCP_OUT_MAX) {
+		size_t len = (size_t)c->in[off] << 8 | c->in[off + 1];
+		if (c->inlen - off < 2 + len)
+			break;
+		if (zs == NULL)
+			zs = zones_acquire(w->srv);
+		size_t outlen;
+		int rcode;
+		if (answer_query(zs, c->in + off + 2, len, &opts,
+				 w->tcp_scratch, &outlen, &rcode) == DP_OK)
+			conn_queue(c, w->tcp_scratch, outlen);
+		off += 2 + len;
+	}
+	if (zs != NULL)
+		zoneset_unref(zs);
+	memmove(c->in, c->in + off, c->inlen - off);
+	c->inlen -= off;
+	/* Make room for the whole of the next message. */
+	if (c->inlen >= 2) {
+		size_t need = 2 + ((size_t)c->in[0] << 8 | c->in[1]);
+		if (need > c->incap) {
+			c->incap = need;
+			c->in = xrealloc(c->in, c->incap);
+		}
+	}
+}
+
+/* Write what is pending; returns -1 when the connection is dead. */
+static int conn_flush(struct conn *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t n = send(c->fd, c->out + c->outoff,
+				 c->outlen - c->outoff, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		c->outoff += (size_t)n;
+	}
+	c->outoff = c->outlen = 0;
+	return 0;
+}
+
+static void conn_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	if (what & EV_TIMEOUT) {
+		conn_free(c);
+		return;
+	}
+	if (what & EV_READ) {
+		ssize_t n = recv(fd, c->in + c->inlen, c->incap - c->inlen, 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN &&
+			       errno != EWOULDBLOCK && errno != EINTR)) {
+			conn_free(c);
+			return;
+		}
+		if (n > 0) {
+			c->inlen += (size_t)n;
+			conn_process(c);
+		}
+	}
+	if (conn_flush(c) != 0) {
+		conn_free(c);
+		return;
+	}
+	if (c->outoff < c->outlen) {
+		if (!c->writing)
+			conn_wait(c, EV_WRITE);
+		return;
+	}
+	/* All written: answer what was held back, then read again. */
+	if (c->writing) {
+		conn_process(c);
+		if (conn_flush(c) != 0) {
+			conn_free(c);
+			return;
+		}
+		if (c->outoff >= c->outlen)
+			conn_wait(c, EV_READ);
+	}
+}
+
+static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
+		       struct sockaddr *sa, int salen, void *arg)
+{
+	struct worker *w = arg;
+	(void)l;
+	(void)sa;
+	(void)salen;
+	int on = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	struct conn *c = xcalloc(1, sizeof(*c));
+	c->w = w;
+	c->fd = fd;
+	c->incap = 2 + 512;
+	c->in = xmalloc(c->incap);
+	c->ev = event_new(w->base, fd, EV_READ | EV_PERSIST, conn_event, c);
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	conn_wait(c, EV_READ);
+	if (w->nconns >= w->srv->cfg.tcp_max_clients && w->accepting) {
+		for (size_t i = 0; i < w->ntcp; i++)
+			evconnlistener_disable(w->tcp[i]);
+		w->accepting = false;
+		log_notice("worker %d: %d TCP connections open, pausing "
+			   "accept",
+			   w->id, w->nconns);
+	}
+}
+
+static void tcp_error(struct evconnlistener *l, void *arg)
+{
+	struct worker *w = arg;
+	(void)l;
+	log_warning("worker %d: accept: %s", w->id, strerror(errno));
+}
+
+/* ---- workers and signals ---- */
+
+static dp_status worker_init(struct server *srv, struct worker *w, int id,
+			     struct event_base *base, char *err, size_t errlen)
+{
+	const struct server_config *cfg = &srv->cfg;
+	bool reuseport = cfg->workers > 1;
+	w->srv = srv;
+	w->id = id;
+	w->base = base;
+	w->accepting = true;
+	w->inbuf = xmalloc(sizeof(*w->inbuf) * UDP_BATCH);
+	w->outbuf = xmalloc(sizeof(*w->outbuf) * UDP_BATCH);
+	w->tcp_scratch = xmalloc(DNS_MAX_MSG);
+	w->udp = xcalloc(cfg->naddrs, sizeof(*w->udp));
+	w->tcp = xcalloc(cfg->naddrs, sizeof(*w->tcp));
+	for (size_t i = 0; i < cfg->naddrs; i++) {
+		const struct listen_addr *a = &srv->addrs[i];
+		int fd = open_socket(a, SOCK_DGRAM, reuseport, err, errlen);
+		if (fd < 0)
+			return DP_EIO;
+		struct udp_sock *us = &w->udp[w->nudp++];
+		us->w = w;
+		us->fd = fd;
+		us->family = a->ss.ss_family;
+		set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, cfg->socket_buffer);
+		set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, cfg->socket_buffer);
+		if (is_wildcard(a)) {
+			int on = 1;
+			us->pktinfo = true;
+			if (us->family == AF_INET)
+				setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on,
+					   sizeof(on));
+			else
+				setsockopt(fd, IPPROTO_IPV6,
+					   IPV6_RECVPKTINFO, &on, sizeof(on));
+		}
+		us->ev = event_new(base, fd, EV_READ | EV_PERSIST, udp_read,
+				   us);
+		event_add(us->ev, NULL);
+
+		fd = open_socket(a, SOCK_STREAM, reuseport, err, errlen);
+		if (fd < 0)
+			return DP_EIO;
+		w->tcp[w->ntcp] = evconnlistener_new(
+			base, tcp_accept, w, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+		if (w->tcp[w->ntcp] == NULL) {
+			snprintf(err, errlen, "%s: cannot listen on TCP: %s",
+				 a->text, strerror(errno));
+			close(fd);
+			return DP_EIO;
+		}
+		evconnlistener_set_error_cb(w->tcp[w->ntcp], tcp_error);
+		w->ntcp++;
+	}
+	if (id == 0 && cfg->naddrs > 0) {
+		int got = 0;
+		socklen_t gl = sizeof(got);
+		getsockopt(w->udp[0].fd, SOL_SOCKET, SO_RCVBUF, &got, &gl);
+		if (got < cfg->socket_buffer)
+			log_warning("UDP receive buffer is %d bytes, below the "
+				    "%d asked for (raise net.core.rmem_max or "
+				    "run with CAP_NET_ADMIN)",
+				    got / 2, cfg->socket_buffer);
+	}
+	return DP_OK;
+}
+
+static void worker_free(struct worker *w)
+{
+	w->accepting = true; /* no re-enabling while closing */
+	while (w->conns != NULL)
+		conn_free(w->conns);
+	for (size_t i = 0; i < w->nudp; i++) {
+		event_free(w->udp[i].ev);
+		close(w->udp[i].fd);
+	}
+	for (size_t i = 0; i < w->ntcp; i++)
+		evconnlistener_free(w->tcp[i]);
+	free(w->udp);
+	free(w->tcp);
+	free(w->inbuf);
+	free(w->outbuf);
+	free(w->tcp_scratch);
+	if (w->base != NULL)
+		event_base_free(w->base);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	/* Signals are the main thread's business. */
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	(void)what;
+	log_notice("%s received, stopping", sig == SIGTERM ? "SIGTERM"
+							    : "SIGINT");
+	sdnotify_stopping();
+	for (int i = 0; i < srv->cfg.workers; i++)
+		event_base_loopbreak(srv->workers[i].base);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	(void)sig;
+	(void)what;
+	if (srv->reload != NULL)
+		srv->reload(srv, srv->reload_arg);
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sdnotify_watchdog();
+}
+
+dp_status server_new(const struct server_config *cfg, struct zoneset *zones,
+		     server_reload_fn reload, void *reload_arg,
+		     struct server **out, char *err, size_t errlen)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, (void (*)(void))evthread_use_pthreads);
+
+	struct server *srv = xcalloc(1, sizeof(*srv));
+	srv->cfg = *cfg;
+	srv->addrs = xcalloc(cfg->naddrs ? cfg->naddrs : 1,
+			     sizeof(*srv->addrs));
+	memcpy(srv->addrs, cfg->addrs, cfg->naddrs * sizeof(*srv->addrs));
+	srv->cfg.addrs = srv->addrs;
+	pthread_mutex_init(&srv->zlock, NULL);
+	srv->zones = zones;
+	srv->reload = reload;
+	srv->reload_arg = reload_arg;
+	srv->workers = xcalloc((size_t)cfg->workers, sizeof(*srv->workers));
+	dp_status rc = DP_OK;
+	for (int i = 0; i < cfg->workers; i++) {
+		struct event_base *base = event_base_new();
+		if (base == NULL) {
+			snprintf(err, errlen, "cannot create an event base");
+			rc = DP_ENOMEM;
+			break;
+		}
+		rc = worker_init(srv, &srv->workers[i], i, base, err, errlen);
+		if (rc != DP_OK)
+			break;
+	}
+	if (rc != DP_OK) {
+		server_free(srv);
+		return rc;
+	}
+	struct event_base *main_base = srv->workers[0].base;
+	srv->ev_term = evsignal_new(main_base, SIGTERM, on_stop, srv);
+	srv->ev_int = evsignal_new(main_base, SIGINT, on_stop, srv);
+	srv->ev_hup = evsignal_new(main_base, SIGHUP, on_hup, srv);
+	event_add(srv->ev_term, NULL);
+	event_add(srv->ev_int, NULL);
+	event_add(srv->ev_hup, NULL);
+	*out = srv;
+	return DP_OK;
+}
+
+dp_status server_run(struct server *srv)
+{
+	uint64_t wd = sdnotify_watchdog_usec();
+	if (wd > 0) {
+		struct timeval tv = {(time_t)(wd / 2000000),
+				     (suseconds_t)(wd / 2 % 1000000)};
+		srv->ev_watchdog = event_new(srv->workers[0].base, -1,
+					     EV_PERSIST, on_watchdog, NULL);
+		event_add(srv->ev_watchdog, &tv);
+	}
+	for (int i = 1; i < srv->cfg.workers; i++) {
+		struct worker *w = &srv->workers[i];
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			log_err("cannot start worker %d", i);
+			for (int j = 1; j < i; j++) {
+				event_base_loopbreak(srv->workers[j].base);
+				pthread_join(srv->workers[j].thread, NULL);
+				srv->workers[j].own_thread = false;
+			}
+			return DP_EIO;
+		}
+		w->own_thread = true;
+	}
+	event_base_dispatch(srv->workers[0].base);
+	for (int i = 1; i < srv->cfg.workers; i++) {
+		if (srv->workers[i].own_thread) {
+			pthread_join(srv->workers[i].thread, NULL);
+			srv->workers[i].own_thread = false;
+		}
+	}
+	return DP_OK;
+}
+
+void server_free(struct server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->ev_term != NULL)
+		event_free(srv->ev_term);
+	if (srv->ev_int != NULL)
+		event_free(srv->ev_int);
+	if (srv->ev_hup != NULL)
+		event_free(srv->ev_hup);
+	if (srv->ev_watchdog != NULL)
+		event_free(srv->ev_watchdog);
+	for (int i = 0; i < srv->cfg.workers; i++)
+		worker_free(&srv->workers[i]);
+	free(srv->workers);
+	free(srv->addrs);
+	zoneset_unref(srv->zones);
+	pthread_mutex_destroy(&srv->zlock);
+	free(srv);
+}

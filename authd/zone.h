@@ -1,0 +1,168 @@
+/*
+ * zone.h - the in-memory snapshot of a zone that queries are answered from.
+ *
+ * A snapshot is immutable once built: a zone_builder collects records,
+ * zone_builder_finish() validates them and produces a struct zone whose
+ * nodes, names and records all live in one arena.  A zone set groups the
+ * snapshots served at one moment; it is reference counted so that worker
+ * threads can keep answering from the old set while a reload swaps in a
+ * new one.
+ *
+ * Nodes and RRsets are plain read-only data (the answer code walks them);
+ * the zone and zone set themselves are opaque.
+ */
+#ifndef ZONE_H
+#define ZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp.h"
+
+#define RR_TYPE_A     1
+#define RR_TYPE_NS    2
+#define RR_TYPE_CNAME 5
+#define RR_TYPE_SOA   6
+#define RR_TYPE_PTR   12
+#define RR_TYPE_MX    15
+#define RR_TYPE_TXT   16
+#define RR_TYPE_AAAA  28
+#define RR_TYPE_SRV   33
+#define RR_TYPE_DNAME 39
+#define RR_TYPE_OPT   41
+#define RR_TYPE_DS    43
+#define RR_TYPE_RRSIG 46
+#define RR_TYPE_TKEY  249
+#define RR_TYPE_TSIG  250
+#define RR_TYPE_IXFR  251
+#define RR_TYPE_AXFR  252
+#define RR_TYPE_MAILB 253
+#define RR_TYPE_MAILA 254
+#define RR_TYPE_ANY   255
+
+#define RR_CLASS_IN   1
+#define RR_CLASS_CH   3
+#define RR_CLASS_HS   4
+#define RR_CLASS_NONE 254
+#define RR_CLASS_ANY  255
+
+/*
+ * An RRset: @count records of one type at one owner.  @rdata holds each
+ * record's rdata as a 16-bit big-endian length followed by that many
+ * bytes, one after the other, uncompressed.
+ */
+struct zone_rrset {
+	uint16_t type;
+	uint16_t count;
+	uint32_t ttl;
+	const uint8_t *rdata;
+};
+
+/* A name in the zone, with its RRsets (none for an empty non-terminal). */
+struct zone_node {
+	const uint8_t *name;		 /* wire, case as loaded */
+	struct zone_node *next;		 /* hash chain */
+	const struct zone_node *cut;	 /* closest delegation at/above */
+	const struct zone_rrset *rrsets; /* sorted by type */
+	uint16_t nrrsets;
+	uint8_t namelen;
+};
+
+struct zone;
+struct zone_builder;
+struct zoneset;
+
+/*
+ * zone_builder_new - start collecting records for the zone @apex (wire
+ * name, copied).  Free with zone_builder_free() unless finished.
+ */
+struct zone_builder *zone_builder_new(const uint8_t *apex);
+
+/*
+ * zone_builder_add - add one record; all buffers are copied.  A record
+ * outside the zone is refused with DP_EINVAL and a message in @err.
+ * Identical records are kept once.
+ */
+dp_status zone_builder_add(struct zone_builder *b, const uint8_t *owner,
+			   uint16_t type, uint32_t ttl, const uint8_t *rdata,
+			   uint16_t rdlen, char *err, size_t errlen);
+
+/*
+ * zone_builder_finish - validate the records (one SOA at the apex, no
+ * CNAME beside other data) and build the snapshot.  Consumes @b whether
+ * it succeeds or not.  On success *@out is owned by the caller (free with
+ * zone_free()).
+ */
+dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
+			      char *err, size_t errlen);
+
+/* zone_builder_free - drop a builder that will not be finished. */
+void zone_builder_free(struct zone_builder *b);
+
+/* zone_free - release a snapshot and all its data. */
+void zone_free(struct zone *z);
+
+/* zone_apex - the apex node (always present in a finished zone). */
+const struct zone_node *zone_apex(const struct zone *z);
+
+/* zone_soa - the apex SOA RRset. */
+const struct zone_rrset *zone_soa(const struct zone *z);
+
+/* zone_serial - the SOA serial. */
+uint32_t zone_serial(const struct zone *z);
+
+/* zone_node_count - number of nodes, empty non-terminals included. */
+size_t zone_node_count(const struct zone *z);
+
+/* zone_record_count - number of records. */
+size_t zone_record_count(const struct zone *z);
+
+/* zone_memory - bytes held by the snapshot. */
+size_t zone_memory(const struct zone *z);
+
+/*
+ * zone_find - the node of exactly @name (case-insensitive), or NULL.
+ */
+const struct zone_node *zone_find(const struct zone *z, const uint8_t *name,
+				  size_t len);
+
+/*
+ * zone_node_rrset - the RRset of @type at @node, or NULL.
+ */
+const struct zone_rrset *zone_node_rrset(const struct zone_node *node,
+					 uint16_t type);
+
+/*
+ * zoneset_new - an empty zone set with one reference, owned by the caller.
+ */
+struct zoneset *zoneset_new(void);
+
+/*
+ * zoneset_add - add @z to the set, which takes ownership of it.  A zone of
+ * the same name as one already in the set is refused (DP_EEXIST) and
+ * freed.
+ */
+dp_status zoneset_add(struct zoneset *zs, struct zone *z);
+
+/*
+ * zoneset_find - the zone with the longest apex that encloses @name, or
+ * NULL when the name is in no zone.
+ */
+const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *name,
+				size_t len);
+
+/* zoneset_count - the number of zones. */
+size_t zoneset_count(const struct zoneset *zs);
+
+/* zoneset_zone - the zone at index @i (0 <= i < count). */
+const struct zone *zoneset_zone(const struct zoneset *zs, size_t i);
+
+/*
+ * zoneset_ref / zoneset_unref - take and drop a reference (thread safe).
+ * The last unref frees the set and its zones.
+ */
+struct zoneset *zoneset_ref(struct zoneset *zs);
+void zoneset_unref(struct zoneset *zs);
+
+#endif /* ZONE_H */

@@ -1,0 +1,469 @@
+/*
+ * zonestore.c - zone files in, SQLite store, snapshots out.
+ *
+ * ldns parses RFC 1035 zone files; each record is kept as presentation
+ * owner, type, TTL and uncompressed wire rdata.  Every change of the store
+ * is one transaction.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <ldns/ldns.h>
+#include <sqlite3.h>
+
+#include "dname.h"
+#include "log.h"
+#include "xalloc.h"
+#include "zonestore.h"
+
+/* The schema, generated from sql/zonestore.sql at build time. */
+extern const char sql_zonestore[];
+
+struct zonestore {
+	sqlite3 *db;
+	char *path;
+};
+
+bool serial_gt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+static dp_status db_err(struct zonestore *zs, const char *what, char *err,
+			size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s: %s", zs->path, what,
+		 sqlite3_errmsg(zs->db));
+	return DP_EDB;
+}
+
+static dp_status exec(struct zonestore *zs, const char *sql, char *err,
+		      size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(zs->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", zs->path,
+			 msg ? msg : sqlite3_errmsg(zs->db));
+		sqlite3_free(msg);
+		return DP_EDB;
+	}
+	return DP_OK;
+}
+
+static int pragma_int(struct zonestore *zs, const char *sql, long *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(zs->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Check the file is ours and of a known version; create it if empty. */
+static dp_status check_schema(struct zonestore *zs, char *err, size_t errlen)
+{
+	long app = 0, ver = 0, tables = 0;
+	if (pragma_int(zs, "PRAGMA application_id", &app) != 0 ||
+	    pragma_int(zs, "PRAGMA user_version", &ver) != 0 ||
+	    pragma_int(zs, "SELECT count(*) FROM sqlite_master", &tables) != 0)
+		return db_err(zs, "cannot read the database header", err,
+			      errlen);
+	if (app == 0 && ver == 0 && tables == 0) {
+		char *sql = xasprintf("BEGIN IMMEDIATE;\n%s\n"
+				      "PRAGMA application_id = %d;\n"
+				      "PRAGMA user_version = %d;\nCOMMIT;",
+				      sql_zonestore, ZONESTORE_APP_ID,
+				      ZONESTORE_VERSION);
+		dp_status rc = exec(zs, sql, err, errlen);
+		free(sql);
+		if (rc != DP_OK)
+			exec(zs, "ROLLBACK", err, 0);
+		return rc;
+	}
+	if (app != ZONESTORE_APP_ID) {
+		snprintf(err, errlen,
+			 "%s: not a dnsplane zone store (application_id "
+			 "0x%08lx, expected 0x%08x); refusing to use it",
+			 zs->path, (unsigned long)app, ZONESTORE_APP_ID);
+		return DP_EFOREIGN;
+	}
+	if (ver != ZONESTORE_VERSION) {
+		snprintf(err, errlen,
+			 "%s: zone store schema version %ld, but this authd "
+			 "knows version %d; refusing to use it",
+			 zs->path, ver, ZONESTORE_VERSION);
+		return DP_EFOREIGN;
+	}
+	return DP_OK;
+}
+
+dp_status zonestore_open(const char *path, struct zonestore **out, char *err,
+			 size_t errlen)
+{
+	struct zonestore *zs = xcalloc(1, sizeof(*zs));
+	zs->path = xstrdup(path);
+	dp_status rc;
+	if (sqlite3_open_v2(path, &zs->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		rc = db_err(zs, "cannot open", err, errlen);
+		goto fail;
+	}
+	sqlite3_busy_timeout(zs->db, 5000);
+	if ((rc = check_schema(zs, err, errlen)) != DP_OK)
+		goto fail;
+	if ((rc = exec(zs,
+		       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+		       "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;",
+		       err, errlen)) != DP_OK)
+		goto fail;
+	*out = zs;
+	return DP_OK;
+fail:
+	zonestore_close(zs);
+	return rc;
+}
+
+void zonestore_close(struct zonestore *zs)
+{
+	if (zs == NULL)
+		return;
+	sqlite3_close(zs->db);
+	free(zs->path);
+	free(zs);
+}
+
+/* The apex as lower-case presentation text with a final dot. */
+static int canonical_apex(const char *apex, char *out, size_t outlen)
+{
+	uint8_t wire[DNAME_MAXLEN];
+	if (dname_from_str(apex, wire) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(wire); i++)
+		wire[i] = dname_lower[wire[i]];
+	dname_to_str(wire, out, outlen);
+	return 0;
+}
+
+/* A parsed zone file: the ldns zone and its validated snapshot. */
+struct parsed {
+	ldns_zone *lz;
+	struct zone *zone;
+};
+
+static void parsed_free(struct parsed *p)
+{
+	if (p->lz != NULL)
+		ldns_zone_deep_free(p->lz);
+	zone_free(p->zone);
+	p->lz = NULL;
+	p->zone = NULL;
+}
+
+/* Feed one ldns record to the builder. */
+static dp_status add_ldns_rr(struct zone_builder *b, ldns_rr *rr,
+			     ldns_buffer *buf, char *err, size_t errlen)
+{
+	ldns_buffer_clear(buf);
+	if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK ||
+	    ldns_buffer_position(buf) > 65535) {
+		snprintf(err, errlen, "cannot encode a record");
+		return DP_EINVAL;
+	}
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+		snprintf(err, errlen, "record of a class other than IN");
+		return DP_EINVAL;
+	}
+	return zone_builder_add(b, ldns_rdf_data(ldns_rr_owner(rr)),
+				(uint16_t)ldns_rr_get_type(rr),
+				ldns_rr_ttl(rr), ldns_buffer_begin(buf),
+				(uint16_t)ldns_buffer_position(buf), err,
+				errlen);
+}
+
+static dp_status parse_zone_file(const char *apex, const char *path,
+				 struct parsed *p, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	uint8_t wire[DNAME_MAXLEN];
+	if (dname_from_str(apex, wire) < 0) {
+		snprintf(err, errlen, "'%s': not a valid zone name", apex);
+		return DP_EINVAL;
+	}
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 strerror(errno));
+		return DP_ENOENT;
+	}
+	ldns_rdf *origin = ldns_dname_new_frm_str(apex);
+	int line = 1;
+	ldns_status st = ldns_zone_new_frm_fp_l(&p->lz, f, origin, 3600,
+						LDNS_RR_CLASS_IN, &line);
+	ldns_rdf_deep_free(origin);
+	fclose(f);
+	if (st != LDNS_STATUS_OK) {
+		p->lz = NULL;
+		snprintf(err, errlen, "%s:%d: %s", path, line,
+			 ldns_get_errorstr_by_id(st));
+		return DP_EPARSE;
+	}
+
+	struct zone_builder *b = zone_builder_new(wire);
+	ldns_buffer *buf = ldns_buffer_new(512);
+	char why[512];
+	dp_status rc = DP_OK;
+	ldns_rr *soa = ldns_zone_soa(p->lz);
+	if (soa != NULL)
+		rc = add_ldns_rr(b, soa, buf, why, sizeof(why));
+	ldns_rr_list *rrs = ldns_zone_rrs(p->lz);
+	for (size_t i = 0; rc == DP_OK && i < ldns_rr_list_rr_count(rrs); i++)
+		rc = add_ldns_rr(b, ldns_rr_list_rr(rrs, i), buf, why,
+				 sizeof(why));
+	ldns_buffer_free(buf);
+	if (rc != DP_OK) {
+		zone_builder_free(b);
+	} else {
+		rc = zone_builder_finish(b, &p->zone, why, sizeof(why));
+	}
+	if (rc != DP_OK) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		parsed_free(p);
+	}
+	return rc;
+}
+
+dp_status zonestore_parse_file(const char *apex, const char *path,
+			       struct zone **out, char *err, size_t errlen)
+{
+	struct parsed p;
+	dp_status rc = parse_zone_file(apex, path, &p, err, errlen);
+	if (rc != DP_OK)
+		return rc;
+	*out = p.zone;
+	p.zone = NULL;
+	parsed_free(&p);
+	return DP_OK;
+}
+
+static dp_status insert_rr(struct zonestore *zs, sqlite3_stmt *ins,
+			   sqlite3_int64 zone_id, ldns_rr *rr, ldns_buffer *buf,
+			   char *err, size_t errlen)
+{
+	char *owner = ldns_rdf2str(ldns_rr_owner(rr));
+	ldns_buffer_clear(buf);
+	ldns_rr_rdata2buffer_wire(buf, rr);
+	sqlite3_reset(ins);
+	sqlite3_bind_int64(ins, 1, zone_id);
+	sqlite3_bind_text(ins, 2, owner, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(ins, 3, (int)ldns_rr_get_type(rr));
+	sqlite3_bind_int64(ins, 4, ldns_rr_ttl(rr));
+	sqlite3_bind_blob(ins, 5, ldns_buffer_begin(buf),
+			  (int)ldns_buffer_position(buf), SQLITE_TRANSIENT);
+	int rc = sqlite3_step(ins);
+	free(owner);
+	if (rc != SQLITE_DONE)
+		return db_err(zs, "cannot insert a record", err, errlen);
+	return DP_OK;
+}
+
+/* Replace the stored zone @name with the parsed file, in one transaction. */
+static dp_status store_zone(struct zonestore *zs, const char *name,
+			    const char *path, const struct stat *sb,
+			    const struct parsed *p, char *err, size_t errlen)
+{
+	sqlite3_stmt *up = NULL, *ins = NULL;
+	ldns_buffer *buf = ldns_buffer_new(512);
+	dp_status rc = exec(zs, "BEGIN IMMEDIATE", err, errlen);
+	if (rc != DP_OK)
+		goto out;
+	if (sqlite3_prepare_v2(zs->db,
+			       "INSERT INTO zone(name, serial, source, "
+			       "source_mtime, source_size, imported_at) "
+			       "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+			       "ON CONFLICT(name) DO UPDATE SET "
+			       "serial=?2, source=?3, source_mtime=?4, "
+			       "source_size=?5, imported_at=?6 "
+			       "RETURNING id",
+			       -1, &up, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(zs->db,
+			       "INSERT INTO rr(zone_id, owner, type, ttl, "
+			       "rdata) VALUES(?, ?, ?, ?, ?)",
+			       -1, &ins, NULL) != SQLITE_OK) {
+		rc = db_err(zs, "prepare", err, errlen);
+		goto rollback;
+	}
+	sqlite3_bind_text(up, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 2, zone_serial(p->zone));
+	sqlite3_bind_text(up, 3, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 4, (sqlite3_int64)sb->st_mtime);
+	sqlite3_bind_int64(up, 5, (sqlite3_int64)sb->st_size);
+	sqlite3_bind_int64(up, 6, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(up) != SQLITE_ROW) {
+		rc = db_err(zs, "cannot write the zone row", err, errlen);
+		goto rollback;
+	}
+	sqlite3_int64 id = sqlite3_column_int64(up, 0);
+	sqlite3_reset(up);
+	char *del = xasprintf("DELETE FROM rr WHERE zone_id = %lld",
+			      (long long)id);
+	rc = exec(zs, del, err, errlen);
+	free(del);
+	if (rc != DP_OK)
+		goto rollback;
+	rc = insert_rr(zs, ins, id, ldns_zone_soa(p->lz), buf, err, errlen);
+	ldns_rr_list *rrs = ldns_zone_rrs(p->lz);
+	for (size_t i = 0; rc == DP_OK && i < ldns_rr_list_rr_count(rrs); i++)
+		rc = insert_rr(zs, ins, id, ldns_rr_list_rr(rrs, i), buf, err,
+			       errlen);
+	if (rc != DP_OK)
+		goto rollback;
+	rc = exec(zs, "COMMIT", err, errlen);
+	if (rc == DP_OK)
+		goto out;
+rollback:
+	sqlite3_exec(zs->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(up);
+	sqlite3_finalize(ins);
+	ldns_buffer_free(buf);
+	return rc;
+}
+
+dp_status zonestore_import_file(struct zonestore *zs, const char *apex,
+				const char *path, enum zonestore_import *what,
+				char *err, size_t errlen)
+{
+	char name[1024];
+	if (canonical_apex(apex, name, sizeof(name)) != 0) {
+		snprintf(err, errlen, "'%s': not a valid zone name", apex);
+		return DP_EINVAL;
+	}
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return DP_ENOENT;
+	}
+
+	/* What does the store hold for this zone? */
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(zs->db,
+			       "SELECT serial, source, source_mtime, "
+			       "source_size FROM zone WHERE name = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(zs, "prepare", err, errlen);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	bool stored = false, same_file = false;
+	uint32_t stored_serial = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		stored = true;
+		stored_serial = (uint32_t)sqlite3_column_int64(st, 0);
+		const char *src = (const char *)sqlite3_column_text(st, 1);
+		same_file = src != NULL && strcmp(src, path) == 0 &&
+			    sqlite3_column_int64(st, 2) == sb.st_mtime &&
+			    sqlite3_column_int64(st, 3) == sb.st_size;
+	}
+	sqlite3_finalize(st);
+	if (stored && same_file) {
+		*what = ZONESTORE_KEPT;
+		return DP_OK;
+	}
+
+	struct parsed p;
+	dp_status rc = parse_zone_file(apex, path, &p, err, errlen);
+	if (rc != DP_OK)
+		return rc;
+	uint32_t serial = zone_serial(p.zone);
+	if (stored && !serial_gt(serial, stored_serial)) {
+		*what = serial == stored_serial ? ZONESTORE_KEPT
+						: ZONESTORE_KEPT_FILE_OLDER;
+		if (serial != stored_serial)
+			log_warning("zone %s: %s has serial %u, not newer than "
+				    "the stored serial %u; keeping the stored "
+				    "zone",
+				    name, path, serial, stored_serial);
+		parsed_free(&p);
+		return DP_OK;
+	}
+	rc = store_zone(zs, name, path, &sb, &p, err, errlen);
+	parsed_free(&p);
+	if (rc == DP_OK)
+		*what = stored ? ZONESTORE_IMPORTED_NEWER
+			       : ZONESTORE_IMPORTED_NEW;
+	return rc;
+}
+
+dp_status zonestore_load(struct zonestore *zs, const char *apex,
+			 struct zone **out, char *err, size_t errlen)
+{
+	char name[1024];
+	uint8_t wire[DNAME_MAXLEN];
+	if (canonical_apex(apex, name, sizeof(name)) != 0 ||
+	    dname_from_str(name, wire) < 0) {
+		snprintf(err, errlen, "'%s': not a valid zone name", apex);
+		return DP_EINVAL;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(zs->db,
+			       "SELECT owner, type, ttl, rdata FROM rr "
+			       "JOIN zone ON zone.id = rr.zone_id "
+			       "WHERE zone.name = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(zs, "prepare", err, errlen);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+
+	/* A read transaction gives a consistent view of the zone. */
+	struct zone_builder *b = zone_builder_new(wire);
+	dp_status rc = DP_OK;
+	size_t n = 0;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		uint8_t owner[DNAME_MAXLEN];
+		const char *otext = (const char *)sqlite3_column_text(st, 0);
+		int blen = sqlite3_column_bytes(st, 3);
+		if (otext == NULL || dname_from_str(otext, owner) < 0 ||
+		    blen > 65535) {
+			snprintf(err, errlen, "%s: zone %s: corrupt record",
+				 zs->path, name);
+			rc = DP_EPARSE;
+			break;
+		}
+		char why[512];
+		rc = zone_builder_add(
+			b, owner, (uint16_t)sqlite3_column_int(st, 1),
+			(uint32_t)sqlite3_column_int64(st, 2),
+			sqlite3_column_blob(st, 3), (uint16_t)blen, why,
+			sizeof(why));
+		if (rc != DP_OK) {
+			snprintf(err, errlen, "%s: zone %s: %s", zs->path, name,
+				 why);
+			break;
+		}
+		n++;
+	}
+	if (rc == DP_OK && s != SQLITE_DONE)
+		rc = db_err(zs, "cannot read records", err, errlen);
+	sqlite3_finalize(st);
+	if (rc == DP_OK && n == 0) {
+		snprintf(err, errlen, "%s: zone %s is not in the store",
+			 zs->path, name);
+		rc = DP_ENOENT;
+	}
+	if (rc != DP_OK) {
+		zone_builder_free(b);
+		return rc;
+	}
+	char why[512];
+	rc = zone_builder_finish(b, out, why, sizeof(why));
+	if (rc != DP_OK)
+		snprintf(err, errlen, "%s: zone %s: %s", zs->path, name, why);
+	return rc;
+}

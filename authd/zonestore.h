@@ -1,0 +1,74 @@
+/*
+ * zonestore.h - the durable SQLite copy of authd's zones.
+ *
+ * One database file (zones.db in the state directory) holds every zone.
+ * Zone files are imported into it; snapshots for serving are built from
+ * it.  The file carries an application id and a schema version; opening
+ * a file of another program or of a newer schema fails with a message.
+ */
+#ifndef ZONESTORE_H
+#define ZONESTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp.h"
+#include "zone.h"
+
+#define ZONESTORE_APP_ID  0x64705a53 /* "dpZS" */
+#define ZONESTORE_VERSION 1
+
+struct zonestore;
+
+/*
+ * zonestore_open - open or create the store at @path (WAL mode,
+ * synchronous=FULL).  On success *@out is owned by the caller (close with
+ * zonestore_close()).  On failure @err says why, naming the file.
+ */
+dp_status zonestore_open(const char *path, struct zonestore **out, char *err,
+			 size_t errlen);
+
+/* zonestore_close - close the store.  Idempotent on NULL. */
+void zonestore_close(struct zonestore *zs);
+
+enum zonestore_import {
+	ZONESTORE_IMPORTED_NEW,	    /* the zone was not in the store */
+	ZONESTORE_IMPORTED_NEWER,   /* the file's serial was newer */
+	ZONESTORE_KEPT,		    /* the store is current */
+	ZONESTORE_KEPT_FILE_OLDER,  /* the file changed, serial not newer */
+};
+
+/*
+ * zonestore_import_file - parse the zone file @path for the zone @apex
+ * (presentation name) and validate it.  The store takes it in, in one
+ * transaction, when the zone is not stored yet or the file's SOA serial
+ * is newer (RFC 1982) than the stored one; otherwise the stored zone,
+ * with every update committed to it, is kept.  *@what says which case
+ * happened.  A file that does not parse or validate changes nothing and
+ * the message in @err names the file and line.
+ */
+dp_status zonestore_import_file(struct zonestore *zs, const char *apex,
+				const char *path, enum zonestore_import *what,
+				char *err, size_t errlen);
+
+/*
+ * zonestore_load - build a serving snapshot of the stored zone @apex.
+ * *@out is owned by the caller.
+ */
+dp_status zonestore_load(struct zonestore *zs, const char *apex,
+			 struct zone **out, char *err, size_t errlen);
+
+/*
+ * zonestore_parse_file - parse and validate a zone file into a snapshot
+ * without touching any store (used by the checks and the tests).
+ */
+dp_status zonestore_parse_file(const char *apex, const char *path,
+			       struct zone **out, char *err, size_t errlen);
+
+/*
+ * serial_gt - RFC 1982 serial number arithmetic: is @a greater than @b?
+ */
+bool serial_gt(uint32_t a, uint32_t b);
+
+#endif /* ZONESTORE_H */

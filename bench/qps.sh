@@ -1,0 +1,501 @@
+#!/bin/bash
+# qps.sh - compare authd against NSD and Knot DNS on loopback.
+#
+# usage: bench/qps.sh [--rounds R] [--seconds S] [--names N] [--authd PATH]
+#                     [--mem-names M] [--no-mem] [--clients C] [--outstanding Q]
+#                     [--servers nsd,knot,authd] [--no-pin] [--keep]
+#
+# For every round, each server (order rotated per round) is measured with
+# dnsperf over UDP and then TCP.  The server's CPU time (utime+stime of the
+# process and all its descendants, from /proc/PID/stat) is sampled before and
+# after each dnsperf run to get CPU microseconds per completed query.
+#
+# Pinning (default on, needs >= 2 CPUs): servers run on CPU 1 (taskset -c 1),
+# dnsperf on CPU 0 (taskset -c 0), so client and server never compete for a
+# core.  --no-pin disables this.
+#
+# Memory phase (default on): each server is started alone on a --mem-names
+# (default 100000) zone, a 2 s UDP query burst is run, and VmRSS (plus PSS
+# from smaps_rollup) is reported.  For NSD the numbers are summed over all of
+# its processes (main + xfrd + server child).
+#
+# Environment: KEEP_TMP=1 (same as --keep) keeps the temp dir with logs.
+set -eu
+set -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+
+ROUNDS=3
+DURATION=10
+NAMES=10000
+MEM_NAMES=100000
+DO_MEM=1
+AUTHD=$ROOT/build/authd
+CLIENTS=8
+OUTSTANDING=200
+PIN=1
+SERVERS=nsd,knot,authd
+KEEP=${KEEP_TMP:-0}
+START_TIMEOUT=60        # seconds, per server start (doubled for the memory zone)
+
+CMDLINE=$0
+for _a in "$@"; do
+    if [[ $_a =~ ^[A-Za-z0-9_./=:,+@%-]+$ ]]; then CMDLINE+=" $_a"; else CMDLINE+=" $(printf '%q' "$_a")"; fi
+done
+
+usage() { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
+die() { echo "qps.sh: error: $*" >&2; exit 1; }
+need_arg() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs an argument"; }
+is_uint() { case $1 in ''|*[!0-9]*) return 1;; esac; }
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --rounds)      need_arg "$@"; ROUNDS=$2; shift 2;;
+        --seconds)     need_arg "$@"; DURATION=$2; shift 2;;
+        --names)       need_arg "$@"; NAMES=$2; shift 2;;
+        --mem-names)   need_arg "$@"; MEM_NAMES=$2; shift 2;;
+        --authd)       need_arg "$@"; AUTHD=$2; shift 2;;
+        --clients)     need_arg "$@"; CLIENTS=$2; shift 2;;
+        --outstanding) need_arg "$@"; OUTSTANDING=$2; shift 2;;
+        --servers)     need_arg "$@"; SERVERS=$2; shift 2;;
+        --no-mem)      DO_MEM=0; shift;;
+        --no-pin)      PIN=0; shift;;
+        --keep)        KEEP=1; shift;;
+        -h|--help)     usage 0;;
+        *)             echo "qps.sh: unknown argument: $1" >&2; usage 2;;
+    esac
+done
+for v in ROUNDS DURATION NAMES MEM_NAMES CLIENTS OUTSTANDING; do
+    is_uint "${!v}" && [ "${!v}" -ge 1 ] || die "--$(echo "$v" | tr 'A-Z_' 'a-z-') must be a positive integer (got '${!v}')"
+done
+[ "$DURATION" -ge 2 ] || die "--seconds must be >= 2"
+
+for tool in nsd knotd dnsperf dig ss taskset awk getconf; do
+    command -v "$tool" >/dev/null 2>&1 || die "required tool '$tool' not found in PATH"
+done
+[ -x "$HERE/genzone.sh" ] || die "$HERE/genzone.sh missing or not executable"
+
+NCPU=$(getconf _NPROCESSORS_ONLN)
+if [ "$PIN" = 1 ] && [ "$NCPU" -lt 2 ]; then
+    echo "note: only $NCPU CPU online, disabling pinning" >&2; PIN=0
+fi
+if [ "$PIN" = 1 ]; then
+    SRV_PIN=(taskset -c 1); CLI_PIN=(taskset -c 0)
+    PIN_DESC="servers pinned to CPU 1, dnsperf pinned to CPU 0 (taskset)"
+else
+    SRV_PIN=(); CLI_PIN=()
+    PIN_DESC="no CPU pinning"
+fi
+HZ=$(getconf CLK_TCK)
+
+# Which servers to run.
+RUN_SERVERS=()
+IFS=, read -r -a _req <<<"$SERVERS"
+for s in "${_req[@]}"; do
+    case $s in
+        nsd|knot) RUN_SERVERS+=("$s");;
+        authd)
+            if [ -x "$AUTHD" ]; then RUN_SERVERS+=(authd)
+            else echo "NOTE: authd binary '$AUTHD' not found or not executable -- skipping authd" >&2
+                 AUTHD_SKIPPED=1
+            fi;;
+        *) die "unknown server '$s' in --servers (use nsd, knot, authd)";;
+    esac
+done
+[ ${#RUN_SERVERS[@]} -gt 0 ] || die "no servers to run"
+
+# ---------------------------------------------------------------------------
+# temp dir, cleanup
+TMP=$(mktemp -d /tmp/dnsplane-bench.XXXXXX)
+declare -A PID=() PORT=() LOG=()
+USED_PORTS=" "
+
+stop_server() {           # stop_server NAME
+    local s=$1 p=${PID[$1]:-} i
+    [ -n "$p" ] || return 0
+    if kill -0 "$p" 2>/dev/null; then
+        kill -TERM "$p" 2>/dev/null || true
+        for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$p" 2>/dev/null; then
+            echo "warning: $s (pid $p) did not exit on SIGTERM, sending SIGKILL" >&2
+            kill -KILL "$p" 2>/dev/null || true
+        fi
+    fi
+    wait "$p" 2>/dev/null || true
+    unset "PID[$s]"
+}
+
+cleanup() {
+    local rc=$? s
+    trap - EXIT INT TERM
+    for s in "${!PID[@]}"; do stop_server "$s"; done
+    if [ "$KEEP" = 1 ]; then echo "(temp dir kept: $TMP)" >&2
+    else rm -rf "$TMP"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+
+# ---------------------------------------------------------------------------
+# helpers
+
+pick_port() {             # prints a free loopback port (TCP and UDP)
+    local p i
+    for i in $(seq 200); do
+        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+        case $USED_PORTS in *" $p "*) continue;; esac
+        if [ -z "$(ss -Htuan "( sport = :$p )" 2>/dev/null)" ]; then
+            USED_PORTS="$USED_PORTS$p "; echo "$p"; return 0
+        fi
+    done
+    die "could not find a free port"
+}
+
+descendants() {           # pid and all its descendants, one per line
+    local p=$1 c
+    echo "$p"
+    for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do descendants "$c"; done
+}
+
+cpu_ticks() {             # utime+stime (clock ticks) of pid + descendants
+    local p sum=0 st rest
+    for p in $(descendants "$1"); do
+        st=$(cat /proc/"$p"/stat 2>/dev/null) || continue
+        rest=${st##*) }                       # strip "pid (comm) ", comm may contain spaces
+        set -- $rest                          # $1 = state (field 3) => utime = $12, stime = $13
+        sum=$(( sum + ${12} + ${13} ))
+    done
+    echo "$sum"
+}
+
+mem_kb() {                # "RSS_KB PSS_KB NPROC" summed over pid + descendants
+    local p rss=0 pss=0 n=0 r q
+    for p in $(descendants "$1"); do
+        r=$(awk '/^VmRSS:/ {print $2}' /proc/"$p"/status 2>/dev/null) || continue
+        [ -n "$r" ] || continue
+        q=$(awk '/^Pss:/ {print $2}' /proc/"$p"/smaps_rollup 2>/dev/null || echo 0)
+        rss=$(( rss + r )); pss=$(( pss + ${q:-0} )); n=$(( n + 1 ))
+    done
+    echo "$rss $pss $n"
+}
+
+# Re-apply the server CPU pin to every thread of every process of server NAME.
+# Needed because some servers set their own affinity: knotd pins UDP worker N
+# to CPU N % ncpu (so its single UDP worker lands on CPU 0, next to dnsperf),
+# overriding the taskset it was started with.
+declare -A REPIN_NOTED=()
+repin() {
+    local s=$1 p t n=0 cur
+    [ "$PIN" = 1 ] || return 0
+    for p in $(descendants "${PID[$s]}"); do
+        for t in /proc/"$p"/task/*; do
+            cur=$(awk '/^Cpus_allowed_list:/ {print $2}' "$t/status" 2>/dev/null) || continue
+            [ -z "$cur" ] || [ "$cur" = 1 ] && continue
+            taskset -p -c 1 "${t##*/}" >/dev/null 2>&1 && n=$(( n + 1 )) || true
+        done
+    done
+    if [ "$n" -gt 0 ] && [ -z "${REPIN_NOTED[$s]:-}" ]; then
+        REPIN_NOTED[$s]=1
+        echo "note: $s had set its own CPU affinity on $n thread(s); re-pinned them to CPU 1"
+    fi
+}
+
+show_log() {              # show_log NAME LOGFILE
+    echo "----- $1 log ($2) -----" >&2
+    if [ -s "$2" ]; then tail -n 40 "$2" >&2; else echo "(empty)" >&2; fi
+    echo "-----" >&2
+}
+
+# start_server NAME ZONEFILE PROBE_NAME TAG
+# Starts NAME (nsd|knot|authd) on a fresh port serving ZONEFILE and waits until
+# PROBE_NAME A is answered.  Sets PID[NAME], PORT[NAME].
+start_server() {
+    local s=$1 zone=$2 probe=$3 tag=$4 dir port log timeout=$START_TIMEOUT i ans
+    [ "$tag" = mem ] && timeout=$(( START_TIMEOUT * 2 ))
+    dir=$TMP/$s-$tag; mkdir -p "$dir"
+    port=$(pick_port); log=$dir/$s.log
+    case $s in
+    nsd)
+        cat > "$dir/nsd.conf" <<EOF
+server:
+    server-count: 1
+    ip-address: 127.0.0.1@$port
+    do-ip6: no
+    hide-version: yes
+    hide-identity: yes
+    chroot: ""
+    username: ""
+    zonesdir: "$dir"
+    database: ""
+    zonelistfile: "$dir/zone.list"
+    xfrdfile: "$dir/xfrd.state"
+    xfrdir: "$dir"
+    pidfile: "$dir/nsd.pid"
+    logfile: "$log"
+    verbosity: 1
+    # Debian's NSD enables response rate limiting (200 qps/source) by default;
+    # a benchmark from one source address must turn it off.
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+remote-control:
+    control-enable: no
+zone:
+    name: bench.test.
+    zonefile: "$zone"
+EOF
+        "${SRV_PIN[@]}" nsd -d -c "$dir/nsd.conf" >>"$log" 2>&1 &
+        ;;
+    knot)
+        mkdir -p "$dir/db"
+        cat > "$dir/knot.conf" <<EOF
+server:
+    listen: 127.0.0.1@$port
+    rundir: "$dir"
+    background-workers: 1
+    udp-workers: 1
+    tcp-workers: 1
+log:
+  - target: stderr
+    any: info
+database:
+    storage: "$dir/db"
+    journal-db: "$dir/db/journal"
+    kasp-db: "$dir/db/kasp"
+    timer-db: "$dir/db/timer"
+zone:
+  - domain: bench.test.
+    file: "$zone"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+EOF
+        "${SRV_PIN[@]}" knotd -c "$dir/knot.conf" >>"$log" 2>&1 &
+        ;;
+    authd)
+        mkdir -p "$dir/state"
+        "${SRV_PIN[@]}" "$AUTHD" --listen "127.0.0.1:$port" --zone "bench.test.=$zone" \
+            --state-dir "$dir/state" --workers 1 >>"$log" 2>&1 &
+        ;;
+    esac
+    PID[$s]=$!; PORT[$s]=$port; LOG[$s]=$log
+    # wait for readiness
+    for i in $(seq $(( timeout * 5 ))); do
+        if ! kill -0 "${PID[$s]}" 2>/dev/null; then
+            wait "${PID[$s]}" 2>/dev/null && rc=0 || rc=$?
+            unset "PID[$s]"
+            show_log "$s" "$log"
+            die "$s failed to start (exited with status $rc); see its log above (--keep keeps $dir)"
+        fi
+        if [ "$s" != authd ] || grep -q ready "$log" 2>/dev/null; then
+            ans=$(dig +short +tries=1 +time=1 -p "$port" @127.0.0.1 "$probe" A 2>/dev/null || true)
+            case $ans in [0-9]*.*) repin "$s"; return 0;; esac
+        fi
+        sleep 0.2
+    done
+    show_log "$s" "$log"
+    if [ "$s" = authd ] && ! grep -q ready "$log" 2>/dev/null; then
+        die "authd never logged 'ready' within ${timeout}s (still running, pid ${PID[$s]})"
+    fi
+    die "$s did not answer '$probe A' on 127.0.0.1:$port within ${timeout}s"
+}
+
+# run_dnsperf NAME TRANSPORT QUERYFILE SECONDS OUTFILE -> prints "ticks_delta"
+run_dnsperf() {
+    local s=$1 tr=$2 qf=$3 secs=$4 out=$5 t0 t1
+    repin "$s" >&2
+    t0=$(cpu_ticks "${PID[$s]}")
+    if ! "${CLI_PIN[@]}" dnsperf -s 127.0.0.1 -p "${PORT[$s]}" -m "$tr" -d "$qf" \
+            -l "$secs" -c "$CLIENTS" -q "$OUTSTANDING" -t 2 \
+            -O suppress=timeouts,congestion,sockready >"$out" 2>&1; then
+        cat "$out" >&2
+        die "dnsperf against $s ($tr) failed"
+    fi
+    t1=$(cpu_ticks "${PID[$s]}")
+    kill -0 "${PID[$s]}" 2>/dev/null || { show_log "$s" "${LOG[$s]}"; die "$s died during the $tr run"; }
+    echo $(( t1 - t0 ))
+}
+
+# parse dnsperf output -> "completed lost qps avg_latency_us runtime_s"
+parse_dnsperf() {
+    awk '
+        /Queries completed:/   { c = $3 }
+        /Queries lost:/        { l = $3 }
+        /Queries per second:/  { q = $4 }
+        /Average Latency \(s\):/ { a = $4 * 1e6 }
+        /Run time \(s\):/      { r = $4 }
+        END {
+            if (c == "" || q == "") exit 1
+            printf "%s %s %s %.1f %s\n", c, l, q, a, r
+        }' "$1"
+}
+
+median() {                # reads numbers on stdin, prints the median
+    sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print "nan"; exit }
+        if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+        print m }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "nan") printf "%.2f", a / b; else printf "n/a" }'; }
+
+hr() { printf '%*s\n' 78 '' | tr ' ' -; }
+TABFMT='%-6s %-4s %10s %10s %9s %10s %8s %8s\n'
+table_header() { printf "$TABFMT" server proto qps avg_lat_us lost cpu_us/q srv_cpu% lost%; }
+
+# ---------------------------------------------------------------------------
+echo "command: $CMDLINE"
+echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')  host: $(uname -n)  cpus: $NCPU  CLK_TCK: $HZ"
+echo "versions: $(nsd -v 2>&1 | head -1) | $(knotd --version 2>&1 | head -1) | dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ {print $2}')"
+echo "authd:   ${AUTHD}$( [ "${AUTHD_SKIPPED:-0}" = 1 ] && echo '  (NOT FOUND - skipped)')"
+echo "setup:   zone ${NAMES} names, ${ROUNDS} round(s) x ${DURATION}s per server/transport,"
+echo "         dnsperf -c $CLIENTS -q $OUTSTANDING -t 2; 1 server worker/thread each; $PIN_DESC"
+echo "         cpu_us/q = server (utime+stime of all its processes/threads) / completed queries"
+echo "         srv_cpu% = server CPU time / dnsperf run time (100% = one core saturated)"
+echo
+
+# Warn if the machine is not idle (other processes would skew CPU numbers).
+busy=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat; sleep 1; awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+busy=$(echo $busy | awk '{ b = $3 - $1; i = $4 - $2; if (b + i > 0) printf "%.0f", 100 * b / (b + i); else print 0 }')
+if [ "$busy" -gt 10 ]; then
+    echo "WARNING: machine is ${busy}% busy before the benchmark (other processes?); numbers may be skewed"
+    ps -eo pid,pcpu,comm --sort=-pcpu | head -6 | sed 's/^/  /'
+    echo
+fi
+
+QDIR=$TMP/data; mkdir -p "$QDIR"
+"$HERE/genzone.sh" "$NAMES" "$QDIR/bench.zone" "$QDIR/queries.txt"
+LAST_HOST=$(printf 'host%06d.bench.test.' $(( NAMES - 1 )))
+
+for s in "${RUN_SERVERS[@]}"; do start_server "$s" "$QDIR/bench.zone" "$LAST_HOST" qps; done
+echo "servers: $(for s in "${RUN_SERVERS[@]}"; do printf '%s=127.0.0.1:%s(pid %s) ' "$s" "${PORT[$s]}" "${PID[$s]}"; done)"
+
+# Sanity check: answers for an existing name, NXDOMAIN and NODATA.
+for s in "${RUN_SERVERS[@]}"; do
+    a=$(dig +tries=1 +time=1 -p "${PORT[$s]}" @127.0.0.1 host000004.bench.test. AAAA 2>/dev/null | awk '/status:/ {print $6}' | tr -d ,)
+    n=$(dig +tries=1 +time=1 -p "${PORT[$s]}" @127.0.0.1 nx000001.bench.test. A 2>/dev/null | awk '/status:/ {print $6}' | tr -d ,)
+    d=$(dig +tries=1 +time=1 -p "${PORT[$s]}" @127.0.0.1 host000001.bench.test. MX 2>/dev/null | awk '/ANSWER:/ {print $9}' | tr -d ,)
+    c=$(dig +short +tries=1 +time=1 -p "${PORT[$s]}" @127.0.0.1 alias000010.bench.test. A 2>/dev/null | tr '\n' ' ')
+    printf 'check %-6s AAAA:%s  nx:%s  nodata-answers:%s  cname:%s\n' "$s" "${a:-?}" "${n:-?}" "${d:-?}" "${c:-?}"
+done
+
+# Warm-up (not recorded): 1 s per server and transport.
+for s in "${RUN_SERVERS[@]}"; do
+    for tr in udp tcp; do run_dnsperf "$s" "$tr" "$QDIR/queries.txt" 1 "$TMP/warmup-$s-$tr.out" >/dev/null; done
+done
+
+RES=$TMP/results.tsv; : > "$RES"
+NS=${#RUN_SERVERS[@]}
+for r in $(seq "$ROUNDS"); do
+    echo; echo "Round $r/$ROUNDS"; hr; table_header
+    for k in $(seq 0 $(( NS - 1 ))); do
+        s=${RUN_SERVERS[$(( (k + r - 1) % NS ))]}
+        for tr in udp tcp; do
+            out=$TMP/r$r-$s-$tr.out
+            ticks=$(run_dnsperf "$s" "$tr" "$QDIR/queries.txt" "$DURATION" "$out")
+            parsed=$(parse_dnsperf "$out") || { cat "$out" >&2; die "could not parse dnsperf output ($s $tr)"; }
+            read -r comp lost qps lat rt <<<"$parsed"
+            line=$(awk -v s="$s" -v tr="$tr" -v r="$r" -v c="$comp" -v l="$lost" -v q="$qps" \
+                       -v a="$lat" -v rt="$rt" -v t="$ticks" -v hz="$HZ" 'BEGIN {
+                us = t * 1e6 / hz
+                cpq = (c > 0) ? us / c : 0
+                pct = (rt > 0) ? 100 * us / 1e6 / rt : 0
+                lp = (c + l > 0) ? 100 * l / (c + l) : 0
+                printf "%d\t%s\t%s\t%.0f\t%.1f\t%d\t%.3f\t%.1f\t%.3f\t%d\n", r, s, tr, q, a, l, cpq, pct, lp, c }')
+            echo "$line" >> "$RES"
+            echo "$line" | awk -F'\t' -v f="$TABFMT" '{ printf f, $2, $3, $4, $5, $6, $7, $8, $9 }'
+        done
+    done
+done
+
+echo; echo "Summary: median over $ROUNDS round(s)"; hr; table_header
+declare -A MED_CPQ=()
+for s in "${RUN_SERVERS[@]}"; do
+    for tr in udp tcp; do
+        col() { awk -F'\t' -v s="$s" -v tr="$tr" -v c="$1" '$2 == s && $3 == tr { print $c }' "$RES" | median; }
+        q=$(col 4); a=$(col 5); l=$(col 6); cpq=$(col 7); pct=$(col 8); lp=$(col 9)
+        MED_CPQ[$s/$tr]=$cpq
+        awk -v f="$TABFMT" -v s="$s" -v tr="$tr" -v q="$q" -v a="$a" -v l="$l" -v cpq="$cpq" -v pct="$pct" -v lp="$lp" \
+            'BEGIN { printf f, s, tr, sprintf("%.0f", q), sprintf("%.1f", a), sprintf("%.0f", l), sprintf("%.3f", cpq), sprintf("%.1f", pct), sprintf("%.3f", lp) }'
+    done
+done
+hr
+if [ -n "${PID[authd]:-}" ]; then
+    echo "CPU us/query ratios (lower is better for authd; median values):"
+    for tr in udp tcp; do
+        printf '  %-4s  authd/NSD = %s   authd/Knot = %s\n' "$tr" \
+            "$( [ -n "${MED_CPQ[nsd/$tr]:-}" ] && ratio "${MED_CPQ[authd/$tr]}" "${MED_CPQ[nsd/$tr]}" || echo n/a)" \
+            "$( [ -n "${MED_CPQ[knot/$tr]:-}" ] && ratio "${MED_CPQ[authd/$tr]}" "${MED_CPQ[knot/$tr]}" || echo n/a)"
+    done
+else
+    echo "CPU us/query ratios: n/a (authd not run)"
+    if [ -n "${MED_CPQ[nsd/udp]:-}" ] && [ -n "${MED_CPQ[knot/udp]:-}" ]; then
+        printf '  (reference) Knot/NSD: udp %s  tcp %s\n' "$(ratio "${MED_CPQ[knot/udp]}" "${MED_CPQ[nsd/udp]}")" \
+            "$(ratio "${MED_CPQ[knot/tcp]}" "${MED_CPQ[nsd/tcp]}")"
+    fi
+fi
+
+for s in "${!PID[@]}"; do stop_server "$s"; done
+
+# ---------------------------------------------------------------------------
+# Memory phase
+if [ "$DO_MEM" = 1 ]; then
+    echo; echo "Memory: ${MEM_NAMES}-name zone, each server started alone"
+    echo "  'loaded' = right after the zone answers; 'after burst' = after a 2 s UDP dnsperf burst."
+    echo "  NSD forks main + xfrd + server child: its VmRSS is the SUM over all its processes"
+    echo "  (shared copy-on-write pages are counted once per process); PSS splits shared pages fairly."
+    "$HERE/genzone.sh" "$MEM_NAMES" "$QDIR/mem.zone" "$QDIR/mem-queries.txt"
+    MEM_LAST=$(printf 'host%06d.bench.test.' $(( MEM_NAMES - 1 )))
+    hr
+    MEMFMT='%-22s %6s %14s %14s %16s %8s\n'
+    printf "$MEMFMT" server procs "RSS loaded MB" "PSS loaded MB" "RSS after burst" "load s"
+    declare -A MEM_RSS=()
+    mem_one() {           # mem_one NAME LABEL
+        local s=$1 label=$2 t0 t1 m1 m2
+        t0=$(date +%s.%N)
+        start_server "$s" "$QDIR/mem.zone" "$MEM_LAST" mem
+        t1=$(date +%s.%N)
+        sleep 1
+        m1=$(mem_kb "${PID[$s]}")
+        run_dnsperf "$s" udp "$QDIR/mem-queries.txt" 2 "$TMP/mem-$s.out" >/dev/null
+        m2=$(mem_kb "${PID[$s]}")
+        stop_server "$s"
+        if [ "$s" = authd ]; then
+            AUTHD_DB_KB=$(du -sk "$TMP/authd-mem/state" | awk '{print $1}')
+        fi
+        set -- $m1 $m2
+        MEM_RSS[$label]=$4
+        awk -v f="$MEMFMT" -v n="$label" -v p="$3" -v r1="$1" -v p1="$2" -v r2="$4" -v t0="$t0" -v t1="$t1" \
+            'BEGIN { printf f, n, p, sprintf("%.1f", r1/1024), sprintf("%.1f", p1/1024), sprintf("%.1f", r2/1024), sprintf("%.1f", t1 - t0) }'
+    }
+    for s in "${RUN_SERVERS[@]}"; do
+        if [ "$s" = authd ]; then
+            mem_one authd "authd (import)"
+            mem_one authd "authd (restart)"  # same state dir: DB already exists
+        else
+            mem_one "$s" "$s"
+        fi
+    done
+    hr
+    if [ -n "${AUTHD_DB_KB:-}" ]; then
+        echo "authd --state-dir size on disk after import+restart: $(awk -v k="$AUTHD_DB_KB" 'BEGIN { printf "%.1f MB", k / 1024 }')"
+    fi
+    if [ -n "${MEM_RSS[authd (restart)]:-}" ]; then
+        for lab in "authd (import)" "authd (restart)"; do
+            printf 'RSS after burst ratio, %-16s authd/Knot = %s   authd/NSD(sum) = %s\n' "$lab:" \
+                "$( [ -n "${MEM_RSS[knot]:-}" ] && ratio "${MEM_RSS[$lab]}" "${MEM_RSS[knot]}" || echo n/a)" \
+                "$( [ -n "${MEM_RSS[nsd]:-}" ] && ratio "${MEM_RSS[$lab]}" "${MEM_RSS[nsd]}" || echo n/a)"
+        done
+    else
+        echo "memory ratio authd/Knot: n/a (authd not run)"
+    fi
+fi
+
+# Notable log lines (warnings/errors) from the servers.
+echo
+if ls "$TMP"/*/*.log >/dev/null 2>&1 && grep -hiE 'warn|error|fail' "$TMP"/*/*.log >/dev/null 2>&1; then
+    echo "Server log warnings/errors:"
+    grep -HiE 'warn|error|fail' "$TMP"/*/*.log | sed "s|$TMP/||" | sort | uniq -c | sort -rn | head -20
+else
+    echo "Server logs: no warnings/errors."
+fi

@@ -1,0 +1,33 @@
+/*
+ * dp.c - texts for the project-wide status codes.
+ */
+#include "dp.h"
+
+const char *dp_strerror(int status)
+{
+	switch (status) {
+	case DP_OK:
+		return "success";
+	case DP_ENOMEM:
+		return "out of memory";
+	case DP_EINVAL:
+		return "invalid argument";
+	case DP_EIO:
+		return "input/output error";
+	case DP_ENOENT:
+		return "not found";
+	case DP_EPARSE:
+		return "parse error";
+	case DP_EDB:
+		return "database error";
+	case DP_EFOREIGN:
+		return "database belongs to another program or version";
+	case DP_ERANGE:
+		return "value out of range";
+	case DP_ESPACE:
+		return "no space left in buffer";
+	case DP_EEXIST:
+		return "already exists";
+	}
+	return "unknown error";
+}

@@ -1,0 +1,32 @@
+/*
+ * dp.h - the project-wide status codes.
+ *
+ * Every function that can fail returns a dp_status: DP_OK (zero) on
+ * success, a negative code otherwise.  A DNS rcode is a separate output of
+ * the protocol functions and is never mixed into this enum.
+ */
+#ifndef DP_H
+#define DP_H
+
+enum dp_status {
+	DP_OK = 0,
+	DP_ENOMEM = -1,	   /* allocation failed */
+	DP_EINVAL = -2,	   /* invalid argument or input */
+	DP_EIO = -3,	   /* read, write or socket error */
+	DP_ENOENT = -4,	   /* no such file, zone or name */
+	DP_EPARSE = -5,	   /* a file or message could not be parsed */
+	DP_EDB = -6,	   /* SQLite reported an error */
+	DP_EFOREIGN = -7,  /* a database of another program or version */
+	DP_ERANGE = -8,	   /* a value is out of its bounds */
+	DP_ESPACE = -9,	   /* a buffer is too small */
+	DP_EEXIST = -10,   /* the thing already exists */
+};
+
+typedef enum dp_status dp_status;
+
+/*
+ * dp_strerror - a static, human readable text for a status code.
+ */
+const char *dp_strerror(int status);
+
+#endif /* DP_H */

@@ -1,0 +1,52 @@
+#!/bin/sh
+# deps.sh - install the Debian packages dnsplane needs, when they are missing.
+#
+# usage: scripts/deps.sh GROUP...   (groups: build test bench format)
+#
+# As root, missing packages are installed with apt-get; otherwise the exact
+# apt-get command is printed and the script fails, so nothing half-works.
+set -eu
+
+pkgs=""
+for group in "$@"; do
+	case "$group" in
+	build) pkgs="$pkgs gcc make pkg-config libldns-dev libevent-dev \
+libsqlite3-dev check libsystemd-dev" ;;
+	test) pkgs="$pkgs bind9-dnsutils knot-dnsutils nsd sqlite3 \
+procps iproute2" ;;
+	bench) pkgs="$pkgs nsd knot dnsperf procps" ;;
+	format) pkgs="$pkgs clang-format" ;;
+	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $pkgs; do
+	case " $missing " in *" $p "*) continue ;; esac
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps.sh: missing Debian packages:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: run as root:  apt-get install -y$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Package scripts must not start daemons (NSD, Knot) on this machine.
+policy=/usr/sbin/policy-rc.d
+created_policy=no
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+	created_policy=yes
+fi
+cleanup() { [ "$created_policy" = yes ] && rm -f "$policy"; }
+trap cleanup EXIT
+if ! apt-get install -y --no-install-recommends $missing; then
+	apt-get update
+	apt-get install -y --no-install-recommends $missing
+fi

@@ -1,0 +1,29 @@
+-- dnsplane zone store: the durable copy of authd's zones.
+--
+-- authd answers queries from in-memory snapshots built from these tables;
+-- SQLite is never read on the query path.  The file is tagged with
+-- PRAGMA application_id 0x64705a53 ("dpZS") and the schema version in
+-- PRAGMA user_version, so that a database of another program or of an
+-- unknown version is refused instead of reused.
+--
+-- Schema version 1.
+
+CREATE TABLE zone (
+	id          INTEGER PRIMARY KEY,
+	name        TEXT NOT NULL UNIQUE,  -- apex, lower case, final dot
+	serial      INTEGER NOT NULL,      -- SOA serial of the stored zone
+	source      TEXT,                  -- zone file last imported
+	source_mtime INTEGER,              -- its mtime (seconds) at import
+	source_size INTEGER,               -- its size at import
+	imported_at INTEGER NOT NULL       -- unix time of the last import
+);
+
+CREATE TABLE rr (
+	zone_id INTEGER NOT NULL REFERENCES zone(id) ON DELETE CASCADE,
+	owner   TEXT NOT NULL,             -- presentation format, final dot
+	type    INTEGER NOT NULL,          -- RR type number
+	ttl     INTEGER NOT NULL,
+	rdata   BLOB NOT NULL              -- uncompressed wire rdata
+);
+
+CREATE INDEX rr_by_owner ON rr(zone_id, owner COLLATE NOCASE, type);
