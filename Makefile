@@ -52,6 +52,9 @@ PROGRAMS = $(BUILD)/authd
 
 all: $(PROGRAMS)
 
+# Keep objects that only serve as steps.
+.SECONDARY:
+
 deps:
 	@scripts/deps.sh build
 
@@ -106,7 +109,7 @@ packet: $(TOOLS)
 
 e2e: $(PROGRAMS)
 	@set -e; for t in tests/e2e/*.sh; do \
-		echo "== $$t"; AUTHD=$(CURDIR)/$(BUILD)/authd sh $$t; done
+		echo "== $$t"; AUTHD=$(CURDIR)/$(BUILD)/authd bash $$t; done
 
 difftest: $(PROGRAMS)
 	tests/diff/run.sh $(CURDIR)/$(BUILD)/authd

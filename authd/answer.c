@@ -12,19 +12,19 @@
 #include "answer.h"
 #include "dname.h"
 
-#define FLAG_QR 0x8000
-#define FLAG_AA 0x0400
-#define FLAG_TC 0x0200
-#define FLAG_RD 0x0100
-#define FLAG_CD 0x0010
-#define OPCODE(f) (((f) >> 11) & 0xF)
+#define FLAG_QR      0x8000
+#define FLAG_AA      0x0400
+#define FLAG_TC      0x0200
+#define FLAG_RD      0x0100
+#define FLAG_CD      0x0010
+#define OPCODE(f)    (((f) >> 11) & 0xF)
 #define OPCODE_QUERY 0
 
-#define EDNS_DO	     0x8000
-#define OPT_RR_LEN   11
-#define MAX_COMP     64
-#define MAX_CHAIN    16
-#define MAX_ADDL     32
+#define EDNS_DO    0x8000
+#define OPT_RR_LEN 11
+#define MAX_COMP   64
+#define MAX_CHAIN  16
+#define MAX_ADDL   32
 
 /* A parsed query. */
 struct query {
@@ -164,7 +164,7 @@ static bool wr_bytes(struct writer *w, const uint8_t *p, size_t n)
  * section 4 forbids it for any other type).
  */
 static bool wr_rdata(struct writer *w, uint16_t type, const uint8_t *rd,
-		     uint16_t rdlen)
+                     uint16_t rdlen)
 {
 	size_t fixed = 0; /* bytes before the first name */
 	int names = 0;
@@ -209,8 +209,8 @@ static bool wr_rdata(struct writer *w, uint16_t type, const uint8_t *rd,
  * does not fit, the message is left as it was and false is returned.
  */
 static bool wr_rrset_ttl(struct writer *w, enum section sec,
-			 const uint8_t *owner, const struct zone_rrset *rrset,
-			 uint32_t ttl)
+                         const uint8_t *owner, const struct zone_rrset *rrset,
+                         uint32_t ttl)
 {
 	size_t save_len = w->len;
 	unsigned save_comp = w->ncomp;
@@ -239,7 +239,7 @@ nospace:
 }
 
 static bool wr_rrset(struct ctx *c, enum section sec, const uint8_t *owner,
-		     const struct zone_rrset *rrset)
+                     const struct zone_rrset *rrset)
 {
 	if (c->w.tc)
 		return false;
@@ -278,7 +278,8 @@ static void queue_targets(struct ctx *c, const struct zone_rrset *rrset)
 	const uint8_t *rd = rrset->rdata;
 	for (uint16_t i = 0; i < rrset->count; i++) {
 		uint16_t rdlen = rd16(rd);
-		if (rdlen > skip && dname_length(rd + 2 + skip, rdlen - skip) > 0)
+		if (rdlen > skip &&
+		    dname_length(rd + 2 + skip, rdlen - skip) > 0)
 			want_address(c, rd + 2 + skip);
 		rd += 2 + rdlen;
 	}
@@ -297,9 +298,9 @@ static void add_additional(struct ctx *c, bool glue)
 		bool dup = false;
 		for (unsigned j = 0; j < i; j++) {
 			if (dname_equal(c->addl[j],
-					(size_t)dname_length(c->addl[j],
-							     DNAME_MAXLEN),
-					name, len))
+			                (size_t)dname_length(c->addl[j],
+			                                     DNAME_MAXLEN),
+			                name, len))
 				dup = true;
 		}
 		if (dup || !dname_is_sub(name, len, apex->name, apex->namelen))
@@ -309,7 +310,8 @@ static void add_additional(struct ctx *c, bool glue)
 			continue;
 		static const uint16_t types[] = {RR_TYPE_A, RR_TYPE_AAAA};
 		for (int t = 0; t < 2; t++) {
-			const struct zone_rrset *rs = zone_node_rrset(n, types[t]);
+			const struct zone_rrset *rs =
+			        zone_node_rrset(n, types[t]);
 			if (rs != NULL &&
 			    !wr_rrset(c, SEC_ADDITIONAL, n->name, rs))
 				return;
@@ -324,13 +326,13 @@ static void add_negative_soa(struct ctx *c)
 	const uint8_t *rd = soa->rdata + 2;
 	uint16_t rdlen = rd16(soa->rdata);
 	uint32_t minimum = (uint32_t)rd[rdlen - 4] << 24 |
-			   (uint32_t)rd[rdlen - 3] << 16 |
-			   (uint32_t)rd[rdlen - 2] << 8 | rd[rdlen - 1];
+	                   (uint32_t)rd[rdlen - 3] << 16 |
+	                   (uint32_t)rd[rdlen - 2] << 8 | rd[rdlen - 1];
 	uint32_t ttl = soa->ttl < minimum ? soa->ttl : minimum;
 	if (c->w.tc)
 		return;
 	if (!wr_rrset_ttl(&c->w, SEC_AUTHORITY, zone_apex(c->zone)->name, soa,
-			  ttl))
+	                  ttl))
 		c->w.tc = true;
 }
 
@@ -346,7 +348,7 @@ static void add_referral(struct ctx *c, const struct zone_node *cut)
 
 /* Answer qtype ANY at @node (RFC 8482). */
 static void answer_any(struct ctx *c, const uint8_t *owner,
-		       const struct zone_node *node)
+                       const struct zone_node *node)
 {
 	if (node->nrrsets == 0) {
 		add_negative_soa(c);
@@ -367,8 +369,7 @@ static void answer_any(struct ctx *c, const uint8_t *owner,
  * Answer @name (the query name or a CNAME target) from the zone; @hop
  * counts the CNAMEs followed so far.
  */
-static void answer_name(struct ctx *c, const uint8_t *name, size_t len,
-			int hop)
+static void answer_name(struct ctx *c, const uint8_t *name, size_t len, int hop)
 {
 	uint16_t qtype = c->q->qtype;
 	const struct zone_node *node = zone_find(c->zone, name, len);
@@ -403,7 +404,7 @@ static void answer_name(struct ctx *c, const uint8_t *name, size_t len,
 		}
 		/* A wildcard match: synthesise records owned by @name. */
 	} else if (node->cut != NULL &&
-		   !(node == node->cut && qtype == RR_TYPE_DS)) {
+	           !(node == node->cut && qtype == RR_TYPE_DS)) {
 		if (hop == 0)
 			c->aa = false;
 		add_referral(c, node->cut);
@@ -431,7 +432,7 @@ static void answer_name(struct ctx *c, const uint8_t *name, size_t len,
 		const struct zone_node *apex = zone_apex(c->zone);
 		if (tlen > 0 && hop + 1 < MAX_CHAIN &&
 		    dname_is_sub(target, (size_t)tlen, apex->name,
-				 apex->namelen))
+		                 apex->namelen))
 			answer_name(c, target, (size_t)tlen, hop + 1);
 		return;
 	}
@@ -454,7 +455,7 @@ static int parse_query(struct query *q, const uint8_t *pkt, size_t len)
 	if (q->flags & FLAG_QR)
 		return -1;
 	uint16_t qd = rd16(pkt + 4), an = rd16(pkt + 6), ns = rd16(pkt + 8),
-		 ar = rd16(pkt + 10);
+	         ar = rd16(pkt + 10);
 	if (qd != 1)
 		return DNS_RCODE_FORMERR;
 
@@ -509,7 +510,8 @@ static int parse_query(struct query *q, const uint8_t *pkt, size_t len)
 			 * ignored (RFC 6891 section 6.1.2). */
 			size_t o = pos + 10, end = o + rdlen;
 			while (o < end) {
-				if (o + 4 > end || o + 4 + rd16(pkt + o + 2) > end)
+				if (o + 4 > end ||
+				    o + 4 + rd16(pkt + o + 2) > end)
 					return DNS_RCODE_FORMERR;
 				o += 4 + rd16(pkt + o + 2);
 			}
@@ -523,22 +525,22 @@ static int parse_query(struct query *q, const uint8_t *pkt, size_t len)
 
 /* Write the OPT record of the response after the sections. */
 static void write_opt(struct writer *w, const struct query *q, int rcode,
-		      uint16_t max_payload)
+                      uint16_t max_payload)
 {
 	uint8_t *p = w->buf + w->len;
 	p[0] = 0; /* root */
 	wr16(p + 1, RR_TYPE_OPT);
 	wr16(p + 3, max_payload);
 	p[5] = (uint8_t)(rcode >> 4); /* extended rcode, upper 8 bits */
-	p[6] = 0;		      /* version */
+	p[6] = 0;                     /* version */
 	wr16(p + 7, q->edns_do ? EDNS_DO : 0);
 	wr16(p + 9, 0);
 	w->len += OPT_RR_LEN;
 }
 
-dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt,
-		       size_t len, const struct answer_opts *opts,
-		       uint8_t *out, size_t *outlen, int *rcode)
+dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
+                       const struct answer_opts *opts, uint8_t *out,
+                       size_t *outlen, int *rcode)
 {
 	struct query q;
 	int rc = parse_query(&q, pkt, len);
@@ -561,8 +563,8 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt,
 		limit = DNS_MIN_UDP;
 		if (q.edns && q.edns_payload > DNS_MIN_UDP)
 			limit = q.edns_payload < opts->max_udp_payload
-					? q.edns_payload
-					: opts->max_udp_payload;
+			                ? q.edns_payload
+			                : opts->max_udp_payload;
 	}
 	bool with_opt = q.edns && rc != DNS_RCODE_FORMERR;
 	c.w.cap = limit - (with_opt ? OPT_RR_LEN : 0);
@@ -587,7 +589,7 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt,
 	else if (q.qclass != RR_CLASS_IN && q.qclass != RR_CLASS_ANY)
 		c.rcode = DNS_RCODE_REFUSED;
 	else if (q.qtype == RR_TYPE_OPT || q.qtype == RR_TYPE_TSIG ||
-		 q.qtype == RR_TYPE_TKEY)
+	         q.qtype == RR_TYPE_TKEY)
 		c.rcode = DNS_RCODE_FORMERR;
 	else if (q.qtype == RR_TYPE_AXFR || q.qtype == RR_TYPE_IXFR)
 		c.rcode = DNS_RCODE_REFUSED;
@@ -599,11 +601,11 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt,
 		const struct zone_node *apex = zone_apex(c.zone);
 		if (q.qtype == RR_TYPE_DS &&
 		    dname_equal(apex->name, apex->namelen, q.qname,
-				q.qnamelen) &&
+		                q.qnamelen) &&
 		    q.qnamelen > 1) {
 			const uint8_t *up = q.qname + q.qname[0] + 1;
 			const struct zone *parent = zoneset_find(
-				zs, up, q.qnamelen - q.qname[0] - 1U);
+			        zs, up, q.qnamelen - q.qname[0] - 1U);
 			if (parent != NULL)
 				c.zone = parent;
 		}

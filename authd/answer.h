@@ -27,7 +27,7 @@
 #define DNS_MIN_UDP    512
 
 struct answer_opts {
-	bool tcp;		  /* the query came over TCP */
+	bool tcp;                 /* the query came over TCP */
 	uint16_t max_udp_payload; /* our EDNS maximum (512..4096) */
 };
 
@@ -42,8 +42,8 @@ struct answer_opts {
  * returned.  DP_EINVAL means the message must be dropped without an answer
  * (shorter than a header, or a response).
  */
-dp_status answer_query(const struct zoneset *zs, const uint8_t *q,
-		       size_t qlen, const struct answer_opts *opts,
-		       uint8_t *out, size_t *outlen, int *rcode);
+dp_status answer_query(const struct zoneset *zs, const uint8_t *q, size_t qlen,
+                       const struct answer_opts *opts, uint8_t *out,
+                       size_t *outlen, int *rcode);
 
 #endif /* ANSWER_H */

@@ -28,7 +28,7 @@
 
 struct authd {
 	const char *config_file; /* -c, or NULL */
-	int argc;		 /* the settings part of the command line */
+	int argc;                /* the settings part of the command line */
 	char **argv;
 	struct authd_settings settings;
 	struct zonestore *store;
@@ -39,14 +39,14 @@ struct authd {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: authd [-c FILE] [-n] [-h] [-V] [--option value ...]\n"
-		"\n"
-		"  -c FILE   read settings from FILE (one 'option value' per "
-		"line)\n"
-		"  -n        check the settings and zone files, then exit\n"
-		"  -h        this help\n"
-		"  -V        print the version\n"
-		"\noptions (in a file without the leading --):\n");
+	        "usage: authd [-c FILE] [-n] [-h] [-V] [--option value ...]\n"
+	        "\n"
+	        "  -c FILE   read settings from FILE (one 'option value' per "
+	        "line)\n"
+	        "  -n        check the settings and zone files, then exit\n"
+	        "  -h        this help\n"
+	        "  -V        print the version\n"
+	        "\noptions (in a file without the leading --):\n");
 	cfg_usage(authd_options, out);
 }
 
@@ -55,7 +55,7 @@ static void usage(FILE *out)
  * Returns 0, or -1 with @err naming the file, line and key.
  */
 static int read_settings(const struct authd *a, struct authd_settings *s,
-			 char *err, size_t errlen)
+                         char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
 	if (cfg_init(authd_options, s, err, errlen) != 0)
@@ -66,19 +66,19 @@ static int read_settings(const struct authd *a, struct authd_settings *s,
 	if (cfg_parse_args(authd_options, s, a->argc, a->argv, err, errlen) !=
 	    0)
 		return -1;
+	cfg_finish(authd_options, s);
 	return 0;
 }
 
-static int parse_addrs(const struct authd_settings *s,
-		       struct listen_addr **out, size_t *n, char *err,
-		       size_t errlen)
+static int parse_addrs(const struct authd_settings *s, struct listen_addr **out,
+                       size_t *n, char *err, size_t errlen)
 {
-	struct listen_addr *addrs = xcalloc(s->listen.n ? s->listen.n : 1,
-					    sizeof(*addrs));
+	struct listen_addr *addrs =
+	        xcalloc(s->listen.n ? s->listen.n : 1, sizeof(*addrs));
 	for (size_t i = 0; i < s->listen.n; i++) {
 		if (settings_parse_listen(s->listen.v[i], &addrs[i]) != 0) {
 			snprintf(err, errlen, "listen '%s': bad address",
-				 s->listen.v[i]);
+			         s->listen.v[i]);
 			free(addrs);
 			return -1;
 		}
@@ -117,7 +117,7 @@ static void reload(struct server *srv, void *arg)
 	if (!same || s.workers != a->settings.workers ||
 	    strcmp(s.state_dir, a->settings.state_dir) != 0)
 		log_warning("listen, workers and state-dir take effect only "
-			    "at restart");
+		            "at restart");
 	server_set_zones(srv, zs);
 	log_notice("reloaded: %zu zones", zoneset_count(zs));
 	apply_log_level(&s);
@@ -141,14 +141,14 @@ static int ensure_dir(const char *path, char *err, size_t errlen)
 	if (stat(path, &sb) == 0) {
 		if (!S_ISDIR(sb.st_mode)) {
 			snprintf(err, errlen, "state-dir %s: not a directory",
-				 path);
+			         path);
 			return -1;
 		}
 		return 0;
 	}
 	if (mkdir(path, 0750) != 0) {
 		snprintf(err, errlen, "state-dir %s: cannot create: %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -231,13 +231,13 @@ int main(int argc, char **argv)
 	malloc_trim(0);
 
 	struct server_config cfg = {
-		.addrs = a.addrs,
-		.naddrs = a.naddrs,
-		.workers = (int)a.settings.workers,
-		.max_udp_payload = (int)a.settings.max_udp_payload,
-		.tcp_idle_timeout = (int)a.settings.tcp_idle_timeout,
-		.tcp_max_clients = (int)a.settings.tcp_max_clients,
-		.socket_buffer = (int)a.settings.socket_buffer,
+	        .addrs = a.addrs,
+	        .naddrs = a.naddrs,
+	        .workers = (int)a.settings.workers,
+	        .max_udp_payload = (int)a.settings.max_udp_payload,
+	        .tcp_idle_timeout = (int)a.settings.tcp_idle_timeout,
+	        .tcp_max_clients = (int)a.settings.tcp_max_clients,
+	        .socket_buffer = (int)a.settings.socket_buffer,
 	};
 	size_t nzones = zoneset_count(zs);
 	rc = server_new(&cfg, zs, reload, &a, &srv, err, sizeof(err));
@@ -252,9 +252,9 @@ int main(int argc, char **argv)
 	size_t n = 0;
 	for (size_t k = 0; k < a.naddrs && n < sizeof(where); k++)
 		n += (size_t)snprintf(where + n, sizeof(where) - n, "%s%s",
-				      k ? " " : "", a.addrs[k].text);
+		                      k ? " " : "", a.addrs[k].text);
 	log_notice("ready: %zu zones, UDP and TCP on %s, %ld workers", nzones,
-		   where, a.settings.workers);
+	           where, a.settings.workers);
 	sdnotify_ready("serving");
 	if (server_run(srv) == DP_OK)
 		status = 0;

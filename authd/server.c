@@ -37,7 +37,7 @@
 #include "xalloc.h"
 
 #define UDP_BATCH   64
-#define UDP_BUF	    4096
+#define UDP_BUF     4096
 #define UDP_ROUNDS  16 /* batches per wakeup before yielding to the loop */
 #define CTRL_LEN    64
 #define TCP_OUT_MAX (256 * 1024) /* stop reading above this backlog */
@@ -154,8 +154,8 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 	struct server *srv = w->srv;
 	(void)what;
 	struct answer_opts opts = {
-		.tcp = false,
-		.max_udp_payload = (uint16_t)srv->cfg.max_udp_payload,
+	        .tcp = false,
+	        .max_udp_payload = (uint16_t)srv->cfg.max_udp_payload,
 	};
 	struct zoneset *zs = zones_acquire(srv);
 
@@ -187,8 +187,8 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 			size_t outlen;
 			int rcode;
 			if (answer_query(zs, w->inbuf[i], w->in[i].msg_len,
-					 &opts, w->outbuf[i], &outlen,
-					 &rcode) != DP_OK)
+			                 &opts, w->outbuf[i], &outlen,
+			                 &rcode) != DP_OK)
 				continue;
 			struct msghdr *o = &w->out[nout].msg_hdr;
 			w->out_iov[nout].iov_base = w->outbuf[i];
@@ -212,7 +212,7 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 		int sent = 0;
 		while (sent < nout) {
 			int s = sendmmsg(fd, w->out + sent,
-					 (unsigned)(nout - sent), MSG_DONTWAIT);
+			                 (unsigned)(nout - sent), MSG_DONTWAIT);
 			if (s < 0) {
 				if (errno == EINTR)
 					continue;
@@ -246,13 +246,13 @@ static bool is_wildcard(const struct listen_addr *a)
 }
 
 static int open_socket(const struct listen_addr *a, int type, bool reuseport,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
-	int fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
+	int fd =
+	        socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: socket: %s", a->text,
-			 strerror(errno));
+		         strerror(errno));
 		return -1;
 	}
 	int on = 1;
@@ -263,7 +263,7 @@ static int open_socket(const struct listen_addr *a, int type, bool reuseport,
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
 		snprintf(err, errlen, "%s: cannot bind %s: %s", a->text,
-			 type == SOCK_DGRAM ? "UDP" : "TCP", strerror(errno));
+		         type == SOCK_DGRAM ? "UDP" : "TCP", strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -302,7 +302,7 @@ static void conn_wait(struct conn *c, short what)
 	struct timeval tv = {c->w->srv->cfg.tcp_idle_timeout, 0};
 	event_del(c->ev);
 	event_assign(c->ev, c->w->base, c->fd, what | EV_PERSIST, conn_event,
-		     c);
+	             c);
 	event_add(c->ev, &tv);
 	c->writing = what == EV_WRITE;
 }
@@ -325,8 +325,8 @@ static void conn_process(struct conn *c)
 {
 	struct worker *w = c->w;
 	struct answer_opts opts = {
-		.tcp = true,
-		.max_udp_payload = (uint16_t)w->srv->cfg.max_udp_payload,
+	        .tcp = true,
+	        .max_udp_payload = (uint16_t)w->srv->cfg.max_udp_payload,
 	};
 	struct zoneset *zs = NULL;
 	size_t off = 0;
@@ -339,7 +339,7 @@ static void conn_process(struct conn *c)
 		size_t outlen;
 		int rcode;
 		if (answer_query(zs, c->in + off + 2, len, &opts,
-				 w->tcp_scratch, &outlen, &rcode) == DP_OK)
+		                 w->tcp_scratch, &outlen, &rcode) == DP_OK)
 			conn_queue(c, w->tcp_scratch, outlen);
 		off += 2 + len;
 	}
@@ -362,7 +362,7 @@ static int conn_flush(struct conn *c)
 {
 	while (c->outoff < c->outlen) {
 		ssize_t n = send(c->fd, c->out + c->outoff,
-				 c->outlen - c->outoff, MSG_NOSIGNAL);
+		                 c->outlen - c->outoff, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -386,7 +386,7 @@ static void conn_event(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_READ) {
 		ssize_t n = recv(fd, c->in + c->inlen, c->incap - c->inlen, 0);
 		if (n == 0 || (n < 0 && errno != EAGAIN &&
-			       errno != EWOULDBLOCK && errno != EINTR)) {
+		               errno != EWOULDBLOCK && errno != EINTR)) {
 			conn_free(c);
 			return;
 		}
@@ -417,7 +417,7 @@ static void conn_event(evutil_socket_t fd, short what, void *arg)
 }
 
 static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
-		       struct sockaddr *sa, int salen, void *arg)
+                       struct sockaddr *sa, int salen, void *arg)
 {
 	struct worker *w = arg;
 	(void)l;
@@ -442,8 +442,8 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 			evconnlistener_disable(w->tcp[i]);
 		w->accepting = false;
 		log_notice("worker %d: %d TCP connections open, pausing "
-			   "accept",
-			   w->id, w->nconns);
+		           "accept",
+		           w->id, w->nconns);
 	}
 }
 
@@ -457,7 +457,7 @@ static void tcp_error(struct evconnlistener *l, void *arg)
 /* ---- workers and signals ---- */
 
 static dp_status worker_init(struct server *srv, struct worker *w, int id,
-			     struct event_base *base, char *err, size_t errlen)
+                             struct event_base *base, char *err, size_t errlen)
 {
 	const struct server_config *cfg = &srv->cfg;
 	bool reuseport = cfg->workers > 1;
@@ -486,23 +486,23 @@ static dp_status worker_init(struct server *srv, struct worker *w, int id,
 			us->pktinfo = true;
 			if (us->family == AF_INET)
 				setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on,
-					   sizeof(on));
+				           sizeof(on));
 			else
-				setsockopt(fd, IPPROTO_IPV6,
-					   IPV6_RECVPKTINFO, &on, sizeof(on));
+				setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO,
+				           &on, sizeof(on));
 		}
-		us->ev = event_new(base, fd, EV_READ | EV_PERSIST, udp_read,
-				   us);
+		us->ev =
+		        event_new(base, fd, EV_READ | EV_PERSIST, udp_read, us);
 		event_add(us->ev, NULL);
 
 		fd = open_socket(a, SOCK_STREAM, reuseport, err, errlen);
 		if (fd < 0)
 			return DP_EIO;
 		w->tcp[w->ntcp] = evconnlistener_new(
-			base, tcp_accept, w, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+		        base, tcp_accept, w, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 		if (w->tcp[w->ntcp] == NULL) {
 			snprintf(err, errlen, "%s: cannot listen on TCP: %s",
-				 a->text, strerror(errno));
+			         a->text, strerror(errno));
 			close(fd);
 			return DP_EIO;
 		}
@@ -515,9 +515,9 @@ static dp_status worker_init(struct server *srv, struct worker *w, int id,
 		getsockopt(w->udp[0].fd, SOL_SOCKET, SO_RCVBUF, &got, &gl);
 		if (got < cfg->socket_buffer)
 			log_warning("UDP receive buffer is %d bytes, below the "
-				    "%d asked for (raise net.core.rmem_max or "
-				    "run with CAP_NET_ADMIN)",
-				    got / 2, cfg->socket_buffer);
+			            "%d asked for (raise net.core.rmem_max or "
+			            "run with CAP_NET_ADMIN)",
+			            got / 2, cfg->socket_buffer);
 	}
 	return DP_OK;
 }
@@ -557,8 +557,8 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
 	(void)what;
-	log_notice("%s received, stopping", sig == SIGTERM ? "SIGTERM"
-							    : "SIGINT");
+	log_notice("%s received, stopping",
+	           sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sdnotify_stopping();
 	for (int i = 0; i < srv->cfg.workers; i++)
 		event_base_loopbreak(srv->workers[i].base);
@@ -582,16 +582,16 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 }
 
 dp_status server_new(const struct server_config *cfg, struct zoneset *zones,
-		     server_reload_fn reload, void *reload_arg,
-		     struct server **out, char *err, size_t errlen)
+                     server_reload_fn reload, void *reload_arg,
+                     struct server **out, char *err, size_t errlen)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, (void (*)(void))evthread_use_pthreads);
 
 	struct server *srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;
-	srv->addrs = xcalloc(cfg->naddrs ? cfg->naddrs : 1,
-			     sizeof(*srv->addrs));
+	srv->addrs =
+	        xcalloc(cfg->naddrs ? cfg->naddrs : 1, sizeof(*srv->addrs));
 	memcpy(srv->addrs, cfg->addrs, cfg->naddrs * sizeof(*srv->addrs));
 	srv->cfg.addrs = srv->addrs;
 	pthread_mutex_init(&srv->zlock, NULL);
@@ -631,9 +631,9 @@ dp_status server_run(struct server *srv)
 	uint64_t wd = sdnotify_watchdog_usec();
 	if (wd > 0) {
 		struct timeval tv = {(time_t)(wd / 2000000),
-				     (suseconds_t)(wd / 2 % 1000000)};
+		                     (suseconds_t)(wd / 2 % 1000000)};
 		srv->ev_watchdog = event_new(srv->workers[0].base, -1,
-					     EV_PERSIST, on_watchdog, NULL);
+		                             EV_PERSIST, on_watchdog, NULL);
 		event_add(srv->ev_watchdog, &tv);
 	}
 	for (int i = 1; i < srv->cfg.workers; i++) {

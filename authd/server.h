@@ -38,8 +38,8 @@ typedef void (*server_reload_fn)(struct server *srv, void *arg);
  * *@out is owned by the caller (server_free()).
  */
 dp_status server_new(const struct server_config *cfg, struct zoneset *zones,
-		     server_reload_fn reload, void *reload_arg,
-		     struct server **out, char *err, size_t errlen);
+                     server_reload_fn reload, void *reload_arg,
+                     struct server **out, char *err, size_t errlen);
 
 /*
  * server_run - serve until SIGTERM or SIGINT.  Starts the worker threads,

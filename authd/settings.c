@@ -48,26 +48,26 @@ static const char *check_path(const char *value)
 #define OFF(f) offsetof(struct authd_settings, f)
 
 const struct cfg_option authd_options[] = {
-	{"listen", CFG_LIST, "127.0.0.1:53", 0, 0, OFF(listen), check_listen,
-	 "address to serve UDP and TCP on, ADDR[:PORT] or [IPV6]:PORT"},
-	{"zone", CFG_LIST, NULL, 0, 0, OFF(zone), check_zone,
-	 "zone to serve, NAME=ZONEFILE (imported into the store)"},
-	{"state-dir", CFG_STRING, "/var/lib/dnsplane", 0, 0, OFF(state_dir),
-	 check_path, "directory of the zone store (zones.db)"},
-	{"workers", CFG_INT, "1", 1, 64, OFF(workers), NULL,
-	 "I/O worker threads"},
-	{"max-udp-payload", CFG_INT, "1232", 512, 4096, OFF(max_udp_payload),
-	 NULL, "largest UDP response with EDNS, in bytes"},
-	{"tcp-idle-timeout", CFG_INT, "10", 1, 3600, OFF(tcp_idle_timeout),
-	 NULL, "seconds before an idle TCP connection is closed"},
-	{"tcp-max-clients", CFG_INT, "256", 1, 65536, OFF(tcp_max_clients),
-	 NULL, "open TCP connections per worker"},
-	{"socket-buffer", CFG_INT, "8388608", 65536, 268435456,
-	 OFF(socket_buffer), NULL,
-	 "UDP socket receive and send buffer, in bytes"},
-	{"log-level", CFG_STRING, "info", 0, 0, OFF(log_level), check_level,
-	 "error, warning, notice, info or debug"},
-	{NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+        {"listen", CFG_LIST, "127.0.0.1:53", 0, 0, OFF(listen), check_listen,
+         "address to serve UDP and TCP on, ADDR[:PORT] or [IPV6]:PORT"},
+        {"zone", CFG_LIST, NULL, 0, 0, OFF(zone), check_zone,
+         "zone to serve, NAME=ZONEFILE (imported into the store)"},
+        {"state-dir", CFG_STRING, "/var/lib/dnsplane", 0, 0, OFF(state_dir),
+         check_path, "directory of the zone store (zones.db)"},
+        {"workers", CFG_INT, "1", 1, 64, OFF(workers), NULL,
+         "I/O worker threads"},
+        {"max-udp-payload", CFG_INT, "1232", 512, 4096, OFF(max_udp_payload),
+         NULL, "largest UDP response with EDNS, in bytes"},
+        {"tcp-idle-timeout", CFG_INT, "10", 1, 3600, OFF(tcp_idle_timeout),
+         NULL, "seconds before an idle TCP connection is closed"},
+        {"tcp-max-clients", CFG_INT, "256", 1, 65536, OFF(tcp_max_clients),
+         NULL, "open TCP connections per worker"},
+        {"socket-buffer", CFG_INT, "8388608", 65536, 268435456,
+         OFF(socket_buffer), NULL,
+         "UDP socket receive and send buffer, in bytes"},
+        {"log-level", CFG_STRING, "info", 0, 0, OFF(log_level), check_level,
+         "error, warning, notice, info or debug"},
+        {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
 int settings_parse_listen(const char *text, struct listen_addr *out)
@@ -124,7 +124,7 @@ int settings_parse_listen(const char *text, struct listen_addr *out)
 }
 
 int settings_split_zone(const char *text, char *name, size_t namelen,
-			const char **file)
+                        const char **file)
 {
 	const char *eq = strchr(text, '=');
 	size_t n = eq ? (size_t)(eq - text) : strlen(text);

@@ -16,14 +16,14 @@
 #include "dp.h"
 
 struct authd_settings {
-	struct cfg_list listen;	 /* "ADDR[:PORT]", "[V6]:PORT" */
-	struct cfg_list zone;	 /* "NAME=FILE" or "NAME" (store only) */
-	char *state_dir;	 /* holds zones.db */
-	long workers;		 /* I/O threads */
-	long max_udp_payload;	 /* our EDNS maximum */
-	long tcp_idle_timeout;	 /* seconds */
-	long tcp_max_clients;	 /* per worker */
-	long socket_buffer;	 /* SO_RCVBUF/SO_SNDBUF bytes for UDP */
+	struct cfg_list listen; /* "ADDR[:PORT]", "[V6]:PORT" */
+	struct cfg_list zone;   /* "NAME=FILE" or "NAME" (store only) */
+	char *state_dir;        /* holds zones.db */
+	long workers;           /* I/O threads */
+	long max_udp_payload;   /* our EDNS maximum */
+	long tcp_idle_timeout;  /* seconds */
+	long tcp_max_clients;   /* per worker */
+	long socket_buffer;     /* SO_RCVBUF/SO_SNDBUF bytes for UDP */
 	char *log_level;
 };
 
@@ -48,6 +48,6 @@ int settings_parse_listen(const char *text, struct listen_addr *out);
  * name is given).  Returns 0, or -1 if the name is not a domain name.
  */
 int settings_split_zone(const char *text, char *name, size_t namelen,
-			const char **file);
+                        const char **file);
 
 #endif /* SETTINGS_H */

@@ -72,8 +72,7 @@ void zone_builder_free(struct zone_builder *b)
 	free(b);
 }
 
-static uint32_t builder_bytes(struct zone_builder *b, const void *p,
-			      size_t n)
+static uint32_t builder_bytes(struct zone_builder *b, const void *p, size_t n)
 {
 	if (b->nbytes + n > b->capbytes) {
 		b->capbytes = (b->capbytes + n) * 2;
@@ -86,8 +85,8 @@ static uint32_t builder_bytes(struct zone_builder *b, const void *p,
 }
 
 dp_status zone_builder_add(struct zone_builder *b, const uint8_t *owner,
-			   uint16_t type, uint32_t ttl, const uint8_t *rdata,
-			   uint16_t rdlen, char *err, size_t errlen)
+                           uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                           uint16_t rdlen, char *err, size_t errlen)
 {
 	int olen = dname_length(owner, DNAME_MAXLEN);
 	char buf[1024];
@@ -97,13 +96,14 @@ dp_status zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	}
 	if (!dname_is_sub(owner, (size_t)olen, b->apex, b->apexlen)) {
 		snprintf(err, errlen, "record '%s' is outside the zone",
-			 dname_to_str(owner, buf, sizeof(buf)));
+		         dname_to_str(owner, buf, sizeof(buf)));
 		return DP_EINVAL;
 	}
 	if (type == RR_TYPE_OPT || type == RR_TYPE_TSIG ||
 	    type == RR_TYPE_TKEY || (type >= 128 && type <= 255)) {
-		snprintf(err, errlen, "record '%s': type %u cannot be in a zone",
-			 dname_to_str(owner, buf, sizeof(buf)), type);
+		snprintf(err, errlen,
+		         "record '%s': type %u cannot be in a zone",
+		         dname_to_str(owner, buf, sizeof(buf)), type);
 		return DP_EINVAL;
 	}
 	if (b->nrecs == b->caprecs) {
@@ -124,7 +124,7 @@ dp_status zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 static _Thread_local const struct zone_builder *sort_builder;
 
 static int name_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-		    size_t blen)
+                    size_t blen)
 {
 	size_t n = alen < blen ? alen : blen;
 	for (size_t i = 0; i < n; i++) {
@@ -136,10 +136,10 @@ static int name_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
 }
 
 static int brec_compare(const uint8_t *bytes, const struct brec *a,
-			const struct brec *b)
+                        const struct brec *b)
 {
 	int d = name_cmp(bytes + a->owner, a->ownerlen, bytes + b->owner,
-			 b->ownerlen);
+	                 b->ownerlen);
 	if (d != 0)
 		return d;
 	if (a->type != b->type)
@@ -160,7 +160,7 @@ static size_t bucket_of(const struct zone *z, const uint8_t *name, size_t len)
 }
 
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name,
-				  size_t len)
+                                  size_t len)
 {
 	for (const struct zone_node *n = z->buckets[bucket_of(z, name, len)];
 	     n != NULL; n = n->next) {
@@ -171,7 +171,7 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *name,
 }
 
 static struct zone_node *node_insert(struct zone *z, const uint8_t *name,
-				     size_t len)
+                                     size_t len)
 {
 	struct zone_node *n = (struct zone_node *)zone_find(z, name, len);
 	if (n != NULL)
@@ -188,7 +188,7 @@ static struct zone_node *node_insert(struct zone *z, const uint8_t *name,
 }
 
 const struct zone_rrset *zone_node_rrset(const struct zone_node *node,
-					 uint16_t type)
+                                         uint16_t type)
 {
 	for (uint16_t i = 0; i < node->nrrsets; i++) {
 		if (node->rrsets[i].type == type)
@@ -205,11 +205,11 @@ static uint32_t rd32(const uint8_t *p)
 
 /* Group records [from, to) of one owner into a node's RRsets. */
 static void build_node(struct zone *z, const struct zone_builder *b,
-		       const struct brec *recs, size_t from, size_t to)
+                       const struct brec *recs, size_t from, size_t to)
 {
 	const struct brec *first = &recs[from];
 	struct zone_node *n =
-		node_insert(z, b->bytes + first->owner, first->ownerlen);
+	        node_insert(z, b->bytes + first->owner, first->ownerlen);
 	size_t nsets = 0;
 	for (size_t i = from; i < to; i++) {
 		if (i == from || recs[i].type != recs[i - 1].type)
@@ -221,7 +221,8 @@ static void build_node(struct zone *z, const struct zone_builder *b,
 		size_t j = i, bytes = 0, count = 0;
 		uint32_t ttl = recs[i].ttl;
 		for (; j < to && recs[j].type == recs[i].type; j++) {
-			if (j > i && brec_compare(b->bytes, &recs[j], &recs[j - 1]) == 0)
+			if (j > i &&
+			    brec_compare(b->bytes, &recs[j], &recs[j - 1]) == 0)
 				continue; /* duplicate record */
 			bytes += 2u + recs[j].rdlen;
 			count++;
@@ -231,7 +232,8 @@ static void build_node(struct zone *z, const struct zone_builder *b,
 		uint8_t *rd = arena_alloc(z->arena, bytes);
 		size_t off = 0;
 		for (size_t k = i; k < j; k++) {
-			if (k > i && brec_compare(b->bytes, &recs[k], &recs[k - 1]) == 0)
+			if (k > i &&
+			    brec_compare(b->bytes, &recs[k], &recs[k - 1]) == 0)
 				continue;
 			rd[off++] = (uint8_t)(recs[k].rdlen >> 8);
 			rd[off++] = (uint8_t)recs[k].rdlen;
@@ -252,32 +254,32 @@ static void build_node(struct zone *z, const struct zone_builder *b,
 }
 
 static dp_status check_node(const struct zone *z, const struct zone_node *n,
-			    char *err, size_t errlen)
+                            char *err, size_t errlen)
 {
 	char buf[1024];
 	bool apex = n == z->apex;
 	if (zone_node_rrset(n, RR_TYPE_CNAME) != NULL && n->nrrsets > 1) {
 		snprintf(err, errlen, "'%s' has a CNAME and other data",
-			 dname_to_str(n->name, buf, sizeof(buf)));
+		         dname_to_str(n->name, buf, sizeof(buf)));
 		return DP_EINVAL;
 	}
 	const struct zone_rrset *soa = zone_node_rrset(n, RR_TYPE_SOA);
 	if (soa != NULL && !apex) {
 		snprintf(err, errlen, "SOA record at '%s', not at the apex",
-			 dname_to_str(n->name, buf, sizeof(buf)));
+		         dname_to_str(n->name, buf, sizeof(buf)));
 		return DP_EINVAL;
 	}
 	const struct zone_rrset *cname = zone_node_rrset(n, RR_TYPE_CNAME);
 	if (cname != NULL && cname->count > 1) {
 		snprintf(err, errlen, "'%s' has more than one CNAME",
-			 dname_to_str(n->name, buf, sizeof(buf)));
+		         dname_to_str(n->name, buf, sizeof(buf)));
 		return DP_EINVAL;
 	}
 	return DP_OK;
 }
 
 dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
-			      char *err, size_t errlen)
+                              char *err, size_t errlen)
 {
 	dp_status rc = DP_OK;
 	struct zone *z = xcalloc(1, sizeof(*z));
@@ -293,10 +295,10 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
 
 	for (size_t i = 0; i < b->nrecs;) {
 		size_t j = i + 1;
-		while (j < b->nrecs &&
-		       name_cmp(b->bytes + b->recs[j].owner,
-				b->recs[j].ownerlen, b->bytes + b->recs[i].owner,
-				b->recs[i].ownerlen) == 0)
+		while (j < b->nrecs && name_cmp(b->bytes + b->recs[j].owner,
+		                                b->recs[j].ownerlen,
+		                                b->bytes + b->recs[i].owner,
+		                                b->recs[i].ownerlen) == 0)
 			j++;
 		build_node(z, b, b->recs, i, j);
 		i = j;
@@ -306,21 +308,23 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
 	z->soa = zone_node_rrset(z->apex, RR_TYPE_SOA);
 	char buf[1024];
 	if (z->soa == NULL || z->soa->count != 1) {
-		snprintf(err, errlen, "zone '%s' needs exactly one SOA record "
-				      "at its apex",
-			 dname_to_str(b->apex, buf, sizeof(buf)));
+		snprintf(err, errlen,
+		         "zone '%s' needs exactly one SOA record "
+		         "at its apex",
+		         dname_to_str(b->apex, buf, sizeof(buf)));
 		rc = DP_EINVAL;
 		goto out;
 	}
 	{
 		/* The serial is the third field of the SOA rdata. */
 		const uint8_t *rd = z->soa->rdata + 2;
-		size_t rdlen = (size_t)(z->soa->rdata[0] << 8 | z->soa->rdata[1]);
+		size_t rdlen =
+		        (size_t)(z->soa->rdata[0] << 8 | z->soa->rdata[1]);
 		int m = dname_length(rd, rdlen);
 		int r = m < 0 ? -1 : dname_length(rd + m, rdlen - (size_t)m);
 		if (m < 0 || r < 0 || (size_t)(m + r + 20) != rdlen) {
 			snprintf(err, errlen, "zone '%s': malformed SOA",
-				 dname_to_str(b->apex, buf, sizeof(buf)));
+			         dname_to_str(b->apex, buf, sizeof(buf)));
 			rc = DP_EINVAL;
 			goto out;
 		}
@@ -356,7 +360,8 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
 			/* Walk up and keep the highest cut: what lies below
 			 * a higher cut is all glue or occluded. */
 			while (len > b->apexlen) {
-				const struct zone_node *a = zone_find(z, p, len);
+				const struct zone_node *a =
+				        zone_find(z, p, len);
 				if (a != NULL &&
 				    zone_node_rrset(a, RR_TYPE_NS) != NULL)
 					cut = a;
@@ -430,7 +435,7 @@ dp_status zoneset_add(struct zoneset *zs, struct zone *z)
 	for (size_t i = 0; i < zs->nzones; i++) {
 		const struct zone_node *o = zone_apex(zs->zones[i]);
 		if (dname_equal(o->name, o->namelen, apex->name,
-				apex->namelen)) {
+		                apex->namelen)) {
 			zone_free(z);
 			return DP_EEXIST;
 		}
@@ -441,7 +446,7 @@ dp_status zoneset_add(struct zoneset *zs, struct zone *z)
 }
 
 const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *name,
-				size_t len)
+                                size_t len)
 {
 	const struct zone *best = NULL;
 	size_t bestlen = 0;

@@ -61,9 +61,9 @@ struct zone_rrset {
 
 /* A name in the zone, with its RRsets (none for an empty non-terminal). */
 struct zone_node {
-	const uint8_t *name;		 /* wire, case as loaded */
-	struct zone_node *next;		 /* hash chain */
-	const struct zone_node *cut;	 /* closest delegation at/above */
+	const uint8_t *name;             /* wire, case as loaded */
+	struct zone_node *next;          /* hash chain */
+	const struct zone_node *cut;     /* closest delegation at/above */
 	const struct zone_rrset *rrsets; /* sorted by type */
 	uint16_t nrrsets;
 	uint8_t namelen;
@@ -85,8 +85,8 @@ struct zone_builder *zone_builder_new(const uint8_t *apex);
  * Identical records are kept once.
  */
 dp_status zone_builder_add(struct zone_builder *b, const uint8_t *owner,
-			   uint16_t type, uint32_t ttl, const uint8_t *rdata,
-			   uint16_t rdlen, char *err, size_t errlen);
+                           uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                           uint16_t rdlen, char *err, size_t errlen);
 
 /*
  * zone_builder_finish - validate the records (one SOA at the apex, no
@@ -95,7 +95,7 @@ dp_status zone_builder_add(struct zone_builder *b, const uint8_t *owner,
  * zone_free()).
  */
 dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
-			      char *err, size_t errlen);
+                              char *err, size_t errlen);
 
 /* zone_builder_free - drop a builder that will not be finished. */
 void zone_builder_free(struct zone_builder *b);
@@ -125,13 +125,13 @@ size_t zone_memory(const struct zone *z);
  * zone_find - the node of exactly @name (case-insensitive), or NULL.
  */
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name,
-				  size_t len);
+                                  size_t len);
 
 /*
  * zone_node_rrset - the RRset of @type at @node, or NULL.
  */
 const struct zone_rrset *zone_node_rrset(const struct zone_node *node,
-					 uint16_t type);
+                                         uint16_t type);
 
 /*
  * zoneset_new - an empty zone set with one reference, owned by the caller.
@@ -150,7 +150,7 @@ dp_status zoneset_add(struct zoneset *zs, struct zone *z);
  * NULL when the name is in no zone.
  */
 const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *name,
-				size_t len);
+                                size_t len);
 
 /* zoneset_count - the number of zones. */
 size_t zoneset_count(const struct zoneset *zs);

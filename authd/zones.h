@@ -21,13 +21,12 @@
  * *@out holds one reference owned by the caller.
  */
 dp_status zones_load(const struct authd_settings *s, struct zonestore *store,
-		     struct zoneset **out, char *err, size_t errlen);
+                     struct zoneset **out, char *err, size_t errlen);
 
 /*
  * zones_check - parse and validate every zone file of @s without a store
  * (for authd -n).
  */
-dp_status zones_check(const struct authd_settings *s, char *err,
-		      size_t errlen);
+dp_status zones_check(const struct authd_settings *s, char *err, size_t errlen);
 
 #endif /* ZONES_H */

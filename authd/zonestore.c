@@ -34,20 +34,20 @@ bool serial_gt(uint32_t a, uint32_t b)
 }
 
 static dp_status db_err(struct zonestore *zs, const char *what, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	snprintf(err, errlen, "%s: %s: %s", zs->path, what,
-		 sqlite3_errmsg(zs->db));
+	         sqlite3_errmsg(zs->db));
 	return DP_EDB;
 }
 
 static dp_status exec(struct zonestore *zs, const char *sql, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(zs->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", zs->path,
-			 msg ? msg : sqlite3_errmsg(zs->db));
+		         msg ? msg : sqlite3_errmsg(zs->db));
 		sqlite3_free(msg);
 		return DP_EDB;
 	}
@@ -74,13 +74,13 @@ static dp_status check_schema(struct zonestore *zs, char *err, size_t errlen)
 	    pragma_int(zs, "PRAGMA user_version", &ver) != 0 ||
 	    pragma_int(zs, "SELECT count(*) FROM sqlite_master", &tables) != 0)
 		return db_err(zs, "cannot read the database header", err,
-			      errlen);
+		              errlen);
 	if (app == 0 && ver == 0 && tables == 0) {
 		char *sql = xasprintf("BEGIN IMMEDIATE;\n%s\n"
-				      "PRAGMA application_id = %d;\n"
-				      "PRAGMA user_version = %d;\nCOMMIT;",
-				      sql_zonestore, ZONESTORE_APP_ID,
-				      ZONESTORE_VERSION);
+		                      "PRAGMA application_id = %d;\n"
+		                      "PRAGMA user_version = %d;\nCOMMIT;",
+		                      sql_zonestore, ZONESTORE_APP_ID,
+		                      ZONESTORE_VERSION);
 		dp_status rc = exec(zs, sql, err, errlen);
 		free(sql);
 		if (rc != DP_OK)
@@ -89,31 +89,31 @@ static dp_status check_schema(struct zonestore *zs, char *err, size_t errlen)
 	}
 	if (app != ZONESTORE_APP_ID) {
 		snprintf(err, errlen,
-			 "%s: not a dnsplane zone store (application_id "
-			 "0x%08lx, expected 0x%08x); refusing to use it",
-			 zs->path, (unsigned long)app, ZONESTORE_APP_ID);
+		         "%s: not a dnsplane zone store (application_id "
+		         "0x%08lx, expected 0x%08x); refusing to use it",
+		         zs->path, (unsigned long)app, ZONESTORE_APP_ID);
 		return DP_EFOREIGN;
 	}
 	if (ver != ZONESTORE_VERSION) {
 		snprintf(err, errlen,
-			 "%s: zone store schema version %ld, but this authd "
-			 "knows version %d; refusing to use it",
-			 zs->path, ver, ZONESTORE_VERSION);
+		         "%s: zone store schema version %ld, but this authd "
+		         "knows version %d; refusing to use it",
+		         zs->path, ver, ZONESTORE_VERSION);
 		return DP_EFOREIGN;
 	}
 	return DP_OK;
 }
 
 dp_status zonestore_open(const char *path, struct zonestore **out, char *err,
-			 size_t errlen)
+                         size_t errlen)
 {
 	struct zonestore *zs = xcalloc(1, sizeof(*zs));
 	zs->path = xstrdup(path);
 	dp_status rc;
 	if (sqlite3_open_v2(path, &zs->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				    SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                            SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
 		rc = db_err(zs, "cannot open", err, errlen);
 		goto fail;
 	}
@@ -121,9 +121,9 @@ dp_status zonestore_open(const char *path, struct zonestore **out, char *err,
 	if ((rc = check_schema(zs, err, errlen)) != DP_OK)
 		goto fail;
 	if ((rc = exec(zs,
-		       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-		       "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;",
-		       err, errlen)) != DP_OK)
+	               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+	               "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;",
+	               err, errlen)) != DP_OK)
 		goto fail;
 	*out = zs;
 	return DP_OK;
@@ -170,7 +170,7 @@ static void parsed_free(struct parsed *p)
 
 /* Feed one ldns record to the builder. */
 static dp_status add_ldns_rr(struct zone_builder *b, ldns_rr *rr,
-			     ldns_buffer *buf, char *err, size_t errlen)
+                             ldns_buffer *buf, char *err, size_t errlen)
 {
 	ldns_buffer_clear(buf);
 	if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK ||
@@ -183,14 +183,14 @@ static dp_status add_ldns_rr(struct zone_builder *b, ldns_rr *rr,
 		return DP_EINVAL;
 	}
 	return zone_builder_add(b, ldns_rdf_data(ldns_rr_owner(rr)),
-				(uint16_t)ldns_rr_get_type(rr),
-				ldns_rr_ttl(rr), ldns_buffer_begin(buf),
-				(uint16_t)ldns_buffer_position(buf), err,
-				errlen);
+	                        (uint16_t)ldns_rr_get_type(rr), ldns_rr_ttl(rr),
+	                        ldns_buffer_begin(buf),
+	                        (uint16_t)ldns_buffer_position(buf), err,
+	                        errlen);
 }
 
 static dp_status parse_zone_file(const char *apex, const char *path,
-				 struct parsed *p, char *err, size_t errlen)
+                                 struct parsed *p, char *err, size_t errlen)
 {
 	memset(p, 0, sizeof(*p));
 	uint8_t wire[DNAME_MAXLEN];
@@ -201,19 +201,19 @@ static dp_status parse_zone_file(const char *apex, const char *path,
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		return DP_ENOENT;
 	}
 	ldns_rdf *origin = ldns_dname_new_frm_str(apex);
-	int line = 1;
+	int line = 0; /* ldns counts the failing line as read */
 	ldns_status st = ldns_zone_new_frm_fp_l(&p->lz, f, origin, 3600,
-						LDNS_RR_CLASS_IN, &line);
+	                                        LDNS_RR_CLASS_IN, &line);
 	ldns_rdf_deep_free(origin);
 	fclose(f);
 	if (st != LDNS_STATUS_OK) {
 		p->lz = NULL;
 		snprintf(err, errlen, "%s:%d: %s", path, line,
-			 ldns_get_errorstr_by_id(st));
+		         ldns_get_errorstr_by_id(st));
 		return DP_EPARSE;
 	}
 
@@ -227,7 +227,7 @@ static dp_status parse_zone_file(const char *apex, const char *path,
 	ldns_rr_list *rrs = ldns_zone_rrs(p->lz);
 	for (size_t i = 0; rc == DP_OK && i < ldns_rr_list_rr_count(rrs); i++)
 		rc = add_ldns_rr(b, ldns_rr_list_rr(rrs, i), buf, why,
-				 sizeof(why));
+		                 sizeof(why));
 	ldns_buffer_free(buf);
 	if (rc != DP_OK) {
 		zone_builder_free(b);
@@ -242,7 +242,7 @@ static dp_status parse_zone_file(const char *apex, const char *path,
 }
 
 dp_status zonestore_parse_file(const char *apex, const char *path,
-			       struct zone **out, char *err, size_t errlen)
+                               struct zone **out, char *err, size_t errlen)
 {
 	struct parsed p;
 	dp_status rc = parse_zone_file(apex, path, &p, err, errlen);
@@ -254,9 +254,16 @@ dp_status zonestore_parse_file(const char *apex, const char *path,
 	return DP_OK;
 }
 
+/* A file's modification time in nanoseconds, to notice quick rewrites. */
+static sqlite3_int64 mtime_ns(const struct stat *sb)
+{
+	return (sqlite3_int64)sb->st_mtim.tv_sec * 1000000000 +
+	       sb->st_mtim.tv_nsec;
+}
+
 static dp_status insert_rr(struct zonestore *zs, sqlite3_stmt *ins,
-			   sqlite3_int64 zone_id, ldns_rr *rr, ldns_buffer *buf,
-			   char *err, size_t errlen)
+                           sqlite3_int64 zone_id, ldns_rr *rr, ldns_buffer *buf,
+                           char *err, size_t errlen)
 {
 	char *owner = ldns_rdf2str(ldns_rr_owner(rr));
 	ldns_buffer_clear(buf);
@@ -267,7 +274,7 @@ static dp_status insert_rr(struct zonestore *zs, sqlite3_stmt *ins,
 	sqlite3_bind_int(ins, 3, (int)ldns_rr_get_type(rr));
 	sqlite3_bind_int64(ins, 4, ldns_rr_ttl(rr));
 	sqlite3_bind_blob(ins, 5, ldns_buffer_begin(buf),
-			  (int)ldns_buffer_position(buf), SQLITE_TRANSIENT);
+	                  (int)ldns_buffer_position(buf), SQLITE_TRANSIENT);
 	int rc = sqlite3_step(ins);
 	free(owner);
 	if (rc != SQLITE_DONE)
@@ -277,8 +284,8 @@ static dp_status insert_rr(struct zonestore *zs, sqlite3_stmt *ins,
 
 /* Replace the stored zone @name with the parsed file, in one transaction. */
 static dp_status store_zone(struct zonestore *zs, const char *name,
-			    const char *path, const struct stat *sb,
-			    const struct parsed *p, char *err, size_t errlen)
+                            const char *path, const struct stat *sb,
+                            const struct parsed *p, char *err, size_t errlen)
 {
 	sqlite3_stmt *up = NULL, *ins = NULL;
 	ldns_buffer *buf = ldns_buffer_new(512);
@@ -286,25 +293,25 @@ static dp_status store_zone(struct zonestore *zs, const char *name,
 	if (rc != DP_OK)
 		goto out;
 	if (sqlite3_prepare_v2(zs->db,
-			       "INSERT INTO zone(name, serial, source, "
-			       "source_mtime, source_size, imported_at) "
-			       "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
-			       "ON CONFLICT(name) DO UPDATE SET "
-			       "serial=?2, source=?3, source_mtime=?4, "
-			       "source_size=?5, imported_at=?6 "
-			       "RETURNING id",
-			       -1, &up, NULL) != SQLITE_OK ||
+	                       "INSERT INTO zone(name, serial, source, "
+	                       "source_mtime, source_size, imported_at) "
+	                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+	                       "ON CONFLICT(name) DO UPDATE SET "
+	                       "serial=?2, source=?3, source_mtime=?4, "
+	                       "source_size=?5, imported_at=?6 "
+	                       "RETURNING id",
+	                       -1, &up, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(zs->db,
-			       "INSERT INTO rr(zone_id, owner, type, ttl, "
-			       "rdata) VALUES(?, ?, ?, ?, ?)",
-			       -1, &ins, NULL) != SQLITE_OK) {
+	                       "INSERT INTO rr(zone_id, owner, type, ttl, "
+	                       "rdata) VALUES(?, ?, ?, ?, ?)",
+	                       -1, &ins, NULL) != SQLITE_OK) {
 		rc = db_err(zs, "prepare", err, errlen);
 		goto rollback;
 	}
 	sqlite3_bind_text(up, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(up, 2, zone_serial(p->zone));
 	sqlite3_bind_text(up, 3, path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(up, 4, (sqlite3_int64)sb->st_mtime);
+	sqlite3_bind_int64(up, 4, mtime_ns(sb));
 	sqlite3_bind_int64(up, 5, (sqlite3_int64)sb->st_size);
 	sqlite3_bind_int64(up, 6, (sqlite3_int64)time(NULL));
 	if (sqlite3_step(up) != SQLITE_ROW) {
@@ -313,8 +320,8 @@ static dp_status store_zone(struct zonestore *zs, const char *name,
 	}
 	sqlite3_int64 id = sqlite3_column_int64(up, 0);
 	sqlite3_reset(up);
-	char *del = xasprintf("DELETE FROM rr WHERE zone_id = %lld",
-			      (long long)id);
+	char *del =
+	        xasprintf("DELETE FROM rr WHERE zone_id = %lld", (long long)id);
 	rc = exec(zs, del, err, errlen);
 	free(del);
 	if (rc != DP_OK)
@@ -323,7 +330,7 @@ static dp_status store_zone(struct zonestore *zs, const char *name,
 	ldns_rr_list *rrs = ldns_zone_rrs(p->lz);
 	for (size_t i = 0; rc == DP_OK && i < ldns_rr_list_rr_count(rrs); i++)
 		rc = insert_rr(zs, ins, id, ldns_rr_list_rr(rrs, i), buf, err,
-			       errlen);
+		               errlen);
 	if (rc != DP_OK)
 		goto rollback;
 	rc = exec(zs, "COMMIT", err, errlen);
@@ -339,8 +346,8 @@ out:
 }
 
 dp_status zonestore_import_file(struct zonestore *zs, const char *apex,
-				const char *path, enum zonestore_import *what,
-				char *err, size_t errlen)
+                                const char *path, enum zonestore_import *what,
+                                char *err, size_t errlen)
 {
 	char name[1024];
 	if (canonical_apex(apex, name, sizeof(name)) != 0) {
@@ -356,9 +363,9 @@ dp_status zonestore_import_file(struct zonestore *zs, const char *apex,
 	/* What does the store hold for this zone? */
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(zs->db,
-			       "SELECT serial, source, source_mtime, "
-			       "source_size FROM zone WHERE name = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "SELECT serial, source, source_mtime, "
+	                       "source_size FROM zone WHERE name = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return db_err(zs, "prepare", err, errlen);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	bool stored = false, same_file = false;
@@ -368,8 +375,8 @@ dp_status zonestore_import_file(struct zonestore *zs, const char *apex,
 		stored_serial = (uint32_t)sqlite3_column_int64(st, 0);
 		const char *src = (const char *)sqlite3_column_text(st, 1);
 		same_file = src != NULL && strcmp(src, path) == 0 &&
-			    sqlite3_column_int64(st, 2) == sb.st_mtime &&
-			    sqlite3_column_int64(st, 3) == sb.st_size;
+		            sqlite3_column_int64(st, 2) == mtime_ns(&sb) &&
+		            sqlite3_column_int64(st, 3) == sb.st_size;
 	}
 	sqlite3_finalize(st);
 	if (stored && same_file) {
@@ -384,12 +391,12 @@ dp_status zonestore_import_file(struct zonestore *zs, const char *apex,
 	uint32_t serial = zone_serial(p.zone);
 	if (stored && !serial_gt(serial, stored_serial)) {
 		*what = serial == stored_serial ? ZONESTORE_KEPT
-						: ZONESTORE_KEPT_FILE_OLDER;
+		                                : ZONESTORE_KEPT_FILE_OLDER;
 		if (serial != stored_serial)
 			log_warning("zone %s: %s has serial %u, not newer than "
-				    "the stored serial %u; keeping the stored "
-				    "zone",
-				    name, path, serial, stored_serial);
+			            "the stored serial %u; keeping the stored "
+			            "zone",
+			            name, path, serial, stored_serial);
 		parsed_free(&p);
 		return DP_OK;
 	}
@@ -397,12 +404,12 @@ dp_status zonestore_import_file(struct zonestore *zs, const char *apex,
 	parsed_free(&p);
 	if (rc == DP_OK)
 		*what = stored ? ZONESTORE_IMPORTED_NEWER
-			       : ZONESTORE_IMPORTED_NEW;
+		               : ZONESTORE_IMPORTED_NEW;
 	return rc;
 }
 
 dp_status zonestore_load(struct zonestore *zs, const char *apex,
-			 struct zone **out, char *err, size_t errlen)
+                         struct zone **out, char *err, size_t errlen)
 {
 	char name[1024];
 	uint8_t wire[DNAME_MAXLEN];
@@ -413,10 +420,10 @@ dp_status zonestore_load(struct zonestore *zs, const char *apex,
 	}
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(zs->db,
-			       "SELECT owner, type, ttl, rdata FROM rr "
-			       "JOIN zone ON zone.id = rr.zone_id "
-			       "WHERE zone.name = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "SELECT owner, type, ttl, rdata FROM rr "
+	                       "JOIN zone ON zone.id = rr.zone_id "
+	                       "WHERE zone.name = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return db_err(zs, "prepare", err, errlen);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 
@@ -432,19 +439,19 @@ dp_status zonestore_load(struct zonestore *zs, const char *apex,
 		if (otext == NULL || dname_from_str(otext, owner) < 0 ||
 		    blen > 65535) {
 			snprintf(err, errlen, "%s: zone %s: corrupt record",
-				 zs->path, name);
+			         zs->path, name);
 			rc = DP_EPARSE;
 			break;
 		}
 		char why[512];
-		rc = zone_builder_add(
-			b, owner, (uint16_t)sqlite3_column_int(st, 1),
-			(uint32_t)sqlite3_column_int64(st, 2),
-			sqlite3_column_blob(st, 3), (uint16_t)blen, why,
-			sizeof(why));
+		rc = zone_builder_add(b, owner,
+		                      (uint16_t)sqlite3_column_int(st, 1),
+		                      (uint32_t)sqlite3_column_int64(st, 2),
+		                      sqlite3_column_blob(st, 3),
+		                      (uint16_t)blen, why, sizeof(why));
 		if (rc != DP_OK) {
 			snprintf(err, errlen, "%s: zone %s: %s", zs->path, name,
-				 why);
+			         why);
 			break;
 		}
 		n++;
@@ -454,7 +461,7 @@ dp_status zonestore_load(struct zonestore *zs, const char *apex,
 	sqlite3_finalize(st);
 	if (rc == DP_OK && n == 0) {
 		snprintf(err, errlen, "%s: zone %s is not in the store",
-			 zs->path, name);
+		         zs->path, name);
 		rc = DP_ENOENT;
 	}
 	if (rc != DP_OK) {

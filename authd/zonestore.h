@@ -27,16 +27,16 @@ struct zonestore;
  * zonestore_close()).  On failure @err says why, naming the file.
  */
 dp_status zonestore_open(const char *path, struct zonestore **out, char *err,
-			 size_t errlen);
+                         size_t errlen);
 
 /* zonestore_close - close the store.  Idempotent on NULL. */
 void zonestore_close(struct zonestore *zs);
 
 enum zonestore_import {
-	ZONESTORE_IMPORTED_NEW,	    /* the zone was not in the store */
-	ZONESTORE_IMPORTED_NEWER,   /* the file's serial was newer */
-	ZONESTORE_KEPT,		    /* the store is current */
-	ZONESTORE_KEPT_FILE_OLDER,  /* the file changed, serial not newer */
+	ZONESTORE_IMPORTED_NEW,    /* the zone was not in the store */
+	ZONESTORE_IMPORTED_NEWER,  /* the file's serial was newer */
+	ZONESTORE_KEPT,            /* the store is current */
+	ZONESTORE_KEPT_FILE_OLDER, /* the file changed, serial not newer */
 };
 
 /*
@@ -49,22 +49,22 @@ enum zonestore_import {
  * the message in @err names the file and line.
  */
 dp_status zonestore_import_file(struct zonestore *zs, const char *apex,
-				const char *path, enum zonestore_import *what,
-				char *err, size_t errlen);
+                                const char *path, enum zonestore_import *what,
+                                char *err, size_t errlen);
 
 /*
  * zonestore_load - build a serving snapshot of the stored zone @apex.
  * *@out is owned by the caller.
  */
 dp_status zonestore_load(struct zonestore *zs, const char *apex,
-			 struct zone **out, char *err, size_t errlen);
+                         struct zone **out, char *err, size_t errlen);
 
 /*
  * zonestore_parse_file - parse and validate a zone file into a snapshot
  * without touching any store (used by the checks and the tests).
  */
 dp_status zonestore_parse_file(const char *apex, const char *path,
-			       struct zone **out, char *err, size_t errlen);
+                               struct zone **out, char *err, size_t errlen);
 
 /*
  * serial_gt - RFC 1982 serial number arithmetic: is @a greater than @b?

@@ -449,7 +449,7 @@ if [ "$DO_MEM" = 1 ]; then
     hr
     MEMFMT='%-22s %6s %14s %14s %16s %8s\n'
     printf "$MEMFMT" server procs "RSS loaded MB" "PSS loaded MB" "RSS after burst" "load s"
-    declare -A MEM_RSS=()
+    declare -A MEM_RSS=() MEM_RSS0=()
     mem_one() {           # mem_one NAME LABEL
         local s=$1 label=$2 t0 t1 m1 m2
         t0=$(date +%s.%N)
@@ -464,7 +464,7 @@ if [ "$DO_MEM" = 1 ]; then
             AUTHD_DB_KB=$(du -sk "$TMP/authd-mem/state" | awk '{print $1}')
         fi
         set -- $m1 $m2
-        MEM_RSS[$label]=$4
+        MEM_RSS[$label]=$4; MEM_RSS0[$label]=$1
         awk -v f="$MEMFMT" -v n="$label" -v p="$3" -v r1="$1" -v p1="$2" -v r2="$4" -v t0="$t0" -v t1="$t1" \
             'BEGIN { printf f, n, p, sprintf("%.1f", r1/1024), sprintf("%.1f", p1/1024), sprintf("%.1f", r2/1024), sprintf("%.1f", t1 - t0) }'
     }
@@ -481,21 +481,25 @@ if [ "$DO_MEM" = 1 ]; then
         echo "authd --state-dir size on disk after import+restart: $(awk -v k="$AUTHD_DB_KB" 'BEGIN { printf "%.1f MB", k / 1024 }')"
     fi
     if [ -n "${MEM_RSS[authd (restart)]:-}" ]; then
+        echo "VmRSS ratios (loaded / after burst):"
         for lab in "authd (import)" "authd (restart)"; do
-            printf 'RSS after burst ratio, %-16s authd/Knot = %s   authd/NSD(sum) = %s\n' "$lab:" \
-                "$( [ -n "${MEM_RSS[knot]:-}" ] && ratio "${MEM_RSS[$lab]}" "${MEM_RSS[knot]}" || echo n/a)" \
-                "$( [ -n "${MEM_RSS[nsd]:-}" ] && ratio "${MEM_RSS[$lab]}" "${MEM_RSS[nsd]}" || echo n/a)"
+            rk="n/a"; rn="n/a"
+            [ -n "${MEM_RSS[knot]:-}" ] && rk="$(ratio "${MEM_RSS0[$lab]}" "${MEM_RSS0[knot]}") / $(ratio "${MEM_RSS[$lab]}" "${MEM_RSS[knot]}")"
+            [ -n "${MEM_RSS[nsd]:-}" ] && rn="$(ratio "${MEM_RSS0[$lab]}" "${MEM_RSS0[nsd]}") / $(ratio "${MEM_RSS[$lab]}" "${MEM_RSS[nsd]}")"
+            printf '  %-16s authd/Knot = %-12s  authd/NSD(sum of 3 procs) = %s\n' "$lab:" "$rk" "$rn"
         done
     else
         echo "memory ratio authd/Knot: n/a (authd not run)"
     fi
 fi
 
-# Notable log lines (warnings/errors) from the servers.
+# Notable log lines (warnings/errors) from the servers; NSD's normal
+# "signal received, shutting down" on SIGTERM is filtered out.
 echo
-if ls "$TMP"/*/*.log >/dev/null 2>&1 && grep -hiE 'warn|error|fail' "$TMP"/*/*.log >/dev/null 2>&1; then
-    echo "Server log warnings/errors:"
-    grep -HiE 'warn|error|fail' "$TMP"/*/*.log | sed "s|$TMP/||" | sort | uniq -c | sort -rn | head -20
+WARNS=$(grep -HiE 'warn|error|fail' "$TMP"/*/*.log 2>/dev/null | grep -v 'signal received, shutting down' | sed "s|$TMP/||" || true)
+if [ -n "$WARNS" ]; then
+    echo "Server log warnings/errors ($(echo "$WARNS" | wc -l) lines, first 20):"
+    echo "$WARNS" | head -20 | sed 's/^/  /'
 else
     echo "Server logs: no warnings/errors."
 fi

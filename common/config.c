@@ -12,7 +12,7 @@
 #define FIELD(settings, opt) ((char *)(settings) + (opt)->offset)
 
 static const struct cfg_option *cfg_find(const struct cfg_option *table,
-					 const char *name)
+                                         const char *name)
 {
 	for (const struct cfg_option *o = table; o->name != NULL; o++) {
 		if (strcmp(o->name, name) == 0)
@@ -47,8 +47,8 @@ static int parse_bool(const char *s, bool *out)
 	return -1;
 }
 
-static int apply(const struct cfg_option *o, void *settings,
-		 const char *value, bool replace_list, const char **why)
+static int apply(const struct cfg_option *o, void *settings, const char *value,
+                 bool replace_list, const char **why)
 {
 	if (o->check != NULL && (*why = o->check(value)) != NULL)
 		return -1;
@@ -94,8 +94,8 @@ static int apply(const struct cfg_option *o, void *settings,
 }
 
 int cfg_set(const struct cfg_option *table, void *settings, const char *name,
-	    const char *value, const char *origin, bool replace_list,
-	    char *err, size_t errlen)
+            const char *value, const char *origin, bool replace_list, char *err,
+            size_t errlen)
 {
 	const struct cfg_option *o = cfg_find(table, name);
 	if (o == NULL) {
@@ -106,28 +106,42 @@ int cfg_set(const struct cfg_option *table, void *settings, const char *name,
 	if (apply(o, settings, value, replace_list, &why) != 0) {
 		if (o->type == CFG_INT && strcmp(why, "out of range") == 0)
 			snprintf(err, errlen,
-				 "%s: option '%s': value '%s' out of range "
-				 "%ld..%ld",
-				 origin, name, value, o->min, o->max);
+			         "%s: option '%s': value '%s' out of range "
+			         "%ld..%ld",
+			         origin, name, value, o->min, o->max);
 		else
 			snprintf(err, errlen, "%s: option '%s': value '%s': %s",
-				 origin, name, value, why);
+			         origin, name, value, why);
 		return -1;
 	}
 	return 0;
 }
 
 int cfg_init(const struct cfg_option *table, void *settings, char *err,
-	     size_t errlen)
+             size_t errlen)
 {
 	for (const struct cfg_option *o = table; o->name != NULL; o++) {
-		if (o->def == NULL)
+		/* A list's default applies only if nothing sets the list
+		 * (cfg_finish), so the file's values replace it. */
+		if (o->def == NULL || o->type == CFG_LIST)
 			continue;
 		if (cfg_set(table, settings, o->name, o->def, "default", true,
-			    err, errlen) != 0)
+		            err, errlen) != 0)
 			return -1;
 	}
 	return 0;
+}
+
+void cfg_finish(const struct cfg_option *table, void *settings)
+{
+	for (const struct cfg_option *o = table; o->name != NULL; o++) {
+		struct cfg_list *l = (struct cfg_list *)FIELD(settings, o);
+		if (o->type != CFG_LIST || o->def == NULL || l->n > 0)
+			continue;
+		l->v = xmalloc(sizeof(*l->v));
+		l->v[0] = xstrdup(o->def);
+		l->n = 1;
+	}
 }
 
 /*
@@ -189,12 +203,12 @@ static int split_line(char *line, char **key, char **value, const char **why)
 }
 
 int cfg_load_file(const struct cfg_option *table, void *settings,
-		  const char *path, char *err, size_t errlen)
+                  const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		return -1;
 	}
 	char *line = NULL;
@@ -212,19 +226,19 @@ int cfg_load_file(const struct cfg_option *table, void *settings,
 		snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
 		if (k < 0) {
 			snprintf(err, errlen, "%s: option '%s': %s", origin,
-				 key ? key : "", why);
+			         key ? key : "", why);
 			rc = -1;
 			break;
 		}
 		if (cfg_set(table, settings, key, value, origin, false, err,
-			    errlen) != 0) {
+		            errlen) != 0) {
 			rc = -1;
 			break;
 		}
 	}
 	if (rc == 0 && ferror(f)) {
 		snprintf(err, errlen, "%s: read error: %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		rc = -1;
 	}
 	free(line);
@@ -233,7 +247,7 @@ int cfg_load_file(const struct cfg_option *table, void *settings,
 }
 
 int cfg_parse_args(const struct cfg_option *table, void *settings, int argc,
-		   char **argv, char *err, size_t errlen)
+                   char **argv, char *err, size_t errlen)
 {
 	/* A list option named on the command line replaces the file's. */
 	size_t nopts = 0;
@@ -245,7 +259,7 @@ int cfg_parse_args(const struct cfg_option *table, void *settings, int argc,
 		const char *arg = argv[i];
 		if (strncmp(arg, "--", 2) != 0) {
 			snprintf(err, errlen,
-				 "command line: unexpected argument '%s'", arg);
+			         "command line: unexpected argument '%s'", arg);
 			rc = -1;
 			break;
 		}
@@ -264,27 +278,28 @@ int cfg_parse_args(const struct cfg_option *table, void *settings, int argc,
 		const struct cfg_option *o = cfg_find(table, name);
 		if (o == NULL) {
 			snprintf(err, errlen,
-				 "command line: unknown option '--%s'", name);
+			         "command line: unknown option '--%s'", name);
 			rc = -1;
 			break;
 		}
 		if (eq != NULL) {
 			value = eq + 1;
 		} else if (o->type == CFG_BOOL &&
-			   (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)) {
+		           (i + 1 >= argc ||
+		            strncmp(argv[i + 1], "--", 2) == 0)) {
 			value = "yes";
 		} else if (i + 1 < argc) {
 			value = argv[++i];
 		} else {
 			snprintf(err, errlen,
-				 "command line: option '--%s' needs a value",
-				 name);
+			         "command line: option '--%s' needs a value",
+			         name);
 			rc = -1;
 			break;
 		}
 		size_t idx = (size_t)(o - table);
 		if (cfg_set(table, settings, name, value, "command line",
-			    !seen[idx], err, errlen) != 0) {
+		            !seen[idx], err, errlen) != 0) {
 			rc = -1;
 			break;
 		}
@@ -314,8 +329,7 @@ static void print_value(FILE *out, const char *name, const char *v)
 	fprintf(out, "\"\n");
 }
 
-void cfg_print(const struct cfg_option *table, const void *settings,
-	       FILE *out)
+void cfg_print(const struct cfg_option *table, const void *settings, FILE *out)
 {
 	for (const struct cfg_option *o = table; o->name != NULL; o++) {
 		const char *f = (const char *)settings + o->offset;
@@ -331,7 +345,7 @@ void cfg_print(const struct cfg_option *table, const void *settings,
 			break;
 		case CFG_BOOL:
 			fprintf(out, "%s %s\n", o->name,
-				*(const bool *)f ? "yes" : "no");
+			        *(const bool *)f ? "yes" : "no");
 			break;
 		case CFG_LIST: {
 			const struct cfg_list *l = (const struct cfg_list *)f;
@@ -348,9 +362,9 @@ void cfg_usage(const struct cfg_option *table, FILE *out)
 	for (const struct cfg_option *o = table; o->name != NULL; o++) {
 		char left[64];
 		snprintf(left, sizeof(left), "--%s %s", o->name,
-			 o->type == CFG_INT    ? "N"
-			 : o->type == CFG_BOOL ? "yes|no"
-					       : "VALUE");
+		         o->type == CFG_INT    ? "N"
+		         : o->type == CFG_BOOL ? "yes|no"
+		                               : "VALUE");
 		fprintf(out, "  %-28s %s", left, o->help);
 		if (o->type == CFG_LIST)
 			fprintf(out, " (repeatable)");

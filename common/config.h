@@ -43,18 +43,25 @@ struct cfg_option {
 	const char *name;
 	enum cfg_type type;
 	const char *def; /* default as text, NULL for none */
-	long min, max;	 /* bounds of CFG_INT */
-	size_t offset;	 /* of the field in the settings struct */
+	long min, max;   /* bounds of CFG_INT */
+	size_t offset;   /* of the field in the settings struct */
 	cfg_check_fn check;
 	const char *help;
 };
 
 /*
- * cfg_init - set every option of @table in @settings to its default.
+ * cfg_init - set every option of @table in @settings to its default (list
+ * options get theirs from cfg_finish()).
  * Returns 0, or -1 with a message in @err if a default is invalid.
  */
 int cfg_init(const struct cfg_option *table, void *settings, char *err,
-	     size_t errlen);
+             size_t errlen);
+
+/*
+ * cfg_finish - give every list option that is still empty its default.
+ * Call after the file and the command line were applied.
+ */
+void cfg_finish(const struct cfg_option *table, void *settings);
 
 /*
  * cfg_set - set option @name to the text @value.  @origin names where the
@@ -63,8 +70,8 @@ int cfg_init(const struct cfg_option *table, void *settings, char *err,
  * command-line occurrence).  Returns 0, or -1 with a message in @err.
  */
 int cfg_set(const struct cfg_option *table, void *settings, const char *name,
-	    const char *value, const char *origin, bool replace_list,
-	    char *err, size_t errlen);
+            const char *value, const char *origin, bool replace_list, char *err,
+            size_t errlen);
 
 /*
  * cfg_load_file - read options from @path.  Returns 0, or -1 with a
@@ -73,20 +80,19 @@ int cfg_set(const struct cfg_option *table, void *settings, const char *name,
  * into a fresh settings struct and swap only on success.
  */
 int cfg_load_file(const struct cfg_option *table, void *settings,
-		  const char *path, char *err, size_t errlen);
+                  const char *path, char *err, size_t errlen);
 
 /*
  * cfg_parse_args - apply "--name value" options from argv.  Arguments that
  * are not in @table are an error.  Returns 0 or -1 with @err set.
  */
 int cfg_parse_args(const struct cfg_option *table, void *settings, int argc,
-		   char **argv, char *err, size_t errlen);
+                   char **argv, char *err, size_t errlen);
 
 /*
  * cfg_print - write the effective settings to @out in file syntax.
  */
-void cfg_print(const struct cfg_option *table, const void *settings,
-	       FILE *out);
+void cfg_print(const struct cfg_option *table, const void *settings, FILE *out);
 
 /*
  * cfg_usage - write one line of help per option to @out.

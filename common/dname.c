@@ -7,8 +7,8 @@
 
 #include "dname.h"
 
-#define L(x) ((x) >= 'A' && (x) <= 'Z' ? (x) + 32 : (x))
-#define R4(b) L(b), L(b + 1), L(b + 2), L(b + 3)
+#define L(x)   ((x) >= 'A' && (x) <= 'Z' ? (x) + 32 : (x))
+#define R4(b)  L(b), L(b + 1), L(b + 2), L(b + 3)
 #define R16(b) R4(b), R4(b + 4), R4(b + 8), R4(b + 12)
 #define R64(b) R16(b), R16(b + 16), R16(b + 32), R16(b + 48)
 
@@ -18,7 +18,7 @@ int dname_unpack(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out)
 {
 	size_t p = *pos;
 	size_t n = 0;
-	size_t end = 0; /* position after the name in the stream */
+	size_t end = 0;   /* position after the name in the stream */
 	size_t limit = p; /* pointers must go strictly below this */
 	bool jumped = false;
 
@@ -90,8 +90,7 @@ uint32_t dname_hash(const uint8_t *name, size_t len)
 	return h ^ (h >> 15);
 }
 
-bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b,
-		 size_t blen)
+bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	if (alen != blen)
 		return false;
@@ -103,7 +102,7 @@ bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b,
 }
 
 bool dname_is_sub(const uint8_t *name, size_t len, const uint8_t *parent,
-		  size_t plen)
+                  size_t plen)
 {
 	while (len > plen) {
 		len -= (size_t)*name + 1;
@@ -138,7 +137,7 @@ char *dname_to_str(const uint8_t *name, char *buf, size_t buflen)
 				buf[n++] = (char)c;
 			} else if (c <= ' ' || c >= 0x7f) {
 				n += (size_t)snprintf(buf + n, buflen - n,
-						      "\\%03u", c);
+				                      "\\%03u", c);
 			} else {
 				buf[n++] = (char)c;
 			}
@@ -166,7 +165,8 @@ int dname_from_str(const char *str, uint8_t *out)
 				    isdigit((unsigned char)str[1]) &&
 				    isdigit((unsigned char)str[2])) {
 					c = (str[0] - '0') * 100 +
-					    (str[1] - '0') * 10 + (str[2] - '0');
+					    (str[1] - '0') * 10 +
+					    (str[2] - '0');
 					if (c > 255)
 						return -1;
 					str += 3;

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNAME_MAXLEN	255
+#define DNAME_MAXLEN    255
 #define DNAME_MAXLABELS 128
 
 extern const uint8_t dname_lower[256];
@@ -40,14 +40,13 @@ int dname_labels(const uint8_t *name);
 uint32_t dname_hash(const uint8_t *name, size_t len);
 
 /* dname_equal - case-insensitive equality of two valid names. */
-bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b,
-		 size_t blen);
+bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 /*
  * dname_is_sub - true if @name is @parent or below it (case-insensitive).
  */
 bool dname_is_sub(const uint8_t *name, size_t len, const uint8_t *parent,
-		  size_t plen);
+                  size_t plen);
 
 /*
  * dname_parent - the name one label up (a pointer into @name), or NULL

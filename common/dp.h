@@ -10,16 +10,16 @@
 
 enum dp_status {
 	DP_OK = 0,
-	DP_ENOMEM = -1,	   /* allocation failed */
-	DP_EINVAL = -2,	   /* invalid argument or input */
-	DP_EIO = -3,	   /* read, write or socket error */
-	DP_ENOENT = -4,	   /* no such file, zone or name */
-	DP_EPARSE = -5,	   /* a file or message could not be parsed */
-	DP_EDB = -6,	   /* SQLite reported an error */
-	DP_EFOREIGN = -7,  /* a database of another program or version */
-	DP_ERANGE = -8,	   /* a value is out of its bounds */
-	DP_ESPACE = -9,	   /* a buffer is too small */
-	DP_EEXIST = -10,   /* the thing already exists */
+	DP_ENOMEM = -1,   /* allocation failed */
+	DP_EINVAL = -2,   /* invalid argument or input */
+	DP_EIO = -3,      /* read, write or socket error */
+	DP_ENOENT = -4,   /* no such file, zone or name */
+	DP_EPARSE = -5,   /* a file or message could not be parsed */
+	DP_EDB = -6,      /* SQLite reported an error */
+	DP_EFOREIGN = -7, /* a database of another program or version */
+	DP_ERANGE = -8,   /* a value is out of its bounds */
+	DP_ESPACE = -9,   /* a buffer is too small */
+	DP_EEXIST = -10,  /* the thing already exists */
 };
 
 typedef enum dp_status dp_status;

@@ -14,9 +14,9 @@ static enum log_level log_max = LOG_LEVEL_INFO;
 static int log_journal = -1;
 
 static const char *const level_names[] = {
-	[LOG_LEVEL_ERR] = "error",     [LOG_LEVEL_WARNING] = "warning",
-	[LOG_LEVEL_NOTICE] = "notice", [LOG_LEVEL_INFO] = "info",
-	[LOG_LEVEL_DEBUG] = "debug",
+        [LOG_LEVEL_ERR] = "error",     [LOG_LEVEL_WARNING] = "warning",
+        [LOG_LEVEL_NOTICE] = "notice", [LOG_LEVEL_INFO] = "info",
+        [LOG_LEVEL_DEBUG] = "debug",
 };
 
 void log_init(const char *progname, enum log_level max_level)
@@ -48,7 +48,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	size_t n;
 	if (log_journal) {
 		n = (size_t)snprintf(line, sizeof(line), "<%d>%s: ", (int)level,
-				     level_names[level]);
+		                     level_names[level]);
 	} else {
 		struct timespec ts;
 		struct tm tm;
@@ -56,8 +56,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		localtime_r(&ts.tv_sec, &tm);
 		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 		n += (size_t)snprintf(line + n, sizeof(line) - n,
-				      ".%03ld %s %s: ", ts.tv_nsec / 1000000,
-				      log_prog, level_names[level]);
+		                      ".%03ld %s %s: ", ts.tv_nsec / 1000000,
+		                      log_prog, level_names[level]);
 	}
 	if (n < sizeof(line)) {
 		va_list ap;

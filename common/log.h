@@ -28,12 +28,12 @@ void log_init(const char *progname, enum log_level max_level);
 int log_level_parse(const char *name, enum log_level *out);
 
 void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
-#define log_err(...)	 log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
+#define log_err(...)     log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
-#define log_notice(...)	 log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)
-#define log_info(...)	 log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...)	 log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_notice(...)  log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)
+#define log_info(...)    log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)   log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 #endif /* LOG_H */

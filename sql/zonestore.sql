@@ -13,7 +13,7 @@ CREATE TABLE zone (
 	name        TEXT NOT NULL UNIQUE,  -- apex, lower case, final dot
 	serial      INTEGER NOT NULL,      -- SOA serial of the stored zone
 	source      TEXT,                  -- zone file last imported
-	source_mtime INTEGER,              -- its mtime (seconds) at import
+	source_mtime INTEGER,              -- its mtime (ns) at import
 	source_size INTEGER,               -- its size at import
 	imported_at INTEGER NOT NULL       -- unix time of the last import
 );

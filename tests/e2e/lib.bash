@@ -1,0 +1,85 @@
+# lib.bash - helpers for the end-to-end tests: start the real authd on a
+# random loopback port in a temporary directory, wait until it answers,
+# stop it by PID.  Sourced by tests/e2e/*.sh (bash).
+
+set -eu
+
+: "${AUTHD:?set AUTHD to the authd binary}"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ZONES=$ROOT/tests/zones
+T=$(mktemp -d /tmp/dnsplane-e2e.XXXXXX)
+PIDS=""
+FAILS=0
+CHECKS=0
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+# free_port: a TCP and UDP port nobody listens on.
+free_port() {
+	while :; do
+		p=$(shuf -i 20000-60999 -n 1)
+		if ! ss -Hlnut "sport = :$p" | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# start_authd LOG ARGS...: start authd in the background, set AUTHD_PID,
+# wait for its ready line; fail with its log otherwise.
+start_authd() {
+	log=$1
+	shift
+	: >"$log"
+	"$AUTHD" "$@" >>"$log" 2>&1 &
+	AUTHD_PID=$!
+	PIDS="$PIDS $AUTHD_PID"
+	i=0
+	while ! grep -q "ready:" "$log"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$AUTHD_PID" 2>/dev/null; then
+			echo "authd did not become ready:" >&2
+			cat "$log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+# stop_authd: SIGTERM and wait; the exit status must be 0.
+stop_authd() {
+	kill -TERM "$AUTHD_PID"
+	st=0
+	wait "$AUTHD_PID" || st=$?
+	PIDS=$(echo "$PIDS" | sed "s/ $AUTHD_PID//")
+	check "authd exits 0 on SIGTERM" [ "$st" -eq 0 ]
+}
+
+# check DESCRIPTION COMMAND...: run the command, count a failure if it
+# fails.
+check() {
+	desc=$1
+	shift
+	CHECKS=$((CHECKS + 1))
+	if "$@"; then
+		echo "ok   - $desc"
+	else
+		echo "FAIL - $desc"
+		FAILS=$((FAILS + 1))
+	fi
+}
+
+# has TEXT FILE: does FILE contain TEXT (fixed string)?
+has() {
+	grep -qF -- "$1" "$2"
+}
+
+finish() {
+	echo "$(basename "$0"): $CHECKS checks, $FAILS failures"
+	[ "$FAILS" -eq 0 ]
+}
