@@ -153,18 +153,18 @@ static int canonical_apex(const char *apex, char *out, size_t outlen)
 	return 0;
 }
 
-/* A parsed zone file: the ldns zone and its validated snapshot. */
+/* A parsed zone file: its records and the validated snapshot. */
 struct parsed {
-	ldns_zone *lz;
+	ldns_rr_list *rrs;
 	struct zone *zone;
 };
 
 static void parsed_free(struct parsed *p)
 {
-	if (p->lz != NULL)
-		ldns_zone_deep_free(p->lz);
+	if (p->rrs != NULL)
+		ldns_rr_list_deep_free(p->rrs);
 	zone_free(p->zone);
-	p->lz = NULL;
+	p->rrs = NULL;
 	p->zone = NULL;
 }
 
@@ -189,6 +189,49 @@ static dp_status add_ldns_rr(struct zone_builder *b, ldns_rr *rr,
 	                        errlen);
 }
 
+/*
+ * Read every record of an open zone file.  The records are read one by
+ * one (rather than with ldns_zone_new_frm_fp_l) so that nothing leaks on
+ * a syntax error and the failing line is known.
+ */
+static dp_status read_records(FILE *f, const char *apex, const char *path,
+                              ldns_rr_list *rrs, char *err, size_t errlen)
+{
+	ldns_rdf *origin = ldns_dname_new_frm_str(apex);
+	ldns_rdf *prev = ldns_rdf_clone(origin);
+	uint32_t ttl = 3600;
+	int line = 0;
+	dp_status rc = DP_OK;
+	while (!feof(f)) {
+		ldns_rr *rr = NULL;
+		int before = line;
+		ldns_status st = ldns_rr_new_frm_fp_l(&rr, f, &ttl, &origin,
+		                                      &prev, &line);
+		switch (st) {
+		case LDNS_STATUS_OK:
+			ldns_rr_list_push_rr(rrs, rr);
+			continue;
+		case LDNS_STATUS_SYNTAX_EMPTY:
+		case LDNS_STATUS_SYNTAX_TTL:
+		case LDNS_STATUS_SYNTAX_ORIGIN:
+			continue;
+		default:
+			/* ldns has read the whole failing record. */
+			snprintf(err, errlen, "%s:%d: %s", path,
+			         line > before ? line : before + 1,
+			         st == LDNS_STATUS_SYNTAX_INCLUDE
+			                 ? "$INCLUDE is not supported"
+			                 : ldns_get_errorstr_by_id(st));
+			rc = DP_EPARSE;
+			break;
+		}
+		break;
+	}
+	ldns_rdf_deep_free(origin);
+	ldns_rdf_deep_free(prev);
+	return rc;
+}
+
 static dp_status parse_zone_file(const char *apex, const char *path,
                                  struct parsed *p, char *err, size_t errlen)
 {
@@ -204,29 +247,20 @@ static dp_status parse_zone_file(const char *apex, const char *path,
 		         strerror(errno));
 		return DP_ENOENT;
 	}
-	ldns_rdf *origin = ldns_dname_new_frm_str(apex);
-	int line = 0; /* ldns counts the failing line as read */
-	ldns_status st = ldns_zone_new_frm_fp_l(&p->lz, f, origin, 3600,
-	                                        LDNS_RR_CLASS_IN, &line);
-	ldns_rdf_deep_free(origin);
+	p->rrs = ldns_rr_list_new();
+	dp_status rc = read_records(f, apex, path, p->rrs, err, errlen);
 	fclose(f);
-	if (st != LDNS_STATUS_OK) {
-		p->lz = NULL;
-		snprintf(err, errlen, "%s:%d: %s", path, line,
-		         ldns_get_errorstr_by_id(st));
-		return DP_EPARSE;
+	if (rc != DP_OK) {
+		parsed_free(p);
+		return rc;
 	}
 
 	struct zone_builder *b = zone_builder_new(wire);
 	ldns_buffer *buf = ldns_buffer_new(512);
 	char why[512];
-	dp_status rc = DP_OK;
-	ldns_rr *soa = ldns_zone_soa(p->lz);
-	if (soa != NULL)
-		rc = add_ldns_rr(b, soa, buf, why, sizeof(why));
-	ldns_rr_list *rrs = ldns_zone_rrs(p->lz);
-	for (size_t i = 0; rc == DP_OK && i < ldns_rr_list_rr_count(rrs); i++)
-		rc = add_ldns_rr(b, ldns_rr_list_rr(rrs, i), buf, why,
+	for (size_t i = 0; rc == DP_OK && i < ldns_rr_list_rr_count(p->rrs);
+	     i++)
+		rc = add_ldns_rr(b, ldns_rr_list_rr(p->rrs, i), buf, why,
 		                 sizeof(why));
 	ldns_buffer_free(buf);
 	if (rc != DP_OK) {
@@ -326,11 +360,10 @@ static dp_status store_zone(struct zonestore *zs, const char *name,
 	free(del);
 	if (rc != DP_OK)
 		goto rollback;
-	rc = insert_rr(zs, ins, id, ldns_zone_soa(p->lz), buf, err, errlen);
-	ldns_rr_list *rrs = ldns_zone_rrs(p->lz);
-	for (size_t i = 0; rc == DP_OK && i < ldns_rr_list_rr_count(rrs); i++)
-		rc = insert_rr(zs, ins, id, ldns_rr_list_rr(rrs, i), buf, err,
-		               errlen);
+	for (size_t i = 0; rc == DP_OK && i < ldns_rr_list_rr_count(p->rrs);
+	     i++)
+		rc = insert_rr(zs, ins, id, ldns_rr_list_rr(p->rrs, i), buf,
+		               err, errlen);
 	if (rc != DP_OK)
 		goto rollback;
 	rc = exec(zs, "COMMIT", err, errlen);

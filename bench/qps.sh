@@ -3,7 +3,10 @@
 #
 # usage: bench/qps.sh [--rounds R] [--seconds S] [--names N] [--authd PATH]
 #                     [--mem-names M] [--no-mem] [--clients C] [--outstanding Q]
-#                     [--servers nsd,knot,authd] [--no-pin] [--keep]
+#                     [--servers nsd,knot,authd] [--tcp-qpc N] [--no-pin] [--keep]
+#
+# --tcp-qpc N: dnsperf reconnects after N queries per TCP connection (default:
+# never; the 8 connections stay open and dnsperf pipelines queries on them).
 #
 # For every round, each server (order rotated per round) is measured with
 # dnsperf over UDP and then TCP.  The server's CPU time (utime+stime of the
@@ -35,6 +38,7 @@ AUTHD=$ROOT/build/authd
 CLIENTS=8
 OUTSTANDING=200
 PIN=1
+TCP_QPC=0
 SERVERS=nsd,knot,authd
 KEEP=${KEEP_TMP:-0}
 START_TIMEOUT=60        # seconds, per server start (doubled for the memory zone)
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
         --clients)     need_arg "$@"; CLIENTS=$2; shift 2;;
         --outstanding) need_arg "$@"; OUTSTANDING=$2; shift 2;;
         --servers)     need_arg "$@"; SERVERS=$2; shift 2;;
+        --tcp-qpc)     need_arg "$@"; TCP_QPC=$2; shift 2;;
         --no-mem)      DO_MEM=0; shift;;
         --no-pin)      PIN=0; shift;;
         --keep)        KEEP=1; shift;;
@@ -70,6 +75,7 @@ for v in ROUNDS DURATION NAMES MEM_NAMES CLIENTS OUTSTANDING; do
     is_uint "${!v}" && [ "${!v}" -ge 1 ] || die "--$(echo "$v" | tr 'A-Z_' 'a-z-') must be a positive integer (got '${!v}')"
 done
 [ "$DURATION" -ge 2 ] || die "--seconds must be >= 2"
+is_uint "$TCP_QPC" || die "--tcp-qpc must be a non-negative integer"
 
 for tool in nsd knotd dnsperf dig ss taskset awk getconf; do
     command -v "$tool" >/dev/null 2>&1 || die "required tool '$tool' not found in PATH"
@@ -302,12 +308,13 @@ EOF
 
 # run_dnsperf NAME TRANSPORT QUERYFILE SECONDS OUTFILE -> prints "ticks_delta"
 run_dnsperf() {
-    local s=$1 tr=$2 qf=$3 secs=$4 out=$5 t0 t1
+    local s=$1 tr=$2 qf=$3 secs=$4 out=$5 t0 t1 extra=()
+    [ "$tr" = tcp ] && [ "$TCP_QPC" -gt 0 ] && extra=(-O "num-queries-per-conn=$TCP_QPC")
     repin "$s" >&2
     t0=$(cpu_ticks "${PID[$s]}")
     if ! "${CLI_PIN[@]}" dnsperf -s 127.0.0.1 -p "${PORT[$s]}" -m "$tr" -d "$qf" \
             -l "$secs" -c "$CLIENTS" -q "$OUTSTANDING" -t 2 \
-            -O suppress=timeouts,congestion,sockready >"$out" 2>&1; then
+            -O suppress=timeouts,congestion,sockready "${extra[@]}" >"$out" 2>&1; then
         cat "$out" >&2
         die "dnsperf against $s ($tr) failed"
     fi
@@ -316,9 +323,18 @@ run_dnsperf() {
     echo $(( t1 - t0 ))
 }
 
-# parse dnsperf output -> "completed lost qps avg_latency_us runtime_s"
+# parse dnsperf output ->
+#   "completed lost qps avg_latency_us runtime_s avg_response_bytes nxdomain_pct other_rcodes"
+# other_rcodes is "-" when only NOERROR/NXDOMAIN were seen, else e.g. "SERVFAIL:12,REFUSED:3".
 parse_dnsperf() {
     awk '
+        /Response codes:/ {
+            sub(/.*Response codes:[ \t]*/, ""); n = split($0, f, /, /); tot = 0
+            for (i = 1; i <= n; i++) { split(f[i], g, " "); cnt[g[1]] = g[2]; tot += g[2] }
+            nx = (tot > 0) ? 100 * cnt["NXDOMAIN"] / tot : 0
+            o = ""; for (k in cnt) if (k != "NOERROR" && k != "NXDOMAIN") o = o (o == "" ? "" : ",") k ":" cnt[k]
+            next }
+        /Average packet size:/ { rs = $NF }
         /Queries completed:/   { c = $3 }
         /Queries lost:/        { l = $3 }
         /Queries per second:/  { q = $4 }
@@ -326,7 +342,7 @@ parse_dnsperf() {
         /Run time \(s\):/      { r = $4 }
         END {
             if (c == "" || q == "") exit 1
-            printf "%s %s %s %.1f %s\n", c, l, q, a, r
+            printf "%s %s %s %.1f %s %s %.2f %s\n", c, l, q, a, r, rs, nx, (o == "" ? "-" : o)
         }' "$1"
 }
 
@@ -339,9 +355,9 @@ median() {                # reads numbers on stdin, prints the median
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "nan") printf "%.2f", a / b; else printf "n/a" }'; }
 
-hr() { printf '%*s\n' 78 '' | tr ' ' -; }
-TABFMT='%-6s %-4s %10s %10s %9s %10s %8s %8s\n'
-table_header() { printf "$TABFMT" server proto qps avg_lat_us lost cpu_us/q srv_cpu% lost%; }
+hr() { printf '%*s\n' 86 '' | tr ' ' -; }
+TABFMT='%-6s %-4s %9s %10s %7s %9s %8s %7s %6s %6s\n'
+table_header() { printf "$TABFMT" server proto qps avg_lat_us lost cpu_us/q srv_cpu% lost% resp_B nxdom%; }
 
 # ---------------------------------------------------------------------------
 echo "command: $CMDLINE"
@@ -349,7 +365,7 @@ echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')  host: $(uname -n)  cpus: $NC
 echo "versions: $(nsd -v 2>&1 | head -1) | $(knotd --version 2>&1 | head -1) | dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ {print $2}')"
 echo "authd:   ${AUTHD}$( [ "${AUTHD_SKIPPED:-0}" = 1 ] && echo '  (NOT FOUND - skipped)')"
 echo "setup:   zone ${NAMES} names, ${ROUNDS} round(s) x ${DURATION}s per server/transport,"
-echo "         dnsperf -c $CLIENTS -q $OUTSTANDING -t 2; 1 server worker/thread each; $PIN_DESC"
+echo "         dnsperf -c $CLIENTS -q $OUTSTANDING -t 2$( [ "$TCP_QPC" -gt 0 ] && echo " (tcp: -O num-queries-per-conn=$TCP_QPC)"); 1 server worker/thread each; $PIN_DESC"
 echo "         cpu_us/q = server (utime+stime of all its processes/threads) / completed queries"
 echo "         srv_cpu% = server CPU time / dnsperf run time (100% = one core saturated)"
 echo
@@ -385,6 +401,7 @@ for s in "${RUN_SERVERS[@]}"; do
 done
 
 RES=$TMP/results.tsv; : > "$RES"
+ODD_RCODES=()
 NS=${#RUN_SERVERS[@]}
 for r in $(seq "$ROUNDS"); do
     echo; echo "Round $r/$ROUNDS"; hr; table_header
@@ -394,16 +411,20 @@ for r in $(seq "$ROUNDS"); do
             out=$TMP/r$r-$s-$tr.out
             ticks=$(run_dnsperf "$s" "$tr" "$QDIR/queries.txt" "$DURATION" "$out")
             parsed=$(parse_dnsperf "$out") || { cat "$out" >&2; die "could not parse dnsperf output ($s $tr)"; }
-            read -r comp lost qps lat rt <<<"$parsed"
+            read -r comp lost qps lat rt rsz nxp other <<<"$parsed"
             line=$(awk -v s="$s" -v tr="$tr" -v r="$r" -v c="$comp" -v l="$lost" -v q="$qps" \
-                       -v a="$lat" -v rt="$rt" -v t="$ticks" -v hz="$HZ" 'BEGIN {
+                       -v a="$lat" -v rt="$rt" -v t="$ticks" -v hz="$HZ" -v rsz="$rsz" -v nxp="$nxp" 'BEGIN {
                 us = t * 1e6 / hz
                 cpq = (c > 0) ? us / c : 0
                 pct = (rt > 0) ? 100 * us / 1e6 / rt : 0
                 lp = (c + l > 0) ? 100 * l / (c + l) : 0
-                printf "%d\t%s\t%s\t%.0f\t%.1f\t%d\t%.3f\t%.1f\t%.3f\t%d\n", r, s, tr, q, a, l, cpq, pct, lp, c }')
+                printf "%d\t%s\t%s\t%.0f\t%.1f\t%d\t%.3f\t%.1f\t%.3f\t%d\t%s\t%.2f\n", r, s, tr, q, a, l, cpq, pct, lp, c, rsz, nxp }')
             echo "$line" >> "$RES"
-            echo "$line" | awk -F'\t' -v f="$TABFMT" '{ printf f, $2, $3, $4, $5, $6, $7, $8, $9 }'
+            echo "$line" | awk -F'\t' -v f="$TABFMT" '{ printf f, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12 }'
+            if [ "$other" != - ]; then
+                echo "  WARNING: $s/$tr returned unexpected response codes: $other"
+                ODD_RCODES+=("round $r $s/$tr: $other")
+            fi
         done
     done
 done
@@ -413,13 +434,15 @@ declare -A MED_CPQ=()
 for s in "${RUN_SERVERS[@]}"; do
     for tr in udp tcp; do
         col() { awk -F'\t' -v s="$s" -v tr="$tr" -v c="$1" '$2 == s && $3 == tr { print $c }' "$RES" | median; }
-        q=$(col 4); a=$(col 5); l=$(col 6); cpq=$(col 7); pct=$(col 8); lp=$(col 9)
+        q=$(col 4); a=$(col 5); l=$(col 6); cpq=$(col 7); pct=$(col 8); lp=$(col 9); rsz=$(col 11); nxp=$(col 12)
         MED_CPQ[$s/$tr]=$cpq
-        awk -v f="$TABFMT" -v s="$s" -v tr="$tr" -v q="$q" -v a="$a" -v l="$l" -v cpq="$cpq" -v pct="$pct" -v lp="$lp" \
-            'BEGIN { printf f, s, tr, sprintf("%.0f", q), sprintf("%.1f", a), sprintf("%.0f", l), sprintf("%.3f", cpq), sprintf("%.1f", pct), sprintf("%.3f", lp) }'
+        awk -v f="$TABFMT" -v s="$s" -v tr="$tr" -v q="$q" -v a="$a" -v l="$l" -v cpq="$cpq" -v pct="$pct" -v lp="$lp" -v rsz="$rsz" -v nxp="$nxp" \
+            'BEGIN { printf f, s, tr, sprintf("%.0f", q), sprintf("%.1f", a), sprintf("%.0f", l), sprintf("%.3f", cpq), sprintf("%.1f", pct), sprintf("%.3f", lp), sprintf("%.0f", rsz), sprintf("%.2f", nxp) }'
     done
 done
 hr
+echo "resp_B = dnsperf's average response size (bytes); nxdom% = share of NXDOMAIN answers (query mix has ~10%)."
+[ ${#ODD_RCODES[@]} -eq 0 ] || { echo "WARNING: unexpected response codes seen:"; printf '  %s\n' "${ODD_RCODES[@]}"; }
 if [ -n "${PID[authd]:-}" ]; then
     echo "CPU us/query ratios (lower is better for authd; median values):"
     for tr in udp tcp; do

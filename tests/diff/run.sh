@@ -67,12 +67,12 @@ probe_zone="example.test"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/dnsplane-diff.XXXXXX")"
 pids=()
 cleanup() {
-	local pid i
+	local pid _
 	for pid in "${pids[@]+"${pids[@]}"}"; do
 		kill "$pid" 2>/dev/null || true
 	done
 	for pid in "${pids[@]+"${pids[@]}"}"; do
-		for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -204,8 +204,8 @@ wait_ready() { # label pid port log
 			sed 's/^/    /' "$log" >&2
 			return 1
 		fi
-		if [ -n "$(dig @127.0.0.1 -p "$port" +tries=1 +time=1 +short \
-			-q "$probe_zone" -t SOA 2>/dev/null | grep -v '^;')" ]; then
+		if dig @127.0.0.1 -p "$port" +tries=1 +time=1 +short \
+			-q "$probe_zone" -t SOA 2>/dev/null | grep -qv '^;'; then
 			return 0
 		fi
 		if [ "$SECONDS" -gt "$deadline" ]; then
@@ -338,7 +338,6 @@ comparisons=0
 mismatches=0
 notes=0
 allowed=0
-report=""
 
 # mismatch "title" "explanation" file_nsd file_peer
 mismatch() {
@@ -387,10 +386,10 @@ check_any() { # title nsdfile peerfile transport opts...
 			want="$(run_dig "$nsd_port" "$transport" "$owner" "$type" "$@" |
 				normalise | field answer |
 				awk -v o="$owner" -v t="$type" 'tolower($1) == tolower(o) && $4 == t' |
-				tr 'A-Z' 'a-z' | LC_ALL=C sort | paste -sd'|')"
+				tr '[:upper:]' '[:lower:]' | LC_ALL=C sort | paste -sd'|')"
 			have="$(printf '%s\n' "$nb" |
 				awk -v o="$owner" -v t="$type" 'tolower($1) == tolower(o) && $4 == t' |
-				tr 'A-Z' 'a-z' | LC_ALL=C sort | paste -sd'|')"
+				tr '[:upper:]' '[:lower:]' | LC_ALL=C sort | paste -sd'|')"
 			if [ "$want" != "$have" ]; then
 				ok=0
 				why="$why answer(RRset $owner $type is not the complete RRset; nsd's answer to '$owner $type': $want)"
@@ -477,7 +476,7 @@ compare() { # transport name type opts...
 	fi
 
 	# qtype ANY (RFC 8482): subset allowed.
-	if [ "$(printf '%s' "$type" | tr 'a-z' 'A-Z')" = ANY ]; then
+	if [ "$(printf '%s' "$type" | tr '[:lower:]' '[:upper:]')" = ANY ]; then
 		check_any "$title" "$a" "$b" "$transport" "$@"
 		return 0
 	fi
@@ -511,6 +510,7 @@ compare() { # transport name type opts...
 # ---------------------------------------------------------------------------
 : >"$tmp/report"
 nq=0
+silent=0
 while IFS= read -r line || [ -n "$line" ]; do
 	case "$line" in '' | '#'*) continue ;; esac
 	read -r -a words <<<"$line"
@@ -529,6 +529,18 @@ while IFS= read -r line || [ -n "$line" ]; do
 	nq=$((nq + 1))
 	for transport in $transports; do
 		compare "$transport" "$qname" "$qtype" "${opts[@]+"${opts[@]}"}"
+		# Give up early rather than wait out every timeout when the peer
+		# died or stopped answering.
+		if grep -q '^error: no reply' "$tmp/b" && ! grep -q '^error: no reply' "$tmp/a"; then
+			silent=$((silent + 1))
+		else
+			silent=0
+		fi
+		if ! kill -0 "$peer_pid" 2>/dev/null || [ "$silent" -ge 5 ]; then
+			echo "MISMATCH $peer_label died or stopped answering (after [$transport] $line); remaining queries skipped" >>"$tmp/report"
+			mismatches=$((mismatches + 1))
+			break 2
+		fi
 	done
 done <"$queries"
 
