@@ -7,6 +7,7 @@
  * CNAME chain), RFC 8482 (ANY) and RFC 6891 (EDNS).  Every response is
  * built in the caller's buffer; nothing is allocated.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "answer.h"
@@ -23,8 +24,15 @@
 #define EDNS_DO    0x8000
 #define OPT_RR_LEN 11
 #define MAX_COMP   64
-#define MAX_CHAIN  16
+#define MAX_CHAIN  64
 #define MAX_ADDL   32
+#define MAX_SEEN   64
+#define EDE_LEN    6 /* option code, length, info code */
+
+/* RFC 8914 extended DNS error codes used here. */
+#define EDE_PROHIBITED        18
+#define EDE_NOT_AUTHORITATIVE 20
+#define EDE_NOT_SUPPORTED     21
 
 /* A parsed query. */
 struct query {
@@ -56,14 +64,21 @@ enum section { SEC_ANSWER = 0, SEC_AUTHORITY = 1, SEC_ADDITIONAL = 2 };
 
 /* The state of one answer. */
 struct ctx {
-	const struct zone *zone;
+	const struct zoneset *zs;
+	const struct zone *zone; /* of the name being answered */
 	const struct query *q;
 	struct writer w;
 	int rcode;
 	bool aa;
-	bool udp;
+	bool minimal;  /* no NS RRset in the authority of answers */
+	bool positive; /* the chain ended in data of the asked type */
 	const uint8_t *addl[MAX_ADDL]; /* names wanting address records */
 	unsigned naddl;
+	struct {
+		const struct zone_node *node;
+		uint16_t type;
+	} seen[MAX_SEEN]; /* RRsets in the message, to write each once */
+	unsigned nseen;
 };
 
 static inline uint16_t rd16(const uint8_t *p)
@@ -238,13 +253,34 @@ nospace:
 	return false;
 }
 
+static bool seen(const struct ctx *c, const struct zone_node *node,
+                 uint16_t type)
+{
+	for (unsigned i = 0; i < c->nseen; i++) {
+		if (c->seen[i].node == node && c->seen[i].type == type)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Write the RRset @rrset of @node (NULL for none) with owner @owner.
+ * Returns false if it did not fit.
+ */
 static bool wr_rrset(struct ctx *c, enum section sec, const uint8_t *owner,
+                     const struct zone_node *node,
                      const struct zone_rrset *rrset)
 {
 	if (c->w.tc)
 		return false;
-	if (wr_rrset_ttl(&c->w, sec, owner, rrset, rrset->ttl))
+	if (wr_rrset_ttl(&c->w, sec, owner, rrset, rrset->ttl)) {
+		if (node != NULL && c->nseen < MAX_SEEN) {
+			c->seen[c->nseen].node = node;
+			c->seen[c->nseen].type = rrset->type;
+			c->nseen++;
+		}
 		return true;
+	}
 	/* RFC 2181 section 9: only a missing answer or authority RRset
 	 * makes the message truncated; additional data is optional. */
 	if (sec != SEC_ADDITIONAL)
@@ -286,8 +322,9 @@ static void queue_targets(struct ctx *c, const struct zone_rrset *rrset)
 }
 
 /*
- * Add the A and AAAA RRsets of the queued names that lie in the zone.
- * Glue below a delegation is only used for referrals (@glue).
+ * Add the A and AAAA RRsets of the queued names that lie in the current
+ * zone and are not in the message yet.  Glue below a delegation is only
+ * used for referrals (@glue).
  */
 static void add_additional(struct ctx *c, bool glue)
 {
@@ -295,15 +332,7 @@ static void add_additional(struct ctx *c, bool glue)
 	for (unsigned i = 0; i < c->naddl; i++) {
 		const uint8_t *name = c->addl[i];
 		size_t len = (size_t)dname_length(name, DNAME_MAXLEN);
-		bool dup = false;
-		for (unsigned j = 0; j < i; j++) {
-			if (dname_equal(c->addl[j],
-			                (size_t)dname_length(c->addl[j],
-			                                     DNAME_MAXLEN),
-			                name, len))
-				dup = true;
-		}
-		if (dup || !dname_is_sub(name, len, apex->name, apex->namelen))
+		if (!dname_is_sub(name, len, apex->name, apex->namelen))
 			continue;
 		const struct zone_node *n = zone_find(c->zone, name, len);
 		if (n == NULL || (n->cut != NULL && !glue))
@@ -312,11 +341,14 @@ static void add_additional(struct ctx *c, bool glue)
 		for (int t = 0; t < 2; t++) {
 			const struct zone_rrset *rs =
 			        zone_node_rrset(n, types[t]);
-			if (rs != NULL &&
-			    !wr_rrset(c, SEC_ADDITIONAL, n->name, rs))
-				return;
+			if (rs == NULL || seen(c, n, types[t]))
+				continue;
+			if (!wr_rrset(c, SEC_ADDITIONAL, n->name, n, rs))
+				goto out;
 		}
 	}
+out:
+	c->naddl = 0;
 }
 
 /* The SOA for a negative answer, with the RFC 2308 section 5 TTL. */
@@ -329,7 +361,9 @@ static void add_negative_soa(struct ctx *c)
 	                   (uint32_t)rd[rdlen - 3] << 16 |
 	                   (uint32_t)rd[rdlen - 2] << 8 | rd[rdlen - 1];
 	uint32_t ttl = soa->ttl < minimum ? soa->ttl : minimum;
-	if (c->w.tc)
+	/* A class ANY query cannot be answered authoritatively, so there is
+	 * no SOA to prove the negative with. */
+	if (c->w.tc || c->q->qclass != RR_CLASS_IN)
 		return;
 	if (!wr_rrset_ttl(&c->w, SEC_AUTHORITY, zone_apex(c->zone)->name, soa,
 	                  ttl))
@@ -340,13 +374,35 @@ static void add_negative_soa(struct ctx *c)
 static void add_referral(struct ctx *c, const struct zone_node *cut)
 {
 	const struct zone_rrset *ns = zone_node_rrset(cut, RR_TYPE_NS);
-	if (!wr_rrset(c, SEC_AUTHORITY, cut->name, ns))
+	if (!wr_rrset(c, SEC_AUTHORITY, cut->name, cut, ns))
 		return;
 	queue_targets(c, ns);
 	add_additional(c, true);
 }
 
-/* Answer qtype ANY at @node (RFC 8482). */
+/*
+ * After a positive answer, the zone's NS RRset in the authority section
+ * and the addresses of its name servers, as NSD gives them (RFC 1034
+ * 4.3.2 step 6 leaves them optional; minimal-responses turns them off).
+ */
+static void add_zone_ns(struct ctx *c)
+{
+	const struct zone_node *apex = zone_apex(c->zone);
+	const struct zone_rrset *ns = zone_node_rrset(apex, RR_TYPE_NS);
+	/* Not for DS (an answer from the parent side of a cut) nor for
+	 * class ANY, as NSD does. */
+	if (c->minimal || ns == NULL || seen(c, apex, RR_TYPE_NS) ||
+	    c->q->qtype == RR_TYPE_DS || c->q->qclass != RR_CLASS_IN)
+		return;
+	if (!wr_rrset(c, SEC_AUTHORITY, apex->name, apex, ns)) {
+		/* Optional data: leave it out rather than truncate. */
+		c->w.tc = false;
+		return;
+	}
+	queue_targets(c, ns);
+}
+
+/* Answer qtype ANY at @node with one RRset (RFC 8482 section 4.1). */
 static void answer_any(struct ctx *c, const uint8_t *owner,
                        const struct zone_node *node)
 {
@@ -354,89 +410,116 @@ static void answer_any(struct ctx *c, const uint8_t *owner,
 		add_negative_soa(c);
 		return;
 	}
-	/* Over UDP one RRset is enough (RFC 8482 section 4.1); TCP gets
-	 * everything, which costs the server nothing it would not spend on
-	 * the individual queries. */
-	for (uint16_t i = 0; i < node->nrrsets; i++) {
-		if (!wr_rrset(c, SEC_ANSWER, owner, &node->rrsets[i]))
-			return;
-		if (c->udp)
-			return;
-	}
+	/* The SOA at an apex, else the first RRset (by type). */
+	const struct zone_rrset *rs = zone_node_rrset(node, RR_TYPE_SOA);
+	wr_rrset(c, SEC_ANSWER, owner, node, rs ? rs : &node->rrsets[0]);
 }
 
 /*
- * Answer @name (the query name or a CNAME target) from the zone; @hop
- * counts the CNAMEs followed so far.
+ * Find the node that answers @name: the exact node, the wildcard of its
+ * closest encloser, or NULL for NXDOMAIN.  *@cut is set when the name is
+ * at or below a delegation (a referral is due).
  */
-static void answer_name(struct ctx *c, const uint8_t *name, size_t len, int hop)
+static const struct zone_node *lookup(const struct ctx *c, const uint8_t *name,
+                                      size_t len, const struct zone_node **cut)
 {
 	uint16_t qtype = c->q->qtype;
 	const struct zone_node *node = zone_find(c->zone, name, len);
+	*cut = NULL;
+	if (node != NULL) {
+		/* DS is answered from the parent side of the cut. */
+		if (node->cut != NULL &&
+		    !(node == node->cut && qtype == RR_TYPE_DS))
+			*cut = node->cut;
+		return node;
+	}
+	/* The closest encloser; the apex always exists. */
+	const uint8_t *p = name;
+	size_t plen = len;
+	const struct zone_node *ce = NULL;
+	while (ce == NULL) {
+		plen -= (size_t)*p + 1;
+		p += *p + 1;
+		ce = zone_find(c->zone, p, plen);
+	}
+	if (ce->cut != NULL) {
+		*cut = ce->cut;
+		return ce;
+	}
+	uint8_t wild[DNAME_MAXLEN];
+	if (plen + 2 > DNAME_MAXLEN)
+		return NULL;
+	wild[0] = 1;
+	wild[1] = '*';
+	memcpy(wild + 2, ce->name, plen);
+	return zone_find(c->zone, wild, plen + 2);
+}
 
-	if (node == NULL) {
-		/* Find the closest encloser; the apex always exists. */
-		const uint8_t *p = name;
-		size_t plen = len;
-		const struct zone_node *ce = NULL;
-		while (ce == NULL) {
-			plen -= (size_t)*p + 1;
-			p += *p + 1;
-			ce = zone_find(c->zone, p, plen);
-		}
-		if (ce->cut != NULL) {
+/*
+ * Answer the query name and follow CNAMEs, across every zone served, each
+ * CNAME written once (a loop ends the chain).
+ */
+static void answer_chain(struct ctx *c)
+{
+	const uint8_t *name = c->q->qname;
+	size_t len = c->q->qnamelen;
+	uint16_t qtype = c->q->qtype;
+	const uint8_t *owners[MAX_CHAIN]; /* names whose CNAME is written */
+	size_t lens[MAX_CHAIN];
+
+	for (int hop = 0; hop < MAX_CHAIN; hop++) {
+		const struct zone_node *cut;
+		const struct zone_node *node = lookup(c, name, len, &cut);
+		if (cut != NULL) {
 			if (hop == 0)
 				c->aa = false;
-			add_referral(c, ce->cut);
+			add_referral(c, cut);
 			return;
-		}
-		uint8_t wild[DNAME_MAXLEN];
-		if (plen + 2 <= DNAME_MAXLEN) {
-			wild[0] = 1;
-			wild[1] = '*';
-			memcpy(wild + 2, ce->name, plen);
-			node = zone_find(c->zone, wild, plen + 2);
 		}
 		if (node == NULL) {
 			c->rcode = DNS_RCODE_NXDOMAIN;
 			add_negative_soa(c);
 			return;
 		}
-		/* A wildcard match: synthesise records owned by @name. */
-	} else if (node->cut != NULL &&
-	           !(node == node->cut && qtype == RR_TYPE_DS)) {
-		if (hop == 0)
-			c->aa = false;
-		add_referral(c, node->cut);
-		return;
-	}
-
-	if (qtype == RR_TYPE_ANY) {
-		answer_any(c, name, node);
-		return;
-	}
-	const struct zone_rrset *rs = zone_node_rrset(node, qtype);
-	if (rs != NULL) {
-		if (wr_rrset(c, SEC_ANSWER, name, rs)) {
-			queue_targets(c, rs);
-			add_additional(c, false);
-		}
-		return;
-	}
-	const struct zone_rrset *cname = zone_node_rrset(node, RR_TYPE_CNAME);
-	if (cname != NULL) {
-		if (!wr_rrset(c, SEC_ANSWER, name, cname))
+		if (qtype == RR_TYPE_ANY) {
+			answer_any(c, name, node);
 			return;
-		const uint8_t *target = cname->rdata + 2;
-		int tlen = dname_length(target, rd16(cname->rdata));
-		const struct zone_node *apex = zone_apex(c->zone);
-		if (tlen > 0 && hop + 1 < MAX_CHAIN &&
-		    dname_is_sub(target, (size_t)tlen, apex->name,
-		                 apex->namelen))
-			answer_name(c, target, (size_t)tlen, hop + 1);
-		return;
+		}
+		const struct zone_rrset *rs = zone_node_rrset(node, qtype);
+		if (rs != NULL) {
+			/* The targets' addresses are added after the
+			 * authority section (answer_query). */
+			if (wr_rrset(c, SEC_ANSWER, name, node, rs)) {
+				c->positive = true;
+				queue_targets(c, rs);
+			}
+			return;
+		}
+		const struct zone_rrset *cname =
+		        zone_node_rrset(node, RR_TYPE_CNAME);
+		if (cname == NULL) {
+			add_negative_soa(c);
+			return;
+		}
+		if (!wr_rrset(c, SEC_ANSWER, name, node, cname))
+			return;
+		owners[hop] = name;
+		lens[hop] = len;
+		name = cname->rdata + 2;
+		int tlen = dname_length(name, rd16(cname->rdata));
+		if (tlen < 0)
+			return;
+		len = (size_t)tlen;
+		const struct zone *z = zoneset_find(c->zs, name, len);
+		if (z == NULL)
+			return; /* the chain leaves what we serve */
+		c->zone = z;
+		/* A loop: every CNAME of it is in the answer once. */
+		for (int i = 0; i <= hop; i++) {
+			if (dname_equal(name, len, owners[i], lens[i]))
+				return;
+		}
 	}
-	add_negative_soa(c);
 }
 
 /*
@@ -486,8 +569,17 @@ static int parse_query(struct query *q, const uint8_t *pkt, size_t len)
 
 	if (OPCODE(q->flags) != OPCODE_QUERY)
 		return DNS_RCODE_NOTIMP;
-	if (an != 0 || ns != 0)
+	/* Only an IXFR query carries a record outside the question and the
+	 * additional section: the client's SOA (RFC 1995). */
+	if (an != 0 || (ns != 0 && q->qtype != RR_TYPE_IXFR))
 		return DNS_RCODE_FORMERR;
+	for (uint16_t i = 0; i < ns; i++) {
+		uint8_t name[DNAME_MAXLEN];
+		if (dname_unpack(pkt, len, &pos, name) < 0 || pos + 10 > len ||
+		    pos + 10 + rd16(pkt + pos + 8) > len)
+			return DNS_RCODE_FORMERR;
+		pos += 10 + (size_t)rd16(pkt + pos + 8);
+	}
 
 	/* The additional section: at most one OPT, at the root. */
 	for (uint16_t i = 0; i < ar; i++) {
@@ -525,7 +617,7 @@ static int parse_query(struct query *q, const uint8_t *pkt, size_t len)
 
 /* Write the OPT record of the response after the sections. */
 static void write_opt(struct writer *w, const struct query *q, int rcode,
-                      uint16_t max_payload)
+                      int ede, uint16_t max_payload)
 {
 	uint8_t *p = w->buf + w->len;
 	p[0] = 0; /* root */
@@ -534,8 +626,102 @@ static void write_opt(struct writer *w, const struct query *q, int rcode,
 	p[5] = (uint8_t)(rcode >> 4); /* extended rcode, upper 8 bits */
 	p[6] = 0;                     /* version */
 	wr16(p + 7, q->edns_do ? EDNS_DO : 0);
-	wr16(p + 9, 0);
+	wr16(p + 9, ede >= 0 ? EDE_LEN : 0);
 	w->len += OPT_RR_LEN;
+	if (ede >= 0) {
+		/* RFC 8914: option 15, the info code, no extra text. */
+		wr16(p + 11, 15);
+		wr16(p + 13, 2);
+		wr16(p + 15, (uint16_t)ede);
+		w->len += EDE_LEN;
+	}
+}
+
+/* Is the CHAOS query one of the server identity names NSD knows? */
+static bool is_identity_query(const struct query *q)
+{
+	static const char *const names[] = {"\7version\4bind",
+	                                    "\7version\6server", "\2id\6server",
+	                                    "\10hostname\4bind"};
+	if (q->qtype != RR_TYPE_TXT)
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]) + 1;
+		if (dname_equal(q->qname, q->qnamelen,
+		                (const uint8_t *)names[i], n))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The zone transfer request of a name that is not a zone apex gets
+ * NOTAUTH; of an apex, REFUSED (no transfer is allowed).
+ */
+static int transfer_rcode(const struct zoneset *zs, const struct query *q)
+{
+	const struct zone *z = zoneset_find(zs, q->qname, q->qnamelen);
+	if (z == NULL)
+		return DNS_RCODE_NOTAUTH;
+	const struct zone_node *apex = zone_apex(z);
+	if (!dname_equal(apex->name, apex->namelen, q->qname, q->qnamelen))
+		return DNS_RCODE_NOTAUTH;
+	return DNS_RCODE_REFUSED;
+}
+
+/*
+ * Decide what to do with a parsed, valid query short of looking it up:
+ * returns true when @c->rcode (and *@ede, *@echo) already say it all.
+ */
+static bool refuse_early(struct ctx *c, const struct zoneset *zs, int *ede,
+                         bool *echo)
+{
+	const struct query *q = c->q;
+	if (q->edns && q->edns_version > 0) {
+		c->rcode = DNS_RCODE_BADVERS;
+		return true;
+	}
+	if (q->qclass == RR_CLASS_CH) {
+		c->rcode = DNS_RCODE_REFUSED;
+		*ede = is_identity_query(q) ? EDE_PROHIBITED
+		                            : EDE_NOT_SUPPORTED;
+		return true;
+	}
+	if (q->qclass != RR_CLASS_IN && q->qclass != RR_CLASS_ANY) {
+		/* As NSD: refused, and the question is not repeated. */
+		c->rcode = DNS_RCODE_REFUSED;
+		*ede = EDE_NOT_SUPPORTED;
+		*echo = false;
+		return true;
+	}
+	if (q->qtype == RR_TYPE_OPT || q->qtype == RR_TYPE_TSIG ||
+	    q->qtype == RR_TYPE_TKEY) {
+		c->rcode = DNS_RCODE_FORMERR;
+		return true;
+	}
+	if (q->qtype == RR_TYPE_AXFR || q->qtype == RR_TYPE_IXFR) {
+		c->rcode = transfer_rcode(zs, q);
+		if (c->rcode == DNS_RCODE_REFUSED)
+			*ede = EDE_PROHIBITED;
+		return true;
+	}
+	return false;
+}
+
+/* Pick the zone of the query name; DS at an apex goes to the parent. */
+static const struct zone *query_zone(const struct zoneset *zs,
+                                     const struct query *q)
+{
+	const struct zone *z = zoneset_find(zs, q->qname, q->qnamelen);
+	if (z == NULL || q->qtype != RR_TYPE_DS || q->qnamelen <= 1)
+		return z;
+	const struct zone_node *apex = zone_apex(z);
+	if (!dname_equal(apex->name, apex->namelen, q->qname, q->qnamelen))
+		return z;
+	const uint8_t *up = q->qname + q->qname[0] + 1;
+	const struct zone *parent =
+	        zoneset_find(zs, up, q->qnamelen - q->qname[0] - 1U);
+	return parent != NULL ? parent : z;
 }
 
 dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
@@ -548,14 +734,14 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 		return DP_EINVAL;
 
 	struct ctx c;
-	memset(&c.w, 0, sizeof(c.w));
+	memset(&c, 0, offsetof(struct ctx, seen));
+	c.nseen = 0;
+	c.zs = zs;
 	c.q = &q;
-	c.zone = NULL;
 	c.rcode = rc;
-	c.aa = false;
-	c.udp = !opts->tcp;
-	c.naddl = 0;
+	c.minimal = opts->minimal_responses;
 	c.w.buf = out;
+	int ede = -1;
 
 	/* Room for the sections: the client's limit minus our OPT. */
 	size_t limit = DNS_MAX_MSG;
@@ -569,54 +755,40 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	bool with_opt = q.edns && rc != DNS_RCODE_FORMERR;
 	c.w.cap = limit - (with_opt ? OPT_RR_LEN : 0);
 
-	/* Header, then the question exactly as it was asked. */
-	bool echo_question = q.qend != 0;
-	if (echo_question && rc == DNS_RCODE_FORMERR && q.qnamelen == 0)
-		echo_question = false;
-	wr16(out, q.id);
+	/* The question exactly as it was asked (NSD leaves it out of
+	 * NOTIMP answers).  Every suffix of it is a compression target, so
+	 * names in the answer take on the query's letter case. */
+	bool echo = q.qend != 0 && rc != DNS_RCODE_NOTIMP;
+	if (rc == DNS_RCODE_NOERROR && refuse_early(&c, zs, &ede, &echo))
+		;
+	else if (rc == DNS_RCODE_NOERROR &&
+	         (c.zone = query_zone(zs, &q)) == NULL) {
+		c.rcode = DNS_RCODE_REFUSED;
+		ede = EDE_NOT_AUTHORITATIVE;
+	}
 	c.w.len = DNS_HEADER_LEN;
-	if (echo_question) {
+	if (echo) {
 		memcpy(out + DNS_HEADER_LEN, pkt + DNS_HEADER_LEN,
 		       q.qend - DNS_HEADER_LEN);
 		c.w.len = q.qend;
-		c.w.comp[c.w.ncomp++] = DNS_HEADER_LEN;
+		for (size_t o = 0; q.qname[o] != 0; o += q.qname[o] + 1U)
+			c.w.comp[c.w.ncomp++] = (uint16_t)(DNS_HEADER_LEN + o);
 	}
-
-	if (rc == DNS_RCODE_NOERROR && q.edns && q.edns_version > 0)
-		c.rcode = DNS_RCODE_BADVERS;
-	else if (rc != DNS_RCODE_NOERROR)
-		;
-	else if (q.qclass != RR_CLASS_IN && q.qclass != RR_CLASS_ANY)
-		c.rcode = DNS_RCODE_REFUSED;
-	else if (q.qtype == RR_TYPE_OPT || q.qtype == RR_TYPE_TSIG ||
-	         q.qtype == RR_TYPE_TKEY)
-		c.rcode = DNS_RCODE_FORMERR;
-	else if (q.qtype == RR_TYPE_AXFR || q.qtype == RR_TYPE_IXFR)
-		c.rcode = DNS_RCODE_REFUSED;
-	else if ((c.zone = zoneset_find(zs, q.qname, q.qnamelen)) == NULL)
-		c.rcode = DNS_RCODE_REFUSED;
-	else {
-		/* DS belongs to the parent side of a zone cut: when we also
-		 * serve the parent, answer from there. */
-		const struct zone_node *apex = zone_apex(c.zone);
-		if (q.qtype == RR_TYPE_DS &&
-		    dname_equal(apex->name, apex->namelen, q.qname,
-		                q.qnamelen) &&
-		    q.qnamelen > 1) {
-			const uint8_t *up = q.qname + q.qname[0] + 1;
-			const struct zone *parent = zoneset_find(
-			        zs, up, q.qnamelen - q.qname[0] - 1U);
-			if (parent != NULL)
-				c.zone = parent;
+	if (c.zone != NULL) {
+		/* Class ANY is answered from the IN data, but not
+		 * authoritatively. */
+		c.aa = q.qclass == RR_CLASS_IN;
+		answer_chain(&c);
+		if (c.positive) {
+			add_zone_ns(&c);
+			add_additional(&c, false);
 		}
-		c.aa = true;
-		answer_name(&c, q.qname, q.qnamelen, 0);
 	}
 
 	if (c.w.tc) {
 		/* Keep only the question: a truncated answer is retried
 		 * over TCP, and a partial one must not be cached. */
-		c.w.len = echo_question ? q.qend : DNS_HEADER_LEN;
+		c.w.len = echo ? q.qend : DNS_HEADER_LEN;
 		memset(c.w.count, 0, sizeof(c.w.count));
 	}
 	uint16_t flags = FLAG_QR | (q.flags & (0x7800 | FLAG_RD | FLAG_CD));
@@ -625,13 +797,14 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	if (c.w.tc)
 		flags |= FLAG_TC;
 	flags |= (uint16_t)(c.rcode & 0xF);
+	wr16(out, q.id);
 	wr16(out + 2, flags);
-	wr16(out + 4, echo_question ? 1 : 0);
+	wr16(out + 4, echo ? 1 : 0);
 	wr16(out + 6, c.w.count[SEC_ANSWER]);
 	wr16(out + 8, c.w.count[SEC_AUTHORITY]);
 	uint16_t ar = c.w.count[SEC_ADDITIONAL];
 	if (with_opt) {
-		write_opt(&c.w, &q, c.rcode, opts->max_udp_payload);
+		write_opt(&c.w, &q, c.rcode, ede, opts->max_udp_payload);
 		ar++;
 	}
 	wr16(out + 10, ar);

@@ -20,6 +20,7 @@
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_RCODE_NOTIMP   4
 #define DNS_RCODE_REFUSED  5
+#define DNS_RCODE_NOTAUTH  9
 #define DNS_RCODE_BADVERS  16
 
 #define DNS_HEADER_LEN 12
@@ -29,6 +30,7 @@
 struct answer_opts {
 	bool tcp;                 /* the query came over TCP */
 	uint16_t max_udp_payload; /* our EDNS maximum (512..4096) */
+	bool minimal_responses;   /* leave the zone's NS out of answers */
 };
 
 /*

@@ -238,6 +238,7 @@ int main(int argc, char **argv)
 	        .tcp_idle_timeout = (int)a.settings.tcp_idle_timeout,
 	        .tcp_max_clients = (int)a.settings.tcp_max_clients,
 	        .socket_buffer = (int)a.settings.socket_buffer,
+	        .minimal_responses = a.settings.minimal_responses,
 	};
 	size_t nzones = zoneset_count(zs);
 	rc = server_new(&cfg, zs, reload, &a, &srv, err, sizeof(err));

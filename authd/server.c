@@ -156,6 +156,7 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 	struct answer_opts opts = {
 	        .tcp = false,
 	        .max_udp_payload = (uint16_t)srv->cfg.max_udp_payload,
+	        .minimal_responses = srv->cfg.minimal_responses,
 	};
 	struct zoneset *zs = zones_acquire(srv);
 
@@ -327,6 +328,7 @@ static void conn_process(struct conn *c)
 	struct answer_opts opts = {
 	        .tcp = true,
 	        .max_udp_payload = (uint16_t)w->srv->cfg.max_udp_payload,
+	        .minimal_responses = w->srv->cfg.minimal_responses,
 	};
 	struct zoneset *zs = NULL;
 	size_t off = 0;

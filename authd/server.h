@@ -11,6 +11,7 @@
 #ifndef SERVER_H
 #define SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dp.h"
@@ -27,6 +28,7 @@ struct server_config {
 	int tcp_idle_timeout; /* seconds */
 	int tcp_max_clients;  /* per worker */
 	int socket_buffer;    /* bytes */
+	bool minimal_responses;
 };
 
 /* Called on the main thread when SIGHUP arrives. */

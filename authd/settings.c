@@ -65,6 +65,8 @@ const struct cfg_option authd_options[] = {
         {"socket-buffer", CFG_INT, "8388608", 65536, 268435456,
          OFF(socket_buffer), NULL,
          "UDP socket receive and send buffer, in bytes"},
+        {"minimal-responses", CFG_BOOL, "no", 0, 0, OFF(minimal_responses),
+         NULL, "leave the zone's NS records out of positive answers"},
         {"log-level", CFG_STRING, "info", 0, 0, OFF(log_level), check_level,
          "error, warning, notice, info or debug"},
         {NULL, 0, NULL, 0, 0, 0, NULL, NULL},

@@ -24,6 +24,7 @@ struct authd_settings {
 	long tcp_idle_timeout;  /* seconds */
 	long tcp_max_clients;   /* per worker */
 	long socket_buffer;     /* SO_RCVBUF/SO_SNDBUF bytes for UDP */
+	bool minimal_responses; /* no zone NS in positive answers */
 	char *log_level;
 };
 

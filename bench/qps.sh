@@ -7,6 +7,8 @@
 #
 # --tcp-qpc N: dnsperf reconnects after N queries per TCP connection (default:
 # never; the 8 connections stay open and dnsperf pipelines queries on them).
+# Note dnsperf 2.10 reconnects slowly (~10 reconnects/s per client), so small N
+# caps the rate far below what the servers can do; use N in the hundreds.
 #
 # For every round, each server (order rotated per round) is measured with
 # dnsperf over UDP and then TCP.  The server's CPU time (utime+stime of the
@@ -117,9 +119,19 @@ TMP=$(mktemp -d /tmp/dnsplane-bench.XXXXXX)
 declare -A PID=() PORT=() LOG=()
 USED_PORTS=" "
 
+descendants() {           # pid and all its descendants, one per line
+    local p=$1 c
+    echo "$p"
+    for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do descendants "$c"; done
+}
+
 stop_server() {           # stop_server NAME
-    local s=$1 p=${PID[$1]:-} i
+    local s=$1 p=${PID[$1]:-} i kids c
     [ -n "$p" ] || return 0
+    # children (e.g. NSD's xfrd and server child) as "pid:starttime" so that a
+    # recycled PID is never signalled
+    kids=$(for c in $(descendants "$p" | tail -n +2); do
+               echo "$c:$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/"$c"/stat 2>/dev/null)"; done)
     if kill -0 "$p" 2>/dev/null; then
         kill -TERM "$p" 2>/dev/null || true
         for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -129,6 +141,10 @@ stop_server() {           # stop_server NAME
         fi
     fi
     wait "$p" 2>/dev/null || true
+    for c in $kids; do                       # kill surviving children by PID
+        [ "$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/"${c%%:*}"/stat 2>/dev/null)" = "${c#*:}" ] &&
+            kill -KILL "${c%%:*}" 2>/dev/null || true
+    done
     unset "PID[$s]"
 }
 
@@ -158,11 +174,6 @@ pick_port() {             # prints a free loopback port (TCP and UDP)
     die "could not find a free port"
 }
 
-descendants() {           # pid and all its descendants, one per line
-    local p=$1 c
-    echo "$p"
-    for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do descendants "$c"; done
-}
 
 cpu_ticks() {             # utime+stime (clock ticks) of pid + descendants
     local p sum=0 st rest

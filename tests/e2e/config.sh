@@ -44,10 +44,13 @@ check "zone syntax error fails -n" [ "$st" -ne 0 ]
 check "zone syntax error names file and line" has "$T/broken.zone:$n:" "$T/out"
 
 # Start from the file; the command line overrides it.
-start_authd "$T/authd.log" -c "$T/authd.conf" --max-udp-payload 1300
+start_authd "$T/authd.log" -c "$T/authd.conf" --max-udp-payload 1300 \
+	--minimal-responses yes
 check "serves from the config file" [ "$(dig @127.0.0.1 -p "$P" +short +norec www.example.test AAAA)" = "2001:db8::10" ]
 check "two workers" has "2 workers" "$T/authd.log"
-check "command line overrides the file" grep -q "udp: 1300" <(dig @127.0.0.1 -p "$P" +norec www.example.test A)
+dig @127.0.0.1 -p "$P" +norec www.example.test A >"$T/out"
+check "command line overrides the file" has "udp: 1300" "$T/out"
+check "minimal responses: no NS in authority" has "AUTHORITY: 0," "$T/out"
 stop_authd
 check "-h lists the options" grep -q -- "--tcp-idle-timeout" <("$AUTHD" -h)
 finish

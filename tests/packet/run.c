@@ -6,7 +6,7 @@
  *   zone NAME FILE          serve FILE (relative to the repository) as NAME
  *   query QNAME QTYPE [QCLASS]
  *   raw HEX                 send these bytes instead of a built query
- *   opts [tcp] [noedns] [bufsize=N] [ednsver=N] [do] [rd] [max=N]
+ *   opts [tcp] [noedns] [bufsize=N] [ednsver=N] [do] [rd] [max=N] [minimal]
  *   rcode NAME | drop       expected rcode (or no answer at all)
  *   flags qr aa tc rd ...   expected header flags, exactly
  *   opt udp=N [do] | noopt  expected OPT record
@@ -33,7 +33,7 @@ struct expect {
 	char qname[512], qtype[32], qclass[32];
 	uint8_t raw[4096];
 	size_t rawlen;
-	bool tcp, noedns, do_bit, rd, drop;
+	bool tcp, noedns, do_bit, rd, drop, minimal;
 	int bufsize, ednsver, max;
 	char rcode[32];
 	char flags[128];
@@ -150,7 +150,8 @@ static void run_case(const char *file, const struct zoneset *zs,
 	size_t outlen = 0;
 	int rcode = -1;
 	struct answer_opts opts = {.tcp = e->tcp,
-	                           .max_udp_payload = (uint16_t)e->max};
+	                           .max_udp_payload = (uint16_t)e->max,
+	                           .minimal_responses = e->minimal};
 	dp_status rc =
 	        answer_query(zs, wire, wlen, &opts, out, &outlen, &rcode);
 	free(wire);
@@ -314,6 +315,8 @@ static void run_file(const char *path)
 					e.do_bit = true;
 				else if (strcmp(tok, "rd") == 0)
 					e.rd = true;
+				else if (strcmp(tok, "minimal") == 0)
+					e.minimal = true;
 				else if (strncmp(tok, "bufsize=", 8) == 0)
 					e.bufsize = atoi(tok + 8);
 				else if (strncmp(tok, "ednsver=", 8) == 0)
