@@ -583,12 +583,18 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 	sdnotify_watchdog();
 }
 
+/* Make libevent thread safe, so loopbreak works across workers. */
+static void use_pthreads(void)
+{
+	evthread_use_pthreads();
+}
+
 dp_status server_new(const struct server_config *cfg, struct zoneset *zones,
                      server_reload_fn reload, void *reload_arg,
                      struct server **out, char *err, size_t errlen)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, (void (*)(void))evthread_use_pthreads);
+	pthread_once(&once, use_pthreads);
 
 	struct server *srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;

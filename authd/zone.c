@@ -79,7 +79,8 @@ static uint32_t builder_bytes(struct zone_builder *b, const void *p, size_t n)
 		b->bytes = xrealloc(b->bytes, b->capbytes);
 	}
 	uint32_t off = (uint32_t)b->nbytes;
-	memcpy(b->bytes + b->nbytes, p, n);
+	if (n > 0) /* empty rdata may come as a NULL pointer */
+		memcpy(b->bytes + b->nbytes, p, n);
 	b->nbytes += n;
 	return off;
 }
