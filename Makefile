@@ -85,7 +85,8 @@ $(BUILD)/tests/%.o: tests/unit/%.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(LIBAUTHD) $(LIBCOMMON)
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/tests/unit.o \
+		$(LIBAUTHD) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/packet_run: $(BUILD)/tests/packet/run.o $(LIBAUTHD) $(LIBCOMMON)

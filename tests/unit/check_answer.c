@@ -12,6 +12,7 @@
 
 #include "answer.h"
 #include "zonestore.h"
+#include "unit.h"
 
 static struct zoneset *zs;
 
@@ -160,9 +161,5 @@ int main(void)
 	tcase_add_test(tc, test_mutations);
 	tcase_add_test(tc, test_random_bytes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

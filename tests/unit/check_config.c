@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "settings.h"
+#include "unit.h"
 
 static char *write_tmp(const char *text)
 {
@@ -172,9 +173,5 @@ int main(void)
 	tcase_add_test(tc, test_listen_parse);
 	tcase_add_test(tc, test_print_round_trip);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

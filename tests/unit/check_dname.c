@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dname.h"
+#include "unit.h"
 
 START_TEST(test_from_to_str)
 {
@@ -103,9 +104,5 @@ int main(void)
 	tcase_add_test(tc, test_unpack_loops);
 	tcase_add_test(tc, test_unpack_too_long);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -7,6 +7,7 @@
 #include "dname.h"
 #include "zone.h"
 #include "zonestore.h"
+#include "unit.h"
 
 static const uint8_t soa_rdata[] = {
         /* ns1.t. h.t. 1 2 3 4 5 */
@@ -170,9 +171,5 @@ int main(void)
 	tcase_add_test(tc, test_invalid);
 	tcase_add_test(tc, test_zoneset_longest_match);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

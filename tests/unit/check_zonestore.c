@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "zonestore.h"
+#include "unit.h"
 
 static char dir[64];
 
@@ -193,9 +194,5 @@ int main(void)
 	tcase_add_test(tc, test_serial_arithmetic);
 	tcase_add_test(tc, test_foreign);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }
