@@ -12,6 +12,7 @@
 # named with the exact apt-get command to run.
 
 BUILD	?= build
+.DEFAULT_GOAL := all
 PREFIX	?= /usr/local
 DESTDIR	?=
 SYSCONFDIR ?= /etc
@@ -29,7 +30,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check)
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Werror
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -DHAVE_LIBSYSTEMD \
-	     -Icommon -Iauthd $(PKG_CFLAGS) -MMD -MP
+	     -Icommon -Iauthd $(EXTRA_INCLUDES) $(PKG_CFLAGS) -MMD -MP
 LDLIBS	= $(PKG_LIBS) -lpthread
 
 COMMON_SRC = $(wildcard common/*.c)
@@ -46,6 +47,14 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS	 = $(BUILD)/tests/packet_run
 
 PROGRAMS = $(BUILD)/authd
+# Libraries the unit tests link, most dependent first; component makefiles
+# (mk/*.mk) prepend theirs.
+UNIT_LIBS = $(LIBAUTHD) $(LIBCOMMON)
+# Extra test targets that component makefiles add to `make check`.
+CHECK_TARGETS = unit packet e2e difftest
+
+# Every other component (planner, enactor, tools) brings its own rules.
+include $(sort $(wildcard mk/*.mk))
 
 .PHONY: all deps test-deps check unit packet e2e difftest asan demo bench \
 	format format-check install clean
@@ -86,7 +95,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | deps
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/tests/unit.o \
-		$(LIBAUTHD) $(LIBCOMMON)
+		$(UNIT_LIBS)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/packet_run: $(BUILD)/tests/packet/run.o $(LIBAUTHD) $(LIBCOMMON)
@@ -99,7 +108,7 @@ $(BUILD)/tests/packet/run.o: tests/packet/run.c | deps
 # ---- tests ----
 
 check: test-deps
-	$(MAKE) unit packet e2e difftest
+	$(MAKE) $(CHECK_TARGETS)
 	@echo "make check: all tests passed ($(BUILD))"
 
 unit: $(UNIT_BIN)
@@ -108,9 +117,10 @@ unit: $(UNIT_BIN)
 packet: $(TOOLS)
 	$(BUILD)/tests/packet_run tests/packet/cases
 
-e2e: $(PROGRAMS)
+e2e: $(PROGRAMS) $(TEST_PROGRAMS)
 	@set -e; for t in tests/e2e/*.sh; do \
-		echo "== $$t"; AUTHD=$(CURDIR)/$(BUILD)/authd bash $$t; done
+		echo "== $$t"; BUILD_DIR=$(CURDIR)/$(BUILD) \
+		AUTHD=$(CURDIR)/$(BUILD)/authd bash $$t; done
 
 difftest: $(PROGRAMS)
 	tests/diff/run.sh $(CURDIR)/$(BUILD)/authd
