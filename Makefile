@@ -20,7 +20,7 @@ CC	?= cc
 CFLAGS	?= -O2 -g
 SAN	?=
 
-PKGS	= ldns libevent libevent_pthreads sqlite3 libsystemd
+PKGS	= ldns libevent libevent_pthreads sqlite3 libsystemd libcrypto
 # Lazily expanded, so pkg-config runs after the deps step installed it all.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -35,7 +35,7 @@ LDLIBS	= $(PKG_LIBS) -lpthread
 
 COMMON_SRC = $(wildcard common/*.c)
 AUTHD_LIB_SRC = $(filter-out authd/main.c,$(wildcard authd/*.c))
-GEN_SRC	= $(BUILD)/gen/sql_zonestore.c
+GEN_SRC	= $(BUILD)/gen/sql_zonestore.c $(BUILD)/gen/sql_zonestore_2.c
 
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 AUTHD_LIB_OBJ = $(AUTHD_LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_SRC:.c=.o)
@@ -77,6 +77,10 @@ $(BUILD)/obj/%.o: %.c | deps
 $(BUILD)/gen/sql_zonestore.c: sql/zonestore.sql scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-sql.sh sql_zonestore $< > $@
+
+$(BUILD)/gen/sql_zonestore_2.c: sql/zonestore-2.sql scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-sql.sh sql_zonestore_2 $< > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c | deps
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -37,8 +37,18 @@ struct zone_builder {
 	size_t nbytes, capbytes;
 };
 
+/* An arena shared by the snapshots whose nodes live in it. */
+struct zarena {
+	atomic_int refs;
+	struct arena *a;
+};
+
 struct zone {
-	struct arena *arena;
+	atomic_int refs;
+	struct arena *arena;  /* where this snapshot allocates */
+	struct zarena **held; /* every arena its nodes live in */
+	size_t nheld;
+	size_t garbage; /* bytes in held arenas no longer used */
 	struct zone_node **buckets;
 	size_t nbuckets;
 	size_t nnodes;
@@ -171,6 +181,30 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *name,
 	return NULL;
 }
 
+/*
+ * A new, empty snapshot with a fresh arena, holding the arenas of @base
+ * too when it is given (the nodes it shares with @base live there).
+ */
+static struct zone *zone_alloc(const struct zone *base)
+{
+	struct zone *z = xcalloc(1, sizeof(*z));
+	atomic_init(&z->refs, 1);
+	size_t n = base ? base->nheld : 0;
+	z->held = xcalloc(n + 1, sizeof(*z->held));
+	for (size_t i = 0; i < n; i++) {
+		z->held[i] = base->held[i];
+		atomic_fetch_add(&z->held[i]->refs, 1);
+	}
+	struct zarena *za = xmalloc(sizeof(*za));
+	atomic_init(&za->refs, 1);
+	/* A snapshot derived from another needs little new memory. */
+	za->a = base ? arena_new_sized(4096) : arena_new();
+	z->held[n] = za;
+	z->nheld = n + 1;
+	z->arena = za->a;
+	return z;
+}
+
 static struct zone_node *node_insert(struct zone *z, const uint8_t *name,
                                      size_t len)
 {
@@ -283,8 +317,7 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
                               char *err, size_t errlen)
 {
 	dp_status rc = DP_OK;
-	struct zone *z = xcalloc(1, sizeof(*z));
-	z->arena = arena_new();
+	struct zone *z = zone_alloc(NULL);
 	z->nbuckets = 64;
 	while (z->nbuckets < b->nrecs)
 		z->nbuckets <<= 1;
@@ -349,6 +382,18 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
 		}
 	}
 
+	/* Count each node's children. */
+	for (size_t i = 0; i < nb; i++) {
+		for (struct zone_node *n = z->buckets[i]; n != NULL;
+		     n = n->next) {
+			if (n->namelen <= b->apexlen)
+				continue;
+			const uint8_t *p = n->name + n->name[0] + 1;
+			size_t plen = n->namelen - n->name[0] - 1U;
+			((struct zone_node *)zone_find(z, p, plen))->children++;
+		}
+	}
+
 	/* Validate, and set each node's closest delegation point. */
 	for (size_t i = 0; i < nb; i++) {
 		for (struct zone_node *n = z->buckets[i]; n != NULL;
@@ -385,11 +430,23 @@ out:
 
 void zone_free(struct zone *z)
 {
-	if (z == NULL)
+	if (z == NULL || atomic_fetch_sub(&z->refs, 1) != 1)
 		return;
-	arena_free(z->arena);
+	for (size_t i = 0; i < z->nheld; i++) {
+		if (atomic_fetch_sub(&z->held[i]->refs, 1) == 1) {
+			arena_free(z->held[i]->a);
+			free(z->held[i]);
+		}
+	}
+	free(z->held);
 	free(z->buckets);
 	free(z);
+}
+
+struct zone *zone_ref(struct zone *z)
+{
+	atomic_fetch_add(&z->refs, 1);
+	return z;
 }
 
 const struct zone_node *zone_apex(const struct zone *z)
@@ -419,8 +476,508 @@ size_t zone_record_count(const struct zone *z)
 
 size_t zone_memory(const struct zone *z)
 {
-	return sizeof(*z) + z->nbuckets * sizeof(*z->buckets) +
-	       arena_used(z->arena);
+	size_t n = sizeof(*z) + z->nbuckets * sizeof(*z->buckets);
+	for (size_t i = 0; i < z->nheld; i++)
+		n += arena_used(z->held[i]->a);
+	return n;
+}
+
+/* ---- editing ---- */
+
+struct edit_entry {
+	uint8_t name[DNAME_MAXLEN];
+	uint8_t namelen;
+	uint16_t type;
+	uint16_t count; /* 0: the RRset is deleted */
+	uint32_t ttl;
+	uint8_t *rdata; /* malloc'd, length-prefixed records */
+	size_t rdlen;
+};
+
+struct zone_edit {
+	const struct zone *base;
+	struct edit_entry *v;
+	size_t n, cap;
+};
+
+struct zone_edit *zone_edit_new(const struct zone *base)
+{
+	struct zone_edit *e = xcalloc(1, sizeof(*e));
+	e->base = base;
+	return e;
+}
+
+void zone_edit_rollback(struct zone_edit *e, size_t mark)
+{
+	while (e->n > mark)
+		free(e->v[--e->n].rdata);
+}
+
+void zone_edit_free(struct zone_edit *e)
+{
+	if (e == NULL)
+		return;
+	zone_edit_rollback(e, 0);
+	free(e->v);
+	free(e);
+}
+
+const struct zone *zone_edit_base(const struct zone_edit *e)
+{
+	return e->base;
+}
+
+size_t zone_edit_mark(const struct zone_edit *e)
+{
+	return e->n;
+}
+
+/* The latest entry for (@name, @type), or NULL. */
+static const struct edit_entry *edit_find(const struct zone_edit *e,
+                                          const uint8_t *name, size_t len,
+                                          uint16_t type)
+{
+	for (size_t i = e->n; i-- > 0;) {
+		const struct edit_entry *x = &e->v[i];
+		if (x->type == type &&
+		    dname_equal(x->name, x->namelen, name, len))
+			return x;
+	}
+	return NULL;
+}
+
+bool zone_edit_get(const struct zone_edit *e, const uint8_t *name, size_t len,
+                   uint16_t type, struct zone_rrset *out)
+{
+	const struct edit_entry *x = edit_find(e, name, len, type);
+	if (x != NULL) {
+		if (x->count == 0)
+			return false;
+		out->type = type;
+		out->count = x->count;
+		out->ttl = x->ttl;
+		out->rdata = x->rdata;
+		return true;
+	}
+	const struct zone_node *n = zone_find(e->base, name, len);
+	const struct zone_rrset *rs = n ? zone_node_rrset(n, type) : NULL;
+	if (rs == NULL)
+		return false;
+	*out = *rs;
+	return true;
+}
+
+size_t zone_edit_types(const struct zone_edit *e, const uint8_t *name,
+                       size_t len, uint16_t *types, size_t max)
+{
+	size_t k = 0;
+	const struct zone_node *n = zone_find(e->base, name, len);
+	for (uint16_t i = 0; n != NULL && i < n->nrrsets && k < max; i++) {
+		const struct edit_entry *x =
+		        edit_find(e, name, len, n->rrsets[i].type);
+		if (x == NULL || x->count > 0)
+			types[k++] = n->rrsets[i].type;
+	}
+	for (size_t i = 0; i < e->n && k < max; i++) {
+		const struct edit_entry *x = &e->v[i];
+		if (!dname_equal(x->name, x->namelen, name, len) ||
+		    edit_find(e, name, len, x->type) != x || x->count == 0 ||
+		    (n != NULL && zone_node_rrset(n, x->type) != NULL))
+			continue;
+		types[k++] = x->type;
+	}
+	return k;
+}
+
+void zone_edit_put(struct zone_edit *e, const uint8_t *name, size_t len,
+                   uint16_t type, uint32_t ttl, uint16_t count,
+                   const uint8_t *rdata, size_t rdlen)
+{
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 16;
+		e->v = xrealloc(e->v, e->cap * sizeof(*e->v));
+	}
+	struct edit_entry *x = &e->v[e->n++];
+	memcpy(x->name, name, len);
+	x->namelen = (uint8_t)len;
+	x->type = type;
+	x->ttl = ttl;
+	x->count = count;
+	x->rdlen = count ? rdlen : 0;
+	x->rdata = x->rdlen ? xmalloc(x->rdlen) : NULL;
+	if (x->rdlen)
+		memcpy(x->rdata, rdata, x->rdlen);
+}
+
+/* Bytes of an RRset's rdata (length prefixes included). */
+static size_t rrset_bytes(const struct zone_rrset *rs)
+{
+	size_t off = 0;
+	for (uint16_t i = 0; i < rs->count; i++)
+		off += 2u + (size_t)(rs->rdata[off] << 8 | rs->rdata[off + 1]);
+	return off;
+}
+
+static bool rrset_same(const struct zone_rrset *a, const struct zone_rrset *b)
+{
+	if (a->count != b->count || (a->count && a->ttl != b->ttl))
+		return false;
+	size_t n = rrset_bytes(a);
+	return n == rrset_bytes(b) && memcmp(a->rdata, b->rdata, n) == 0;
+}
+
+/* The sort order of entries: name, type, newest first. */
+static _Thread_local const struct zone_edit *sort_edit;
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const struct edit_entry *a = &sort_edit->v[ia], *b = &sort_edit->v[ib];
+	int d = name_cmp(a->name, a->namelen, b->name, b->namelen);
+	if (d != 0)
+		return d;
+	if (a->type != b->type)
+		return (int)a->type - (int)b->type;
+	return ia < ib ? 1 : -1;
+}
+
+/*
+ * Put @node (or remove the node of @name when @node is NULL) into @z's
+ * table.  The bucket's chain is rebuilt from copies, since the nodes in
+ * it may be shared with older snapshots.
+ */
+static void bucket_set(struct zone *z, const uint8_t *name, size_t len,
+                       struct zone_node *node)
+{
+	size_t b = bucket_of(z, name, len);
+	struct zone_node *head = NULL, **tail = &head;
+	for (const struct zone_node *n = z->buckets[b]; n != NULL;
+	     n = n->next) {
+		z->garbage += sizeof(*n);
+		if (dname_equal(n->name, n->namelen, name, len))
+			continue;
+		struct zone_node *c = arena_memdup(z->arena, n, sizeof(*n));
+		*tail = c;
+		tail = &c->next;
+	}
+	if (node != NULL) {
+		*tail = node;
+		tail = &node->next;
+	}
+	*tail = NULL;
+	z->buckets[b] = head;
+}
+
+/* The highest delegation point at or above @name, in @z. */
+static const struct zone_node *
+find_cut(const struct zone *z, const uint8_t *name, size_t len, size_t apexlen)
+{
+	const struct zone_node *cut = NULL;
+	while (len > apexlen) {
+		const struct zone_node *a = zone_find(z, name, len);
+		if (a != NULL && zone_node_rrset(a, RR_TYPE_NS) != NULL)
+			cut = a;
+		len -= (size_t)*name + 1;
+		name += *name + 1;
+	}
+	return cut;
+}
+
+/* A child of @name was added (+1) or removed (-1): fix its parent. */
+static void adjust_parent(struct zone *z, const uint8_t *name, size_t len,
+                          int delta, size_t apexlen)
+{
+	while (len > apexlen) {
+		const uint8_t *p = name + name[0] + 1;
+		size_t plen = len - name[0] - 1U;
+		const struct zone_node *n = zone_find(z, p, plen);
+		struct zone_node *c;
+		if (n == NULL) {
+			/* A new empty non-terminal. */
+			c = arena_alloc(z->arena, sizeof(*c));
+			memset(c, 0, sizeof(*c));
+			c->name = arena_memdup(z->arena, p, plen);
+			c->namelen = (uint8_t)plen;
+			c->children = 1;
+			c->cut = find_cut(z, p, plen, apexlen);
+			bucket_set(z, p, plen, c);
+			z->nnodes++;
+			name = p;
+			len = plen;
+			continue; /* its own parent gains a child */
+		}
+		c = arena_memdup(z->arena, n, sizeof(*n));
+		c->children = (uint32_t)((int)c->children + delta);
+		if (c->children == 0 && c->nrrsets == 0 && plen > apexlen) {
+			bucket_set(z, p, plen, NULL);
+			z->nnodes--;
+			name = p;
+			len = plen;
+			continue; /* an empty non-terminal goes away */
+		}
+		bucket_set(z, p, plen, c);
+		return;
+	}
+}
+
+/*
+ * Give the node of @name the RRsets of the base node with the changed
+ * ones @ch[0..nch) applied.
+ */
+static void apply_node(struct zone *z, const uint8_t *name, size_t len,
+                       const struct zone_change *ch, size_t nch, size_t apexlen)
+{
+	const struct zone_node *old = zone_find(z, name, len);
+	size_t max = (old ? old->nrrsets : 0) + nch, k = 0;
+	struct zone_rrset *sets = arena_alloc(z->arena, max * sizeof(*sets));
+	size_t i = 0, j = 0;
+	uint16_t nold = old ? old->nrrsets : 0;
+	/* Merge the old RRsets and the changes, both sorted by type. */
+	while (i < nold || j < nch) {
+		if (j >= nch ||
+		    (i < nold && old->rrsets[i].type < ch[j].type)) {
+			sets[k++] = old->rrsets[i++];
+			continue;
+		}
+		if (i < nold && old->rrsets[i].type == ch[j].type) {
+			z->garbage += rrset_bytes(&old->rrsets[i]);
+			i++;
+		}
+		if (ch[j].after.count > 0)
+			sets[k++] = ch[j].after;
+		j++;
+	}
+	if (k == 0 && (old == NULL || old->children == 0)) {
+		if (old != NULL) {
+			bucket_set(z, name, len, NULL);
+			z->nnodes--;
+			adjust_parent(z, name, len, -1, apexlen);
+		}
+		return;
+	}
+	struct zone_node *c = arena_alloc(z->arena, sizeof(*c));
+	if (old != NULL) {
+		*c = *old;
+	} else {
+		memset(c, 0, sizeof(*c));
+		c->name = arena_memdup(z->arena, name, len);
+		c->namelen = (uint8_t)len;
+		c->cut = find_cut(z, name, len, apexlen);
+	}
+	c->rrsets = sets;
+	c->nrrsets = (uint16_t)k;
+	bucket_set(z, c->name, len, c);
+	if (old == NULL) {
+		z->nnodes++;
+		adjust_parent(z, c->name, len, +1, apexlen);
+	}
+}
+
+/* Rebuild the whole snapshot from the base and the changes. */
+static dp_status rebuild(const struct zone *base, const struct zone_change *ch,
+                         size_t nch, struct zone **out, char *err,
+                         size_t errlen)
+{
+	const struct zone_node *apex = base->apex;
+	struct zone_builder *b = zone_builder_new(apex->name);
+	dp_status rc = DP_OK;
+	for (size_t i = 0; rc == DP_OK && i < base->nbuckets; i++) {
+		for (const struct zone_node *n = base->buckets[i];
+		     rc == DP_OK && n != NULL; n = n->next) {
+			for (uint16_t t = 0; rc == DP_OK && t < n->nrrsets;
+			     t++) {
+				const struct zone_rrset *rs = &n->rrsets[t];
+				bool changed = false;
+				for (size_t c = 0; c < nch && !changed; c++)
+					changed = ch[c].type == rs->type &&
+					          dname_equal(ch[c].name,
+					                      ch[c].namelen,
+					                      n->name,
+					                      n->namelen);
+				if (changed)
+					continue;
+				const uint8_t *rd = rs->rdata;
+				for (uint16_t r = 0;
+				     rc == DP_OK && r < rs->count; r++) {
+					uint16_t l =
+					        (uint16_t)(rd[0] << 8 | rd[1]);
+					rc = zone_builder_add(
+					        b, n->name, rs->type, rs->ttl,
+					        rd + 2, l, err, errlen);
+					rd += 2 + l;
+				}
+			}
+		}
+	}
+	for (size_t c = 0; rc == DP_OK && c < nch; c++) {
+		const uint8_t *rd = ch[c].after.rdata;
+		for (uint16_t r = 0; rc == DP_OK && r < ch[c].after.count;
+		     r++) {
+			uint16_t l = (uint16_t)(rd[0] << 8 | rd[1]);
+			rc = zone_builder_add(b, ch[c].name, ch[c].type,
+			                      ch[c].after.ttl, rd + 2, l, err,
+			                      errlen);
+			rd += 2 + l;
+		}
+	}
+	if (rc != DP_OK) {
+		zone_builder_free(b);
+		return rc;
+	}
+	return zone_builder_finish(b, out, err, errlen);
+}
+
+/* Set apex, SOA and serial of an edited snapshot and check it. */
+static dp_status finish_edited(struct zone *z, const struct zone *base,
+                               const struct zone_change *ch, size_t nch,
+                               char *err, size_t errlen)
+{
+	z->apex = zone_find(z, base->apex->name, base->apex->namelen);
+	z->soa = zone_node_rrset(z->apex, RR_TYPE_SOA);
+	char buf[1024];
+	if (z->soa == NULL || z->soa->count != 1) {
+		snprintf(err, errlen, "the zone would have no single SOA");
+		return DP_EINVAL;
+	}
+	const uint8_t *rd = z->soa->rdata;
+	size_t rdlen = (size_t)(rd[0] << 8 | rd[1]);
+	z->serial = rd32(rd + 2 + rdlen - 20);
+	for (size_t i = 0; i < nch; i++) {
+		const struct zone_node *n =
+		        zone_find(z, ch[i].name, ch[i].namelen);
+		dp_status rc = n ? check_node(z, n, err, errlen) : DP_OK;
+		if (rc != DP_OK)
+			return rc;
+	}
+	(void)buf;
+	return DP_OK;
+}
+
+dp_status zone_edit_commit(struct zone_edit *e, struct zone **out,
+                           struct zone_change **changes, size_t *nchanges,
+                           char *err, size_t errlen)
+{
+	const struct zone *base = e->base;
+	size_t apexlen = base->apex->namelen;
+
+	/* The newest entry per (name, type), sorted. */
+	size_t *idx = xmalloc((e->n ? e->n : 1) * sizeof(*idx));
+	for (size_t i = 0; i < e->n; i++)
+		idx[i] = i;
+	sort_edit = e;
+	qsort(idx, e->n, sizeof(*idx), entry_cmp);
+	sort_edit = NULL;
+
+	struct zone *z = zone_alloc(base);
+	struct zone_change *ch = xcalloc(e->n ? e->n : 1, sizeof(*ch));
+	size_t nch = 0;
+	bool structural = false;
+	for (size_t k = 0; k < e->n; k++) {
+		const struct edit_entry *x = &e->v[idx[k]];
+		if (k > 0) {
+			const struct edit_entry *p = &e->v[idx[k - 1]];
+			if (p->type == x->type &&
+			    dname_equal(p->name, p->namelen, x->name,
+			                x->namelen))
+				continue; /* an older entry */
+		}
+		struct zone_change *c = &ch[nch];
+		const struct zone_node *n =
+		        zone_find(base, x->name, x->namelen);
+		const struct zone_rrset *rs =
+		        n ? zone_node_rrset(n, x->type) : NULL;
+		if (rs != NULL)
+			c->before = *rs;
+		c->before.type = c->after.type = x->type;
+		c->after.count = x->count;
+		c->after.ttl = x->ttl;
+		c->after.rdata =
+		        x->count ? arena_memdup(z->arena, x->rdata, x->rdlen)
+		                 : NULL;
+		if (rrset_same(&c->before, &c->after))
+			continue;
+		c->name = n ? n->name
+		            : arena_memdup(z->arena, x->name, x->namelen);
+		c->namelen = x->namelen;
+		c->type = x->type;
+		/* A delegation that appears or goes changes the cut of every
+		 * name below it: such an edit rebuilds the zone. */
+		if (x->type == RR_TYPE_NS && x->namelen != apexlen)
+			structural = true;
+		nch++;
+	}
+	free(idx);
+
+	dp_status rc = DP_OK;
+	size_t held = zone_memory(base);
+	if (structural || base->garbage > held / 2 ||
+	    base->nnodes + nch > 2 * base->nbuckets) {
+		/* Also the way to drop the garbage of many small edits. */
+		struct zone *fresh = NULL;
+		rc = rebuild(base, ch, nch, &fresh, err, errlen);
+		if (rc == DP_OK) {
+			/* The changes' rdata must outlive the edit: keep it
+			 * in the snapshot that owns it. */
+			struct zone *keep = z;
+			z = fresh;
+			for (size_t i = 0; i < nch; i++) {
+				const struct zone_node *n =
+				        zone_find(z, ch[i].name, ch[i].namelen);
+				const struct zone_rrset *a =
+				        n ? zone_node_rrset(n, ch[i].type)
+				          : NULL;
+				ch[i].after.rdata = a ? a->rdata : NULL;
+				if (n != NULL)
+					ch[i].name = n->name;
+			}
+			zone_free(keep);
+		}
+	} else {
+		z->nbuckets = base->nbuckets;
+		z->buckets = xmalloc(z->nbuckets * sizeof(*z->buckets));
+		memcpy(z->buckets, base->buckets,
+		       z->nbuckets * sizeof(*z->buckets));
+		z->nnodes = base->nnodes;
+		z->nrecords = base->nrecords;
+		z->garbage = base->garbage;
+		for (size_t i = 0; i < nch;) {
+			size_t j = i + 1;
+			while (j < nch &&
+			       dname_equal(ch[j].name, ch[j].namelen,
+			                   ch[i].name, ch[i].namelen))
+				j++;
+			apply_node(z, ch[i].name, ch[i].namelen, ch + i, j - i,
+			           apexlen);
+			for (size_t k = i; k < j; k++)
+				z->nrecords += (size_t)ch[k].after.count -
+				               ch[k].before.count;
+			i = j;
+		}
+		rc = finish_edited(z, base, ch, nch, err, errlen);
+	}
+	if (rc != DP_OK) {
+		zone_free(z);
+		free(ch);
+		return rc;
+	}
+	*out = z;
+	*changes = ch;
+	*nchanges = nch;
+	return DP_OK;
+}
+
+struct zoneset *zoneset_replace(const struct zoneset *zs, struct zone *z)
+{
+	struct zoneset *n = zoneset_new();
+	const struct zone_node *apex = zone_apex(z);
+	for (size_t i = 0; i < zs->nzones; i++) {
+		const struct zone_node *a = zone_apex(zs->zones[i]);
+		if (dname_equal(a->name, a->namelen, apex->name, apex->namelen))
+			continue;
+		zoneset_add(n, zone_ref(zs->zones[i]));
+	}
+	zoneset_add(n, z);
+	return n;
 }
 
 struct zoneset *zoneset_new(void)

@@ -65,6 +65,7 @@ struct zone_node {
 	struct zone_node *next;          /* hash chain */
 	const struct zone_node *cut;     /* closest delegation at/above */
 	const struct zone_rrset *rrsets; /* sorted by type */
+	uint32_t children;               /* nodes one label below */
 	uint16_t nrrsets;
 	uint8_t namelen;
 };
@@ -100,8 +101,14 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
 /* zone_builder_free - drop a builder that will not be finished. */
 void zone_builder_free(struct zone_builder *b);
 
-/* zone_free - release a snapshot and all its data. */
+/*
+ * zone_free - drop a reference to a snapshot; the last one releases it
+ * and every arena no other snapshot shares.  Idempotent on NULL.
+ */
 void zone_free(struct zone *z);
+
+/* zone_ref - take another reference (thread safe). */
+struct zone *zone_ref(struct zone *z);
 
 /* zone_apex - the apex node (always present in a finished zone). */
 const struct zone_node *zone_apex(const struct zone *z);
@@ -134,6 +141,74 @@ const struct zone_rrset *zone_node_rrset(const struct zone_node *node,
                                          uint16_t type);
 
 /*
+ * Editing.  A struct zone_edit collects RRset replacements on top of a
+ * snapshot without changing it; zone_edit_commit() produces the next
+ * snapshot, sharing every untouched node with the base (copy on write),
+ * so a small change to a large zone costs little.  Prerequisite checks
+ * read through the edit, so they see the changes made so far.
+ */
+struct zone_edit;
+
+/* zone_edit_new - start editing @base (which must outlive the edit). */
+struct zone_edit *zone_edit_new(const struct zone *base);
+
+/* zone_edit_free - drop an edit.  Idempotent on NULL. */
+void zone_edit_free(struct zone_edit *e);
+
+/* zone_edit_base - the snapshot the edit started from. */
+const struct zone *zone_edit_base(const struct zone_edit *e);
+
+/*
+ * zone_edit_get - the current RRset of @type at @name, as edited so far.
+ * Returns false when there is none.  *@out points into the edit or the
+ * base and stays valid until the edit changes that RRset again.
+ */
+bool zone_edit_get(const struct zone_edit *e, const uint8_t *name, size_t len,
+                   uint16_t type, struct zone_rrset *out);
+
+/*
+ * zone_edit_types - the types that have records at @name, as edited so
+ * far, in @types (room for @max).  Returns how many.
+ */
+size_t zone_edit_types(const struct zone_edit *e, const uint8_t *name,
+                       size_t len, uint16_t *types, size_t max);
+
+/*
+ * zone_edit_put - make the RRset of @type at @name hold @count records
+ * (@rdata as in struct zone_rrset, @rdlen bytes; copied), or delete it
+ * when @count is 0.  @name must lie in the zone.
+ */
+void zone_edit_put(struct zone_edit *e, const uint8_t *name, size_t len,
+                   uint16_t type, uint32_t ttl, uint16_t count,
+                   const uint8_t *rdata, size_t rdlen);
+
+/* zone_edit_mark / zone_edit_rollback - undo what was put since a mark. */
+size_t zone_edit_mark(const struct zone_edit *e);
+void zone_edit_rollback(struct zone_edit *e, size_t mark);
+
+/*
+ * One RRset a commit changed: what it was and what it is now (count 0
+ * for none).  Pointers are into the old and new snapshots.
+ */
+struct zone_change {
+	const uint8_t *name;
+	uint8_t namelen;
+	uint16_t type;
+	struct zone_rrset before, after;
+};
+
+/*
+ * zone_edit_commit - build the next snapshot from the base and the edit.
+ * On success *@out is a new snapshot owned by the caller and *@changes /
+ * *@nchanges (owned by the caller, free()) list every RRset that differs,
+ * sorted by name and type.  Fails with DP_EINVAL and @err when the result
+ * is not a valid zone (no SOA, CNAME beside other data).
+ */
+dp_status zone_edit_commit(struct zone_edit *e, struct zone **out,
+                           struct zone_change **changes, size_t *nchanges,
+                           char *err, size_t errlen);
+
+/*
  * zoneset_new - an empty zone set with one reference, owned by the caller.
  */
 struct zoneset *zoneset_new(void);
@@ -151,6 +226,13 @@ dp_status zoneset_add(struct zoneset *zs, struct zone *z);
  */
 const struct zone *zoneset_find(const struct zoneset *zs, const uint8_t *name,
                                 size_t len);
+
+/*
+ * zoneset_replace - a new set holding @zs's zones with @z in place of the
+ * zone of the same name.  Takes ownership of @z; @zs is unchanged.  The
+ * result has one reference owned by the caller.
+ */
+struct zoneset *zoneset_replace(const struct zoneset *zs, struct zone *z);
 
 /* zoneset_count - the number of zones. */
 size_t zoneset_count(const struct zoneset *zs);

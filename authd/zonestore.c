@@ -20,12 +20,14 @@
 #include "xalloc.h"
 #include "zonestore.h"
 
-/* The schema, generated from sql/zonestore.sql at build time. */
+/* The schema and its migrations, generated from sql/ at build time. */
 extern const char sql_zonestore[];
+extern const char sql_zonestore_2[];
 
 struct zonestore {
 	sqlite3 *db;
 	char *path;
+	bool in_txn; /* inside zonestore_begin() */
 };
 
 bool serial_gt(uint32_t a, uint32_t b)
@@ -93,6 +95,17 @@ static dp_status check_schema(struct zonestore *zs, char *err, size_t errlen)
 		         "0x%08lx, expected 0x%08x); refusing to use it",
 		         zs->path, (unsigned long)app, ZONESTORE_APP_ID);
 		return DP_EFOREIGN;
+	}
+	if (ver == 1) {
+		/* Schema 1 lacked the journal. */
+		char *sql = xasprintf("BEGIN IMMEDIATE;\n%s\n"
+		                      "PRAGMA user_version = 2;\nCOMMIT;",
+		                      sql_zonestore_2);
+		dp_status rc = exec(zs, sql, err, errlen);
+		free(sql);
+		if (rc != DP_OK)
+			exec(zs, "ROLLBACK", err, 0);
+		return rc;
 	}
 	if (ver != ZONESTORE_VERSION) {
 		snprintf(err, errlen,
@@ -505,5 +518,155 @@ dp_status zonestore_load(struct zonestore *zs, const char *apex,
 	rc = zone_builder_finish(b, out, why, sizeof(why));
 	if (rc != DP_OK)
 		snprintf(err, errlen, "%s: zone %s: %s", zs->path, name, why);
+	return rc;
+}
+
+dp_status zonestore_begin(struct zonestore *zs, char *err, size_t errlen)
+{
+	dp_status rc = exec(zs, "BEGIN IMMEDIATE", err, errlen);
+	zs->in_txn = rc == DP_OK;
+	return rc;
+}
+
+dp_status zonestore_end(struct zonestore *zs, bool commit, char *err,
+                        size_t errlen)
+{
+	zs->in_txn = false;
+	if (commit) {
+		dp_status rc = exec(zs, "COMMIT", err, errlen);
+		if (rc == DP_OK)
+			return DP_OK;
+	}
+	sqlite3_exec(zs->db, "ROLLBACK", NULL, NULL, NULL);
+	return commit ? DP_EDB : DP_OK;
+}
+
+/* Insert the records of @rs at @owner into rr or the journal. */
+static dp_status insert_rrset(struct zonestore *zs, sqlite3_stmt *st,
+                              const struct zone_rrset *rs, char *err,
+                              size_t errlen, int *seq)
+{
+	const uint8_t *rd = rs->rdata;
+	for (uint16_t i = 0; i < rs->count; i++) {
+		int l = rd[0] << 8 | rd[1];
+		sqlite3_reset(st);
+		sqlite3_bind_int(st, 3, rs->type);
+		sqlite3_bind_int64(st, 4, rs->ttl);
+		sqlite3_bind_blob(st, 5, rd + 2, l, SQLITE_STATIC);
+		if (seq != NULL)
+			sqlite3_bind_int(st, 6, (*seq)++);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return db_err(zs, "cannot write a record", err, errlen);
+		rd += 2 + l;
+	}
+	return DP_OK;
+}
+
+dp_status zonestore_commit(struct zonestore *zs, const struct zone *z,
+                           uint32_t prev_serial, const struct zone_change *ch,
+                           size_t n, unsigned journal_keep, char *err,
+                           size_t errlen)
+{
+	char name[1024];
+	const struct zone_node *apex = zone_apex(z);
+	uint8_t lower[DNAME_MAXLEN];
+	for (size_t i = 0; i < apex->namelen; i++)
+		lower[i] = dname_lower[apex->name[i]];
+	dname_to_str(lower, name, sizeof(name));
+	bool own = !zs->in_txn;
+	sqlite3_stmt *sel = NULL, *del = NULL, *ins = NULL, *jins = NULL,
+	             *zup = NULL, *jtrim = NULL;
+	dp_status rc = DP_OK;
+	if (own && (rc = exec(zs, "BEGIN IMMEDIATE", err, errlen)) != DP_OK)
+		return rc;
+	if (sqlite3_prepare_v2(zs->db, "SELECT id FROM zone WHERE name = ?", -1,
+	                       &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(zs->db,
+	                       "DELETE FROM rr WHERE zone_id = ?1 AND "
+	                       "owner = ?2 COLLATE NOCASE AND type = ?3",
+	                       -1, &del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(zs->db,
+	                       "INSERT INTO rr(zone_id, owner, type, ttl, "
+	                       "rdata) VALUES(?1, ?2, ?3, ?4, ?5)",
+	                       -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(zs->db,
+	                       "INSERT INTO journal(zone_id, owner, type, "
+	                       "ttl, rdata, seq, serial, prev_serial, op, "
+	                       "committed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+	                       "?7, ?8, ?9, ?10)",
+	                       -1, &jins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(zs->db,
+	                       "UPDATE zone SET serial = ?2 WHERE id = ?1", -1,
+	                       &zup, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(zs->db,
+	                       "DELETE FROM journal WHERE zone_id = ?1 AND "
+	                       "serial NOT IN (SELECT DISTINCT serial FROM "
+	                       "journal WHERE zone_id = ?1 ORDER BY "
+	                       "committed_at DESC, serial DESC LIMIT ?2)",
+	                       -1, &jtrim, NULL) != SQLITE_OK) {
+		rc = db_err(zs, "prepare", err, errlen);
+		goto out;
+	}
+	sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(sel) != SQLITE_ROW) {
+		snprintf(err, errlen, "%s: zone %s is not in the store",
+		         zs->path, name);
+		rc = DP_ENOENT;
+		goto out;
+	}
+	sqlite3_int64 id = sqlite3_column_int64(sel, 0);
+	int seq = 0;
+	sqlite3_int64 now = (sqlite3_int64)time(NULL);
+	for (size_t i = 0; rc == DP_OK && i < n; i++) {
+		char owner[1024];
+		dname_to_str(ch[i].name, owner, sizeof(owner));
+		sqlite3_reset(del);
+		sqlite3_bind_int64(del, 1, id);
+		sqlite3_bind_text(del, 2, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_int(del, 3, ch[i].type);
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			rc = db_err(zs, "cannot delete records", err, errlen);
+			break;
+		}
+		sqlite3_bind_int64(ins, 1, id);
+		sqlite3_bind_text(ins, 2, owner, -1, SQLITE_TRANSIENT);
+		rc = insert_rrset(zs, ins, &ch[i].after, err, errlen, NULL);
+		/* The journal: what went, then what came. */
+		sqlite3_bind_int64(jins, 1, id);
+		sqlite3_bind_text(jins, 2, owner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(jins, 7, zone_serial(z));
+		sqlite3_bind_int64(jins, 8, prev_serial);
+		sqlite3_bind_int64(jins, 10, now);
+		sqlite3_bind_int(jins, 9, 0);
+		if (rc == DP_OK)
+			rc = insert_rrset(zs, jins, &ch[i].before, err, errlen,
+			                  &seq);
+		sqlite3_bind_int(jins, 9, 1);
+		if (rc == DP_OK)
+			rc = insert_rrset(zs, jins, &ch[i].after, err, errlen,
+			                  &seq);
+	}
+	if (rc != DP_OK)
+		goto out;
+	sqlite3_bind_int64(zup, 1, id);
+	sqlite3_bind_int64(zup, 2, zone_serial(z));
+	sqlite3_bind_int64(jtrim, 1, id);
+	sqlite3_bind_int64(jtrim, 2, journal_keep);
+	if (sqlite3_step(zup) != SQLITE_DONE ||
+	    sqlite3_step(jtrim) != SQLITE_DONE)
+		rc = db_err(zs, "cannot update the zone row", err, errlen);
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(jins);
+	sqlite3_finalize(zup);
+	sqlite3_finalize(jtrim);
+	if (own) {
+		if (rc == DP_OK)
+			rc = exec(zs, "COMMIT", err, errlen);
+		if (rc != DP_OK)
+			sqlite3_exec(zs->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	return rc;
 }

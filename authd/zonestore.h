@@ -17,7 +17,7 @@
 #include "zone.h"
 
 #define ZONESTORE_APP_ID  0x64705a53 /* "dpZS" */
-#define ZONESTORE_VERSION 1
+#define ZONESTORE_VERSION 2
 
 struct zonestore;
 
@@ -65,6 +65,28 @@ dp_status zonestore_load(struct zonestore *zs, const char *apex,
  */
 dp_status zonestore_parse_file(const char *apex, const char *path,
                                struct zone **out, char *err, size_t errlen);
+
+/*
+ * zonestore_commit - make the changes @ch[0..n) of the zone @z (the new
+ * snapshot, whose serial is stored) durable in one transaction: the rr
+ * rows of every changed RRset are replaced, the zone row gets the new
+ * serial, and the journal gets the removed and added records of this
+ * step from @prev_serial (keeping the newest @journal_keep steps).  When
+ * it returns DP_OK the transaction is on disk (synchronous=FULL).
+ */
+dp_status zonestore_commit(struct zonestore *zs, const struct zone *z,
+                           uint32_t prev_serial, const struct zone_change *ch,
+                           size_t n, unsigned journal_keep, char *err,
+                           size_t errlen);
+
+/*
+ * zonestore_begin / zonestore_end - group several commits in one
+ * transaction (group commit): zonestore_end(zs, true) commits and syncs,
+ * zonestore_end(zs, false) rolls everything back.
+ */
+dp_status zonestore_begin(struct zonestore *zs, char *err, size_t errlen);
+dp_status zonestore_end(struct zonestore *zs, bool commit, char *err,
+                        size_t errlen);
 
 /*
  * serial_gt - RFC 1982 serial number arithmetic: is @a greater than @b?

@@ -20,11 +20,19 @@ struct chunk {
 struct arena {
 	struct chunk *head;
 	size_t total;
+	size_t chunk; /* size of a regular chunk */
 };
 
 struct arena *arena_new(void)
 {
-	return xcalloc(1, sizeof(struct arena));
+	return arena_new_sized(ARENA_CHUNK);
+}
+
+struct arena *arena_new_sized(size_t chunk)
+{
+	struct arena *a = xcalloc(1, sizeof(struct arena));
+	a->chunk = chunk < 256 ? 256 : chunk;
+	return a;
 }
 
 void *arena_alloc(struct arena *a, size_t size)
@@ -32,11 +40,11 @@ void *arena_alloc(struct arena *a, size_t size)
 	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	struct chunk *c = a->head;
 	if (c == NULL || c->size - c->used < size) {
-		size_t csize = size > ARENA_CHUNK / 4 ? size : ARENA_CHUNK;
+		size_t csize = size > a->chunk / 4 ? size : a->chunk;
 		c = xmalloc(sizeof(*c) + csize);
 		c->size = csize;
 		c->used = 0;
-		if (size > ARENA_CHUNK / 4 && a->head != NULL) {
+		if (size > a->chunk / 4 && a->head != NULL) {
 			/* Keep filling the current chunk after a big one. */
 			c->next = a->head->next;
 			a->head->next = c;

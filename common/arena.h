@@ -16,6 +16,12 @@ struct arena;
 struct arena *arena_new(void);
 
 /*
+ * arena_new_sized - an arena whose chunks are @chunk bytes (for arenas
+ * that stay small).
+ */
+struct arena *arena_new_sized(size_t chunk);
+
+/*
  * arena_alloc - @size bytes aligned for any type, owned by the arena.
  * Aborts on allocation failure.
  */

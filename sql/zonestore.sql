@@ -6,7 +6,7 @@
 -- PRAGMA user_version, so that a database of another program or of an
 -- unknown version is refused instead of reused.
 --
--- Schema version 1.
+-- Schema version 2 (version 1 lacked the journal; authd adds it).
 
 CREATE TABLE zone (
 	id          INTEGER PRIMARY KEY,
@@ -27,3 +27,20 @@ CREATE TABLE rr (
 );
 
 CREATE INDEX rr_by_owner ON rr(zone_id, owner COLLATE NOCASE, type);
+
+-- Every committed change, for IXFR (RFC 1995): the records one commit
+-- removed (op 0) and added (op 1), taking the zone from prev_serial to
+-- serial.  authd keeps the newest journal-size commits per zone.
+CREATE TABLE journal (
+	zone_id     INTEGER NOT NULL REFERENCES zone(id) ON DELETE CASCADE,
+	serial      INTEGER NOT NULL,      -- SOA serial after the commit
+	prev_serial INTEGER NOT NULL,      -- SOA serial before it
+	seq         INTEGER NOT NULL,      -- order within the commit
+	op          INTEGER NOT NULL,      -- 0: removed, 1: added
+	owner       TEXT NOT NULL,
+	type        INTEGER NOT NULL,
+	ttl         INTEGER NOT NULL,
+	rdata       BLOB NOT NULL,
+	committed_at INTEGER NOT NULL,
+	PRIMARY KEY (zone_id, serial, seq)
+) WITHOUT ROWID;

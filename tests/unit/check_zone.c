@@ -2,6 +2,7 @@
  * check_zone.c - unit tests of snapshot building and lookup.
  */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dname.h"
@@ -162,6 +163,97 @@ START_TEST(test_zoneset_longest_match)
 }
 END_TEST
 
+static void put_a(struct zone_edit *e, const char *name, uint8_t last)
+{
+	uint8_t w[DNAME_MAXLEN];
+	int n = dname_from_str(name, w);
+	uint8_t rd[] = {0, 4, 192, 0, 2, last};
+	zone_edit_put(e, w, (size_t)n, RR_TYPE_A, 60, last ? 1 : 0, rd,
+	              last ? sizeof(rd) : 0);
+}
+
+START_TEST(test_edit_copy_on_write)
+{
+	struct zone_builder *b = builder();
+	static const uint8_t a1[] = {192, 0, 2, 1};
+	add(b, "www.t.", RR_TYPE_A, a1, 4);
+	add(b, "old.x.y.t.", RR_TYPE_A, a1, 4);
+	struct zone *z0, *z1;
+	char err[256];
+	ck_assert_int_eq(zone_builder_finish(b, &z0, err, sizeof(err)), DP_OK);
+	ck_assert_uint_eq(find(z0, "y.t.")->children, 1);
+
+	struct zone_edit *e = zone_edit_new(z0);
+	put_a(e, "new.a.b.t.", 7); /* creates a.b.t and b.t */
+	put_a(e, "old.x.y.t.", 0); /* removes old, x.y and y */
+	put_a(e, "www.t.", 9);     /* replaces */
+	size_t mark = zone_edit_mark(e);
+	put_a(e, "www.t.", 10);
+	zone_edit_rollback(e, mark); /* www stays .9 */
+	struct zone_rrset rs;
+	uint8_t w[DNAME_MAXLEN];
+	int wl = dname_from_str("www.t.", w);
+	ck_assert(zone_edit_get(e, w, (size_t)wl, RR_TYPE_A, &rs));
+	ck_assert_int_eq(rs.rdata[5], 9);
+	uint16_t types[8];
+	int ol = dname_from_str("old.x.y.t.", w);
+	ck_assert_uint_eq(zone_edit_types(e, w, (size_t)ol, types, 8), 0);
+
+	struct zone_change *ch;
+	size_t nch;
+	ck_assert_int_eq(zone_edit_commit(e, &z1, &ch, &nch, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(nch, 3);
+	zone_edit_free(e);
+
+	/* The base is untouched. */
+	ck_assert_ptr_nonnull(find(z0, "old.x.y.t."));
+	ck_assert_ptr_null(find(z0, "new.a.b.t."));
+	ck_assert_int_eq(
+	        zone_node_rrset(find(z0, "www.t."), RR_TYPE_A)->rdata[5], 1);
+	/* The new snapshot has the changes and its empty non-terminals. */
+	ck_assert_ptr_nonnull(find(z1, "new.a.b.t."));
+	ck_assert_ptr_nonnull(find(z1, "a.b.t."));
+	ck_assert_uint_eq(find(z1, "b.t.")->children, 1);
+	ck_assert_ptr_null(find(z1, "old.x.y.t."));
+	ck_assert_ptr_null(find(z1, "x.y.t."));
+	ck_assert_ptr_null(find(z1, "y.t."));
+	ck_assert_int_eq(
+	        zone_node_rrset(find(z1, "www.t."), RR_TYPE_A)->rdata[5], 9);
+	ck_assert_uint_eq(zone_record_count(z1), zone_record_count(z0));
+	zone_free(z0); /* z1 keeps the shared arena alive */
+	ck_assert_int_eq(zone_node_rrset(zone_apex(z1), RR_TYPE_SOA)->count, 1);
+	free(ch);
+	zone_free(z1);
+}
+END_TEST
+
+START_TEST(test_edit_delegation_rebuilds)
+{
+	struct zone_builder *b = builder();
+	static const uint8_t a1[] = {192, 0, 2, 1};
+	add(b, "host.sub.t.", RR_TYPE_A, a1, 4);
+	struct zone *z0, *z1;
+	char err[256];
+	ck_assert_int_eq(zone_builder_finish(b, &z0, err, sizeof(err)), DP_OK);
+	ck_assert_ptr_null(find(z0, "host.sub.t.")->cut);
+	struct zone_edit *e = zone_edit_new(z0);
+	uint8_t w[DNAME_MAXLEN];
+	int n = dname_from_str("sub.t.", w);
+	static const uint8_t ns[] = {0, 5, 2, 'n', 's', 1, 'x', 0};
+	zone_edit_put(e, w, (size_t)n, RR_TYPE_NS, 60, 1, ns, sizeof(ns));
+	struct zone_change *ch;
+	size_t nch;
+	ck_assert_int_eq(zone_edit_commit(e, &z1, &ch, &nch, err, sizeof(err)),
+	                 DP_OK);
+	zone_edit_free(e);
+	ck_assert_ptr_eq(find(z1, "host.sub.t.")->cut, find(z1, "sub.t."));
+	free(ch);
+	zone_free(z0);
+	zone_free(z1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("zone");
@@ -170,6 +262,8 @@ int main(void)
 	tcase_add_test(tc, test_cuts);
 	tcase_add_test(tc, test_invalid);
 	tcase_add_test(tc, test_zoneset_longest_match);
+	tcase_add_test(tc, test_edit_copy_on_write);
+	tcase_add_test(tc, test_edit_delegation_rebuilds);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

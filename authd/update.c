@@ -1,0 +1,791 @@
+/*
+ * update.c - RFC 2136 UPDATE: prerequisites, update section, guard.
+ *
+ * The message is read in the order of RFC 2136 section 3: zone section,
+ * prerequisites (3.2), a prescan of the update section (3.4.1), then the
+ * updates themselves (3.4.2).  Every change goes into a zone_edit; a mark
+ * taken first lets any refusal undo the whole update.  After the updates,
+ * the guard compares every guarded name before and after: fewer addresses
+ * than its minimum, or a generation marker going back, refuse the update.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer.h"
+#include "update.h"
+#include "xalloc.h"
+#include "zonestore.h"
+
+#define MAX_TYPES  64
+#define MAX_RRSET  65535
+#define MAX_CHAIN  8
+#define EDE_OTHER  0
+#define EDE_PROHIB 18
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+const char *update_reason_name(enum update_reason r)
+{
+	static const char *const names[UPDATE_REASONS] = {
+	        "ok",     "formerr", "notauth", "notzone", "prereq",
+	        "policy", "guard",   "fence",   "invalid"};
+	return r < UPDATE_REASONS ? names[r] : "unknown";
+}
+
+int guard_parse(struct guard *g, const char *text)
+{
+	struct guard_rule r;
+	memset(&r, 0, sizeof(r));
+	char name[1024];
+	const char *eq = strchr(text, '=');
+	size_t n = eq ? (size_t)(eq - text) : strlen(text);
+	if (n == 0 || n >= sizeof(name))
+		return -1;
+	memcpy(name, text, n);
+	name[n] = '\0';
+	int wl = dname_from_str(name, r.name);
+	if (wl < 0)
+		return -1;
+	r.namelen = (size_t)wl;
+	r.min_addresses = 1;
+	if (eq != NULL) {
+		char *end;
+		long m = strtol(eq + 1, &end, 10);
+		if (*end != '\0' || m < 1 || m > 1000)
+			return -1;
+		r.min_addresses = (unsigned)m;
+	}
+	g->rules = xrealloc(g->rules, (g->n + 1) * sizeof(*g->rules));
+	g->rules[g->n++] = r;
+	return 0;
+}
+
+void guard_free(struct guard *g)
+{
+	free(g->rules);
+	g->rules = NULL;
+	g->n = 0;
+}
+
+/* One record as read from the message. */
+struct rr {
+	uint8_t name[DNAME_MAXLEN];
+	size_t namelen;
+	uint16_t type, cls;
+	uint32_t ttl;
+	uint8_t rdata[MAX_RRSET];
+	size_t rdlen;
+};
+
+static bool is_meta(uint16_t type)
+{
+	return type == 0 || type == RR_TYPE_OPT || (type >= 128 && type <= 255);
+}
+
+/*
+ * Copy rdata out of the message, expanding the compressed names of the
+ * RFC 1035 types.  Returns -1 for malformed rdata.
+ */
+static int read_rdata(const uint8_t *msg, size_t len, size_t pos, size_t rdlen,
+                      uint16_t type, uint8_t *out, size_t *outlen)
+{
+	size_t end = pos + rdlen, fixed = 0, tail = 0;
+	int names = 0;
+	switch (type) {
+	case RR_TYPE_NS:
+	case RR_TYPE_CNAME:
+	case RR_TYPE_PTR:
+	case RR_TYPE_DNAME:
+		names = 1;
+		break;
+	case RR_TYPE_MX:
+		fixed = 2;
+		names = 1;
+		break;
+	case RR_TYPE_SOA:
+		names = 2;
+		tail = 20;
+		break;
+	case RR_TYPE_A:
+		if (rdlen != 4)
+			return -1;
+		break;
+	case RR_TYPE_AAAA:
+		if (rdlen != 16)
+			return -1;
+		break;
+	default:
+		break;
+	}
+	if (names == 0) {
+		memcpy(out, msg + pos, rdlen);
+		*outlen = rdlen;
+		return 0;
+	}
+	if (rdlen < fixed)
+		return -1;
+	size_t n = fixed;
+	memcpy(out, msg + pos, fixed);
+	pos += fixed;
+	for (int i = 0; i < names; i++) {
+		if (pos >= end)
+			return -1;
+		int l = dname_unpack(msg, end, &pos, out + n);
+		if (l < 0)
+			return -1;
+		n += (size_t)l;
+	}
+	if (end - pos != tail)
+		return -1;
+	memcpy(out + n, msg + pos, tail);
+	*outlen = n + tail;
+	(void)len;
+	return 0;
+}
+
+/* Read the record at *@pos; returns -1 when malformed. */
+static int read_rr(const uint8_t *msg, size_t len, size_t *pos, struct rr *r)
+{
+	int nl = dname_unpack(msg, len, pos, r->name);
+	if (nl < 0 || *pos + 10 > len)
+		return -1;
+	r->namelen = (size_t)nl;
+	const uint8_t *p = msg + *pos;
+	r->type = rd16(p);
+	r->cls = rd16(p + 2);
+	r->ttl = rd32(p + 4);
+	size_t rdlen = rd16(p + 8);
+	*pos += 10;
+	if (*pos + rdlen > len)
+		return -1;
+	if (rdlen > 0 && (r->cls == RR_CLASS_IN || r->cls == RR_CLASS_NONE)) {
+		if (read_rdata(msg, len, *pos, rdlen, r->type, r->rdata,
+		               &r->rdlen) != 0)
+			return -1;
+	} else {
+		memcpy(r->rdata, msg + *pos, rdlen);
+		r->rdlen = rdlen;
+	}
+	*pos += rdlen;
+	return 0;
+}
+
+/* Are two rdata equal, their domain names compared without case? */
+static bool rdata_equal(uint16_t type, const uint8_t *a, size_t alen,
+                        const uint8_t *b, size_t blen)
+{
+	if (alen != blen)
+		return false;
+	size_t skip = 0, names = 0;
+	switch (type) {
+	case RR_TYPE_NS:
+	case RR_TYPE_CNAME:
+	case RR_TYPE_PTR:
+	case RR_TYPE_DNAME:
+		names = 1;
+		break;
+	case RR_TYPE_MX:
+		skip = 2;
+		names = 1;
+		break;
+	case RR_TYPE_SOA:
+		names = 2;
+		break;
+	default:
+		return memcmp(a, b, alen) == 0;
+	}
+	if (memcmp(a, b, skip) != 0)
+		return false;
+	size_t off = skip;
+	for (size_t i = 0; i < names; i++) {
+		int la = dname_length(a + off, alen - off);
+		int lb = dname_length(b + off, blen - off);
+		if (la < 0 || la != lb ||
+		    !dname_equal(a + off, (size_t)la, b + off, (size_t)lb))
+			return false;
+		off += (size_t)la;
+	}
+	return memcmp(a + off, b + off, alen - off) == 0;
+}
+
+/* Find @rd in @rs; returns its offset in rs->rdata or -1. */
+static long rrset_find(const struct zone_rrset *rs, const uint8_t *rd,
+                       size_t rdlen)
+{
+	size_t off = 0;
+	for (uint16_t i = 0; i < rs->count; i++) {
+		size_t l = rd16(rs->rdata + off);
+		if (rdata_equal(rs->type, rs->rdata + off + 2, l, rd, rdlen))
+			return (long)off;
+		off += 2 + l;
+	}
+	return -1;
+}
+
+static size_t rrset_len(const struct zone_rrset *rs)
+{
+	size_t off = 0;
+	for (uint16_t i = 0; i < rs->count; i++)
+		off += 2u + rd16(rs->rdata + off);
+	return off;
+}
+
+/* ---- prerequisites (RFC 2136 3.2) ---- */
+
+/* A value-dependent prerequisite RRset being collected. */
+struct want {
+	uint8_t name[DNAME_MAXLEN];
+	size_t namelen;
+	uint16_t type;
+	uint16_t count;
+	uint8_t *rdata; /* length-prefixed */
+	size_t rdlen;
+};
+
+static int check_wants(const struct zone_edit *e, struct want *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct zone_rrset have;
+		if (!zone_edit_get(e, w[i].name, w[i].namelen, w[i].type,
+		                   &have))
+			return DNS_RCODE_NXRRSET;
+		/* Set equality: every wanted record is there, same count. */
+		struct zone_rrset want = {.type = w[i].type,
+		                          .count = w[i].count,
+		                          .rdata = w[i].rdata};
+		if (have.count != want.count)
+			return DNS_RCODE_NXRRSET;
+		size_t off = 0;
+		for (uint16_t k = 0; k < want.count; k++) {
+			size_t l = rd16(want.rdata + off);
+			if (rrset_find(&have, want.rdata + off + 2, l) < 0)
+				return DNS_RCODE_NXRRSET;
+			off += 2 + l;
+		}
+	}
+	return DNS_RCODE_NOERROR;
+}
+
+static int prerequisites(const struct zone_edit *e, const uint8_t *msg,
+                         size_t len, size_t *pos, unsigned count,
+                         const struct zone_node *apex, struct rr *r)
+{
+	struct want *w = NULL;
+	size_t nw = 0;
+	int rc = DNS_RCODE_NOERROR;
+	for (unsigned i = 0; i < count && rc == DNS_RCODE_NOERROR; i++) {
+		if (read_rr(msg, len, pos, r) != 0 || r->ttl != 0) {
+			rc = DNS_RCODE_FORMERR;
+			break;
+		}
+		if (!dname_is_sub(r->name, r->namelen, apex->name,
+		                  apex->namelen)) {
+			rc = DNS_RCODE_NOTZONE;
+			break;
+		}
+		uint16_t types[MAX_TYPES];
+		if (r->cls == RR_CLASS_ANY || r->cls == RR_CLASS_NONE) {
+			if (r->rdlen != 0) {
+				rc = DNS_RCODE_FORMERR;
+				break;
+			}
+			bool any = r->cls == RR_CLASS_ANY;
+			struct zone_rrset rs;
+			if (r->type == RR_TYPE_ANY) {
+				bool used =
+				        zone_edit_types(e, r->name, r->namelen,
+				                        types, MAX_TYPES) > 0;
+				if (any && !used)
+					rc = DNS_RCODE_NXDOMAIN;
+				if (!any && used)
+					rc = DNS_RCODE_YXDOMAIN;
+			} else {
+				bool has = zone_edit_get(e, r->name, r->namelen,
+				                         r->type, &rs);
+				if (any && !has)
+					rc = DNS_RCODE_NXRRSET;
+				if (!any && has)
+					rc = DNS_RCODE_YXRRSET;
+			}
+		} else if (r->cls == RR_CLASS_IN && !is_meta(r->type)) {
+			/* Collect; compared as whole RRsets at the end. */
+			size_t k = 0;
+			while (k < nw && !(w[k].type == r->type &&
+			                   dname_equal(w[k].name, w[k].namelen,
+			                               r->name, r->namelen)))
+				k++;
+			if (k == nw) {
+				w = xrealloc(w, (nw + 1) * sizeof(*w));
+				memset(&w[k], 0, sizeof(w[k]));
+				memcpy(w[k].name, r->name, r->namelen);
+				w[k].namelen = r->namelen;
+				w[k].type = r->type;
+				nw++;
+			}
+			struct zone_rrset cur = {.type = r->type,
+			                         .count = w[k].count,
+			                         .rdata = w[k].rdata};
+			if (rrset_find(&cur, r->rdata, r->rdlen) >= 0)
+				continue; /* duplicates count once */
+			w[k].rdata =
+			        xrealloc(w[k].rdata, w[k].rdlen + 2 + r->rdlen);
+			w[k].rdata[w[k].rdlen] = (uint8_t)(r->rdlen >> 8);
+			w[k].rdata[w[k].rdlen + 1] = (uint8_t)r->rdlen;
+			memcpy(w[k].rdata + w[k].rdlen + 2, r->rdata, r->rdlen);
+			w[k].rdlen += 2 + r->rdlen;
+			w[k].count++;
+		} else {
+			rc = DNS_RCODE_FORMERR;
+		}
+	}
+	if (rc == DNS_RCODE_NOERROR)
+		rc = check_wants(e, w, nw);
+	for (size_t k = 0; k < nw; k++)
+		free(w[k].rdata);
+	free(w);
+	return rc;
+}
+
+/* ---- the update section (RFC 2136 3.4) ---- */
+
+static int prescan(const uint8_t *msg, size_t len, size_t pos, unsigned count,
+                   const struct zone_node *apex, const struct tsig_key *key,
+                   struct rr *r, struct update_result *res)
+{
+	for (unsigned i = 0; i < count; i++) {
+		if (read_rr(msg, len, &pos, r) != 0)
+			return DNS_RCODE_FORMERR;
+		if (!dname_is_sub(r->name, r->namelen, apex->name,
+		                  apex->namelen))
+			return DNS_RCODE_NOTZONE;
+		switch (r->cls) {
+		case RR_CLASS_IN:
+			if (is_meta(r->type))
+				return DNS_RCODE_FORMERR;
+			break;
+		case RR_CLASS_ANY:
+			if (r->ttl != 0 || r->rdlen != 0 ||
+			    (is_meta(r->type) && r->type != RR_TYPE_ANY))
+				return DNS_RCODE_FORMERR;
+			break;
+		case RR_CLASS_NONE:
+			if (r->ttl != 0 || is_meta(r->type))
+				return DNS_RCODE_FORMERR;
+			break;
+		default:
+			return DNS_RCODE_FORMERR;
+		}
+		if (key != NULL &&
+		    !key_allows(key, r->name, r->namelen, r->type)) {
+			char nb[1024];
+			snprintf(res->text, sizeof(res->text),
+			         "policy: key %s may not change %s type %u",
+			         key->name,
+			         dname_to_str(r->name, nb, sizeof(nb)),
+			         r->type);
+			res->reason = UPDATE_POLICY;
+			return DNS_RCODE_REFUSED;
+		}
+	}
+	return DNS_RCODE_NOERROR;
+}
+
+static uint32_t soa_serial(const struct zone_rrset *soa)
+{
+	size_t l = rd16(soa->rdata);
+	return rd32(soa->rdata + 2 + l - 20);
+}
+
+/* Add one record (class IN); returns true if the zone changed. */
+static bool add_rr(struct zone_edit *e, const struct zone_node *apex,
+                   const struct rr *r, bool *serial_set)
+{
+	bool at_apex =
+	        dname_equal(r->name, r->namelen, apex->name, apex->namelen);
+	struct zone_rrset cur;
+	bool has = zone_edit_get(e, r->name, r->namelen, r->type, &cur);
+	uint8_t one[2 + MAX_RRSET];
+	one[0] = (uint8_t)(r->rdlen >> 8);
+	one[1] = (uint8_t)r->rdlen;
+	memcpy(one + 2, r->rdata, r->rdlen);
+
+	if (r->type == RR_TYPE_SOA) {
+		/* Only at the apex, and only a newer serial (3.4.2.2). */
+		if (!at_apex || !has || r->rdlen < 22)
+			return false;
+		struct zone_rrset nsoa = {.count = 1, .rdata = one};
+		if (!serial_gt(soa_serial(&nsoa), soa_serial(&cur)))
+			return false;
+		zone_edit_put(e, r->name, r->namelen, r->type, r->ttl, 1, one,
+		              r->rdlen + 2);
+		*serial_set = true;
+		return true;
+	}
+	uint16_t types[MAX_TYPES];
+	size_t nt = zone_edit_types(e, r->name, r->namelen, types, MAX_TYPES);
+	bool has_cname = false, has_other = false;
+	for (size_t i = 0; i < nt; i++) {
+		if (types[i] == RR_TYPE_CNAME)
+			has_cname = true;
+		else
+			has_other = true;
+	}
+	if (r->type == RR_TYPE_CNAME && has_other)
+		return false; /* CNAME beside other data: ignored */
+	if (r->type != RR_TYPE_CNAME && has_cname)
+		return false;
+	if (r->type == RR_TYPE_CNAME && has) {
+		/* A name has one CNAME: the new one replaces it. */
+		if (rrset_find(&cur, r->rdata, r->rdlen) >= 0 &&
+		    cur.ttl == r->ttl)
+			return false;
+		zone_edit_put(e, r->name, r->namelen, r->type, r->ttl, 1, one,
+		              r->rdlen + 2);
+		return true;
+	}
+	if (!has) {
+		zone_edit_put(e, r->name, r->namelen, r->type, r->ttl, 1, one,
+		              r->rdlen + 2);
+		return true;
+	}
+	size_t curlen = rrset_len(&cur);
+	if (rrset_find(&cur, r->rdata, r->rdlen) >= 0) {
+		if (cur.ttl == r->ttl)
+			return false;
+		/* The same record again: only the TTL changes. */
+		zone_edit_put(e, r->name, r->namelen, r->type, r->ttl,
+		              cur.count, cur.rdata, curlen);
+		return true;
+	}
+	if (cur.count == UINT16_MAX || curlen + 2 + r->rdlen > 1 << 20)
+		return false;
+	uint8_t *buf = xmalloc(curlen + 2 + r->rdlen);
+	memcpy(buf, cur.rdata, curlen);
+	memcpy(buf + curlen, one, 2 + r->rdlen);
+	zone_edit_put(e, r->name, r->namelen, r->type, r->ttl,
+	              (uint16_t)(cur.count + 1), buf, curlen + 2 + r->rdlen);
+	free(buf);
+	return true;
+}
+
+/* Delete the RRset of @type (class ANY); the apex keeps SOA and NS. */
+static bool delete_rrset(struct zone_edit *e, const struct zone_node *apex,
+                         const uint8_t *name, size_t len, uint16_t type)
+{
+	bool at_apex = dname_equal(name, len, apex->name, apex->namelen);
+	if (at_apex && (type == RR_TYPE_SOA || type == RR_TYPE_NS))
+		return false;
+	struct zone_rrset cur;
+	if (!zone_edit_get(e, name, len, type, &cur))
+		return false;
+	zone_edit_put(e, name, len, type, 0, 0, NULL, 0);
+	return true;
+}
+
+/* Delete one record (class NONE). */
+static bool delete_rr(struct zone_edit *e, const struct zone_node *apex,
+                      const struct rr *r)
+{
+	bool at_apex =
+	        dname_equal(r->name, r->namelen, apex->name, apex->namelen);
+	if (r->type == RR_TYPE_SOA)
+		return false;
+	struct zone_rrset cur;
+	if (!zone_edit_get(e, r->name, r->namelen, r->type, &cur))
+		return false;
+	long off = rrset_find(&cur, r->rdata, r->rdlen);
+	if (off < 0)
+		return false;
+	if (at_apex && r->type == RR_TYPE_NS && cur.count == 1)
+		return false; /* the last apex NS stays (3.4.2.4) */
+	size_t total = rrset_len(&cur);
+	size_t l = 2u + rd16(cur.rdata + off);
+	uint8_t *buf = xmalloc(total);
+	memcpy(buf, cur.rdata, (size_t)off);
+	memcpy(buf + off, cur.rdata + off + l, total - (size_t)off - l);
+	zone_edit_put(e, r->name, r->namelen, r->type, cur.ttl,
+	              (uint16_t)(cur.count - 1), buf, total - l);
+	free(buf);
+	return true;
+}
+
+static bool apply_updates(struct zone_edit *e, const uint8_t *msg, size_t len,
+                          size_t pos, unsigned count,
+                          const struct zone_node *apex, struct rr *r,
+                          bool *serial_set)
+{
+	bool changed = false;
+	for (unsigned i = 0; i < count; i++) {
+		read_rr(msg, len, &pos, r); /* prescan checked it */
+		if (r->cls == RR_CLASS_IN) {
+			changed |= add_rr(e, apex, r, serial_set);
+		} else if (r->cls == RR_CLASS_NONE) {
+			changed |= delete_rr(e, apex, r);
+		} else if (r->type != RR_TYPE_ANY) {
+			changed |= delete_rrset(e, apex, r->name, r->namelen,
+			                        r->type);
+		} else {
+			uint16_t types[MAX_TYPES];
+			size_t nt = zone_edit_types(e, r->name, r->namelen,
+			                            types, MAX_TYPES);
+			for (size_t t = 0; t < nt; t++)
+				changed |= delete_rrset(e, apex, r->name,
+				                        r->namelen, types[t]);
+		}
+	}
+	return changed;
+}
+
+/* ---- the guard ---- */
+
+/* Addresses @name resolves to inside the zone, CNAMEs followed. */
+static unsigned count_addresses(const struct zone_edit *e,
+                                const struct zone_node *apex,
+                                const uint8_t *name, size_t len)
+{
+	uint8_t cur[DNAME_MAXLEN];
+	memcpy(cur, name, len);
+	for (int hop = 0; hop < MAX_CHAIN; hop++) {
+		struct zone_rrset rs;
+		if (zone_edit_get(e, cur, len, RR_TYPE_CNAME, &rs)) {
+			const uint8_t *t = rs.rdata + 2;
+			int tl = dname_length(t, rd16(rs.rdata));
+			if (tl < 0)
+				return 0;
+			if (!dname_is_sub(t, (size_t)tl, apex->name,
+			                  apex->namelen))
+				return UINT32_MAX; /* beyond what we can see */
+			memcpy(cur, t, (size_t)tl);
+			len = (size_t)tl;
+			continue;
+		}
+		unsigned n = 0;
+		if (zone_edit_get(e, cur, len, RR_TYPE_A, &rs))
+			n += rs.count;
+		if (zone_edit_get(e, cur, len, RR_TYPE_AAAA, &rs))
+			n += rs.count;
+		return n;
+	}
+	return 0; /* a loop or a chain too long resolves to nothing */
+}
+
+/*
+ * The generation in the marker of @name: 1 and *@gen when present and
+ * well formed, 0 when absent, -1 when malformed.
+ */
+static int read_marker(const struct zone_edit *e, const uint8_t *name,
+                       size_t len, uint64_t *gen)
+{
+	uint8_t m[DNAME_MAXLEN];
+	size_t ll = strlen(GUARD_MARKER_LABEL);
+	if (len + ll + 1 > DNAME_MAXLEN)
+		return 0;
+	m[0] = (uint8_t)ll;
+	memcpy(m + 1, GUARD_MARKER_LABEL, ll);
+	memcpy(m + 1 + ll, name, len);
+	struct zone_rrset rs;
+	if (!zone_edit_get(e, m, len + ll + 1, RR_TYPE_TXT, &rs))
+		return 0;
+	size_t rdlen = rd16(rs.rdata);
+	const uint8_t *t = rs.rdata + 2;
+	if (rs.count != 1 || rdlen < 2 || t[0] != rdlen - 1 || t[0] > 19)
+		return -1;
+	uint64_t v = 0;
+	for (size_t i = 1; i < rdlen; i++) {
+		if (t[i] < '0' || t[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(t[i] - '0');
+	}
+	*gen = v;
+	return 1;
+}
+
+struct guard_state {
+	unsigned addrs;
+	int marker;
+	uint64_t gen;
+};
+
+static void guard_read(const struct zone_edit *e, const struct guard *g,
+                       const struct zone_node *apex, struct guard_state *s)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct guard_rule *r = &g->rules[i];
+		if (!dname_is_sub(r->name, r->namelen, apex->name,
+		                  apex->namelen)) {
+			s[i].marker = -2; /* another zone */
+			continue;
+		}
+		s[i].addrs = count_addresses(e, apex, r->name, r->namelen);
+		s[i].marker = read_marker(e, r->name, r->namelen, &s[i].gen);
+	}
+}
+
+/* Compare before and after; fill @res and return false on a violation. */
+static bool guard_check(const struct guard *g, const struct guard_state *pre,
+                        const struct guard_state *post,
+                        struct update_result *res)
+{
+	char nb[1024];
+	for (size_t i = 0; i < g->n; i++) {
+		const struct guard_rule *r = &g->rules[i];
+		if (pre[i].marker == -2)
+			continue;
+		dname_to_str(r->name, nb, sizeof(nb));
+		/* Refuse a loss below the minimum; a name already below it
+		 * may still be repaired by any update. */
+		if (post[i].addrs < r->min_addresses &&
+		    post[i].addrs < pre[i].addrs) {
+			snprintf(res->text, sizeof(res->text),
+			         "guard: update would leave %s with %u "
+			         "addresses (minimum %u)",
+			         nb, post[i].addrs, r->min_addresses);
+			res->reason = UPDATE_GUARD;
+			return false;
+		}
+		if (pre[i].marker == 1 &&
+		    (post[i].marker != 1 || post[i].gen < pre[i].gen)) {
+			if (post[i].marker == 1)
+				snprintf(res->text, sizeof(res->text),
+				         "fence: update would move %s back "
+				         "from generation %llu to %llu",
+				         nb, (unsigned long long)pre[i].gen,
+				         (unsigned long long)post[i].gen);
+			else
+				snprintf(res->text, sizeof(res->text),
+				         "fence: update would %s the "
+				         "generation marker of %s (at %llu)",
+				         post[i].marker == 0 ? "remove"
+				                             : "corrupt",
+				         nb, (unsigned long long)pre[i].gen);
+			res->reason = UPDATE_FENCE;
+			return false;
+		}
+		if (pre[i].marker != 1 && post[i].marker == -1) {
+			snprintf(res->text, sizeof(res->text),
+			         "fence: malformed generation marker for %s",
+			         nb);
+			res->reason = UPDATE_FENCE;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Raise the SOA serial by one (RFC 1982: it wraps). */
+static void bump_serial(struct zone_edit *e, const struct zone_node *apex)
+{
+	struct zone_rrset soa;
+	if (!zone_edit_get(e, apex->name, apex->namelen, RR_TYPE_SOA, &soa))
+		return;
+	size_t l = 2u + rd16(soa.rdata);
+	uint8_t buf[2 + MAX_RRSET];
+	memcpy(buf, soa.rdata, l);
+	uint32_t serial = rd32(buf + l - 20) + 1;
+	wr32(buf + l - 20, serial);
+	zone_edit_put(e, apex->name, apex->namelen, RR_TYPE_SOA, soa.ttl, 1,
+	              buf, l);
+}
+
+int update_zone(const struct zoneset *zs, const uint8_t *msg, size_t len,
+                const struct zone **zone)
+{
+	*zone = NULL;
+	if (len < 12 || rd16(msg + 4) != 1)
+		return DNS_RCODE_FORMERR;
+	size_t pos = 12;
+	uint8_t name[DNAME_MAXLEN];
+	int nl = dname_unpack(msg, len, &pos, name);
+	if (nl < 0 || pos + 4 > len)
+		return DNS_RCODE_FORMERR;
+	if (rd16(msg + pos) != RR_TYPE_SOA)
+		return DNS_RCODE_FORMERR;
+	if (rd16(msg + pos + 2) != RR_CLASS_IN)
+		return DNS_RCODE_NOTAUTH;
+	const struct zone *z = zoneset_find(zs, name, (size_t)nl);
+	if (z == NULL)
+		return DNS_RCODE_NOTAUTH;
+	const struct zone_node *apex = zone_apex(z);
+	if (!dname_equal(apex->name, apex->namelen, name, (size_t)nl))
+		return DNS_RCODE_NOTAUTH; /* not the apex of a zone */
+	*zone = z;
+	return DNS_RCODE_NOERROR;
+}
+
+void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
+                  const struct tsig_key *key, const struct guard *g,
+                  struct update_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->ede = -1;
+	const struct zone_node *apex = zone_apex(zone_edit_base(e));
+	size_t mark = zone_edit_mark(e);
+	struct rr *r = xmalloc(sizeof(*r));
+	struct guard_state *pre = xcalloc(g->n + 1, sizeof(*pre));
+	struct guard_state *post = xcalloc(g->n + 1, sizeof(*post));
+
+	/* Past the zone section (update_zone checked it). */
+	size_t pos = 12;
+	uint8_t name[DNAME_MAXLEN];
+	dname_unpack(msg, len, &pos, name);
+	pos += 4;
+	unsigned prcount = rd16(msg + 6), upcount = rd16(msg + 8);
+	res->rcode = prerequisites(e, msg, len, &pos, prcount, apex, r);
+	if (res->rcode != DNS_RCODE_NOERROR) {
+		res->reason = res->rcode == DNS_RCODE_FORMERR   ? UPDATE_FORMERR
+		              : res->rcode == DNS_RCODE_NOTZONE ? UPDATE_NOTZONE
+		                                                : UPDATE_PREREQ;
+		goto out;
+	}
+	res->rcode = prescan(msg, len, pos, upcount, apex, key, r, res);
+	if (res->rcode != DNS_RCODE_NOERROR) {
+		if (res->reason == UPDATE_OK)
+			res->reason = res->rcode == DNS_RCODE_NOTZONE
+			                      ? UPDATE_NOTZONE
+			                      : UPDATE_FORMERR;
+		if (res->reason == UPDATE_POLICY)
+			res->ede = EDE_PROHIB;
+		goto out;
+	}
+	if (g->enabled)
+		guard_read(e, g, apex, pre);
+	bool serial_set = false;
+	res->changed =
+	        apply_updates(e, msg, len, pos, upcount, apex, r, &serial_set);
+	if (g->enabled && res->changed) {
+		guard_read(e, g, apex, post);
+		if (!guard_check(g, pre, post, res)) {
+			res->rcode = DNS_RCODE_REFUSED;
+			res->ede = EDE_PROHIB;
+			goto out;
+		}
+	}
+	if (res->changed && !serial_set)
+		bump_serial(e, apex);
+out:
+	if (res->rcode != DNS_RCODE_NOERROR) {
+		zone_edit_rollback(e, mark);
+		res->changed = false;
+	}
+	free(r);
+	free(pre);
+	free(post);
+}
