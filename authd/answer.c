@@ -47,6 +47,7 @@ struct query {
 	uint8_t edns_version;
 	uint16_t edns_payload;
 	bool edns_do;
+	bool tsig; /* the last record is a TSIG */
 };
 
 /* The response being written. */
@@ -608,6 +609,8 @@ static int parse_query(struct query *q, const uint8_t *pkt, size_t len)
 				o += 4 + rd16(pkt + o + 2);
 			}
 		}
+		if (type == RR_TYPE_TSIG)
+			q->tsig = true;
 		pos += 10 + (size_t)rdlen;
 	}
 	if (pos != len)
@@ -732,6 +735,8 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	int rc = parse_query(&q, pkt, len);
 	if (rc < 0)
 		return DP_EINVAL;
+	if (q.tsig)
+		return DP_ESIGNED;
 
 	struct ctx c;
 	memset(&c, 0, offsetof(struct ctx, seen));

@@ -42,7 +42,9 @@ struct answer_opts {
  * @opts->max_udp_payload) and is truncated with TC set when the answer
  * does not fit.  On success *@outlen and *@rcode are set and DP_OK is
  * returned.  DP_EINVAL means the message must be dropped without an answer
- * (shorter than a header, or a response).
+ * (shorter than a header, or a response).  DP_ESIGNED means the query
+ * carries a TSIG record: verify it, answer the message without it and
+ * sign the answer (the update thread does, with the key ring).
  */
 dp_status answer_query(const struct zoneset *zs, const uint8_t *q, size_t qlen,
                        const struct answer_opts *opts, uint8_t *out,

@@ -18,8 +18,11 @@
 
 #include "log.h"
 #include "sdnotify.h"
+#include "keys.h"
 #include "server.h"
 #include "settings.h"
+#include "update.h"
+#include "updater.h"
 #include "xalloc.h"
 #include "zones.h"
 #include "zonestore.h"
@@ -34,7 +37,51 @@ struct authd {
 	struct zonestore *store;
 	struct listen_addr *addrs;
 	size_t naddrs;
+	struct updater *updater;
 };
+
+/*
+ * Build the keyring and the guard of @s.  On success the caller owns
+ * *@keys and @g's rules.
+ */
+static int load_policy(const struct authd_settings *s, struct keyring **keys,
+                       struct guard *g, char *err, size_t errlen)
+{
+	struct keyring *kr = keyring_new();
+	memset(g, 0, sizeof(*g));
+	g->enabled = s->guard_enabled;
+	for (size_t i = 0; i < s->key.n; i++) {
+		if (keyring_load_file(kr, s->key.v[i], err, errlen) != DP_OK)
+			goto fail;
+	}
+	for (size_t i = 0; i < s->policy.n; i++) {
+		if (keyring_add_rule(kr, s->policy.v[i], err, errlen) != DP_OK)
+			goto fail;
+	}
+	for (size_t i = 0; i < s->guard.n; i++) {
+		if (guard_parse(g, s->guard.v[i]) != 0) {
+			snprintf(err, errlen, "guard '%s': bad value",
+			         s->guard.v[i]);
+			goto fail;
+		}
+	}
+	*keys = kr;
+	return 0;
+fail:
+	keyring_free(kr);
+	guard_free(g);
+	return -1;
+}
+
+static struct zoneset *hook_acquire(void *arg)
+{
+	return server_zones(arg);
+}
+
+static void hook_publish(void *arg, struct zoneset *zs)
+{
+	server_set_zones(arg, zs);
+}
 
 static void usage(FILE *out)
 {
@@ -103,14 +150,23 @@ static void reload(struct server *srv, void *arg)
 	struct zoneset *zs = NULL;
 	sdnotify_reloading();
 	log_notice("SIGHUP received, reloading settings and zones");
+	struct keyring *keys = NULL;
+	struct guard guard = {0};
+	updater_lock(a->updater);
 	if (read_settings(a, &s, err, sizeof(err)) != 0) {
 		log_err("reload failed, keeping the old settings: %s", err);
+		goto out;
+	}
+	if (load_policy(&s, &keys, &guard, err, sizeof(err)) != 0) {
+		log_err("reload failed, keeping the old keys: %s", err);
 		goto out;
 	}
 	if (zones_load(&s, a->store, &zs, err, sizeof(err)) != DP_OK) {
 		log_err("reload failed, keeping the old zones: %s", err);
 		goto out;
 	}
+	updater_set_policy(a->updater, keys, &guard);
+	keys = NULL;
 	bool same = s.listen.n == a->settings.listen.n;
 	for (size_t i = 0; same && i < s.listen.n; i++)
 		same = strcmp(s.listen.v[i], a->settings.listen.v[i]) == 0;
@@ -131,6 +187,9 @@ static void reload(struct server *srv, void *arg)
 	memset(&s, 0, sizeof(s));
 	malloc_trim(0);
 out:
+	updater_unlock(a->updater);
+	keyring_free(keys);
+	guard_free(&guard);
 	cfg_free(authd_options, &s);
 	sdnotify_ready("reloaded");
 }
@@ -162,6 +221,8 @@ int main(int argc, char **argv)
 	char err[1024];
 	bool check_only = false;
 	int status = 1;
+	struct keyring *keys = NULL;
+	struct guard guard = {0};
 
 	memset(&a, 0, sizeof(a));
 	log_init("authd", LOG_LEVEL_INFO);
@@ -195,6 +256,10 @@ int main(int argc, char **argv)
 	apply_log_level(&a.settings);
 	if (parse_addrs(&a.settings, &a.addrs, &a.naddrs, err, sizeof(err)) !=
 	    0) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (load_policy(&a.settings, &keys, &guard, err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -248,20 +313,38 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	struct updater_hooks hooks = {hook_acquire, hook_publish, srv};
+	a.updater = updater_new(a.store, keys, &guard,
+	                        (unsigned)a.settings.journal_size, &hooks);
+	keys = NULL;
+	if (updater_start(a.updater) != DP_OK) {
+		log_err("cannot start the update thread");
+		goto out;
+	}
+	server_set_updater(srv, a.updater);
 
 	char where[512] = "";
 	size_t n = 0;
 	for (size_t k = 0; k < a.naddrs && n < sizeof(where); k++)
 		n += (size_t)snprintf(where + n, sizeof(where) - n, "%s%s",
 		                      k ? " " : "", a.addrs[k].text);
-	log_notice("ready: %zu zones, UDP and TCP on %s, %ld workers", nzones,
-	           where, a.settings.workers);
+	log_notice("ready: %zu zones, UDP and TCP on %s, %ld workers, %zu "
+	           "keys, %zu guarded names%s",
+	           nzones, where, a.settings.workers, a.settings.key.n,
+	           a.settings.guard.n,
+	           a.settings.guard_enabled ? "" : " (guard off)");
 	sdnotify_ready("serving");
 	if (server_run(srv) == DP_OK)
 		status = 0;
+	/* Answer the updates still queued before the sockets go. */
+	updater_stop(a.updater);
 	log_notice("stopped");
 out:
+	updater_stop(a.updater);
 	server_free(srv);
+	updater_free(a.updater);
+	keyring_free(keys);
+	guard_free(&guard);
 	zoneset_unref(zs);
 	zonestore_close(a.store);
 	free(a.addrs);

@@ -32,6 +32,8 @@
 
 #include "answer.h"
 #include "log.h"
+#include "update.h"
+#include "updater.h"
 #include "sdnotify.h"
 #include "server.h"
 #include "xalloc.h"
@@ -63,6 +65,12 @@ struct worker {
 	int nconns;
 	bool accepting;
 	struct conn *conns; /* open TCP connections */
+	uint64_t next_conn_id;
+
+	/* Answers from the updater thread for TCP connections. */
+	pthread_mutex_t mail_lock;
+	struct mail *mail;
+	struct event *mail_ev;
 
 	/* UDP batch state. */
 	struct mmsghdr in[UDP_BATCH], out[UDP_BATCH];
@@ -74,8 +82,32 @@ struct worker {
 	uint8_t *tcp_scratch; /* one response, DNS_MAX_MSG bytes */
 };
 
+/* An UPDATE answer waiting for its TCP connection. */
+struct mail {
+	struct mail *next;
+	uint64_t conn_id;
+	size_t len;
+	uint8_t msg[];
+};
+
+/* Where the answer to a UDP UPDATE goes. */
+struct udp_reply {
+	int fd;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	uint8_t ctrl[CTRL_LEN];
+	size_t ctrllen;
+};
+
+/* Where the answer to a TCP UPDATE goes. */
+struct tcp_reply {
+	struct worker *w;
+	uint64_t conn_id;
+};
+
 struct server {
 	struct server_config cfg;
+	struct updater *updater;
 	struct listen_addr *addrs;
 	struct worker *workers;
 	pthread_mutex_t zlock;
@@ -88,6 +120,7 @@ struct server {
 struct conn {
 	struct worker *w;
 	struct conn *prev, *next;
+	uint64_t id;
 	int fd;
 	struct event *ev;
 	bool writing;
@@ -105,6 +138,16 @@ static struct zoneset *zones_acquire(struct server *srv)
 	return zs;
 }
 
+struct zoneset *server_zones(struct server *srv)
+{
+	return zones_acquire(srv);
+}
+
+void server_set_updater(struct server *srv, struct updater *u)
+{
+	srv->updater = u;
+}
+
 void server_set_zones(struct server *srv, struct zoneset *zones)
 {
 	pthread_mutex_lock(&srv->zlock);
@@ -114,7 +157,30 @@ void server_set_zones(struct server *srv, struct zoneset *zones)
 	zoneset_unref(old);
 }
 
+/* Is @msg a request (not a response) with opcode UPDATE? */
+static bool is_update(const uint8_t *msg, size_t len)
+{
+	return len >= DNS_HEADER_LEN && !(msg[2] & 0x80) &&
+	       ((msg[2] >> 3) & 0xF) == DNS_OPCODE_UPDATE;
+}
+
 /* ---- UDP ---- */
+
+static void udp_update_reply(void *arg, const uint8_t *resp, size_t len)
+{
+	struct udp_reply *r = arg;
+	if (resp != NULL) {
+		struct iovec iov = {(void *)resp, len};
+		struct msghdr m = {.msg_name = &r->peer,
+		                   .msg_namelen = r->peerlen,
+		                   .msg_iov = &iov,
+		                   .msg_iovlen = 1,
+		                   .msg_control = r->ctrllen ? r->ctrl : NULL,
+		                   .msg_controllen = r->ctrllen};
+		sendmsg(r->fd, &m, MSG_DONTWAIT);
+	}
+	free(r);
+}
 
 /* Turn the destination of a query into the source of its answer. */
 static size_t reply_control(const struct msghdr *in, uint8_t *out)
@@ -185,11 +251,37 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 			struct msghdr *m = &w->in[i].msg_hdr;
 			if (m->msg_flags & MSG_TRUNC)
 				continue; /* larger than any query we take */
+			if (srv->updater != NULL &&
+			    is_update(w->inbuf[i], w->in[i].msg_len)) {
+				struct udp_reply *r = xcalloc(1, sizeof(*r));
+				r->fd = fd;
+				memcpy(&r->peer, &w->peer[i], m->msg_namelen);
+				r->peerlen = m->msg_namelen;
+				if (us->pktinfo)
+					r->ctrllen = reply_control(m, r->ctrl);
+				updater_submit(srv->updater, w->inbuf[i],
+				               w->in[i].msg_len, false,
+				               udp_update_reply, r);
+				continue;
+			}
 			size_t outlen;
 			int rcode;
-			if (answer_query(zs, w->inbuf[i], w->in[i].msg_len,
-			                 &opts, w->outbuf[i], &outlen,
-			                 &rcode) != DP_OK)
+			dp_status rc = answer_query(
+			        zs, w->inbuf[i], w->in[i].msg_len, &opts,
+			        w->outbuf[i], &outlen, &rcode);
+			if (rc == DP_ESIGNED && srv->updater != NULL) {
+				struct udp_reply *r = xcalloc(1, sizeof(*r));
+				r->fd = fd;
+				memcpy(&r->peer, &w->peer[i], m->msg_namelen);
+				r->peerlen = m->msg_namelen;
+				if (us->pktinfo)
+					r->ctrllen = reply_control(m, r->ctrl);
+				updater_submit(srv->updater, w->inbuf[i],
+				               w->in[i].msg_len, false,
+				               udp_update_reply, r);
+				continue;
+			}
+			if (rc != DP_OK)
 				continue;
 			struct msghdr *o = &w->out[nout].msg_hdr;
 			w->out_iov[nout].iov_base = w->outbuf[i];
@@ -321,6 +413,23 @@ static void conn_queue(struct conn *c, const uint8_t *msg, size_t len)
 	c->outlen += len + 2;
 }
 
+static void tcp_update_reply(void *arg, const uint8_t *resp, size_t len)
+{
+	struct tcp_reply *r = arg;
+	if (resp != NULL) {
+		struct mail *m = xmalloc(sizeof(*m) + len);
+		m->conn_id = r->conn_id;
+		m->len = len;
+		memcpy(m->msg, resp, len);
+		pthread_mutex_lock(&r->w->mail_lock);
+		m->next = r->w->mail;
+		r->w->mail = m;
+		pthread_mutex_unlock(&r->w->mail_lock);
+		event_active(r->w->mail_ev, EV_READ, 0);
+	}
+	free(r);
+}
+
 /* Answer every complete message in the input buffer. */
 static void conn_process(struct conn *c)
 {
@@ -340,9 +449,19 @@ static void conn_process(struct conn *c)
 			zs = zones_acquire(w->srv);
 		size_t outlen;
 		int rcode;
-		if (answer_query(zs, c->in + off + 2, len, &opts,
-		                 w->tcp_scratch, &outlen, &rcode) == DP_OK)
+		dp_status rc = DP_ESIGNED;
+		if (!is_update(c->in + off + 2, len))
+			rc = answer_query(zs, c->in + off + 2, len, &opts,
+			                  w->tcp_scratch, &outlen, &rcode);
+		if (rc == DP_ESIGNED && w->srv->updater != NULL) {
+			struct tcp_reply *r = xmalloc(sizeof(*r));
+			r->w = w;
+			r->conn_id = c->id;
+			updater_submit(w->srv->updater, c->in + off + 2, len,
+			               true, tcp_update_reply, r);
+		} else if (rc == DP_OK) {
 			conn_queue(c, w->tcp_scratch, outlen);
+		}
 		off += 2 + len;
 	}
 	if (zs != NULL)
@@ -418,6 +537,41 @@ static void conn_event(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Deliver the updater's answers to their connections (worker thread). */
+static void mail_deliver(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&w->mail_lock);
+	struct mail *m = w->mail;
+	w->mail = NULL;
+	pthread_mutex_unlock(&w->mail_lock);
+	/* The list is newest first; answer in arrival order. */
+	struct mail *rev = NULL;
+	while (m != NULL) {
+		struct mail *next = m->next;
+		m->next = rev;
+		rev = m;
+		m = next;
+	}
+	for (m = rev; m != NULL;) {
+		struct conn *c = w->conns;
+		while (c != NULL && c->id != m->conn_id)
+			c = c->next;
+		if (c != NULL) {
+			conn_queue(c, m->msg, m->len);
+			if (conn_flush(c) != 0)
+				conn_free(c);
+			else if (c->outoff < c->outlen && !c->writing)
+				conn_wait(c, EV_WRITE);
+		}
+		struct mail *next = m->next;
+		free(m);
+		m = next;
+	}
+}
+
 static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
                        struct sockaddr *sa, int salen, void *arg)
 {
@@ -433,6 +587,7 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	c->incap = 2 + 512;
 	c->in = xmalloc(c->incap);
 	c->ev = event_new(w->base, fd, EV_READ | EV_PERSIST, conn_event, c);
+	c->id = ++w->next_conn_id;
 	c->next = w->conns;
 	if (w->conns != NULL)
 		w->conns->prev = c;
@@ -470,6 +625,8 @@ static dp_status worker_init(struct server *srv, struct worker *w, int id,
 	w->inbuf = xmalloc(sizeof(*w->inbuf) * UDP_BATCH);
 	w->outbuf = xmalloc(sizeof(*w->outbuf) * UDP_BATCH);
 	w->tcp_scratch = xmalloc(DNS_MAX_MSG);
+	pthread_mutex_init(&w->mail_lock, NULL);
+	w->mail_ev = event_new(base, -1, 0, mail_deliver, w);
 	w->udp = xcalloc(cfg->naddrs, sizeof(*w->udp));
 	w->tcp = xcalloc(cfg->naddrs, sizeof(*w->tcp));
 	for (size_t i = 0; i < cfg->naddrs; i++) {
@@ -540,6 +697,15 @@ static void worker_free(struct worker *w)
 	free(w->inbuf);
 	free(w->outbuf);
 	free(w->tcp_scratch);
+	while (w->mail != NULL) {
+		struct mail *m = w->mail;
+		w->mail = m->next;
+		free(m);
+	}
+	if (w->mail_ev != NULL) {
+		event_free(w->mail_ev);
+		pthread_mutex_destroy(&w->mail_lock);
+	}
 	if (w->base != NULL)
 		event_base_free(w->base);
 }

@@ -56,6 +56,17 @@ dp_status server_run(struct server *srv);
  */
 void server_set_zones(struct server *srv, struct zoneset *zones);
 
+/* server_zones - the zones served now, with a reference for the caller. */
+struct zoneset *server_zones(struct server *srv);
+
+struct updater;
+
+/*
+ * server_set_updater - hand UPDATE messages to @u (borrowed) from now on;
+ * without an updater they are answered NOTIMP.  Call before server_run.
+ */
+void server_set_updater(struct server *srv, struct updater *u);
+
 /* server_free - close every socket and free the server.  Idempotent. */
 void server_free(struct server *srv);
 

@@ -10,6 +10,7 @@
 #include "dname.h"
 #include "log.h"
 #include "settings.h"
+#include "update.h"
 
 static const char *check_listen(const char *value)
 {
@@ -36,6 +37,26 @@ static const char *check_level(const char *value)
 	if (log_level_parse(value, &l) != 0)
 		return "expected error, warning, notice, info or debug";
 	return NULL;
+}
+
+static const char *check_policy(const char *value)
+{
+	char key[256], kind[32], name[1024];
+	if (sscanf(value, "%255s %31s %1023s", key, kind, name) != 3 ||
+	    (strcmp(kind, "name") != 0 && strcmp(kind, "subdomain") != 0))
+		return "expected KEY name|subdomain NAME [TYPE ...]";
+	uint8_t w[DNAME_MAXLEN];
+	if (dname_from_str(name, w) < 0 || dname_from_str(key, w) < 0)
+		return "not a domain name";
+	return NULL;
+}
+
+static const char *check_guard(const char *value)
+{
+	struct guard g = {0};
+	int rc = guard_parse(&g, value);
+	guard_free(&g);
+	return rc == 0 ? NULL : "expected NAME or NAME=MIN (1..1000)";
 }
 
 static const char *check_path(const char *value)
@@ -67,6 +88,17 @@ const struct cfg_option authd_options[] = {
          "UDP socket receive and send buffer, in bytes"},
         {"minimal-responses", CFG_BOOL, "no", 0, 0, OFF(minimal_responses),
          NULL, "leave the zone's NS records out of positive answers"},
+        {"key", CFG_LIST, NULL, 0, 0, OFF(key), check_path,
+         "TSIG key file (BIND format, as from tsig-keygen)"},
+        {"policy", CFG_LIST, NULL, 0, 0, OFF(policy), check_policy,
+         "what a key may change: \"KEY name|subdomain NAME [TYPE...]\""},
+        {"guard", CFG_LIST, NULL, 0, 0, OFF(guard), check_guard,
+         "guarded endpoint NAME[=MIN]: updates may not leave it with "
+         "fewer than MIN (1) addresses nor move its generation back"},
+        {"guard-enabled", CFG_BOOL, "yes", 0, 0, OFF(guard_enabled), NULL,
+         "enforce the guard (no: the legacy lab)"},
+        {"journal-size", CFG_INT, "1000", 1, 1000000, OFF(journal_size), NULL,
+         "committed changes kept per zone for IXFR"},
         {"log-level", CFG_STRING, "info", 0, 0, OFF(log_level), check_level,
          "error, warning, notice, info or debug"},
         {NULL, 0, NULL, 0, 0, 0, NULL, NULL},

@@ -28,6 +28,8 @@ const char *dp_strerror(int status)
 		return "no space left in buffer";
 	case DP_EEXIST:
 		return "already exists";
+	case DP_ESIGNED:
+		return "signed message";
 	}
 	return "unknown error";
 }

@@ -20,6 +20,7 @@ enum dp_status {
 	DP_ERANGE = -8,   /* a value is out of its bounds */
 	DP_ESPACE = -9,   /* a buffer is too small */
 	DP_EEXIST = -10,  /* the thing already exists */
+	DP_ESIGNED = -11, /* a signed message: needs the key ring */
 };
 
 typedef enum dp_status dp_status;
