@@ -620,6 +620,11 @@ dp_status zonestore_commit(struct zonestore *zs, const struct zone *z,
 	for (size_t i = 0; rc == DP_OK && i < n; i++) {
 		char owner[1024];
 		dname_to_str(ch[i].name, owner, sizeof(owner));
+		/* A statement must be reset before it takes new bindings
+		 * (else sqlite3_bind_* fails with SQLITE_MISUSE and the
+		 * previous owner stays bound). */
+		sqlite3_reset(ins);
+		sqlite3_reset(jins);
 		sqlite3_reset(del);
 		sqlite3_bind_int64(del, 1, id);
 		sqlite3_bind_text(del, 2, owner, -1, SQLITE_STATIC);
@@ -641,6 +646,7 @@ dp_status zonestore_commit(struct zonestore *zs, const struct zone *z,
 		if (rc == DP_OK)
 			rc = insert_rrset(zs, jins, &ch[i].before, err, errlen,
 			                  &seq);
+		sqlite3_reset(jins);
 		sqlite3_bind_int(jins, 9, 1);
 		if (rc == DP_OK)
 			rc = insert_rrset(zs, jins, &ch[i].after, err, errlen,
