@@ -105,6 +105,15 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/tests/unit.o \
 $(BUILD)/tests/packet_run: $(BUILD)/tests/packet/run.o $(LIBAUTHD) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
+TEST_PROGRAMS += $(BUILD)/tests/dpupdate
+
+$(BUILD)/tests/dpupdate: $(BUILD)/tests/tools/dpupdate.o $(LIBAUTHD) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/tools/%.o: tests/tools/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 $(BUILD)/tests/packet/run.o: tests/packet/run.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
