@@ -13,13 +13,14 @@
 #include "answer.h"
 #include "dname.h"
 
-#define FLAG_QR      0x8000
-#define FLAG_AA      0x0400
-#define FLAG_TC      0x0200
-#define FLAG_RD      0x0100
-#define FLAG_CD      0x0010
-#define OPCODE(f)    (((f) >> 11) & 0xF)
-#define OPCODE_QUERY 0
+#define FLAG_QR       0x8000
+#define FLAG_AA       0x0400
+#define FLAG_TC       0x0200
+#define FLAG_RD       0x0100
+#define FLAG_CD       0x0010
+#define OPCODE(f)     (((f) >> 11) & 0xF)
+#define OPCODE_QUERY  0
+#define OPCODE_NOTIFY 4
 
 #define EDNS_DO    0x8000
 #define OPT_RR_LEN 11
@@ -673,6 +674,20 @@ static int transfer_rcode(const struct zoneset *zs, const struct query *q)
 }
 
 /*
+ * A NOTIFY (RFC 1996) to a primary: authd takes no zone from elsewhere,
+ * so, as NSD without allow-notify, REFUSED for a zone it serves and
+ * NXDOMAIN for any other name.
+ */
+static int notify_rcode(const struct zoneset *zs, const struct query *q)
+{
+	const struct zone *z = zoneset_find(zs, q->qname, q->qnamelen);
+	if (z == NULL || !dname_equal(zone_apex(z)->name, zone_apex(z)->namelen,
+	                              q->qname, q->qnamelen))
+		return DNS_RCODE_NXDOMAIN;
+	return DNS_RCODE_REFUSED;
+}
+
+/*
  * Decide what to do with a parsed, valid query short of looking it up:
  * returns true when @c->rcode (and *@ede, *@echo) already say it all.
  */
@@ -764,6 +779,10 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	 * NOTIMP answers).  Every suffix of it is a compression target, so
 	 * names in the answer take on the query's letter case. */
 	bool echo = q.qend != 0 && rc != DNS_RCODE_NOTIMP;
+	bool notify = rc == DNS_RCODE_NOTIMP && q.qend != 0 &&
+	              OPCODE(q.flags) == OPCODE_NOTIFY;
+	if (notify)
+		c.rcode = notify_rcode(zs, &q);
 	if (rc == DNS_RCODE_NOERROR && refuse_early(&c, zs, &ede, &echo))
 		;
 	else if (rc == DNS_RCODE_NOERROR &&
@@ -797,7 +816,7 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 		memset(c.w.count, 0, sizeof(c.w.count));
 	}
 	uint16_t flags = FLAG_QR | (q.flags & (0x7800 | FLAG_RD | FLAG_CD));
-	if (c.aa)
+	if (c.aa || (notify && (q.flags & FLAG_AA)))
 		flags |= FLAG_AA;
 	if (c.w.tc)
 		flags |= FLAG_TC;

@@ -19,11 +19,13 @@
 #include "log.h"
 #include "sdnotify.h"
 #include "keys.h"
+#include "notify.h"
 #include "server.h"
 #include "settings.h"
 #include "update.h"
 #include "updater.h"
 #include "xalloc.h"
+#include "xfrout.h"
 #include "zones.h"
 #include "zonestore.h"
 
@@ -38,6 +40,9 @@ struct authd {
 	struct listen_addr *addrs;
 	size_t naddrs;
 	struct updater *updater;
+	struct server *srv;
+	struct xfrout *xfr;
+	struct notify *notify;
 };
 
 /*
@@ -75,12 +80,24 @@ fail:
 
 static struct zoneset *hook_acquire(void *arg)
 {
-	return server_zones(arg);
+	const struct authd *a = arg;
+	return server_zones(a->srv);
+}
+
+/* Serve @zs (taking its reference) and notify the secondaries. */
+static void publish(struct authd *a, struct zoneset *zs)
+{
+	struct zoneset *before = server_zones(a->srv);
+	zoneset_ref(zs);
+	server_set_zones(a->srv, zs);
+	notify_changes(a->notify, before, zs);
+	zoneset_unref(before);
+	zoneset_unref(zs);
 }
 
 static void hook_publish(void *arg, struct zoneset *zs)
 {
-	server_set_zones(arg, zs);
+	publish(arg, zs);
 }
 
 static void usage(FILE *out)
@@ -145,6 +162,7 @@ static void apply_log_level(const struct authd_settings *s)
 static void reload(struct server *srv, void *arg)
 {
 	struct authd *a = arg;
+	(void)srv; /* a->srv, the same */
 	char err[1024];
 	struct authd_settings s;
 	struct zoneset *zs = NULL;
@@ -152,6 +170,7 @@ static void reload(struct server *srv, void *arg)
 	log_notice("SIGHUP received, reloading settings and zones");
 	struct keyring *keys = NULL;
 	struct guard guard = {0};
+	struct xfr_policy *xpol = NULL;
 	updater_lock(a->updater);
 	if (read_settings(a, &s, err, sizeof(err)) != 0) {
 		log_err("reload failed, keeping the old settings: %s", err);
@@ -161,12 +180,19 @@ static void reload(struct server *srv, void *arg)
 		log_err("reload failed, keeping the old keys: %s", err);
 		goto out;
 	}
+	if (xfr_policy_load(&s, &xpol, err, sizeof(err)) != DP_OK) {
+		log_err("reload failed, keeping the old settings: %s", err);
+		goto out;
+	}
 	if (zones_load(&s, a->store, &zs, err, sizeof(err)) != DP_OK) {
 		log_err("reload failed, keeping the old zones: %s", err);
 		goto out;
 	}
 	updater_set_policy(a->updater, keys, &guard);
 	keys = NULL;
+	xfrout_set_policy(a->xfr, xfr_policy_ref(xpol));
+	notify_set_policy(a->notify, xpol);
+	xpol = NULL;
 	bool same = s.listen.n == a->settings.listen.n;
 	for (size_t i = 0; same && i < s.listen.n; i++)
 		same = strcmp(s.listen.v[i], a->settings.listen.v[i]) == 0;
@@ -174,8 +200,8 @@ static void reload(struct server *srv, void *arg)
 	    strcmp(s.state_dir, a->settings.state_dir) != 0)
 		log_warning("listen, workers and state-dir take effect only "
 		            "at restart");
-	server_set_zones(srv, zs);
 	log_notice("reloaded: %zu zones", zoneset_count(zs));
+	publish(a, zs);
 	apply_log_level(&s);
 	/* Keep the new settings except what needs a restart. */
 	struct cfg_list keep = a->settings.listen;
@@ -190,6 +216,7 @@ out:
 	updater_unlock(a->updater);
 	keyring_free(keys);
 	guard_free(&guard);
+	xfr_policy_unref(xpol);
 	cfg_free(authd_options, &s);
 	sdnotify_ready("reloaded");
 }
@@ -223,6 +250,8 @@ int main(int argc, char **argv)
 	int status = 1;
 	struct keyring *keys = NULL;
 	struct guard guard = {0};
+	struct xfr_policy *xpol = NULL;
+	char *dbpath = NULL;
 
 	memset(&a, 0, sizeof(a));
 	log_init("authd", LOG_LEVEL_INFO);
@@ -259,7 +288,8 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	if (load_policy(&a.settings, &keys, &guard, err, sizeof(err)) != 0) {
+	if (load_policy(&a.settings, &keys, &guard, err, sizeof(err)) != 0 ||
+	    xfr_policy_load(&a.settings, &xpol, err, sizeof(err)) != DP_OK) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -281,9 +311,8 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	char *dbpath = xasprintf("%s/zones.db", a.settings.state_dir);
+	dbpath = xasprintf("%s/zones.db", a.settings.state_dir);
 	dp_status rc = zonestore_open(dbpath, &a.store, err, sizeof(err));
-	free(dbpath);
 	if (rc != DP_OK) {
 		log_err("%s", err);
 		goto out;
@@ -312,8 +341,19 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	a.srv = srv;
 	signal(SIGPIPE, SIG_IGN);
-	struct updater_hooks hooks = {hook_acquire, hook_publish, srv};
+	a.notify = notify_new(xfr_policy_ref(xpol));
+	a.xfr = xfrout_new(dbpath, (uint16_t)a.settings.max_udp_payload,
+	                   hook_acquire, &a, xpol);
+	xpol = NULL;
+	if (notify_start(a.notify, err, sizeof(err)) != DP_OK ||
+	    xfrout_start(a.xfr, err, sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	server_set_xfrout(srv, a.xfr);
+	struct updater_hooks hooks = {hook_acquire, hook_publish, &a};
 	a.updater = updater_new(a.store, keys, &guard,
 	                        (unsigned)a.settings.journal_size, &hooks);
 	keys = NULL;
@@ -338,11 +378,17 @@ int main(int argc, char **argv)
 		status = 0;
 	/* Answer the updates still queued before the sockets go. */
 	updater_stop(a.updater);
+	xfrout_stop(a.xfr);
 	log_notice("stopped");
 out:
 	updater_stop(a.updater);
+	xfrout_stop(a.xfr);
 	server_free(srv);
 	updater_free(a.updater);
+	xfrout_free(a.xfr);
+	notify_free(a.notify);
+	xfr_policy_unref(xpol);
+	free(dbpath);
 	keyring_free(keys);
 	guard_free(&guard);
 	zoneset_unref(zs);

@@ -34,6 +34,8 @@
 #include "log.h"
 #include "update.h"
 #include "updater.h"
+#include "xfr.h"
+#include "xfrout.h"
 #include "sdnotify.h"
 #include "server.h"
 #include "xalloc.h"
@@ -82,10 +84,11 @@ struct worker {
 	uint8_t *tcp_scratch; /* one response, DNS_MAX_MSG bytes */
 };
 
-/* An UPDATE answer waiting for its TCP connection. */
+/* An UPDATE answer (or a transfer) waiting for its TCP connection. */
 struct mail {
 	struct mail *next;
 	uint64_t conn_id;
+	bool framed; /* messages already framed with their lengths */
 	size_t len;
 	uint8_t msg[];
 };
@@ -108,6 +111,7 @@ struct tcp_reply {
 struct server {
 	struct server_config cfg;
 	struct updater *updater;
+	struct xfrout *xfr;
 	struct listen_addr *addrs;
 	struct worker *workers;
 	pthread_mutex_t zlock;
@@ -122,6 +126,8 @@ struct conn {
 	struct conn *prev, *next;
 	uint64_t id;
 	int fd;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
 	struct event *ev;
 	bool writing;
 	uint8_t *in;
@@ -146,6 +152,11 @@ struct zoneset *server_zones(struct server *srv)
 void server_set_updater(struct server *srv, struct updater *u)
 {
 	srv->updater = u;
+}
+
+void server_set_xfrout(struct server *srv, struct xfrout *x)
+{
+	srv->xfr = x;
 }
 
 void server_set_zones(struct server *srv, struct zoneset *zones)
@@ -251,17 +262,29 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 			struct msghdr *m = &w->in[i].msg_hdr;
 			if (m->msg_flags & MSG_TRUNC)
 				continue; /* larger than any query we take */
-			if (srv->updater != NULL &&
-			    is_update(w->inbuf[i], w->in[i].msg_len)) {
+			if ((srv->updater != NULL &&
+			     is_update(w->inbuf[i], w->in[i].msg_len)) ||
+			    (srv->xfr != NULL &&
+			     xfr_qtype(w->inbuf[i], w->in[i].msg_len) ==
+			             RR_TYPE_IXFR)) {
 				struct udp_reply *r = xcalloc(1, sizeof(*r));
 				r->fd = fd;
 				memcpy(&r->peer, &w->peer[i], m->msg_namelen);
 				r->peerlen = m->msg_namelen;
 				if (us->pktinfo)
 					r->ctrllen = reply_control(m, r->ctrl);
-				updater_submit(srv->updater, w->inbuf[i],
-				               w->in[i].msg_len, false,
-				               udp_update_reply, r);
+				if (!is_update(w->inbuf[i], w->in[i].msg_len))
+					xfrout_submit(
+					        srv->xfr, w->inbuf[i],
+					        w->in[i].msg_len,
+					        (struct sockaddr *)&w->peer[i],
+					        m->msg_namelen, false,
+					        udp_update_reply, r);
+				else
+					updater_submit(srv->updater,
+					               w->inbuf[i],
+					               w->in[i].msg_len, false,
+					               udp_update_reply, r);
 				continue;
 			}
 			size_t outlen;
@@ -400,25 +423,36 @@ static void conn_wait(struct conn *c, short what)
 	c->writing = what == EV_WRITE;
 }
 
-/* Append one framed response. */
-static void conn_queue(struct conn *c, const uint8_t *msg, size_t len)
+/* Append one response, framed unless @framed says it is already. */
+static void conn_queue_bytes(struct conn *c, const uint8_t *msg, size_t len,
+                             bool framed)
 {
-	if (c->outlen + len + 2 > c->outcap) {
-		c->outcap = (c->outlen + len + 2) * 2;
+	size_t hdr = framed ? 0 : 2;
+	if (c->outlen + len + hdr > c->outcap) {
+		c->outcap = (c->outlen + len + hdr) * 2;
 		c->out = xrealloc(c->out, c->outcap);
 	}
-	c->out[c->outlen] = (uint8_t)(len >> 8);
-	c->out[c->outlen + 1] = (uint8_t)len;
-	memcpy(c->out + c->outlen + 2, msg, len);
-	c->outlen += len + 2;
+	if (!framed) {
+		c->out[c->outlen] = (uint8_t)(len >> 8);
+		c->out[c->outlen + 1] = (uint8_t)len;
+	}
+	memcpy(c->out + c->outlen + hdr, msg, len);
+	c->outlen += len + hdr;
 }
 
-static void tcp_update_reply(void *arg, const uint8_t *resp, size_t len)
+static void conn_queue(struct conn *c, const uint8_t *msg, size_t len)
 {
-	struct tcp_reply *r = arg;
+	conn_queue_bytes(c, msg, len, false);
+}
+
+/* Post an answer from another thread to the connection's worker. */
+static void post_mail(struct tcp_reply *r, const uint8_t *resp, size_t len,
+                      bool framed)
+{
 	if (resp != NULL) {
 		struct mail *m = xmalloc(sizeof(*m) + len);
 		m->conn_id = r->conn_id;
+		m->framed = framed;
 		m->len = len;
 		memcpy(m->msg, resp, len);
 		pthread_mutex_lock(&r->w->mail_lock);
@@ -428,6 +462,16 @@ static void tcp_update_reply(void *arg, const uint8_t *resp, size_t len)
 		event_active(r->w->mail_ev, EV_READ, 0);
 	}
 	free(r);
+}
+
+static void tcp_update_reply(void *arg, const uint8_t *resp, size_t len)
+{
+	post_mail(arg, resp, len, false);
+}
+
+static void tcp_xfr_reply(void *arg, const uint8_t *framed, size_t len)
+{
+	post_mail(arg, framed, len, true);
 }
 
 /* Answer every complete message in the input buffer. */
@@ -450,9 +494,21 @@ static void conn_process(struct conn *c)
 		size_t outlen;
 		int rcode;
 		dp_status rc = DP_ESIGNED;
-		if (!is_update(c->in + off + 2, len))
-			rc = answer_query(zs, c->in + off + 2, len, &opts,
-			                  w->tcp_scratch, &outlen, &rcode);
+		const uint8_t *msg = c->in + off + 2;
+		if (w->srv->xfr != NULL && xfr_qtype(msg, len) != 0) {
+			struct tcp_reply *r = xmalloc(sizeof(*r));
+			r->w = w;
+			r->conn_id = c->id;
+			xfrout_submit(w->srv->xfr, msg, len,
+			              (struct sockaddr *)&c->peer, c->peerlen,
+			              true, tcp_xfr_reply, r);
+			off += 2 + len;
+			continue;
+		}
+		if (!is_update(msg, len)) {
+			rc = answer_query(zs, msg, len, &opts, w->tcp_scratch,
+			                  &outlen, &rcode);
+		}
 		if (rc == DP_ESIGNED && w->srv->updater != NULL) {
 			struct tcp_reply *r = xmalloc(sizeof(*r));
 			r->w = w;
@@ -560,7 +616,7 @@ static void mail_deliver(evutil_socket_t fd, short what, void *arg)
 		while (c != NULL && c->id != m->conn_id)
 			c = c->next;
 		if (c != NULL) {
-			conn_queue(c, m->msg, m->len);
+			conn_queue_bytes(c, m->msg, m->len, m->framed);
 			if (conn_flush(c) != 0)
 				conn_free(c);
 			else if (c->outoff < c->outlen && !c->writing)
@@ -577,13 +633,15 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 {
 	struct worker *w = arg;
 	(void)l;
-	(void)sa;
-	(void)salen;
 	int on = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	struct conn *c = xcalloc(1, sizeof(*c));
 	c->w = w;
 	c->fd = fd;
+	if (salen > 0 && (size_t)salen <= sizeof(c->peer)) {
+		memcpy(&c->peer, sa, (size_t)salen);
+		c->peerlen = (socklen_t)salen;
+	}
 	c->incap = 2 + 512;
 	c->in = xmalloc(c->incap);
 	c->ev = event_new(w->base, fd, EV_READ | EV_PERSIST, conn_event, c);

@@ -67,6 +67,15 @@ struct updater;
  */
 void server_set_updater(struct server *srv, struct updater *u);
 
+struct xfrout;
+
+/*
+ * server_set_xfrout - hand zone transfer requests (AXFR and IXFR over
+ * TCP, IXFR over UDP) to @x (borrowed) from now on; without it they are
+ * refused by the query path.  Call before server_run.
+ */
+void server_set_xfrout(struct server *srv, struct xfrout *x);
+
 /* server_free - close every socket and free the server.  Idempotent. */
 void server_free(struct server *srv);
 

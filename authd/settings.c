@@ -11,6 +11,7 @@
 #include "log.h"
 #include "settings.h"
 #include "update.h"
+#include "xfr.h"
 
 static const char *check_listen(const char *value)
 {
@@ -59,6 +60,20 @@ static const char *check_guard(const char *value)
 	return rc == 0 ? NULL : "expected NAME or NAME=MIN (1..1000)";
 }
 
+static const char *check_allow_transfer(const char *value)
+{
+	struct xfr_acl_entry e;
+	const char *why;
+	return xfr_acl_parse(value, &e, &why) == 0 ? NULL : why;
+}
+
+static const char *check_notify(const char *value)
+{
+	struct xfr_target t;
+	const char *why;
+	return xfr_target_parse(value, &t, &why) == 0 ? NULL : why;
+}
+
 static const char *check_path(const char *value)
 {
 	if (*value == '\0')
@@ -99,6 +114,12 @@ const struct cfg_option authd_options[] = {
          "enforce the guard (no: the legacy lab)"},
         {"journal-size", CFG_INT, "1000", 1, 1000000, OFF(journal_size), NULL,
          "committed changes kept per zone for IXFR"},
+        {"allow-transfer", CFG_LIST, NULL, 0, 0, OFF(allow_transfer),
+         check_allow_transfer,
+         "who may transfer the zones (AXFR, IXFR): \"ADDR[/BITS] [KEY]\", "
+         "the request signed with KEY when one is named"},
+        {"notify", CFG_LIST, NULL, 0, 0, OFF(notify), check_notify,
+         "secondary to NOTIFY after each change: \"ADDR[:PORT] [KEY]\""},
         {"log-level", CFG_STRING, "info", 0, 0, OFF(log_level), check_level,
          "error, warning, notice, info or debug"},
         {NULL, 0, NULL, 0, 0, 0, NULL, NULL},

@@ -242,15 +242,48 @@ static dp_status append_tsig(const struct tsig_state *st, uint8_t *msg,
 	wr16(p + 6, st->fudge ? st->fudge : 300);
 	wr16(p + 8, (uint16_t)maclen);
 	p += 10;
-	memcpy(p, mac, maclen);
+	if (maclen > 0)
+		memcpy(p, mac, maclen);
 	p += maclen;
 	wr16(p, st->orig_id);
 	wr16(p + 2, error);
 	wr16(p + 4, otherlen);
-	memcpy(p + 6, other, otherlen);
+	if (otherlen > 0)
+		memcpy(p + 6, other, otherlen);
 	*len += need;
 	wr16(msg + 10, (uint16_t)(rd16(msg + 10) + 1));
 	return DP_OK;
+}
+
+/*
+ * Compute the MAC of the response @resp for @st: over the request's (or
+ * the previous message's) MAC, the response and either all the TSIG
+ * variables or, for a later message of a stream, only the timers
+ * (RFC 8945 section 5.3.1).
+ */
+static size_t response_mac(const struct tsig_state *st, const uint8_t *resp,
+                           size_t len, uint64_t t, const uint8_t *other,
+                           uint16_t otherlen, bool timers_only, uint8_t *mac)
+{
+	struct mac m;
+	if (mac_init(&m, st->key) != 0)
+		return 0;
+	uint8_t ml[2];
+	wr16(ml, (uint16_t)st->maclen);
+	mac_add(&m, ml, 2);
+	mac_add(&m, st->mac, st->maclen);
+	mac_add(&m, resp, len);
+	uint16_t fudge = st->fudge ? st->fudge : 300;
+	if (timers_only) {
+		uint8_t tm[8];
+		wr48(tm, t);
+		wr16(tm + 6, fudge);
+		mac_add(&m, tm, sizeof(tm));
+	} else {
+		mac_variables(&m, st->keyname, st->keynamelen, st->alg,
+		              st->alglen, t, fudge, st->error, other, otherlen);
+	}
+	return mac_final(&m, mac);
 }
 
 dp_status tsig_sign(const struct tsig_state *st, uint8_t *resp, size_t *len,
@@ -268,21 +301,32 @@ dp_status tsig_sign(const struct tsig_state *st, uint8_t *resp, size_t *len,
 		otherlen = 6;
 		t = st->time_signed;
 	}
-	struct mac m;
-	if (mac_init(&m, st->key) != 0)
-		return DP_EIO;
-	uint8_t ml[2];
-	wr16(ml, (uint16_t)st->maclen);
-	mac_add(&m, ml, 2);
-	mac_add(&m, st->mac, st->maclen);
-	mac_add(&m, resp, *len);
-	uint16_t fudge = st->fudge ? st->fudge : 300;
-	mac_variables(&m, st->keyname, st->keynamelen, st->alg, st->alglen, t,
-	              fudge, st->error, other, otherlen);
 	uint8_t mac[TSIG_MAX_MAC];
-	size_t maclen = mac_final(&m, mac);
+	size_t maclen =
+	        response_mac(st, resp, *len, t, other, otherlen, false, mac);
+	if (maclen == 0)
+		return DP_EIO;
 	return append_tsig(st, resp, len, cap, t, mac, maclen, st->error, other,
 	                   otherlen);
+}
+
+dp_status tsig_sign_stream(struct tsig_state *st, bool first, uint8_t *resp,
+                           size_t *len, size_t cap, time_t now)
+{
+	if (st->error != 0 || st->key == NULL)
+		return tsig_sign(st, resp, len, cap, now);
+	uint8_t mac[TSIG_MAX_MAC];
+	size_t maclen = response_mac(st, resp, *len, (uint64_t)now, NULL, 0,
+	                             !first, mac);
+	if (maclen == 0)
+		return DP_EIO;
+	dp_status rc = append_tsig(st, resp, len, cap, (uint64_t)now, mac,
+	                           maclen, 0, NULL, 0);
+	if (rc == DP_OK) {
+		memcpy(st->mac, mac, maclen);
+		st->maclen = maclen;
+	}
+	return rc;
 }
 
 dp_status tsig_sign_request(const struct tsig_key *key, uint8_t *msg,

@@ -58,6 +58,17 @@ dp_status tsig_sign(const struct tsig_state *st, uint8_t *resp, size_t *len,
                     size_t cap, time_t now);
 
 /*
+ * tsig_sign_stream - sign one message of a multi-message answer (AXFR,
+ * IXFR) to the request described by @st, RFC 8945 section 5.3.1: the
+ * first message (@first) like tsig_sign(), every later one over the
+ * previous message's MAC, the message and the timers only.  Every message
+ * is signed; st->mac becomes this message's MAC, so call it for each
+ * message in order.  Returns DP_ESPACE when the record does not fit.
+ */
+dp_status tsig_sign_stream(struct tsig_state *st, bool first, uint8_t *resp,
+                           size_t *len, size_t cap, time_t now);
+
+/*
  * tsig_sign_request - sign the request @msg as a client (used by the tests
  * and the tools): appends a TSIG record for @key.  *@mac receives the MAC
  * for verifying the answer.

@@ -181,6 +181,18 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *name,
 	return NULL;
 }
 
+void zone_walk(const struct zone *z,
+               bool (*fn)(void *arg, const struct zone_node *node), void *arg)
+{
+	for (size_t b = 0; b < z->nbuckets; b++) {
+		for (const struct zone_node *n = z->buckets[b]; n != NULL;
+		     n = n->next) {
+			if (!fn(arg, n))
+				return;
+		}
+	}
+}
+
 /*
  * A new, empty snapshot with a fresh arena, holding the arenas of @base
  * too when it is given (the nodes it shares with @base live there).

@@ -135,6 +135,13 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *name,
                                   size_t len);
 
 /*
+ * zone_walk - call @fn(@arg, node) for every node of @z, in no particular
+ * order, until it returns false.
+ */
+void zone_walk(const struct zone *z,
+               bool (*fn)(void *arg, const struct zone_node *node), void *arg);
+
+/*
  * zone_node_rrset - the RRset of @type at @node, or NULL.
  */
 const struct zone_rrset *zone_node_rrset(const struct zone_node *node,

@@ -15,6 +15,7 @@
 #include <ldns/ldns.h>
 #include <sqlite3.h>
 
+#include "arena.h"
 #include "dname.h"
 #include "log.h"
 #include "xalloc.h"
@@ -367,8 +368,11 @@ static dp_status store_zone(struct zonestore *zs, const char *name,
 	}
 	sqlite3_int64 id = sqlite3_column_int64(up, 0);
 	sqlite3_reset(up);
-	char *del =
-	        xasprintf("DELETE FROM rr WHERE zone_id = %lld", (long long)id);
+	/* The journal describes how the stored zone came about; a
+	 * replaced zone starts a new history. */
+	char *del = xasprintf("DELETE FROM rr WHERE zone_id = %lld; "
+	                      "DELETE FROM journal WHERE zone_id = %lld",
+	                      (long long)id, (long long)id);
 	rc = exec(zs, del, err, errlen);
 	free(del);
 	if (rc != DP_OK)
@@ -673,6 +677,99 @@ out:
 			rc = exec(zs, "COMMIT", err, errlen);
 		if (rc != DP_OK)
 			sqlite3_exec(zs->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+/* The apex of @z as the store names it: lower case, final dot. */
+static void apex_text(const struct zone *z, char *out, size_t outlen)
+{
+	const struct zone_node *apex = zone_apex(z);
+	uint8_t lower[DNAME_MAXLEN];
+	for (size_t i = 0; i < apex->namelen; i++)
+		lower[i] = dname_lower[apex->name[i]];
+	dname_to_str(lower, out, outlen);
+}
+
+void zonestore_journal_free(struct zonestore_journal *j)
+{
+	free(j->steps);
+	free(j->rrs);
+	arena_free(j->arena);
+	memset(j, 0, sizeof(*j));
+}
+
+dp_status zonestore_journal_read(struct zonestore *zs, const struct zone *z,
+                                 struct zonestore_journal *out, char *err,
+                                 size_t errlen)
+{
+	char name[1024];
+	memset(out, 0, sizeof(*out));
+	apex_text(z, name, sizeof(name));
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(zs->db,
+	                       "SELECT j.serial, j.prev_serial, j.op, j.owner, "
+	                       "j.type, j.ttl, j.rdata FROM journal j JOIN "
+	                       "zone z ON z.id = j.zone_id WHERE z.name = ? "
+	                       "ORDER BY j.serial, j.seq",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(zs, "prepare", err, errlen);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	out->arena = arena_new();
+	size_t cap = 0, scap = 0, total = 0;
+	dp_status rc = DP_OK;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t serial = (uint32_t)sqlite3_column_int64(st, 0);
+		uint8_t owner[DNAME_MAXLEN];
+		const char *otext = (const char *)sqlite3_column_text(st, 3);
+		int ol = otext ? dname_from_str(otext, owner) : -1;
+		int blen = sqlite3_column_bytes(st, 6);
+		if (ol < 0 || blen > 65535) {
+			snprintf(err, errlen, "%s: zone %s: corrupt journal",
+			         zs->path, name);
+			rc = DP_EPARSE;
+			break;
+		}
+		if (out->n == 0 || out->steps[out->n - 1].serial != serial) {
+			if (out->n == scap) {
+				scap = scap ? scap * 2 : 16;
+				out->steps = xrealloc(
+				        out->steps, scap * sizeof(*out->steps));
+			}
+			struct xfr_step *step = &out->steps[out->n++];
+			step->serial = serial;
+			step->prev_serial =
+			        (uint32_t)sqlite3_column_int64(st, 1);
+			step->rrs = NULL; /* set once out->rrs stops moving */
+			step->n = 0;
+		}
+		struct xfr_step *step = &out->steps[out->n - 1];
+		if (total == cap) {
+			cap = cap ? cap * 2 : 64;
+			out->rrs = xrealloc(out->rrs, cap * sizeof(*out->rrs));
+		}
+		struct xfr_rr *rr = &out->rrs[total];
+		rr->owner = arena_memdup(out->arena, owner, (size_t)ol);
+		rr->added = sqlite3_column_int(st, 2) == 1;
+		rr->type = (uint16_t)sqlite3_column_int(st, 4);
+		rr->ttl = (uint32_t)sqlite3_column_int64(st, 5);
+		rr->rdlen = (uint16_t)blen;
+		rr->rdata = blen ? arena_memdup(out->arena,
+		                                sqlite3_column_blob(st, 6),
+		                                (size_t)blen)
+		                 : (const uint8_t *)"";
+		step->n++;
+		total++;
+	}
+	if (rc == DP_OK && s != SQLITE_DONE)
+		rc = db_err(zs, "cannot read the journal", err, errlen);
+	sqlite3_finalize(st);
+	/* Point each step at its records. */
+	size_t first = 0;
+	for (size_t i = 0; i < out->n; i++) {
+		out->steps[i].rrs = out->rrs + first;
+		first += out->steps[i].n;
 	}
 	return rc;
 }

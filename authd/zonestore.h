@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include "xfr.h"
 #include "zone.h"
 
 #define ZONESTORE_APP_ID  0x64705a53 /* "dpZS" */
@@ -87,6 +88,26 @@ dp_status zonestore_commit(struct zonestore *zs, const struct zone *z,
 dp_status zonestore_begin(struct zonestore *zs, char *err, size_t errlen);
 dp_status zonestore_end(struct zonestore *zs, bool commit, char *err,
                         size_t errlen);
+
+/* A zone's journal as read for IXFR: its steps and their records. */
+struct zonestore_journal {
+	struct xfr_step *steps; /* in the order of their serials */
+	size_t n;
+	struct xfr_rr *rrs; /* the records the steps point into */
+	struct arena *arena;
+};
+
+/*
+ * zonestore_journal_read - read every journal step of the stored zone of
+ * @z (one consistent read) into @out, which the caller frees with
+ * zonestore_journal_free() whatever the result.
+ */
+dp_status zonestore_journal_read(struct zonestore *zs, const struct zone *z,
+                                 struct zonestore_journal *out, char *err,
+                                 size_t errlen);
+
+/* zonestore_journal_free - free what was read; idempotent. */
+void zonestore_journal_free(struct zonestore_journal *j);
 
 /*
  * serial_gt - RFC 1982 serial number arithmetic: is @a greater than @b?

@@ -1,0 +1,355 @@
+/*
+ * notify.c - the NOTIFY thread: send, retry, match the answers.
+ *
+ * It waits in poll() on its sockets and a wake-up pipe, with a timeout
+ * until the next retry is due, so it costs nothing while no zone changes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "log.h"
+#include "notify.h"
+#include "tsig.h"
+#include "xalloc.h"
+
+#define OPCODE_NOTIFY 4
+#define MSG_CAP       2048
+#define SOA_MAX       (2 * DNAME_MAXLEN + 20)
+
+/* One NOTIFY waiting for its answer. */
+struct pending {
+	struct pending *next;
+	struct xfr_policy *pol; /* holds the target's key */
+	const struct xfr_target *target;
+	const struct tsig_key *key;
+	uint8_t apex[DNAME_MAXLEN];
+	size_t apexlen;
+	uint8_t soa[SOA_MAX]; /* the SOA rdata, sent in the answer section */
+	uint16_t soalen;
+	uint32_t soattl;
+	uint32_t serial;
+	uint16_t id;
+	int tries;
+	uint64_t due; /* ms, monotonic */
+};
+
+struct notify {
+	pthread_mutex_t lock;
+	struct xfr_policy *policy;
+	struct pending *list;
+	int fd4, fd6, wake[2];
+	bool running, stopping;
+	pthread_t thread;
+};
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct notify *notify_new(struct xfr_policy *policy)
+{
+	struct notify *n = xcalloc(1, sizeof(*n));
+	pthread_mutex_init(&n->lock, NULL);
+	n->policy = policy;
+	n->fd4 = n->fd6 = n->wake[0] = n->wake[1] = -1;
+	return n;
+}
+
+void notify_set_policy(struct notify *n, struct xfr_policy *policy)
+{
+	pthread_mutex_lock(&n->lock);
+	struct xfr_policy *old = n->policy;
+	n->policy = policy;
+	pthread_mutex_unlock(&n->lock);
+	xfr_policy_unref(old);
+}
+
+static void wake_up(struct notify *n)
+{
+	if (n->wake[1] >= 0 && write(n->wake[1], "", 1) < 0 && errno != EAGAIN)
+		log_warning("notify: cannot wake the thread: %s",
+		            strerror(errno));
+}
+
+/* Queue (or refresh) the NOTIFY of @z to @t; called with the lock held. */
+static void queue_one(struct notify *n, const struct zone *z, size_t ti)
+{
+	const struct xfr_target *t = &n->policy->targets[ti];
+	const struct zone_node *apex = zone_apex(z);
+	const struct zone_rrset *soa = zone_soa(z);
+	struct pending *p = n->list;
+	while (p != NULL &&
+	       !(p->target->sslen == t->sslen &&
+	         memcmp(&p->target->ss, &t->ss, t->sslen) == 0 &&
+	         dname_equal(p->apex, p->apexlen, apex->name, apex->namelen)))
+		p = p->next;
+	if (p == NULL) {
+		p = xcalloc(1, sizeof(*p));
+		p->next = n->list;
+		n->list = p;
+	} else {
+		xfr_policy_unref(p->pol);
+	}
+	p->pol = xfr_policy_ref(n->policy);
+	p->target = t;
+	p->key = n->policy->target_keys[ti];
+	memcpy(p->apex, apex->name, apex->namelen);
+	p->apexlen = apex->namelen;
+	p->soalen = (uint16_t)(soa->rdata[0] << 8 | soa->rdata[1]);
+	if (p->soalen > SOA_MAX)
+		p->soalen = 0;
+	memcpy(p->soa, soa->rdata + 2, p->soalen);
+	p->soattl = soa->ttl;
+	p->serial = zone_serial(z);
+	p->tries = 0;
+	p->due = 0;
+}
+
+void notify_changes(struct notify *n, const struct zoneset *before,
+                    const struct zoneset *now)
+{
+	if (n == NULL || now == NULL)
+		return;
+	pthread_mutex_lock(&n->lock);
+	bool any = false;
+	for (size_t i = 0; n->policy->ntargets > 0 && i < zoneset_count(now);
+	     i++) {
+		const struct zone *z = zoneset_zone(now, i);
+		const struct zone_node *apex = zone_apex(z);
+		const struct zone *old =
+		        before ? zoneset_find(before, apex->name, apex->namelen)
+		               : NULL;
+		if (old != NULL &&
+		    dname_equal(zone_apex(old)->name, zone_apex(old)->namelen,
+		                apex->name, apex->namelen) &&
+		    zone_serial(old) == zone_serial(z))
+			continue;
+		for (size_t t = 0; t < n->policy->ntargets; t++)
+			queue_one(n, z, t);
+		any = true;
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (any)
+		wake_up(n);
+}
+
+/* Build and send one NOTIFY; called with the lock held. */
+static void send_one(struct notify *n, struct pending *p)
+{
+	uint8_t msg[MSG_CAP];
+	memset(msg, 0, DNS_HEADER_LEN);
+	if (getrandom(&p->id, sizeof(p->id), 0) != sizeof(p->id))
+		p->id = (uint16_t)(now_ms() * 2654435761u);
+	put16(msg, p->id);
+	put16(msg + 2, OPCODE_NOTIFY << 11 | 0x0400); /* AA */
+	put16(msg + 4, 1);
+	put16(msg + 6, 1);
+	size_t len = DNS_HEADER_LEN;
+	memcpy(msg + len, p->apex, p->apexlen);
+	len += p->apexlen;
+	put16(msg + len, RR_TYPE_SOA);
+	put16(msg + len + 2, RR_CLASS_IN);
+	len += 4;
+	/* The new SOA, as a hint (RFC 1996 section 3.7). */
+	put16(msg + len, 0xC000 | DNS_HEADER_LEN);
+	put16(msg + len + 2, RR_TYPE_SOA);
+	put16(msg + len + 4, RR_CLASS_IN);
+	put16(msg + len + 6, (uint16_t)(p->soattl >> 16));
+	put16(msg + len + 8, (uint16_t)p->soattl);
+	put16(msg + len + 10, p->soalen);
+	memcpy(msg + len + 12, p->soa, p->soalen);
+	len += 12 + p->soalen;
+	struct tsig_state st;
+	if (p->key != NULL && tsig_sign_request(p->key, msg, &len, sizeof(msg),
+	                                        time(NULL), 300, &st) != DP_OK)
+		log_warning("notify: cannot sign for %s", p->target->text);
+	int fd = p->target->ss.ss_family == AF_INET6 ? n->fd6 : n->fd4;
+	char zn[1024];
+	dname_to_str(p->apex, zn, sizeof(zn));
+	if (sendto(fd, msg, len, MSG_DONTWAIT,
+	           (const struct sockaddr *)&p->target->ss,
+	           p->target->sslen) < 0)
+		log_warning("notify: %s serial %u to %s: %s", zn, p->serial,
+		            p->target->text, strerror(errno));
+	else
+		log_debug("notify: %s serial %u sent to %s (try %d)", zn,
+		          p->serial, p->target->text, p->tries + 1);
+}
+
+static void drop(struct pending **pp)
+{
+	struct pending *p = *pp;
+	*pp = p->next;
+	xfr_policy_unref(p->pol);
+	free(p);
+}
+
+/*
+ * Send what is due, give up on what was tried enough; returns the ms
+ * until the next retry (-1: none).  Called with the lock held.
+ */
+static int send_due(struct notify *n)
+{
+	uint64_t t = now_ms();
+	int64_t next = -1;
+	for (struct pending **pp = &n->list; *pp != NULL;) {
+		struct pending *p = *pp;
+		if (p->due <= t) {
+			if (p->tries == NOTIFY_TRIES) {
+				char zn[1024];
+				dname_to_str(p->apex, zn, sizeof(zn));
+				log_warning("notify: %s serial %u: no answer "
+				            "from %s after %d tries",
+				            zn, p->serial, p->target->text,
+				            NOTIFY_TRIES);
+				drop(pp);
+				continue;
+			}
+			send_one(n, p);
+			p->tries++;
+			p->due = t + NOTIFY_RETRY_MS;
+		}
+		int64_t left = (int64_t)(p->due - t);
+		if (next < 0 || left < next)
+			next = left;
+		pp = &p->next;
+	}
+	return (int)next;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, socklen_t alen,
+                      const struct xfr_target *t)
+{
+	return alen == t->sslen && memcmp(a, &t->ss, alen) == 0;
+}
+
+/* Read the answers waiting on @fd and settle their notifications. */
+static void read_answers(struct notify *n, int fd)
+{
+	uint8_t buf[MSG_CAP];
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		memset(&from, 0, sizeof(from));
+		ssize_t r = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		                     (struct sockaddr *)&from, &fl);
+		if (r < 0)
+			return;
+		if (r < DNS_HEADER_LEN || !(buf[2] & 0x80) ||
+		    ((buf[2] >> 3) & 0xF) != OPCODE_NOTIFY)
+			continue;
+		uint16_t id = (uint16_t)(buf[0] << 8 | buf[1]);
+		int rcode = buf[3] & 0xF;
+		pthread_mutex_lock(&n->lock);
+		for (struct pending **pp = &n->list; *pp != NULL;
+		     pp = &(*pp)->next) {
+			struct pending *p = *pp;
+			if (p->id != id || !same_addr(&from, fl, p->target))
+				continue;
+			char zn[1024];
+			dname_to_str(p->apex, zn, sizeof(zn));
+			if (rcode == 0)
+				log_info("notify: %s serial %u acknowledged by "
+				         "%s",
+				         zn, p->serial, p->target->text);
+			else
+				log_notice("notify: %s serial %u: %s answered "
+				           "rcode %d",
+				           zn, p->serial, p->target->text,
+				           rcode);
+			drop(pp);
+			break;
+		}
+		pthread_mutex_unlock(&n->lock);
+	}
+}
+
+static void *notify_main(void *arg)
+{
+	struct notify *n = arg;
+	for (;;) {
+		pthread_mutex_lock(&n->lock);
+		bool stop = n->stopping;
+		int timeout = stop ? 0 : send_due(n);
+		pthread_mutex_unlock(&n->lock);
+		if (stop)
+			break;
+		struct pollfd fds[3] = {{n->wake[0], POLLIN, 0},
+		                        {n->fd4, POLLIN, 0},
+		                        {n->fd6, POLLIN, 0}};
+		if (poll(fds, 3, timeout) <= 0)
+			continue;
+		if (fds[0].revents & POLLIN) {
+			char b[64];
+			while (read(n->wake[0], b, sizeof(b)) > 0)
+				;
+		}
+		for (int i = 1; i < 3; i++) {
+			if (fds[i].revents & POLLIN)
+				read_answers(n, fds[i].fd);
+		}
+	}
+	return NULL;
+}
+
+dp_status notify_start(struct notify *n, char *err, size_t errlen)
+{
+	if (pipe2(n->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "notify: pipe: %s", strerror(errno));
+		return DP_EIO;
+	}
+	/* An address family the host lacks leaves its socket at -1, which
+	 * poll() ignores; a target of that family gets a warning. */
+	n->fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	n->fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (pthread_create(&n->thread, NULL, notify_main, n) != 0) {
+		snprintf(err, errlen, "cannot start the notify thread");
+		return DP_EIO;
+	}
+	n->running = true;
+	return DP_OK;
+}
+
+void notify_free(struct notify *n)
+{
+	if (n == NULL)
+		return;
+	if (n->running) {
+		pthread_mutex_lock(&n->lock);
+		n->stopping = true;
+		pthread_mutex_unlock(&n->lock);
+		wake_up(n);
+		pthread_join(n->thread, NULL);
+	}
+	while (n->list != NULL)
+		drop(&n->list);
+	int fds[] = {n->fd4, n->fd6, n->wake[0], n->wake[1]};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	xfr_policy_unref(n->policy);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
