@@ -151,7 +151,8 @@ int xfr_target_parse(const char *text, struct xfr_target *out, const char **why)
 	int n = sscanf(text, "%95s %299s", addr, key);
 	struct listen_addr la;
 	if (n < 1 || strlen(text) > 400 || settings_parse_listen(addr, &la)) {
-		*why = "expected ADDRESS[:PORT] or [IPV6]:PORT, then KEY";
+		*why = "expected ADDRESS[:PORT] or [IPV6]:PORT, then an "
+		       "optional KEY";
 		return -1;
 	}
 	out->ss = la.ss;

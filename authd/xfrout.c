@@ -17,6 +17,9 @@
 
 /* Room left for our TSIG record in a single signed answer. */
 #define SIGNED_UDP_PAYLOAD (1232 - 300)
+/* Requests waiting at most; more are dropped (a flood of IXFR over UDP
+ * must not grow the queue without end). */
+#define QUEUE_MAX 1024
 
 /* ---- policy ---- */
 
@@ -124,6 +127,7 @@ struct xfrout {
 	pthread_cond_t cond;
 	struct xfr_policy *policy;
 	struct xreq *head, **tail;
+	size_t queued;
 	bool running, stopping;
 	pthread_t thread;
 };
@@ -170,6 +174,13 @@ void xfrout_submit(struct xfrout *x, const uint8_t *msg, size_t len,
                    const struct sockaddr *peer, socklen_t peerlen, bool tcp,
                    xfrout_reply_fn reply, void *arg)
 {
+	pthread_mutex_lock(&x->lock);
+	bool full = x->queued >= QUEUE_MAX;
+	pthread_mutex_unlock(&x->lock);
+	if (full) {
+		reply(arg, NULL, 0);
+		return;
+	}
 	struct xreq *r = xcalloc(1, sizeof(*r));
 	r->msg = xmalloc(len ? len : 1);
 	memcpy(r->msg, msg, len);
@@ -183,6 +194,7 @@ void xfrout_submit(struct xfrout *x, const uint8_t *msg, size_t len,
 	pthread_mutex_lock(&x->lock);
 	*x->tail = r;
 	x->tail = &r->next;
+	x->queued++;
 	pthread_cond_signal(&x->cond);
 	pthread_mutex_unlock(&x->lock);
 }
@@ -400,6 +412,7 @@ static void *xfrout_main(void *arg)
 			pthread_cond_wait(&x->cond, &x->lock);
 		struct xreq *r = x->head;
 		if (r != NULL) {
+			x->queued--;
 			x->head = r->next;
 			if (x->head == NULL)
 				x->tail = &x->head;

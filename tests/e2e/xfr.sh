@@ -127,6 +127,39 @@ check "IXFR shows a removal" grep -q "host-3.example.test.*10.0.0.3" <<<"$out"
 out=$($D example.test IXFR=2026000000 $Y)
 check "IXFR from an unknown serial: the full zone" grep -q "XFR size: 1525 records" <<<"$out"
 
+# A newer zone file on SIGHUP starts a new history: the secondary is
+# notified and takes the whole zone, then follows updates by IXFR again.
+sed -i -e 's/2026112301 ; serial/2026112401 ; serial/' "$T/example.zone"
+echo "reloaded IN A 192.0.2.77" >>"$T/example.zone"
+kill -HUP "$AUTHD_PID"
+for _ in $(seq 300); do
+	[ "$($N reloaded.example.test A)" = 192.0.2.77 ] && break
+	sleep 0.01
+done
+check "SIGHUP with a newer zone file: the secondary follows" [ "$($N reloaded.example.test A)" = 192.0.2.77 ]
+check "after the new zone file the secondary gets the full zone" \
+	grep -q "IXFR of example.test. from serial 2026112306 .*full zone, serial 2026112401" "$T/authd.log"
+printf 'server 127.0.0.1 %s\nzone example.test\nupdate add after.example.test 300 A 192.0.2.88\nsend\n' "$P" |
+	nsupdate -k "$T/k.key"
+for _ in $(seq 300); do
+	[ "$($N after.example.test A)" = 192.0.2.88 ] && break
+	sleep 0.01
+done
+check "an update after the reload reaches the secondary" [ "$($N after.example.test A)" = 192.0.2.88 ]
+check "... by IXFR" grep -q "IXFR of example.test. from serial 2026112401 .*incremental, 1 steps" "$T/authd.log"
+
 stop_authd
+check "the import of the new file cleared the old journal" \
+	[ "$(sqlite3 "$T/state/zones.db" 'SELECT count(*), min(prev_serial) FROM journal')" = "3|2026112401" ]
 check "no leak or crash at exit" [ -z "$(grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$T/authd.log")" ]
+# Configuration errors name the file, line and option, or the key.
+printf 'allow-transfer "127.0.0.1/40"\n' >"$T/bad1.conf"
+check "a bad allow-transfer prefix: file, line and option" \
+	grep -q "bad1.conf:1: option 'allow-transfer'.*prefix length" <("$AUTHD" -c "$T/bad1.conf" -n 2>&1)
+printf 'key %s\nnotify "127.0.0.1:53 nokey"\n' "$T/k.key" >"$T/bad2.conf"
+check "a notify target with an unknown key is refused" \
+	grep -q "notify '127.0.0.1:53 nokey': no key named nokey." <("$AUTHD" -c "$T/bad2.conf" -n 2>&1)
+printf 'notify "ns2.example.test"\n' >"$T/bad3.conf"
+check "a notify target must be an address" \
+	grep -q "bad3.conf:1: option 'notify'" <("$AUTHD" -c "$T/bad3.conf" -n 2>&1)
 finish
