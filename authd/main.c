@@ -334,6 +334,11 @@ int main(int argc, char **argv)
 	        .socket_buffer = (int)a.settings.socket_buffer,
 	        .minimal_responses = a.settings.minimal_responses,
 	};
+	struct listen_addr metrics;
+	if (a.settings.metrics_listen != NULL) {
+		settings_parse_listen(a.settings.metrics_listen, &metrics);
+		cfg.metrics = &metrics;
+	}
 	size_t nzones = zoneset_count(zs);
 	rc = server_new(&cfg, zs, reload, &a, &srv, err, sizeof(err));
 	zs = NULL; /* the server owns it, even on failure */

@@ -13,6 +13,7 @@
  * closes, so the kernel's backlog holds the rest.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -26,12 +27,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 
 #include "answer.h"
 #include "log.h"
+#include "metrics.h"
 #include "update.h"
 #include "updater.h"
 #include "xfr.h"
@@ -61,6 +65,7 @@ struct worker {
 	pthread_t thread;
 	bool own_thread;
 	struct udp_sock *udp;
+	struct query_counters qc;
 	size_t nudp;
 	struct evconnlistener **tcp;
 	size_t ntcp;
@@ -119,6 +124,7 @@ struct server {
 	server_reload_fn reload;
 	void *reload_arg;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog;
+	struct evhttp *http; /* /metrics and /healthz, when configured */
 };
 
 struct conn {
@@ -304,8 +310,12 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 				               udp_update_reply, r);
 				continue;
 			}
-			if (rc != DP_OK)
+			if (rc != DP_OK) {
+				metrics_count(&w->qc.dropped);
 				continue;
+			}
+			metrics_count(
+			        &w->qc.udp[rcode < METRICS_RCODES ? rcode : 0]);
 			struct msghdr *o = &w->out[nout].msg_hdr;
 			w->out_iov[nout].iov_base = w->outbuf[i];
 			w->out_iov[nout].iov_len = outlen;
@@ -517,6 +527,10 @@ static void conn_process(struct conn *c)
 			               true, tcp_update_reply, r);
 		} else if (rc == DP_OK) {
 			conn_queue(c, w->tcp_scratch, outlen);
+			metrics_count(
+			        &w->qc.tcp[rcode < METRICS_RCODES ? rcode : 0]);
+		} else {
+			metrics_count(&w->qc.dropped);
 		}
 		off += 2 + len;
 	}
@@ -807,6 +821,71 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 	sdnotify_watchdog();
 }
 
+/* /metrics: the Prometheus text of every counter. */
+static void http_metrics(struct evhttp_request *req, void *arg)
+{
+	struct server *srv = arg;
+	struct query_counters sum;
+	memset(&sum, 0, sizeof(sum));
+	for (int i = 0; i < srv->cfg.workers; i++)
+		metrics_add(&sum, &srv->workers[i].qc);
+	struct updater_stats us;
+	if (srv->updater != NULL)
+		updater_stats(srv->updater, &us);
+	struct zoneset *zs = zones_acquire(srv);
+	size_t len;
+	char *text = metrics_render(&sum, srv->updater ? &us : NULL, zs, &len);
+	zoneset_unref(zs);
+	struct evbuffer *b = evbuffer_new();
+	evbuffer_add(b, text, len);
+	free(text);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	                  "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
+/* /healthz: 200 while zones are served. */
+static void http_healthz(struct evhttp_request *req, void *arg)
+{
+	struct server *srv = arg;
+	struct zoneset *zs = zones_acquire(srv);
+	bool ok = zoneset_count(zs) > 0;
+	zoneset_unref(zs);
+	struct evbuffer *b = evbuffer_new();
+	evbuffer_add_printf(b, ok ? "ok\n" : "no zones\n");
+	evhttp_send_reply(req, ok ? HTTP_OK : HTTP_SERVUNAVAIL,
+	                  ok ? "OK" : "Service Unavailable", b);
+	evbuffer_free(b);
+}
+
+static dp_status http_start(struct server *srv, struct event_base *base,
+                            char *err, size_t errlen)
+{
+	const struct listen_addr *a = srv->cfg.metrics;
+	char host[64];
+	if (a->ss.ss_family == AF_INET)
+		inet_ntop(AF_INET,
+		          &((const struct sockaddr_in *)&a->ss)->sin_addr, host,
+		          sizeof(host));
+	else
+		inet_ntop(AF_INET6,
+		          &((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+		          host, sizeof(host));
+	uint16_t port = ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+	srv->http = evhttp_new(base);
+	if (srv->http == NULL ||
+	    evhttp_bind_socket_with_handle(srv->http, host, port) == NULL) {
+		snprintf(err, errlen, "metrics %s: cannot listen: %s", a->text,
+		         strerror(errno));
+		return DP_EIO;
+	}
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_cb(srv->http, "/metrics", http_metrics, srv);
+	evhttp_set_cb(srv->http, "/healthz", http_healthz, srv);
+	return DP_OK;
+}
+
 /* Make libevent thread safe, so loopbreak works across workers. */
 static void use_pthreads(void)
 {
@@ -854,6 +933,11 @@ dp_status server_new(const struct server_config *cfg, struct zoneset *zones,
 	event_add(srv->ev_term, NULL);
 	event_add(srv->ev_int, NULL);
 	event_add(srv->ev_hup, NULL);
+	if (cfg->metrics != NULL &&
+	    (rc = http_start(srv, main_base, err, errlen)) != DP_OK) {
+		server_free(srv);
+		return rc;
+	}
 	*out = srv;
 	return DP_OK;
 }
@@ -903,6 +987,8 @@ void server_free(struct server *srv)
 		event_free(srv->ev_hup);
 	if (srv->ev_watchdog != NULL)
 		event_free(srv->ev_watchdog);
+	if (srv->http != NULL)
+		evhttp_free(srv->http);
 	for (int i = 0; i < srv->cfg.workers; i++)
 		worker_free(&srv->workers[i]);
 	free(srv->workers);

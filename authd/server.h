@@ -25,9 +25,10 @@ struct server_config {
 	size_t naddrs;
 	int workers;
 	int max_udp_payload;
-	int tcp_idle_timeout; /* seconds */
-	int tcp_max_clients;  /* per worker */
-	int socket_buffer;    /* bytes */
+	int tcp_idle_timeout;              /* seconds */
+	int tcp_max_clients;               /* per worker */
+	int socket_buffer;                 /* bytes */
+	const struct listen_addr *metrics; /* HTTP /metrics, or NULL */
 	bool minimal_responses;
 };
 

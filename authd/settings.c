@@ -120,6 +120,10 @@ const struct cfg_option authd_options[] = {
          "the request signed with KEY when one is named"},
         {"notify", CFG_LIST, NULL, 0, 0, OFF(notify), check_notify,
          "secondary to NOTIFY after each change: \"ADDR[:PORT] [KEY]\""},
+        {"metrics-listen", CFG_STRING, NULL, 0, 0, OFF(metrics_listen),
+         check_listen,
+         "ADDR:PORT of the HTTP listener for /metrics and /healthz "
+         "(loopback advised; off when unset)"},
         {"log-level", CFG_STRING, "info", 0, 0, OFF(log_level), check_level,
          "error, warning, notice, info or debug"},
         {NULL, 0, NULL, 0, 0, 0, NULL, NULL},

@@ -30,6 +30,7 @@ struct authd_settings {
 	struct cfg_list guard;  /* "NAME[=MIN]" guarded endpoints */
 	bool guard_enabled;     /* no: the legacy lab */
 	long journal_size;      /* journal steps kept per zone */
+	char *metrics_listen;   /* HTTP /metrics address, or NULL */
 	struct cfg_list allow_transfer; /* "ADDR[/BITS] [KEY]" */
 	struct cfg_list notify;         /* "ADDR[:PORT] [KEY]" secondaries */
 	char *log_level;

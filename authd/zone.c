@@ -504,32 +504,92 @@ struct edit_entry {
 	uint32_t ttl;
 	uint8_t *rdata; /* malloc'd, length-prefixed records */
 	size_t rdlen;
+	uint32_t hash;     /* of the name */
+	size_t prev_named; /* the previous entry of the same name, + 1 */
 };
 
+/*
+ * The entries are indexed twice, so that an update with thousands of
+ * changes stays linear: by (name, type) to the newest entry, and by name
+ * to the newest entry of that name (older ones chain through prev_named).
+ * Slots hold an entry index + 1; 0 is empty.
+ */
 struct zone_edit {
 	const struct zone *base;
 	struct edit_entry *v;
 	size_t n, cap;
+	size_t *by_type, *by_name;
+	size_t slots; /* of each table, a power of two */
 };
+
+static uint32_t type_hash(uint32_t name_hash, uint16_t type)
+{
+	return (name_hash ^ type) * 2654435761u;
+}
+
+/* Put entry @i into both tables (it is the newest of its keys). */
+static void edit_index(struct zone_edit *e, size_t i)
+{
+	struct edit_entry *x = &e->v[i];
+	size_t mask = e->slots - 1;
+	size_t h = type_hash(x->hash, x->type) & mask;
+	while (e->by_type[h] != 0) {
+		const struct edit_entry *y = &e->v[e->by_type[h] - 1];
+		if (y->type == x->type &&
+		    dname_equal(y->name, y->namelen, x->name, x->namelen))
+			break;
+		h = (h + 1) & mask;
+	}
+	e->by_type[h] = i + 1;
+	h = x->hash & mask;
+	x->prev_named = 0;
+	while (e->by_name[h] != 0) {
+		const struct edit_entry *y = &e->v[e->by_name[h] - 1];
+		if (dname_equal(y->name, y->namelen, x->name, x->namelen)) {
+			x->prev_named = e->by_name[h];
+			break;
+		}
+		h = (h + 1) & mask;
+	}
+	e->by_name[h] = i + 1;
+}
+
+static void edit_reindex(struct zone_edit *e, size_t slots)
+{
+	free(e->by_type);
+	free(e->by_name);
+	e->slots = slots;
+	e->by_type = xcalloc(slots, sizeof(*e->by_type));
+	e->by_name = xcalloc(slots, sizeof(*e->by_name));
+	for (size_t i = 0; i < e->n; i++)
+		edit_index(e, i);
+}
 
 struct zone_edit *zone_edit_new(const struct zone *base)
 {
 	struct zone_edit *e = xcalloc(1, sizeof(*e));
 	e->base = base;
+	edit_reindex(e, 64);
 	return e;
 }
 
 void zone_edit_rollback(struct zone_edit *e, size_t mark)
 {
+	if (e->n <= mark)
+		return;
 	while (e->n > mark)
 		free(e->v[--e->n].rdata);
+	edit_reindex(e, e->slots);
 }
 
 void zone_edit_free(struct zone_edit *e)
 {
 	if (e == NULL)
 		return;
-	zone_edit_rollback(e, 0);
+	while (e->n > 0)
+		free(e->v[--e->n].rdata);
+	free(e->by_type);
+	free(e->by_name);
 	free(e->v);
 	free(e);
 }
@@ -549,11 +609,14 @@ static const struct edit_entry *edit_find(const struct zone_edit *e,
                                           const uint8_t *name, size_t len,
                                           uint16_t type)
 {
-	for (size_t i = e->n; i-- > 0;) {
-		const struct edit_entry *x = &e->v[i];
+	size_t mask = e->slots - 1;
+	size_t h = type_hash(dname_hash(name, len), type) & mask;
+	while (e->by_type[h] != 0) {
+		const struct edit_entry *x = &e->v[e->by_type[h] - 1];
 		if (x->type == type &&
 		    dname_equal(x->name, x->namelen, name, len))
 			return x;
+		h = (h + 1) & mask;
 	}
 	return NULL;
 }
@@ -590,10 +653,20 @@ size_t zone_edit_types(const struct zone_edit *e, const uint8_t *name,
 		if (x == NULL || x->count > 0)
 			types[k++] = n->rrsets[i].type;
 	}
-	for (size_t i = 0; i < e->n && k < max; i++) {
-		const struct edit_entry *x = &e->v[i];
-		if (!dname_equal(x->name, x->namelen, name, len) ||
-		    edit_find(e, name, len, x->type) != x || x->count == 0 ||
+	/* The newest entry of the name, then older ones. */
+	size_t mask = e->slots - 1;
+	size_t h = dname_hash(name, len) & mask, i = 0;
+	while (e->by_name[h] != 0) {
+		const struct edit_entry *x = &e->v[e->by_name[h] - 1];
+		if (dname_equal(x->name, x->namelen, name, len)) {
+			i = e->by_name[h];
+			break;
+		}
+		h = (h + 1) & mask;
+	}
+	for (; i != 0 && k < max; i = e->v[i - 1].prev_named) {
+		const struct edit_entry *x = &e->v[i - 1];
+		if (edit_find(e, name, len, x->type) != x || x->count == 0 ||
 		    (n != NULL && zone_node_rrset(n, x->type) != NULL))
 			continue;
 		types[k++] = x->type;
@@ -619,6 +692,11 @@ void zone_edit_put(struct zone_edit *e, const uint8_t *name, size_t len,
 	x->rdata = x->rdlen ? xmalloc(x->rdlen) : NULL;
 	if (x->rdlen)
 		memcpy(x->rdata, rdata, x->rdlen);
+	x->hash = dname_hash(name, len);
+	if (e->n * 2 > e->slots)
+		edit_reindex(e, e->slots * 2);
+	else
+		edit_index(e, e->n - 1);
 }
 
 /* Bytes of an RRset's rdata (length prefixes included). */

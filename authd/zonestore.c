@@ -25,10 +25,45 @@
 extern const char sql_zonestore[];
 extern const char sql_zonestore_2[];
 
+/* The statements of a commit, prepared once. */
+enum commit_stmt {
+	ST_ZONE_ID,
+	ST_DEL_RRSET,
+	ST_INS_RR,
+	ST_INS_JOURNAL,
+	ST_SET_SERIAL,
+	ST_TRIM_JOURNAL,
+	ST_COUNT,
+};
+
+static const char *const commit_sql[ST_COUNT] = {
+        [ST_ZONE_ID] = "SELECT id FROM zone WHERE name = ?",
+        [ST_DEL_RRSET] = "DELETE FROM rr WHERE zone_id = ?1 AND "
+                         "owner = ?2 COLLATE NOCASE AND type = ?3",
+        [ST_INS_RR] = "INSERT INTO rr(zone_id, owner, type, ttl, rdata) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5)",
+        [ST_INS_JOURNAL] = "INSERT INTO journal(zone_id, owner, type, ttl, "
+                           "rdata, seq, serial, prev_serial, op, "
+                           "committed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+                           "?7, ?8, ?9, ?10)",
+        [ST_SET_SERIAL] = "UPDATE zone SET serial = ?2 WHERE id = ?1",
+        /* Everything older than the newest ?2 steps; the scan walks
+         * the primary key backwards from the newest serial. */
+        [ST_TRIM_JOURNAL] = "DELETE FROM journal WHERE zone_id = ?1 AND "
+                            "serial < (SELECT serial FROM (SELECT DISTINCT "
+                            "serial FROM journal WHERE zone_id = ?1 ORDER "
+                            "BY serial DESC LIMIT 1 OFFSET ?2))",
+};
+
+/* The journal is trimmed every this many commits, not on each. */
+#define TRIM_EVERY 64
+
 struct zonestore {
 	sqlite3 *db;
 	char *path;
 	bool in_txn; /* inside zonestore_begin() */
+	sqlite3_stmt *st[ST_COUNT];
+	unsigned since_trim;
 };
 
 bool serial_gt(uint32_t a, uint32_t b)
@@ -150,6 +185,8 @@ void zonestore_close(struct zonestore *zs)
 {
 	if (zs == NULL)
 		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(zs->st[i]);
 	sqlite3_close(zs->db);
 	free(zs->path);
 	free(zs);
@@ -578,39 +615,21 @@ dp_status zonestore_commit(struct zonestore *zs, const struct zone *z,
 		lower[i] = dname_lower[apex->name[i]];
 	dname_to_str(lower, name, sizeof(name));
 	bool own = !zs->in_txn;
-	sqlite3_stmt *sel = NULL, *del = NULL, *ins = NULL, *jins = NULL,
-	             *zup = NULL, *jtrim = NULL;
 	dp_status rc = DP_OK;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (zs->st[i] == NULL &&
+		    sqlite3_prepare_v2(zs->db, commit_sql[i], -1, &zs->st[i],
+		                       NULL) != SQLITE_OK)
+			return db_err(zs, "prepare", err, errlen);
+		sqlite3_reset(zs->st[i]);
+		sqlite3_clear_bindings(zs->st[i]);
+	}
+	sqlite3_stmt *sel = zs->st[ST_ZONE_ID], *del = zs->st[ST_DEL_RRSET],
+	             *ins = zs->st[ST_INS_RR], *jins = zs->st[ST_INS_JOURNAL],
+	             *zup = zs->st[ST_SET_SERIAL],
+	             *jtrim = zs->st[ST_TRIM_JOURNAL];
 	if (own && (rc = exec(zs, "BEGIN IMMEDIATE", err, errlen)) != DP_OK)
 		return rc;
-	if (sqlite3_prepare_v2(zs->db, "SELECT id FROM zone WHERE name = ?", -1,
-	                       &sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(zs->db,
-	                       "DELETE FROM rr WHERE zone_id = ?1 AND "
-	                       "owner = ?2 COLLATE NOCASE AND type = ?3",
-	                       -1, &del, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(zs->db,
-	                       "INSERT INTO rr(zone_id, owner, type, ttl, "
-	                       "rdata) VALUES(?1, ?2, ?3, ?4, ?5)",
-	                       -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(zs->db,
-	                       "INSERT INTO journal(zone_id, owner, type, "
-	                       "ttl, rdata, seq, serial, prev_serial, op, "
-	                       "committed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
-	                       "?7, ?8, ?9, ?10)",
-	                       -1, &jins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(zs->db,
-	                       "UPDATE zone SET serial = ?2 WHERE id = ?1", -1,
-	                       &zup, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(zs->db,
-	                       "DELETE FROM journal WHERE zone_id = ?1 AND "
-	                       "serial NOT IN (SELECT DISTINCT serial FROM "
-	                       "journal WHERE zone_id = ?1 ORDER BY "
-	                       "committed_at DESC, serial DESC LIMIT ?2)",
-	                       -1, &jtrim, NULL) != SQLITE_OK) {
-		rc = db_err(zs, "prepare", err, errlen);
-		goto out;
-	}
 	sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(sel) != SQLITE_ROW) {
 		snprintf(err, errlen, "%s: zone %s is not in the store",
@@ -662,16 +681,16 @@ dp_status zonestore_commit(struct zonestore *zs, const struct zone *z,
 	sqlite3_bind_int64(zup, 2, zone_serial(z));
 	sqlite3_bind_int64(jtrim, 1, id);
 	sqlite3_bind_int64(jtrim, 2, journal_keep);
-	if (sqlite3_step(zup) != SQLITE_DONE ||
-	    sqlite3_step(jtrim) != SQLITE_DONE)
+	if (sqlite3_step(zup) != SQLITE_DONE)
 		rc = db_err(zs, "cannot update the zone row", err, errlen);
+	if (rc == DP_OK && ++zs->since_trim >= TRIM_EVERY) {
+		zs->since_trim = 0;
+		if (sqlite3_step(jtrim) != SQLITE_DONE)
+			rc = db_err(zs, "cannot trim the journal", err, errlen);
+	}
 out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(jins);
-	sqlite3_finalize(zup);
-	sqlite3_finalize(jtrim);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_reset(zs->st[i]);
 	if (own) {
 		if (rc == DP_OK)
 			rc = exec(zs, "COMMIT", err, errlen);

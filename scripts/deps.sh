@@ -12,7 +12,7 @@ for group in "$@"; do
 	case "$group" in
 	build) pkgs="$pkgs gcc make pkg-config libldns-dev libevent-dev \
 libsqlite3-dev check libsystemd-dev libssl-dev libuv1-dev" ;;
-	test) pkgs="$pkgs bind9-dnsutils knot-dnsutils nsd sqlite3 socat \
+	test) pkgs="$pkgs bind9-dnsutils knot-dnsutils nsd sqlite3 socat curl \
 procps iproute2" ;;
 	bench) pkgs="$pkgs nsd knot dnsperf procps" ;;
 	format) pkgs="$pkgs clang-format" ;;
