@@ -177,14 +177,18 @@ static size_t read_question(const uint8_t *msg, size_t len, uint8_t *qname,
 
 uint16_t xfr_qtype(const uint8_t *msg, size_t len)
 {
+	/* Every UDP query passes here: skip the name without copying it. */
 	if (len < HDR_LEN || (msg[2] & 0xF8) != 0 || get16(msg + 4) != 1)
 		return 0;
-	uint8_t name[DNAME_MAXLEN];
-	size_t nl;
-	size_t qend = read_question(msg, len, name, &nl);
-	if (qend == 0)
+	size_t pos = HDR_LEN;
+	while (pos < len && msg[pos] != 0) {
+		if (msg[pos] & 0xC0)
+			return 0;
+		pos += (size_t)msg[pos] + 1;
+	}
+	if (pos + 5 > len)
 		return 0;
-	uint16_t t = get16(msg + qend - 4);
+	uint16_t t = get16(msg + pos + 1);
 	return t == RR_TYPE_AXFR || t == RR_TYPE_IXFR ? t : 0;
 }
 
