@@ -131,6 +131,9 @@ static size_t build(ldns_rr_list *pr, ldns_rr_list *up, uint8_t *out,
 {
 	ldns_pkt *p = ldns_update_pkt_new(ldns_rdf_clone(zone),
 	                                  LDNS_RR_CLASS_IN, pr, up, NULL);
+	/* ldns cloned the records into its own lists. */
+	ldns_rr_list_deep_free(pr);
+	ldns_rr_list_deep_free(up);
 	ldns_pkt_set_id(p, (uint16_t)random());
 	if (!no_edns)
 		ldns_pkt_set_edns_udp_size(p, 1232);

@@ -65,6 +65,7 @@ static int apply(struct update_result *res, const char *const *rrs,
 	}
 	ldns_pkt *p = ldns_update_pkt_new(ldns_dname_new_frm_str("api.test."),
 	                                  LDNS_RR_CLASS_IN, NULL, up, NULL);
+	ldns_rr_list_deep_free(up); /* ldns cloned the records */
 	uint8_t *w;
 	size_t wl;
 	ldns_pkt2wire(&w, p, &wl);
