@@ -1,0 +1,1143 @@
+/*
+ * planstore.c - the SQLite plan store: schema steps, plans in and out,
+ * enactor reports and the automation switch.
+ *
+ * Writing a plan of 100,000 addresses is the hot path: one transaction,
+ * statements prepared once, one row per endpoint (its addresses as a JSON
+ * object) in key order into a WITHOUT ROWID table, and endpoint ids
+ * remembered across plans (an endpoint's id never changes once
+ * committed).
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "dname.h"
+#include "planstore.h"
+#include "xalloc.h"
+
+/* The schema steps, generated from sql/planstore.sql at build time. */
+extern const char sql_planstore[];
+
+#define BUSY_TIMEOUT_MS 10000
+
+enum stmt_id {
+	ST_BUMP,
+	ST_LAST,
+	ST_NEWEST,
+	ST_EP_INSERT,
+	ST_EP_SELECT,
+	ST_PE_INSERT,
+	ST_PLAN_INSERT,
+	ST_PLAN_SELECT,
+	ST_PE_SELECT,
+	ST_PE_SELECT_ONE,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+        [ST_BUMP] = "UPDATE store SET last_generation = last_generation + 1",
+        [ST_LAST] = "SELECT last_generation FROM store",
+        [ST_NEWEST] = "SELECT max(generation) FROM plan",
+        [ST_EP_INSERT] = "INSERT OR IGNORE INTO endpoint (name) VALUES (?)",
+        [ST_EP_SELECT] = "SELECT id FROM endpoint WHERE name = ?",
+        [ST_PE_INSERT] = "INSERT INTO plan_endpoint (generation, endpoint_id, "
+                         "addresses) VALUES (?, ?, ?)",
+        [ST_PLAN_INSERT] = "INSERT INTO plan (generation, created_at, writer, "
+                           "endpoints, addresses, reason) "
+                           "VALUES (?, ?, ?, ?, ?, ?)",
+        [ST_PLAN_SELECT] = "SELECT created_at, writer, reason FROM plan "
+                           "WHERE generation = ?",
+        /* An endpoint's rows come together; {} gives one NULL row. */
+        [ST_PE_SELECT] = "SELECT e.name, a.key, a.value "
+                         "FROM plan_endpoint AS pe "
+                         "JOIN endpoint AS e ON e.id = pe.endpoint_id "
+                         "LEFT JOIN json_each(pe.addresses) AS a "
+                         "WHERE pe.generation = ?1",
+        [ST_PE_SELECT_ONE] = "SELECT ?2, a.key, a.value "
+                             "FROM plan_endpoint AS pe "
+                             "LEFT JOIN json_each(pe.addresses) AS a "
+                             "WHERE pe.generation = ?1 AND pe.endpoint_id = "
+                             "(SELECT id FROM endpoint WHERE name = ?2)",
+};
+
+/* A remembered endpoint id (open addressing, power-of-two table). */
+struct ep_slot {
+	char *name;
+	int64_t id;
+};
+
+struct planstore {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST_COUNT];
+	struct ep_slot *eps;
+	size_t neps, epcap;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static dp_status db_err(struct planstore *ps, const char *what, char *err,
+                        size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s: %s", ps->path, what,
+	         sqlite3_errmsg(ps->db));
+	return DP_EDB;
+}
+
+static dp_status exec(struct planstore *ps, const char *sql, char *err,
+                      size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(ps->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", ps->path,
+		         msg ? msg : sqlite3_errmsg(ps->db));
+		sqlite3_free(msg);
+		return DP_EDB;
+	}
+	return DP_OK;
+}
+
+static void rollback(struct planstore *ps)
+{
+	if (!sqlite3_get_autocommit(ps->db))
+		sqlite3_exec(ps->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* The statement @id, prepared on first use and reset for the caller. */
+static sqlite3_stmt *stmt(struct planstore *ps, enum stmt_id id)
+{
+	if (ps->st[id] == NULL &&
+	    sqlite3_prepare_v3(ps->db, stmt_sql[id], -1,
+	                       SQLITE_PREPARE_PERSISTENT, &ps->st[id],
+	                       NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_reset(ps->st[id]);
+	sqlite3_clear_bindings(ps->st[id]);
+	return ps->st[id];
+}
+
+/* Run a statement that returns one integer (NULL reads as 0). */
+static int query_int(sqlite3_stmt *st, int64_t *out)
+{
+	if (st == NULL)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int pragma_int(struct planstore *ps, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = query_int(st, out);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- schema ---- */
+
+/*
+ * The text of step @n of sql/planstore.sql (from its "-- step N:" line to
+ * the next one), copied; NULL when there is no such step.
+ */
+static char *schema_step(int n)
+{
+	char mark[32];
+	snprintf(mark, sizeof(mark), "\n-- step %d:", n);
+	const char *start = strstr(sql_planstore, mark);
+	if (start == NULL)
+		return NULL;
+	snprintf(mark, sizeof(mark), "\n-- step %d:", n + 1);
+	const char *end = strstr(start, mark);
+	size_t len = end ? (size_t)(end - start) : strlen(start);
+	return xstrndup(start, len);
+}
+
+/* Bring a store of version @from (0: empty) up to PLANSTORE_VERSION. */
+static dp_status migrate(struct planstore *ps, int64_t from, char *err,
+                         size_t errlen)
+{
+	for (int64_t v = from + 1; v <= PLANSTORE_VERSION; v++) {
+		char *sql = schema_step((int)v);
+		if (sql == NULL) {
+			snprintf(err, errlen, "%s: schema step %lld is missing",
+			         ps->path, (long long)v);
+			return DP_EINVAL;
+		}
+		dp_status rc = exec(ps, sql, err, errlen);
+		free(sql);
+		if (rc != DP_OK)
+			return rc;
+	}
+	char sql[128];
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+	         PLANSTORE_APP_ID, PLANSTORE_VERSION);
+	return exec(ps, sql, err, errlen);
+}
+
+/*
+ * Is the file ours, and of a version we know?  Sets *@version (0 for an
+ * empty file).  One statement, so one snapshot of a file another process
+ * may be creating right now.
+ */
+static dp_status identify(struct planstore *ps, int64_t *version, char *err,
+                          size_t errlen)
+{
+	static const char sql[] =
+	        "SELECT (SELECT application_id FROM pragma_application_id), "
+	        "(SELECT user_version FROM pragma_user_version), "
+	        "(SELECT count(*) FROM sqlite_master)";
+	int64_t app = 0, ver = 0, tables = 0;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(ps->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		app = sqlite3_column_int64(st, 0);
+		ver = sqlite3_column_int64(st, 1);
+		tables = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_err(ps, "cannot read the database header", err,
+		              errlen);
+	if (app == 0 && ver == 0 && tables == 0) {
+		*version = 0;
+		return DP_OK;
+	}
+	if (app != PLANSTORE_APP_ID) {
+		snprintf(err, errlen,
+		         "%s: not a dnsplane plan store (application_id "
+		         "0x%08llx, expected 0x%08x); refusing to use it",
+		         ps->path, (unsigned long long)app, PLANSTORE_APP_ID);
+		return DP_EFOREIGN;
+	}
+	if (ver < 1 || ver > PLANSTORE_VERSION) {
+		snprintf(err, errlen,
+		         "%s: plan store schema version %lld, but this program "
+		         "knows versions 1 to %d; refusing to use it",
+		         ps->path, (long long)ver, PLANSTORE_VERSION);
+		return DP_EFOREIGN;
+	}
+	*version = ver;
+	return DP_OK;
+}
+
+/*
+ * Put the file in WAL mode.  While other processes open the same new
+ * file, SQLite may answer SQLITE_BUSY at once instead of calling the busy
+ * handler, so wait and retry here, as long as the busy timeout.
+ */
+static dp_status set_wal(struct planstore *ps, char *err, size_t errlen)
+{
+	for (int waited = 0;; waited += 10) {
+		int rc = sqlite3_exec(ps->db, "PRAGMA journal_mode=WAL", NULL,
+		                      NULL, NULL);
+		if (rc == SQLITE_OK)
+			return DP_OK;
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+			return db_err(ps, "cannot switch to WAL", err, errlen);
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static dp_status check_schema(struct planstore *ps, char *err, size_t errlen)
+{
+	int64_t ver;
+	dp_status rc = identify(ps, &ver, err, errlen);
+	if (rc != DP_OK)
+		return rc;
+	if (ver == PLANSTORE_VERSION)
+		return DP_OK;
+	/* WAL is a property of the file: set it only on a file known to be
+	 * ours (or empty), and before the transaction, as SQLite requires. */
+	if ((rc = set_wal(ps, err, errlen)) != DP_OK)
+		return rc;
+	if ((rc = exec(ps, "BEGIN IMMEDIATE", err, errlen)) != DP_OK)
+		return rc;
+	/* Another process may have created or migrated it meanwhile. */
+	if ((rc = identify(ps, &ver, err, errlen)) == DP_OK &&
+	    ver < PLANSTORE_VERSION)
+		rc = migrate(ps, ver, err, errlen);
+	if (rc == DP_OK)
+		rc = exec(ps, "COMMIT", err, errlen);
+	if (rc != DP_OK)
+		rollback(ps);
+	return rc;
+}
+
+dp_status planstore_open(const char *path, struct planstore **out, char *err,
+                         size_t errlen)
+{
+	struct planstore *ps = xcalloc(1, sizeof(*ps));
+	ps->path = xstrdup(path);
+	dp_status rc;
+	if (sqlite3_open_v2(path, &ps->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                            SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		rc = db_err(ps, "cannot open", err, errlen);
+		goto fail;
+	}
+	sqlite3_busy_timeout(ps->db, BUSY_TIMEOUT_MS);
+	if ((rc = check_schema(ps, err, errlen)) != DP_OK)
+		goto fail;
+	if ((rc = set_wal(ps, err, errlen)) != DP_OK ||
+	    (rc = exec(ps,
+	               "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+	               "PRAGMA cache_size=-16000;",
+	               err, errlen)) != DP_OK)
+		goto fail;
+	*out = ps;
+	return DP_OK;
+fail:
+	planstore_close(ps);
+	return rc;
+}
+
+void planstore_close(struct planstore *ps)
+{
+	if (ps == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(ps->st[i]);
+	sqlite3_close(ps->db);
+	for (size_t i = 0; i < ps->epcap; i++)
+		free(ps->eps[i].name);
+	free(ps->eps);
+	free(ps->path);
+	free(ps);
+}
+
+const char *planstore_path(const struct planstore *ps)
+{
+	return ps->path;
+}
+
+/* ---- region ---- */
+
+dp_status planstore_region(struct planstore *ps, char *buf, size_t buflen,
+                           char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db, "SELECT region FROM store", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return db_err(ps, "cannot read the region", err, errlen);
+	dp_status rc = DP_OK;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		snprintf(buf, buflen, "%s", r ? r : "");
+	} else {
+		rc = db_err(ps, "cannot read the region", err, errlen);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+dp_status planstore_bind_region(struct planstore *ps, const char *region,
+                                char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "UPDATE store SET region = ?1 WHERE region IS "
+	                       "NULL",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(ps, "cannot bind the region", err, errlen);
+	sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(ps, "cannot bind the region", err, errlen);
+	char have[256];
+	dp_status s = planstore_region(ps, have, sizeof(have), err, errlen);
+	if (s != DP_OK)
+		return s;
+	if (strcmp(have, region) != 0) {
+		snprintf(err, errlen,
+		         "%s: the plan store belongs to region '%s', not '%s'; "
+		         "refusing to use it",
+		         ps->path, have, region);
+		return DP_EFOREIGN;
+	}
+	return DP_OK;
+}
+
+/* ---- endpoint ids ---- */
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static int64_t ep_cached(const struct planstore *ps, const char *name)
+{
+	if (ps->epcap == 0)
+		return 0;
+	size_t mask = ps->epcap - 1;
+	for (size_t i = name_hash(name) & mask; ps->eps[i].name;
+	     i = (i + 1) & mask) {
+		if (strcmp(ps->eps[i].name, name) == 0)
+			return ps->eps[i].id;
+	}
+	return 0;
+}
+
+static void ep_remember(struct planstore *ps, const char *name, int64_t id)
+{
+	if ((ps->neps + 1) * 2 > ps->epcap) {
+		size_t cap = ps->epcap ? ps->epcap * 2 : 64;
+		struct ep_slot *old = ps->eps;
+		size_t oldcap = ps->epcap;
+		ps->eps = xcalloc(cap, sizeof(*ps->eps));
+		ps->epcap = cap;
+		ps->neps = 0;
+		for (size_t i = 0; i < oldcap; i++) {
+			if (old[i].name == NULL)
+				continue;
+			ep_remember(ps, old[i].name, old[i].id);
+			free(old[i].name);
+		}
+		free(old);
+	}
+	size_t mask = ps->epcap - 1;
+	size_t i = name_hash(name) & mask;
+	while (ps->eps[i].name != NULL)
+		i = (i + 1) & mask;
+	ps->eps[i].name = xstrdup(name);
+	ps->eps[i].id = id;
+	ps->neps++;
+}
+
+/* The id of endpoint @name, created if new (inside a transaction). */
+static int64_t ep_id(struct planstore *ps, const char *name)
+{
+	sqlite3_stmt *ins = stmt(ps, ST_EP_INSERT);
+	if (ins == NULL)
+		return -1;
+	sqlite3_bind_text(ins, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(ins) != SQLITE_DONE)
+		return -1;
+	sqlite3_stmt *sel = stmt(ps, ST_EP_SELECT);
+	if (sel == NULL)
+		return -1;
+	sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
+	int64_t id = -1;
+	if (query_int(sel, &id) != 0)
+		return -1;
+	return id;
+}
+
+/* ---- writing plans ---- */
+
+static bool canonical_name(const char *name)
+{
+	uint8_t wire[DNAME_MAXLEN];
+	char back[1024];
+	size_t n = strlen(name);
+	if (n == 0 || name[n - 1] != '.' || dname_from_str(name, wire) < 0)
+		return false;
+	for (int i = 0; i < (int)sizeof(wire); i++)
+		wire[i] = dname_lower[wire[i]];
+	dname_to_str(wire, back, sizeof(back));
+	return strcmp(back, name) == 0;
+}
+
+static bool canonical_addr(const char *addr)
+{
+	unsigned char bin[16];
+	char back[PLAN_ADDRLEN];
+	int af = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(af, addr, bin) != 1 ||
+	    inet_ntop(af, bin, back, sizeof(back)) == NULL)
+		return false;
+	return strcmp(back, addr) == 0;
+}
+
+/* Names canonical, addresses canonical, weights in range, all sorted. */
+static dp_status validate(const struct plan *p, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		const struct plan_endpoint *ep = &p->endpoints[i];
+		if (!canonical_name(ep->name)) {
+			snprintf(err, errlen,
+			         "endpoint '%s': not a lower-case domain name "
+			         "with a final dot",
+			         ep->name);
+			return DP_EINVAL;
+		}
+		if (i > 0 && strcmp(p->endpoints[i - 1].name, ep->name) >= 0) {
+			snprintf(err, errlen,
+			         "endpoint '%s': endpoints not sorted or twice",
+			         ep->name);
+			return DP_EINVAL;
+		}
+		for (size_t j = 0; j < ep->naddrs; j++) {
+			const struct plan_addr *a = &ep->addrs[j];
+			if (!canonical_addr(a->address) || a->weight < 1 ||
+			    a->weight > 65535) {
+				snprintf(
+				        err, errlen,
+				        "endpoint %s: address '%s' weight %u: "
+				        "not a canonical address with a weight "
+				        "1..65535",
+				        ep->name, a->address, a->weight);
+				return DP_EINVAL;
+			}
+			if (j > 0 &&
+			    strcmp(ep->addrs[j - 1].address, a->address) >= 0) {
+				snprintf(err, errlen,
+				         "endpoint %s: address %s: addresses "
+				         "not sorted or twice",
+				         ep->name, a->address);
+				return DP_EINVAL;
+			}
+		}
+	}
+	return DP_OK;
+}
+
+/*
+ * The JSON object of @ep's addresses, {"ADDRESS":WEIGHT,...}, into *@buf
+ * (grown as needed).  Addresses were validated: nothing to escape.
+ */
+static const char *addr_json(const struct plan_endpoint *ep, char **buf,
+                             size_t *cap)
+{
+	size_t need = ep->naddrs * (PLAN_ADDRLEN + 10) + 3;
+	if (need > *cap) {
+		*cap = need * 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+	char *p = *buf;
+	*p++ = '{';
+	for (size_t j = 0; j < ep->naddrs; j++) {
+		size_t alen = strlen(ep->addrs[j].address);
+		if (j > 0)
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, ep->addrs[j].address, alen);
+		p += alen;
+		p += sprintf(p, "\":%u", ep->addrs[j].weight);
+	}
+	*p++ = '}';
+	*p = '\0';
+	return *buf;
+}
+
+/* Insert the row of endpoint @ep (id @id) of generation @gen. */
+static int write_endpoint(struct planstore *ps, int64_t gen, int64_t id,
+                          const struct plan_endpoint *ep, char **buf,
+                          size_t *cap)
+{
+	sqlite3_stmt *pe = stmt(ps, ST_PE_INSERT);
+	if (pe == NULL)
+		return -1;
+	sqlite3_bind_int64(pe, 1, gen);
+	sqlite3_bind_int64(pe, 2, id);
+	sqlite3_bind_text(pe, 3, addr_json(ep, buf, cap), -1, SQLITE_STATIC);
+	int rc = sqlite3_step(pe);
+	sqlite3_reset(pe);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The transaction of planstore_write_plan(); the caller rolls back. */
+static dp_status write_txn(struct planstore *ps, const struct plan *plan,
+                           uint64_t base, const char *writer, int64_t *ids,
+                           int64_t *gen, char *err, size_t errlen)
+{
+	int64_t newest = 0;
+	if (base != PLANSTORE_ANY_BASE) {
+		if (query_int(stmt(ps, ST_NEWEST), &newest) != 0)
+			return db_err(ps, "cannot read the newest plan", err,
+			              errlen);
+		if ((uint64_t)newest != base) {
+			snprintf(err, errlen,
+			         "%s: plan %lld is the newest now, not %llu",
+			         ps->path, (long long)newest,
+			         (unsigned long long)base);
+			return DP_EEXIST;
+		}
+	}
+	sqlite3_stmt *bump = stmt(ps, ST_BUMP);
+	if (bump == NULL || sqlite3_step(bump) != SQLITE_DONE ||
+	    query_int(stmt(ps, ST_LAST), gen) != 0)
+		return db_err(ps, "cannot take a generation", err, errlen);
+	size_t naddrs = 0, cap = 0;
+	char *buf = NULL;
+	for (size_t i = 0; i < plan->nendpoints; i++) {
+		const struct plan_endpoint *ep = &plan->endpoints[i];
+		ids[i] = ep_cached(ps, ep->name);
+		if (ids[i] == 0 && (ids[i] = ep_id(ps, ep->name)) <= 0) {
+			free(buf);
+			return db_err(ps, "cannot record an endpoint", err,
+			              errlen);
+		}
+		if (write_endpoint(ps, *gen, ids[i], ep, &buf, &cap) != 0) {
+			free(buf);
+			return db_err(ps, "cannot write the plan", err, errlen);
+		}
+		naddrs += ep->naddrs;
+	}
+	free(buf);
+	sqlite3_stmt *pl = stmt(ps, ST_PLAN_INSERT);
+	if (pl == NULL)
+		return db_err(ps, "cannot write the plan", err, errlen);
+	sqlite3_bind_int64(pl, 1, *gen);
+	sqlite3_bind_int64(pl, 2, now_ms());
+	sqlite3_bind_text(pl, 3, writer ? writer : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(pl, 4, (int64_t)plan->nendpoints);
+	sqlite3_bind_int64(pl, 5, (int64_t)naddrs);
+	sqlite3_bind_text(pl, 6, plan->reason ? plan->reason : "", -1,
+	                  SQLITE_STATIC);
+	if (sqlite3_step(pl) != SQLITE_DONE)
+		return db_err(ps, "cannot write the plan", err, errlen);
+	return exec(ps, "COMMIT", err, errlen);
+}
+
+dp_status planstore_write_plan(struct planstore *ps, const struct plan *plan,
+                               uint64_t base, const char *writer,
+                               uint64_t *generation, char *err, size_t errlen)
+{
+	dp_status rc = validate(plan, err, errlen);
+	if (rc != DP_OK)
+		return rc;
+	int64_t *ids = xcalloc(plan->nendpoints + 1, sizeof(*ids));
+	int64_t gen = 0;
+	if ((rc = exec(ps, "BEGIN IMMEDIATE", err, errlen)) == DP_OK)
+		rc = write_txn(ps, plan, base, writer, ids, &gen, err, errlen);
+	if (rc != DP_OK) {
+		rollback(ps);
+		free(ids);
+		return rc;
+	}
+	/* Committed: the new endpoint ids are now safe to remember. */
+	for (size_t i = 0; i < plan->nendpoints; i++) {
+		if (ep_cached(ps, plan->endpoints[i].name) == 0)
+			ep_remember(ps, plan->endpoints[i].name, ids[i]);
+	}
+	free(ids);
+	*generation = (uint64_t)gen;
+	return DP_OK;
+}
+
+/* ---- reading plans ---- */
+
+dp_status planstore_newest(struct planstore *ps, uint64_t *generation,
+                           char *err, size_t errlen)
+{
+	int64_t g = 0;
+	if (query_int(stmt(ps, ST_NEWEST), &g) != 0)
+		return db_err(ps, "cannot read the newest plan", err, errlen);
+	*generation = (uint64_t)g;
+	return DP_OK;
+}
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	return xstrdup(s ? s : "");
+}
+
+/*
+ * Read plan @gen, limited to endpoint @only when it is not NULL, inside a
+ * read transaction.  Returns DP_ENOENT when there is nothing to read.
+ */
+static dp_status read_plan(struct planstore *ps, int64_t gen, const char *only,
+                           struct plan *p, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(ps, ST_PLAN_SELECT);
+	if (st == NULL)
+		return db_err(ps, "cannot read the plan", err, errlen);
+	sqlite3_bind_int64(st, 1, gen);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_err(ps, "cannot read the plan", err, errlen);
+		snprintf(err, errlen, "%s: no plan %lld", ps->path,
+		         (long long)gen);
+		return DP_ENOENT;
+	}
+	p->generation = (uint64_t)gen;
+	p->created_ms = sqlite3_column_int64(st, 0);
+	p->writer = column_dup(st, 1);
+	p->reason = column_dup(st, 2);
+	sqlite3_reset(st);
+
+	st = stmt(ps, only ? ST_PE_SELECT_ONE : ST_PE_SELECT);
+	if (st == NULL)
+		return db_err(ps, "cannot read the plan", err, errlen);
+	sqlite3_bind_int64(st, 1, gen);
+	if (only != NULL)
+		sqlite3_bind_text(st, 2, only, -1, SQLITE_STATIC);
+	struct plan_endpoint *ep = NULL;
+	dp_status out = DP_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		if (ep == NULL || strcmp(ep->name, name) != 0)
+			ep = planstore_plan_add_endpoint(p, name);
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			continue;
+		const char *a = (const char *)sqlite3_column_text(st, 1);
+		int64_t w = sqlite3_column_int64(st, 2);
+		if (sqlite3_column_type(st, 2) != SQLITE_INTEGER || w < 1 ||
+		    w > 65535 ||
+		    planstore_endpoint_add_addr(ep, a, (uint32_t)w) != DP_OK) {
+			snprintf(err, errlen,
+			         "%s: plan %lld, endpoint %s: bad address or "
+			         "weight",
+			         ps->path, (long long)gen, name);
+			out = DP_EPARSE;
+			break;
+		}
+	}
+	if (out == DP_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		out = db_err(ps, "cannot read the plan", err, errlen);
+	sqlite3_reset(st);
+	if (out == DP_OK && only != NULL && p->nendpoints == 0) {
+		snprintf(err, errlen, "%s: plan %lld has no endpoint %s",
+		         ps->path, (long long)gen, only);
+		out = DP_ENOENT;
+	}
+	if (out == DP_OK)
+		planstore_plan_sort(p);
+	return out;
+}
+
+static dp_status get(struct planstore *ps, uint64_t generation,
+                     const char *only, struct plan **out, char *err,
+                     size_t errlen)
+{
+	struct plan *p = planstore_plan_new();
+	dp_status rc = exec(ps, "BEGIN", err, errlen);
+	if (rc == DP_OK)
+		rc = read_plan(ps, (int64_t)generation, only, p, err, errlen);
+	rollback(ps);
+	if (rc != DP_OK) {
+		planstore_plan_free(p);
+		return rc;
+	}
+	*out = p;
+	return DP_OK;
+}
+
+dp_status planstore_get_plan(struct planstore *ps, uint64_t generation,
+                             struct plan **out, char *err, size_t errlen)
+{
+	return get(ps, generation, NULL, out, err, errlen);
+}
+
+dp_status planstore_get_endpoint(struct planstore *ps, uint64_t generation,
+                                 const char *name, struct plan **out, char *err,
+                                 size_t errlen)
+{
+	return get(ps, generation, name, out, err, errlen);
+}
+
+dp_status planstore_list(struct planstore *ps, struct planstore_info **out,
+                         size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "SELECT generation, created_at, endpoints, "
+	                       "addresses FROM plan ORDER BY generation",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(ps, "cannot list the plans", err, errlen);
+	struct planstore_info *v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		v[count].generation = (uint64_t)sqlite3_column_int64(st, 0);
+		v[count].created_ms = sqlite3_column_int64(st, 1);
+		v[count].nendpoints = (size_t)sqlite3_column_int64(st, 2);
+		v[count].naddrs = (size_t)sqlite3_column_int64(st, 3);
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_err(ps, "cannot list the plans", err, errlen);
+	}
+	*out = v;
+	*n = count;
+	return DP_OK;
+}
+
+/* ---- deleting plans ---- */
+
+dp_status planstore_delete_plan(struct planstore *ps, uint64_t generation,
+                                const char *by, const char *reason, char *err,
+                                size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "INSERT INTO plan_deleted (generation, "
+	                       "deleted_at, deleted_by, reason) "
+	                       "SELECT generation, ?2, ?3, ?4 FROM plan "
+	                       "WHERE generation = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(ps, "cannot delete a plan", err, errlen);
+	sqlite3_bind_int64(st, 1, (int64_t)generation);
+	sqlite3_bind_int64(st, 2, now_ms());
+	sqlite3_bind_text(st, 3, by ? by : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reason ? reason : "", -1, SQLITE_STATIC);
+	dp_status rc = exec(ps, "BEGIN IMMEDIATE", err, errlen);
+	if (rc == DP_OK && sqlite3_step(st) != SQLITE_DONE)
+		rc = db_err(ps, "cannot delete a plan", err, errlen);
+	if (rc == DP_OK && sqlite3_changes(ps->db) == 0) {
+		snprintf(err, errlen, "%s: no plan %llu", ps->path,
+		         (unsigned long long)generation);
+		rc = DP_ENOENT;
+	}
+	sqlite3_finalize(st);
+	if (rc == DP_OK)
+		rc = exec(ps, "COMMIT", err, errlen);
+	if (rc != DP_OK)
+		rollback(ps);
+	return rc;
+}
+
+dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
+                             struct planstore_deletion *out, char *err,
+                             size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "SELECT deleted_at, deleted_by, reason FROM "
+	                       "plan_deleted WHERE generation = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(ps, "cannot read deletions", err, errlen);
+	sqlite3_bind_int64(st, 1, (int64_t)generation);
+	int rc = sqlite3_step(st);
+	dp_status out_rc = DP_OK;
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->deleted_ms = sqlite3_column_int64(st, 0);
+		const char *by = (const char *)sqlite3_column_text(st, 1);
+		const char *why = (const char *)sqlite3_column_text(st, 2);
+		snprintf(out->deleted_by, sizeof(out->deleted_by), "%s",
+		         by ? by : "");
+		snprintf(out->reason, sizeof(out->reason), "%s",
+		         why ? why : "");
+	} else if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "%s: plan %llu was not deleted", ps->path,
+		         (unsigned long long)generation);
+		out_rc = DP_ENOENT;
+	} else {
+		out_rc = db_err(ps, "cannot read deletions", err, errlen);
+	}
+	sqlite3_finalize(st);
+	return out_rc;
+}
+
+/* ---- enactor reports ---- */
+
+/* Run one write statement with its bindings already made, and finalize. */
+static dp_status run_write(struct planstore *ps, sqlite3_stmt *st,
+                           const char *what, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(ps, what, err, errlen);
+	return DP_OK;
+}
+
+static dp_status check_id(struct planstore *ps, const char *id, char *err,
+                          size_t errlen)
+{
+	if (id == NULL || *id == '\0' || strlen(id) >= 64) {
+		snprintf(err, errlen, "%s: enactor id must be 1 to 63 bytes",
+		         ps->path);
+		return DP_EINVAL;
+	}
+	return DP_OK;
+}
+
+dp_status planstore_heartbeat(struct planstore *ps, const char *id,
+                              uint64_t in_flight, int64_t now, char *err,
+                              size_t errlen)
+{
+	dp_status rc = check_id(ps, id, err, errlen);
+	if (rc != DP_OK)
+		return rc;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "INSERT INTO enactor (id, heartbeat_at, "
+	                       "in_flight) VALUES (?1, ?2, ?3) "
+	                       "ON CONFLICT (id) DO UPDATE SET "
+	                       "heartbeat_at = ?2, in_flight = ?3",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(ps, "cannot record a heartbeat", err, errlen);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if (in_flight != 0)
+		sqlite3_bind_int64(st, 3, (int64_t)in_flight);
+	return run_write(ps, st, "cannot record a heartbeat", err, errlen);
+}
+
+dp_status planstore_report_applied(struct planstore *ps, const char *id,
+                                   uint64_t generation, const char *endpoint,
+                                   int64_t now, char *err, size_t errlen)
+{
+	dp_status rc = check_id(ps, id, err, errlen);
+	if (rc != DP_OK)
+		return rc;
+	sqlite3_stmt *st;
+	if ((rc = exec(ps, "BEGIN IMMEDIATE", err, errlen)) != DP_OK)
+		return rc;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "INSERT INTO applied (enactor, generation, "
+	                       "endpoint, applied_at) VALUES (?, ?, ?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(ps, "cannot record an application", err, errlen);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)generation);
+	if (endpoint != NULL)
+		sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if ((rc = run_write(ps, st, "cannot record an application", err,
+	                    errlen)) != DP_OK)
+		goto out;
+	/* A report is a heartbeat too; a whole plan is the new applied. */
+	const char *sql = endpoint == NULL
+	                          ? "INSERT INTO enactor (id, heartbeat_at, "
+	                            "applied, applied_at) "
+	                            "VALUES (?1, ?3, ?2, ?3) "
+	                            "ON CONFLICT (id) DO UPDATE SET "
+	                            "heartbeat_at = ?3, applied = ?2, "
+	                            "applied_at = ?3"
+	                          : "INSERT INTO enactor (id, heartbeat_at) "
+	                            "VALUES (?1, ?3) "
+	                            "ON CONFLICT (id) DO UPDATE SET "
+	                            "heartbeat_at = ?3";
+	if (sqlite3_prepare_v2(ps->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(ps, "cannot record an application", err, errlen);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (endpoint == NULL)
+		sqlite3_bind_int64(st, 2, (int64_t)generation);
+	sqlite3_bind_int64(st, 3, now);
+	if ((rc = run_write(ps, st, "cannot record an application", err,
+	                    errlen)) != DP_OK)
+		goto out;
+	rc = exec(ps, "COMMIT", err, errlen);
+out:
+	if (rc != DP_OK)
+		rollback(ps);
+	return rc;
+}
+
+dp_status planstore_applied_count(struct planstore *ps, uint64_t generation,
+                                  size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "SELECT count(*) FROM applied WHERE "
+	                       "generation = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(ps, "cannot count applications", err, errlen);
+	sqlite3_bind_int64(st, 1, (int64_t)generation);
+	int64_t c = 0;
+	int rc = query_int(st, &c);
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return db_err(ps, "cannot count applications", err, errlen);
+	*n = (size_t)c;
+	return DP_OK;
+}
+
+dp_status planstore_enactors(struct planstore *ps,
+                             struct planstore_enactor **out, size_t *n,
+                             char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "SELECT id, heartbeat_at, in_flight, applied, "
+	                       "applied_at FROM enactor ORDER BY id",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(ps, "cannot read the enactors", err, errlen);
+	struct planstore_enactor *v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		struct planstore_enactor *e = &v[count++];
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		snprintf(e->id, sizeof(e->id), "%s", id ? id : "");
+		e->heartbeat_ms = sqlite3_column_int64(st, 1);
+		e->in_flight = (uint64_t)sqlite3_column_int64(st, 2);
+		e->applied = (uint64_t)sqlite3_column_int64(st, 3);
+		e->applied_ms = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_err(ps, "cannot read the enactors", err, errlen);
+	}
+	*out = v;
+	*n = count;
+	return DP_OK;
+}
+
+/* ---- the automation switch ---- */
+
+dp_status planstore_set_paused(struct planstore *ps, bool paused,
+                               const char *who, const char *reason, char *err,
+                               size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "UPDATE control SET automation_paused = ?, "
+	                       "changed_at = ?, changed_by = ?, reason = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(ps, "cannot set the switch", err, errlen);
+	sqlite3_bind_int(st, 1, paused ? 1 : 0);
+	sqlite3_bind_int64(st, 2, now_ms());
+	sqlite3_bind_text(st, 3, who ? who : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reason ? reason : "", -1, SQLITE_STATIC);
+	return run_write(ps, st, "cannot set the switch", err, errlen);
+}
+
+dp_status planstore_get_paused(struct planstore *ps, bool *paused, char *err,
+                               size_t errlen)
+{
+	int64_t v = 0;
+	if (pragma_int(ps, "SELECT automation_paused FROM control", &v) != 0)
+		return db_err(ps, "cannot read the switch", err, errlen);
+	*paused = v != 0;
+	return DP_OK;
+}
+
+/* ---- plans in memory ---- */
+
+struct plan *planstore_plan_new(void)
+{
+	return xcalloc(1, sizeof(struct plan));
+}
+
+struct plan_endpoint *planstore_plan_add_endpoint(struct plan *p,
+                                                  const char *name)
+{
+	if (p->nendpoints == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		p->endpoints =
+		        xrealloc(p->endpoints, p->cap * sizeof(*p->endpoints));
+	}
+	struct plan_endpoint *ep = &p->endpoints[p->nendpoints++];
+	memset(ep, 0, sizeof(*ep));
+	ep->name = xstrdup(name);
+	return ep;
+}
+
+dp_status planstore_endpoint_add_addr(struct plan_endpoint *ep,
+                                      const char *address, uint32_t weight)
+{
+	if (strlen(address) >= PLAN_ADDRLEN)
+		return DP_EINVAL;
+	if (ep->naddrs == ep->cap) {
+		ep->cap = ep->cap ? ep->cap * 2 : 8;
+		ep->addrs = xrealloc(ep->addrs, ep->cap * sizeof(*ep->addrs));
+	}
+	struct plan_addr *a = &ep->addrs[ep->naddrs++];
+	memset(a->address, 0, sizeof(a->address));
+	strcpy(a->address, address);
+	a->weight = weight;
+	return DP_OK;
+}
+
+static int ep_cmp(const void *a, const void *b)
+{
+	const struct plan_endpoint *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+	const struct plan_addr *x = a, *y = b;
+	return strcmp(x->address, y->address);
+}
+
+void planstore_plan_sort(struct plan *p)
+{
+	if (p->nendpoints > 1)
+		qsort(p->endpoints, p->nendpoints, sizeof(*p->endpoints),
+		      ep_cmp);
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		if (p->endpoints[i].naddrs > 1)
+			qsort(p->endpoints[i].addrs, p->endpoints[i].naddrs,
+			      sizeof(struct plan_addr), addr_cmp);
+	}
+}
+
+const struct plan_endpoint *planstore_plan_endpoint(const struct plan *p,
+                                                    const char *name)
+{
+	if (p == NULL || p->nendpoints == 0)
+		return NULL;
+	struct plan_endpoint key = {.name = (char *)name};
+	return bsearch(&key, p->endpoints, p->nendpoints, sizeof(*p->endpoints),
+	               ep_cmp);
+}
+
+size_t planstore_plan_naddrs(const struct plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; p != NULL && i < p->nendpoints; i++)
+		n += p->endpoints[i].naddrs;
+	return n;
+}
+
+bool planstore_plan_same(const struct plan *a, const struct plan *b)
+{
+	if (a == NULL || b == NULL || a->nendpoints != b->nendpoints)
+		return false;
+	for (size_t i = 0; i < a->nendpoints; i++) {
+		const struct plan_endpoint *x = &a->endpoints[i];
+		const struct plan_endpoint *y = &b->endpoints[i];
+		if (strcmp(x->name, y->name) != 0 || x->naddrs != y->naddrs)
+			return false;
+		for (size_t j = 0; j < x->naddrs; j++) {
+			if (strcmp(x->addrs[j].address, y->addrs[j].address) !=
+			            0 ||
+			    x->addrs[j].weight != y->addrs[j].weight)
+				return false;
+		}
+	}
+	return true;
+}
+
+void planstore_plan_free(struct plan *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		free(p->endpoints[i].name);
+		free(p->endpoints[i].addrs);
+	}
+	free(p->endpoints);
+	free(p->writer);
+	free(p->reason);
+	free(p);
+}

@@ -1,0 +1,278 @@
+/*
+ * planstore.h - the SQLite plan store the planner, the enactors and the
+ * operator CLI share.
+ *
+ * A plan is one regional generation number and, for every endpoint of the
+ * region, its set of addresses (IPv4 and IPv6 text) with weights.  The
+ * store assigns generations itself, strictly increasing and never reused,
+ * in the transaction that writes the plan; triggers in the schema
+ * (sql/planstore.sql) keep a written plan from ever changing, and the only
+ * way to remove one is planstore_delete_plan(), which leaves a record of
+ * who deleted it.  The store also keeps what the enactors report
+ * (heartbeats, what each applied and when) and the "automation paused"
+ * switch.
+ *
+ * Several processes may use one store at once: every write is one
+ * IMMEDIATE transaction, the file is in WAL mode, and a busy store is
+ * waited for (busy timeout) rather than failed.  A handle is not safe for
+ * several threads at once.
+ *
+ * Every function returns DP_OK or a negative dp_status and, on failure,
+ * writes a message naming the file into @err (@errlen bytes).
+ */
+#ifndef PLANSTORE_H
+#define PLANSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp.h"
+
+#define PLANSTORE_APP_ID  0x64705053 /* "dpPS" */
+#define PLANSTORE_VERSION 2
+
+/* Longest address text, with its NUL (INET6_ADDRSTRLEN). */
+#define PLAN_ADDRLEN 46
+
+/* One address of an endpoint and its weight (1..65535). */
+struct plan_addr {
+	char address[PLAN_ADDRLEN];
+	uint32_t weight;
+};
+
+/* An endpoint of a plan: its name and addresses (naddrs may be 0). */
+struct plan_endpoint {
+	char *name; /* lower case, final dot */
+	struct plan_addr *addrs;
+	size_t naddrs;
+	size_t cap; /* allocated entries of addrs */
+};
+
+/*
+ * A plan.  Plain data, owned by whoever created it and released with
+ * planstore_plan_free().  Plans read from the store are sorted (endpoints
+ * by name, addresses by text); planstore_plan_sort() sorts a plan built
+ * by hand.
+ */
+struct plan {
+	uint64_t generation; /* 0 until written */
+	int64_t created_ms;  /* unix milliseconds */
+	char *writer;        /* who wrote it, or NULL */
+	char *reason;        /* what changed and why, or NULL */
+	struct plan_endpoint *endpoints;
+	size_t nendpoints;
+	size_t cap; /* allocated entries of endpoints */
+};
+
+/* Summary of a stored plan, as planstore_list() gives it. */
+struct planstore_info {
+	uint64_t generation;
+	int64_t created_ms;
+	size_t nendpoints;
+	size_t naddrs;
+};
+
+/* What an enactor reported last. */
+struct planstore_enactor {
+	char id[64];
+	int64_t heartbeat_ms;
+	uint64_t in_flight; /* generation being applied, 0 when idle */
+	uint64_t applied;   /* newest generation applied, 0 for none */
+	int64_t applied_ms; /* when, 0 for never */
+};
+
+/* The record planstore_delete_plan() leaves. */
+struct planstore_deletion {
+	int64_t deleted_ms;
+	char deleted_by[64];
+	char reason[256];
+};
+
+/* For planstore_write_plan(): write whatever the newest plan is. */
+#define PLANSTORE_ANY_BASE UINT64_MAX
+
+struct planstore;
+
+/*
+ * planstore_open - open or create the store at @path.  A new or empty
+ * file gets the whole schema; a store of an older schema version is
+ * migrated in one transaction; a file of another program (another
+ * application_id, or tables without one), of a newer version, or not a
+ * database at all is refused with DP_EFOREIGN or DP_EDB.  On success
+ * *@out is owned by the caller (planstore_close()).
+ */
+dp_status planstore_open(const char *path, struct planstore **out, char *err,
+                         size_t errlen);
+
+/* planstore_close - close the store.  Idempotent on NULL. */
+void planstore_close(struct planstore *ps);
+
+/* planstore_path - the file the store was opened from (owned by @ps). */
+const char *planstore_path(const struct planstore *ps);
+
+/*
+ * planstore_bind_region - tie the store to @region: the first call on a
+ * new store records it; later calls succeed only for the same region and
+ * return DP_EFOREIGN for another.
+ */
+dp_status planstore_bind_region(struct planstore *ps, const char *region,
+                                char *err, size_t errlen);
+
+/*
+ * planstore_region - copy the store's region into @buf (@buflen bytes);
+ * an empty string when no planner bound it yet.
+ */
+dp_status planstore_region(struct planstore *ps, char *buf, size_t buflen,
+                           char *err, size_t errlen);
+
+/*
+ * planstore_write_plan - write @plan (sorted or not; its generation,
+ * created_ms and writer are ignored) as a new generation in one
+ * transaction, stamped now and with @writer (who is writing, for the
+ * record).  @base is the generation the plan was computed from: when
+ * another plan than @base is now the newest (0: when any plan exists),
+ * nothing is written and DP_EEXIST is returned, so a plan is never
+ * written over one its author has not seen.  PLANSTORE_ANY_BASE skips
+ * that check.  Endpoint names and addresses must be canonical (see
+ * struct plan) and unique, weights 1..65535, else DP_EINVAL.  On success
+ * *@generation is the generation assigned.
+ */
+dp_status planstore_write_plan(struct planstore *ps, const struct plan *plan,
+                               uint64_t base, const char *writer,
+                               uint64_t *generation, char *err, size_t errlen);
+
+/*
+ * planstore_newest - the generation of the newest plan in the store, or 0
+ * when there is none.
+ */
+dp_status planstore_newest(struct planstore *ps, uint64_t *generation,
+                           char *err, size_t errlen);
+
+/*
+ * planstore_get_plan - read plan @generation into *@out (sorted; owned by
+ * the caller, planstore_plan_free()).  DP_ENOENT if there is no such
+ * plan (never written, or deleted).
+ */
+dp_status planstore_get_plan(struct planstore *ps, uint64_t generation,
+                             struct plan **out, char *err, size_t errlen);
+
+/*
+ * planstore_get_endpoint - read only endpoint @name of plan @generation:
+ * *@out is a plan with that one endpoint (owned by the caller).  DP_ENOENT
+ * if the plan does not exist or does not cover the endpoint.
+ */
+dp_status planstore_get_endpoint(struct planstore *ps, uint64_t generation,
+                                 const char *name, struct plan **out, char *err,
+                                 size_t errlen);
+
+/*
+ * planstore_list - the plans in the store, oldest first: *@out is an
+ * array of *@n summaries owned by the caller (free()).
+ */
+dp_status planstore_list(struct planstore *ps, struct planstore_info **out,
+                         size_t *n, char *err, size_t errlen);
+
+/*
+ * planstore_delete_plan - delete plan @generation (cleanup) and record
+ * @by and @reason with the time.  DP_ENOENT if there is no such plan.
+ */
+dp_status planstore_delete_plan(struct planstore *ps, uint64_t generation,
+                                const char *by, const char *reason, char *err,
+                                size_t errlen);
+
+/*
+ * planstore_deletion - how plan @generation was deleted, into *@out.
+ * DP_ENOENT if it was never deleted.
+ */
+dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
+                             struct planstore_deletion *out, char *err,
+                             size_t errlen);
+
+/*
+ * planstore_heartbeat - enactor @id (at most 63 bytes) is alive at @now_ms
+ * and applying @in_flight (0 when idle).
+ */
+dp_status planstore_heartbeat(struct planstore *ps, const char *id,
+                              uint64_t in_flight, int64_t now_ms, char *err,
+                              size_t errlen);
+
+/*
+ * planstore_report_applied - enactor @id finished applying @generation at
+ * @now_ms: the whole plan when @endpoint is NULL (which also becomes the
+ * enactor's applied generation), else that one endpoint.
+ */
+dp_status planstore_report_applied(struct planstore *ps, const char *id,
+                                   uint64_t generation, const char *endpoint,
+                                   int64_t now_ms, char *err, size_t errlen);
+
+/*
+ * planstore_applied_count - how many reports of @generation (whole plan
+ * and endpoints, by every enactor) the store holds.
+ */
+dp_status planstore_applied_count(struct planstore *ps, uint64_t generation,
+                                  size_t *n, char *err, size_t errlen);
+
+/*
+ * planstore_enactors - every enactor's last report, by id: *@out is an
+ * array of *@n entries owned by the caller (free()).
+ */
+dp_status planstore_enactors(struct planstore *ps,
+                             struct planstore_enactor **out, size_t *n,
+                             char *err, size_t errlen);
+
+/*
+ * planstore_set_paused - set the "automation paused" switch, recording
+ * @who and @reason.
+ */
+dp_status planstore_set_paused(struct planstore *ps, bool paused,
+                               const char *who, const char *reason, char *err,
+                               size_t errlen);
+
+/* planstore_get_paused - read the "automation paused" switch. */
+dp_status planstore_get_paused(struct planstore *ps, bool *paused, char *err,
+                               size_t errlen);
+
+/* planstore_plan_new - an empty plan, owned by the caller. */
+struct plan *planstore_plan_new(void);
+
+/*
+ * planstore_plan_add_endpoint - append endpoint @name (copied) without
+ * addresses.  The pointer returned is valid until the next endpoint is
+ * added.
+ */
+struct plan_endpoint *planstore_plan_add_endpoint(struct plan *p,
+                                                  const char *name);
+
+/*
+ * planstore_endpoint_add_addr - append @address (copied, at most
+ * PLAN_ADDRLEN - 1 bytes, else DP_EINVAL) with @weight to @ep.
+ */
+dp_status planstore_endpoint_add_addr(struct plan_endpoint *ep,
+                                      const char *address, uint32_t weight);
+
+/* planstore_plan_sort - sort endpoints by name and addresses by text. */
+void planstore_plan_sort(struct plan *p);
+
+/*
+ * planstore_plan_endpoint - the endpoint @name of the sorted plan @p, or
+ * NULL.
+ */
+const struct plan_endpoint *planstore_plan_endpoint(const struct plan *p,
+                                                    const char *name);
+
+/*
+ * planstore_plan_naddrs - the number of addresses over all endpoints.
+ */
+size_t planstore_plan_naddrs(const struct plan *p);
+
+/*
+ * planstore_plan_same - do the sorted plans @a and @b have the same
+ * endpoints, addresses and weights (generation and times aside)?
+ */
+bool planstore_plan_same(const struct plan *a, const struct plan *b);
+
+/* planstore_plan_free - release @p and everything in it.  NULL is ok. */
+void planstore_plan_free(struct plan *p);
+
+#endif /* PLANSTORE_H */

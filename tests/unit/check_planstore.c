@@ -1,0 +1,716 @@
+/*
+ * check_planstore.c - unit tests of the plan store: creation, refusal of
+ * foreign and newer files, migration from schema version 1, plans in and
+ * out, generations that never repeat, immutability enforced by the schema
+ * against any writer, deletion with a record, several processes writing
+ * at once, enactor reports and the automation switch.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "planstore.h"
+#include "plan_fixture.h"
+#include "unit.h"
+#include "xalloc.h"
+
+extern const char sql_planstore[];
+
+static char err[1024];
+
+static struct planstore *open_store(const char *name)
+{
+	struct planstore *ps = NULL;
+	ck_assert_msg(planstore_open(fixture_path(name), &ps, err,
+	                             sizeof(err)) == DP_OK,
+	              "%s", err);
+	return ps;
+}
+
+/* Run @sql on the file with a plain connection; returns the SQLite code
+ * and leaves the message in err. */
+static int raw(const char *name, const char *sql)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(fixture_path(name), &db), SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	snprintf(err, sizeof(err), "%s", msg ? msg : "");
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return rc;
+}
+
+static long long raw_int(const char *name, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_open(fixture_path(name), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* A plan: endpoint a with two IPv4, b with IPv6 and IPv4, c empty. */
+static struct plan *sample(unsigned w)
+{
+	struct plan *p = planstore_plan_new();
+	struct plan_endpoint *ep = planstore_plan_add_endpoint(p, "c.test.");
+	ep = planstore_plan_add_endpoint(p, "a.test.");
+	ck_assert_int_eq(planstore_endpoint_add_addr(ep, "192.0.2.2", w),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_endpoint_add_addr(ep, "192.0.2.1", 7),
+	                 DP_OK);
+	ep = planstore_plan_add_endpoint(p, "b.test.");
+	ck_assert_int_eq(planstore_endpoint_add_addr(ep, "2001:db8::1", 65535),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_endpoint_add_addr(ep, "198.51.100.9", 1),
+	                 DP_OK);
+	planstore_plan_sort(p);
+	p->reason = xstrdup("because");
+	return p;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(test_create)
+{
+	struct planstore *ps = open_store("p.db");
+	char region[64];
+	ck_assert_int_eq(
+	        planstore_region(ps, region, sizeof(region), err, sizeof(err)),
+	        DP_OK);
+	ck_assert_str_eq(region, "");
+	ck_assert_int_eq(planstore_bind_region(ps, "r1", err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_bind_region(ps, "r1", err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_bind_region(ps, "r2", err, sizeof(err)),
+	                 DP_EFOREIGN);
+	ck_assert_ptr_nonnull(strstr(err, "region 'r1', not 'r2'"));
+	uint64_t g = 99;
+	ck_assert_int_eq(planstore_newest(ps, &g, err, sizeof(err)), DP_OK);
+	ck_assert_uint_eq(g, 0);
+	planstore_close(ps);
+	ck_assert_int_eq(raw_int("p.db", "PRAGMA application_id"),
+	                 PLANSTORE_APP_ID);
+	ck_assert_int_eq(raw_int("p.db", "PRAGMA user_version"),
+	                 PLANSTORE_VERSION);
+	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM sqlite_master "
+	                                 "WHERE name = 'control'"),
+	                 1);
+	/* WAL is a property of the file. */
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_open(fixture_path("p.db"), &db), SQLITE_OK);
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	/* Reopened, the binding holds. */
+	ps = open_store("p.db");
+	ck_assert_int_eq(planstore_bind_region(ps, "r2", err, sizeof(err)),
+	                 DP_EFOREIGN);
+	planstore_close(ps);
+}
+END_TEST
+
+START_TEST(test_foreign)
+{
+	struct planstore *ps = NULL;
+	/* Another program's database: refused and left as it was. */
+	ck_assert_int_eq(raw("other.db", "PRAGMA application_id = 1234; "
+	                                 "CREATE TABLE t (x);"),
+	                 SQLITE_OK);
+	ck_assert_int_eq(
+	        planstore_open(fixture_path("other.db"), &ps, err, sizeof(err)),
+	        DP_EFOREIGN);
+	ck_assert_ptr_null(ps);
+	ck_assert_ptr_nonnull(strstr(err, "not a dnsplane plan store"));
+	ck_assert_ptr_nonnull(strstr(err, "other.db"));
+	ck_assert_int_eq(raw_int("other.db", "SELECT count(*) FROM "
+	                                     "sqlite_master"),
+	                 1);
+	ck_assert_int_eq(access(fixture_path("other.db-wal"), F_OK), -1);
+
+	/* Tables but no application id. */
+	ck_assert_int_eq(raw("anon.db", "CREATE TABLE plan (x);"), SQLITE_OK);
+	ck_assert_int_eq(
+	        planstore_open(fixture_path("anon.db"), &ps, err, sizeof(err)),
+	        DP_EFOREIGN);
+
+	/* Ours, but newer than this program. */
+	char sql[128];
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA application_id = %d; PRAGMA user_version = 99; "
+	         "CREATE TABLE future (x);",
+	         PLANSTORE_APP_ID);
+	ck_assert_int_eq(raw("new.db", sql), SQLITE_OK);
+	ck_assert_int_eq(
+	        planstore_open(fixture_path("new.db"), &ps, err, sizeof(err)),
+	        DP_EFOREIGN);
+	ck_assert_ptr_nonnull(strstr(err, "version 99"));
+
+	/* Not a database at all. */
+	FILE *f = fopen(fixture_path("text.db"), "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 100; i++)
+		fputs("this is not an SQLite database file\n", f);
+	fclose(f);
+	ck_assert_int_ne(
+	        planstore_open(fixture_path("text.db"), &ps, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_ptr_null(ps);
+}
+END_TEST
+
+/* The text of step @n of the schema, as a store of that time ran it. */
+static char *step_text(int n)
+{
+	char a[32], b[32];
+	snprintf(a, sizeof(a), "\n-- step %d:", n);
+	snprintf(b, sizeof(b), "\n-- step %d:", n + 1);
+	const char *s = strstr(sql_planstore, a);
+	ck_assert_ptr_nonnull(s);
+	const char *e = strstr(s, b);
+	return xstrndup(s, e ? (size_t)(e - s) : strlen(s));
+}
+
+START_TEST(test_migration)
+{
+	/* A store of schema version 1 with one plan in it. */
+	char *step1 = step_text(1);
+	char *sql = xasprintf(
+	        "PRAGMA journal_mode=WAL; BEGIN; %s "
+	        "PRAGMA application_id = %d; PRAGMA user_version = 1; "
+	        "UPDATE store SET last_generation = 1, region = 'r'; "
+	        "INSERT INTO endpoint (name) VALUES ('a.test.'); "
+	        "INSERT INTO plan_endpoint VALUES "
+	        "(1, 1, '{\"192.0.2.1\":5}'); "
+	        "INSERT INTO plan VALUES (1, 1000, 'old', 1, 1, 'x'); "
+	        "COMMIT;",
+	        step1, PLANSTORE_APP_ID);
+	ck_assert_msg(raw("v1.db", sql) == SQLITE_OK, "%s", err);
+	free(sql);
+	free(step1);
+	ck_assert_int_eq(raw_int("v1.db", "SELECT count(*) FROM sqlite_master "
+	                                  "WHERE name = 'enactor'"),
+	                 0);
+
+	struct planstore *ps = open_store("v1.db");
+	ck_assert_int_eq(raw_int("v1.db", "PRAGMA user_version"),
+	                 PLANSTORE_VERSION);
+	struct plan *p;
+	ck_assert_int_eq(planstore_get_plan(ps, 1, &p, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(p->nendpoints, 1);
+	ck_assert_str_eq(p->endpoints[0].addrs[0].address, "192.0.2.1");
+	ck_assert_uint_eq(p->endpoints[0].addrs[0].weight, 5);
+	ck_assert_int_eq(p->created_ms, 1000);
+	planstore_plan_free(p);
+	/* What step 2 brought works. */
+	ck_assert_int_eq(planstore_heartbeat(ps, "e1", 1, 5, err, sizeof(err)),
+	                 DP_OK);
+	bool paused = true;
+	ck_assert_int_eq(planstore_get_paused(ps, &paused, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(!paused);
+	/* Generations go on from the old counter. */
+	uint64_t g;
+	p = sample(1);
+	ck_assert_int_eq(
+	        planstore_write_plan(ps, p, 1, "t", &g, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(g, 2);
+	planstore_plan_free(p);
+	planstore_close(ps);
+}
+END_TEST
+
+START_TEST(test_write_read)
+{
+	struct planstore *ps = open_store("p.db");
+	struct plan *p = sample(3), *q;
+	uint64_t g = 0;
+	int64_t before = now_ms();
+	ck_assert_msg(planstore_write_plan(ps, p, 0, "tester", &g, err,
+	                                   sizeof(err)) == DP_OK,
+	              "%s", err);
+	ck_assert_uint_eq(g, 1);
+	uint64_t newest;
+	ck_assert_int_eq(planstore_newest(ps, &newest, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(newest, 1);
+
+	ck_assert_int_eq(planstore_get_plan(ps, 1, &q, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(planstore_plan_same(p, q));
+	ck_assert_uint_eq(q->generation, 1);
+	ck_assert_str_eq(q->writer, "tester");
+	ck_assert_str_eq(q->reason, "because");
+	ck_assert_int_ge(q->created_ms, before);
+	ck_assert_int_le(q->created_ms, now_ms());
+	ck_assert_uint_eq(q->nendpoints, 3);
+	ck_assert_str_eq(q->endpoints[0].name, "a.test.");
+	ck_assert_str_eq(q->endpoints[0].addrs[0].address, "192.0.2.1");
+	ck_assert_uint_eq(q->endpoints[0].addrs[1].weight, 3);
+	ck_assert_str_eq(q->endpoints[1].addrs[0].address, "198.51.100.9");
+	ck_assert_str_eq(q->endpoints[1].addrs[1].address, "2001:db8::1");
+	ck_assert_uint_eq(q->endpoints[2].naddrs, 0);
+	planstore_plan_free(q);
+
+	/* One endpoint, as an enactor reads it. */
+	ck_assert_int_eq(
+	        planstore_get_endpoint(ps, 1, "b.test.", &q, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(q->nendpoints, 1);
+	ck_assert_uint_eq(q->endpoints[0].naddrs, 2);
+	ck_assert_uint_eq(q->endpoints[0].addrs[1].weight, 65535);
+	planstore_plan_free(q);
+	ck_assert_int_eq(
+	        planstore_get_endpoint(ps, 1, "c.test.", &q, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(q->nendpoints, 1);
+	ck_assert_uint_eq(q->endpoints[0].naddrs, 0);
+	planstore_plan_free(q);
+	ck_assert_int_eq(
+	        planstore_get_endpoint(ps, 1, "zz.test.", &q, err, sizeof(err)),
+	        DP_ENOENT);
+	ck_assert_int_eq(planstore_get_plan(ps, 2, &q, err, sizeof(err)),
+	                 DP_ENOENT);
+
+	/* The per-address view for operators. */
+	planstore_close(ps);
+	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan_addr "
+	                                 "WHERE generation = 1"),
+	                 4);
+	ck_assert_int_eq(raw_int("p.db", "SELECT weight FROM plan_addr WHERE "
+	                                 "endpoint = 'b.test.' AND "
+	                                 "address = '2001:db8::1'"),
+	                 65535);
+	planstore_plan_free(p);
+}
+END_TEST
+
+START_TEST(test_generations)
+{
+	struct planstore *ps = open_store("p.db");
+	struct plan *p = sample(1);
+	uint64_t g;
+	ck_assert_int_eq(
+	        planstore_write_plan(ps, p, 0, "t", &g, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(g, 1);
+	/* A plan computed before plan 1 existed is not written. */
+	ck_assert_int_eq(
+	        planstore_write_plan(ps, p, 0, "t", &g, err, sizeof(err)),
+	        DP_EEXIST);
+	ck_assert_int_eq(
+	        planstore_write_plan(ps, p, 1, "t", &g, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(g, 2);
+	ck_assert_int_eq(
+	        planstore_write_plan(ps, p, 1, "t", &g, err, sizeof(err)),
+	        DP_EEXIST);
+	ck_assert_int_eq(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, "t",
+	                                      &g, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(g, 3);
+	/* Deleting the newest plan does not free its generation. */
+	ck_assert_int_eq(
+	        planstore_delete_plan(ps, 3, "t", "test", err, sizeof(err)),
+	        DP_OK);
+	uint64_t newest;
+	ck_assert_int_eq(planstore_newest(ps, &newest, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(newest, 2);
+	ck_assert_int_eq(
+	        planstore_write_plan(ps, p, 2, "t", &g, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(g, 4);
+	struct planstore_info *list;
+	size_t n;
+	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(list[0].generation, 1);
+	ck_assert_uint_eq(list[1].generation, 2);
+	ck_assert_uint_eq(list[2].generation, 4);
+	ck_assert_uint_eq(list[2].nendpoints, 3);
+	ck_assert_uint_eq(list[2].naddrs, 4);
+	free(list);
+	planstore_plan_free(p);
+	planstore_close(ps);
+}
+END_TEST
+
+static void expect_invalid(struct planstore *ps, struct plan *p,
+                           const char *what)
+{
+	uint64_t g, newest;
+	ck_assert_int_eq(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, "t",
+	                                      &g, err, sizeof(err)),
+	                 DP_EINVAL);
+	ck_assert_msg(strstr(err, what) != NULL, "'%s' lacks '%s'", err, what);
+	ck_assert_int_eq(planstore_newest(ps, &newest, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(newest, 0);
+	planstore_plan_free(p);
+}
+
+START_TEST(test_validation)
+{
+	struct planstore *ps = open_store("p.db");
+	struct plan *p = planstore_plan_new();
+	planstore_plan_add_endpoint(p, "b.test.");
+	planstore_plan_add_endpoint(p, "a.test.");
+	expect_invalid(ps, p, "not sorted");
+
+	p = planstore_plan_new();
+	planstore_plan_add_endpoint(p, "A.test.");
+	expect_invalid(ps, p, "A.test.");
+	p = planstore_plan_new();
+	planstore_plan_add_endpoint(p, "a.test");
+	expect_invalid(ps, p, "final dot");
+
+	static const char *const bad[] = {"010.0.0.1", "2001:DB8::1",
+	                                  "2001:db8:0::1", "192.0.2.300"};
+	for (size_t i = 0; i < 4; i++) {
+		p = planstore_plan_new();
+		struct plan_endpoint *ep =
+		        planstore_plan_add_endpoint(p, "a.test.");
+		planstore_endpoint_add_addr(ep, bad[i], 1);
+		expect_invalid(ps, p, bad[i]);
+	}
+	static const uint32_t weights[] = {0, 65536};
+	for (size_t i = 0; i < 2; i++) {
+		p = planstore_plan_new();
+		struct plan_endpoint *ep =
+		        planstore_plan_add_endpoint(p, "a.test.");
+		planstore_endpoint_add_addr(ep, "192.0.2.1", weights[i]);
+		expect_invalid(ps, p, "1..65535");
+	}
+	p = planstore_plan_new();
+	struct plan_endpoint *ep = planstore_plan_add_endpoint(p, "a.test.");
+	planstore_endpoint_add_addr(ep, "192.0.2.1", 1);
+	planstore_endpoint_add_addr(ep, "192.0.2.1", 2);
+	expect_invalid(ps, p, "twice");
+	p = planstore_plan_new();
+	ep = planstore_plan_add_endpoint(p, "a.test.");
+	char longer[64];
+	memset(longer, '1', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	ck_assert_int_eq(planstore_endpoint_add_addr(ep, longer, 1), DP_EINVAL);
+	planstore_plan_free(p);
+	planstore_close(ps);
+}
+END_TEST
+
+/* @sql must fail on the store with a message containing @why. */
+static void refused(const char *sql, const char *why)
+{
+	ck_assert_msg(raw("p.db", sql) != SQLITE_OK, "'%s' was allowed", sql);
+	ck_assert_msg(strstr(err, why) != NULL, "'%s': '%s' lacks '%s'", sql,
+	              err, why);
+}
+
+START_TEST(test_immutable)
+{
+	struct planstore *ps = open_store("p.db");
+	struct plan *p = sample(2), *q;
+	uint64_t g;
+	ck_assert_int_eq(planstore_bind_region(ps, "r1", err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(
+	        planstore_write_plan(ps, p, 0, "t", &g, err, sizeof(err)),
+	        DP_OK);
+	/* Whoever opens the file, a written plan stays as it is. */
+	refused("UPDATE plan SET reason = 'edited'", "immutable");
+	refused("UPDATE plan_endpoint SET addresses = '{}'", "immutable");
+	refused("DELETE FROM plan_endpoint", "immutable");
+	refused("DELETE FROM plan", "immutable");
+	refused("INSERT INTO plan_endpoint VALUES (1, 99, '{}')", "immutable");
+	refused("UPDATE endpoint SET name = 'x.test.'", "immutable");
+	refused("DELETE FROM endpoint", "immutable");
+	refused("INSERT INTO plan VALUES (7, 0, 'x', 0, 0, 'x')",
+	        "not taken from the store");
+	refused("UPDATE store SET last_generation = 0", "backwards");
+	refused("UPDATE store SET region = 'r2'", "another region");
+	refused("INSERT INTO plan_deleted VALUES (42, 0, 'x', 'x')",
+	        "no such plan");
+	/* A plan written by hand obeys the same rules... */
+	ck_assert_msg(raw("p.db",
+	                  "BEGIN; UPDATE store SET last_generation = "
+	                  "last_generation + 1; "
+	                  "INSERT INTO plan_endpoint VALUES (2, 1, "
+	                  "'{\"192.0.2.7\":1}'); "
+	                  "INSERT INTO plan VALUES (2, 5, 'hand', 1, 1, 'x'); "
+	                  "COMMIT;") == SQLITE_OK,
+	              "%s", err);
+	/* ...and addresses must be a JSON object. */
+	refused("BEGIN; UPDATE store SET last_generation = last_generation + "
+	        "1; INSERT INTO plan_endpoint VALUES (3, 1, '[1,2]');",
+	        "CHECK");
+	ck_assert_int_eq(planstore_get_plan(ps, 1, &q, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(planstore_plan_same(p, q));
+	ck_assert_str_eq(q->reason, "because");
+	planstore_plan_free(q);
+	/* The deliberate way out, and its record, which stays. */
+	ck_assert_int_eq(raw("p.db", "INSERT INTO plan_deleted VALUES "
+	                             "(2, 9, 'sqlite3', 'by hand')"),
+	                 SQLITE_OK);
+	ck_assert_int_eq(planstore_get_plan(ps, 2, &q, err, sizeof(err)),
+	                 DP_ENOENT);
+	refused("DELETE FROM plan_deleted", "append-only");
+	refused("UPDATE plan_deleted SET deleted_by = 'nobody'", "append-only");
+	planstore_plan_free(p);
+	planstore_close(ps);
+}
+END_TEST
+
+START_TEST(test_delete)
+{
+	struct planstore *ps = open_store("p.db");
+	struct plan *p = sample(2), *q;
+	uint64_t g;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE,
+		                                      "t", &g, err,
+		                                      sizeof(err)),
+		                 DP_OK);
+	int64_t before = now_ms();
+	ck_assert_int_eq(planstore_delete_plan(ps, 1, "enactor 2", "cleanup",
+	                                       err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_get_plan(ps, 1, &q, err, sizeof(err)),
+	                 DP_ENOENT);
+	ck_assert_int_eq(
+	        planstore_get_endpoint(ps, 1, "a.test.", &q, err, sizeof(err)),
+	        DP_ENOENT);
+	struct planstore_deletion d;
+	ck_assert_int_eq(planstore_deletion(ps, 1, &d, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_str_eq(d.deleted_by, "enactor 2");
+	ck_assert_str_eq(d.reason, "cleanup");
+	ck_assert_int_ge(d.deleted_ms, before);
+	ck_assert_int_eq(planstore_deletion(ps, 2, &d, err, sizeof(err)),
+	                 DP_ENOENT);
+	ck_assert_int_eq(planstore_delete_plan(ps, 1, "enactor 3", "again", err,
+	                                       sizeof(err)),
+	                 DP_ENOENT);
+	ck_assert_int_eq(
+	        planstore_delete_plan(ps, 17, "x", "x", err, sizeof(err)),
+	        DP_ENOENT);
+	/* The others are untouched. */
+	ck_assert_int_eq(planstore_get_plan(ps, 2, &q, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(planstore_plan_same(p, q));
+	planstore_plan_free(q);
+	planstore_close(ps);
+	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan_endpoint "
+	                                 "WHERE generation = 1"),
+	                 0);
+	planstore_plan_free(p);
+}
+END_TEST
+
+#define WRITERS 4
+#define PLANS   25
+
+/* Child @k: open the (maybe new) store and write PLANS plans. */
+static int writer(int k)
+{
+	struct planstore *ps;
+	if (planstore_open(fixture_path("shared.db"), &ps, err, sizeof(err)) !=
+	    DP_OK)
+		return fprintf(stderr, "writer %d: %s\n", k, err), 10;
+	uint64_t last = 0;
+	int rc = 0;
+	for (int i = 0; i < PLANS && rc == 0; i++) {
+		struct plan *p = planstore_plan_new();
+		char name[32], addr[32];
+		snprintf(name, sizeof(name), "w%d.test.", k);
+		struct plan_endpoint *ep = planstore_plan_add_endpoint(p, name);
+		snprintf(addr, sizeof(addr), "10.%d.0.%d", k, i);
+		planstore_endpoint_add_addr(ep, addr, (uint32_t)i + 1);
+		p->reason = malloc(32);
+		snprintf(p->reason, 32, "%d %d", k, i);
+		uint64_t g;
+		if (planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, name, &g,
+		                         err, sizeof(err)) != DP_OK)
+			rc = 11;
+		else if (g <= last)
+			rc = 12;
+		last = g;
+		planstore_plan_free(p);
+	}
+	planstore_close(ps);
+	return rc;
+}
+
+START_TEST(test_concurrent_writers)
+{
+	pid_t pids[WRITERS];
+	for (int k = 0; k < WRITERS; k++) {
+		pids[k] = fork();
+		ck_assert_int_ge(pids[k], 0);
+		if (pids[k] == 0)
+			_exit(writer(k));
+	}
+	for (int k = 0; k < WRITERS; k++) {
+		int st;
+		ck_assert_int_eq(waitpid(pids[k], &st, 0), pids[k]);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		              "writer %d failed with %d", k, WEXITSTATUS(st));
+	}
+	struct planstore *ps = open_store("shared.db");
+	struct planstore_info *list;
+	size_t n;
+	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(n, WRITERS * PLANS);
+	/* Every generation once, and each plan whole, as its writer made
+	 * it; each writer's plans in the order it wrote them. */
+	uint64_t seen[WRITERS] = {0};
+	int next[WRITERS] = {0};
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(list[i].generation, i + 1);
+		struct plan *q;
+		ck_assert_int_eq(planstore_get_plan(ps, list[i].generation, &q,
+		                                    err, sizeof(err)),
+		                 DP_OK);
+		int k, s;
+		ck_assert_int_eq(sscanf(q->reason, "%d %d", &k, &s), 2);
+		ck_assert(k >= 0 && k < WRITERS);
+		ck_assert_int_eq(s, next[k]++);
+		ck_assert_uint_gt(list[i].generation, seen[k]);
+		seen[k] = list[i].generation;
+		char addr[32];
+		snprintf(addr, sizeof(addr), "10.%d.0.%d", k, s);
+		ck_assert_uint_eq(q->nendpoints, 1);
+		ck_assert_uint_eq(q->endpoints[0].naddrs, 1);
+		ck_assert_str_eq(q->endpoints[0].addrs[0].address, addr);
+		ck_assert_uint_eq(q->endpoints[0].addrs[0].weight,
+		                  (unsigned)s + 1);
+		planstore_plan_free(q);
+	}
+	for (int k = 0; k < WRITERS; k++)
+		ck_assert_int_eq(next[k], PLANS);
+	free(list);
+	planstore_close(ps);
+}
+END_TEST
+
+START_TEST(test_reports)
+{
+	struct planstore *ps = open_store("p.db");
+	ck_assert_int_eq(
+	        planstore_heartbeat(ps, "e1", 5, 1000, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_int_eq(planstore_report_applied(ps, "e1", 5, NULL, 2000, err,
+	                                          sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_report_applied(ps, "e2", 5, "a.test.", 2500,
+	                                          err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(
+	        planstore_heartbeat(ps, "e2", 0, 3000, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_int_eq(planstore_heartbeat(ps, "", 0, 3000, err, sizeof(err)),
+	                 DP_EINVAL);
+	struct planstore_enactor *v;
+	size_t n, count;
+	ck_assert_int_eq(planstore_enactors(ps, &v, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0].id, "e1");
+	ck_assert_int_eq(v[0].heartbeat_ms, 2000);
+	ck_assert_uint_eq(v[0].in_flight, 5);
+	ck_assert_uint_eq(v[0].applied, 5);
+	ck_assert_int_eq(v[0].applied_ms, 2000);
+	ck_assert_str_eq(v[1].id, "e2");
+	ck_assert_int_eq(v[1].heartbeat_ms, 3000);
+	ck_assert_uint_eq(v[1].in_flight, 0);
+	ck_assert_uint_eq(v[1].applied, 0);
+	free(v);
+	ck_assert_int_eq(
+	        planstore_applied_count(ps, 5, &count, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_int_eq(
+	        planstore_applied_count(ps, 6, &count, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(count, 0);
+	planstore_close(ps);
+}
+END_TEST
+
+START_TEST(test_paused)
+{
+	struct planstore *ps = open_store("p.db");
+	bool paused = true;
+	ck_assert_int_eq(planstore_get_paused(ps, &paused, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(!paused);
+	ck_assert_int_eq(planstore_set_paused(ps, true, "operator", "incident",
+	                                      err, sizeof(err)),
+	                 DP_OK);
+	struct planstore *other = open_store("p.db");
+	ck_assert_int_eq(planstore_get_paused(other, &paused, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(paused);
+	planstore_close(other);
+	ck_assert_int_eq(raw_int("p.db", "SELECT changed_by = 'operator' AND "
+	                                 "reason = 'incident' FROM control"),
+	                 1);
+	ck_assert_int_eq(planstore_set_paused(ps, false, "operator", "over",
+	                                      err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_get_paused(ps, &paused, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(!paused);
+	planstore_close(ps);
+}
+END_TEST
+
+static Suite *planstore_suite(void)
+{
+	Suite *s = suite_create("planstore");
+	TCase *tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_create);
+	tcase_add_test(tc, test_foreign);
+	tcase_add_test(tc, test_migration);
+	tcase_add_test(tc, test_write_read);
+	tcase_add_test(tc, test_generations);
+	tcase_add_test(tc, test_validation);
+	tcase_add_test(tc, test_immutable);
+	tcase_add_test(tc, test_delete);
+	tcase_add_test(tc, test_concurrent_writers);
+	tcase_add_test(tc, test_reports);
+	tcase_add_test(tc, test_paused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return unit_run(planstore_suite());
+}
