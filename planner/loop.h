@@ -1,0 +1,77 @@
+/*
+ * loop.h - the planner's event loop (libuv): health rounds of concurrent
+ * TCP and HTTP checks, signals, and the systemd watchdog.  The only file
+ * of the planner that knows libuv and sockets.
+ *
+ * A round checks every target once, at most `concurrency` at a time, each
+ * within `timeout_ms`; a slow target holds one slot, never the others.
+ * Rounds start every `interval_ms` (or right after the previous one when
+ * a round takes longer).  Connections are closed with a reset, so that
+ * hundreds of thousands of checks leave no TIME_WAIT behind.
+ */
+#ifndef LOOP_H
+#define LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dp.h"
+#include "region.h"
+
+struct loop_config {
+	unsigned interval_ms;
+	unsigned timeout_ms;
+	unsigned concurrency;
+};
+
+/* What one round did. */
+struct loop_round {
+	size_t checks;
+	size_t failed;
+	double elapsed_ms; /* wall clock, first check to last result */
+	double cpu_ms;     /* user + system time of the process */
+};
+
+/* What the loop calls back; @arg is the loop_new() argument. */
+struct loop_ops {
+	/* One check of target @target finished. */
+	void (*result)(void *arg, size_t target, bool ok, const char *why);
+	/* Every target of the round has a result. */
+	void (*round_done)(void *arg, const struct loop_round *round);
+	/* SIGHUP arrived. */
+	void (*reload)(void *arg);
+};
+
+struct loop;
+
+/*
+ * loop_new - a loop with @cfg calling @ops with @arg, without targets
+ * yet.  Raises the open-file limit to what the concurrency needs.  *@out
+ * is owned by the caller (loop_free()).
+ */
+dp_status loop_new(const struct loop_config *cfg, const struct loop_ops *ops,
+                   void *arg, struct loop **out, char *err, size_t errlen);
+
+/*
+ * loop_set_targets - check the lbs of @r (target i is r->lbs[i]) from the
+ * next round on.  @r is borrowed: it must stay as it is until the next
+ * call, which must come between rounds (loop_round_active() false).
+ */
+void loop_set_targets(struct loop *l, const struct region *r);
+
+/* loop_set_config - use @cfg from the next round on. */
+void loop_set_config(struct loop *l, const struct loop_config *cfg);
+
+/* loop_round_active - is a round going on (results still to come)? */
+bool loop_round_active(const struct loop *l);
+
+/*
+ * loop_run - start the first round now and run until SIGTERM or SIGINT
+ * (in-flight checks are dropped).  Returns DP_OK after a clean stop.
+ */
+dp_status loop_run(struct loop *l);
+
+/* loop_free - release the loop.  NULL is ok. */
+void loop_free(struct loop *l);
+
+#endif /* LOOP_H */

@@ -1,0 +1,254 @@
+/*
+ * main.c - the planner daemon: arguments, settings, wiring and reload.
+ *
+ * The planner health-checks every load balancer of the region's endpoints
+ * and writes numbered plan generations into the plan store.  It sends
+ * READY=1 once the store is open and the first health round is done;
+ * SIGHUP re-reads the settings (parse, validate, swap; on error the old
+ * ones stay); SIGTERM stops it.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "loop.h"
+#include "planner.h"
+#include "planstore.h"
+#include "region.h"
+#include "sdnotify.h"
+
+#define PLANNER_VERSION "0.1.0"
+
+struct app {
+	const char *config_file; /* -c, or NULL */
+	int argc;                /* the settings part of the command line */
+	char **argv;
+	struct planner_settings settings;
+	struct planstore *store;
+	struct planner *planner;
+	struct loop *loop;
+	bool ready;
+	/* A reload that waits for the round to end. */
+	bool pending;
+	struct planner_settings pending_settings;
+	struct region *pending_region;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: planner [-c FILE] [-n] [-h] [-V] [--option value ...]\n"
+	        "\n"
+	        "  -c FILE   read settings from FILE (one 'option value' per "
+	        "line)\n"
+	        "  -n        check the settings, then exit\n"
+	        "  -h        this help\n"
+	        "  -V        print the version\n"
+	        "\noptions (in a file without the leading --):\n");
+	cfg_usage(planner_options, out);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void apply_log_level(const struct planner_settings *s)
+{
+	enum log_level level = LOG_LEVEL_INFO;
+	log_level_parse(s->log_level, &level);
+	log_init("planner", level);
+}
+
+static struct loop_config loop_config(const struct planner_settings *s)
+{
+	struct loop_config c = {
+	        .interval_ms = (unsigned)s->check_interval_ms,
+	        .timeout_ms = (unsigned)s->check_timeout_ms,
+	        .concurrency = (unsigned)s->check_concurrency,
+	};
+	return c;
+}
+
+static void on_result(void *arg, size_t target, bool ok, const char *why)
+{
+	struct app *a = arg;
+	planner_result(a->planner, target, ok, why, now_ms());
+}
+
+/* Swap in the settings and region of a reload (between rounds). */
+static void apply_reload(struct app *a, struct planner_settings *s,
+                         struct region *r)
+{
+	if (strcmp(s->store, a->settings.store) != 0)
+		log_warning("store takes effect only at restart; still using "
+		            "%s",
+		            a->settings.store);
+	planner_reload(a->planner, s, r);
+	loop_set_targets(a->loop, r);
+	struct loop_config lc = loop_config(s);
+	loop_set_config(a->loop, &lc);
+	apply_log_level(s);
+	region_settings_free(&a->settings);
+	a->settings = *s;
+	memset(s, 0, sizeof(*s));
+	log_notice("reloaded: %zu endpoints, %zu load balancers", r->nendpoints,
+	           r->nlbs);
+	sdnotify_ready("reloaded");
+}
+
+static void on_round_done(void *arg, const struct loop_round *round)
+{
+	struct app *a = arg;
+	log_debug("health round: %zu checks, %zu failed, %.0f ms, cpu %.0f ms",
+	          round->checks, round->failed, round->elapsed_ms,
+	          round->cpu_ms);
+	if (a->pending) {
+		a->pending = false;
+		apply_reload(a, &a->pending_settings, a->pending_region);
+		a->pending_region = NULL;
+	}
+	uint64_t gen = 0;
+	planner_plan(a->planner, now_ms(), &gen);
+	if (!a->ready) {
+		a->ready = true;
+		const struct region *r = planner_region(a->planner);
+		log_notice("ready: region %s, %zu endpoints, %zu load "
+		           "balancers, store %s",
+		           r->name, r->nendpoints, r->nlbs,
+		           planstore_path(a->store));
+		sdnotify_ready("planning");
+	}
+}
+
+static void on_reload(void *arg)
+{
+	struct app *a = arg;
+	char err[1024];
+	struct planner_settings s;
+	struct region *r;
+	sdnotify_reloading();
+	log_notice("SIGHUP received, reloading settings");
+	if (region_read(a->config_file, a->argc, a->argv, &s, &r, err,
+	                sizeof(err)) != DP_OK) {
+		log_err("reload failed, keeping the old settings: %s", err);
+		sdnotify_ready("reload failed");
+		return;
+	}
+	if (strcmp(s.region, a->settings.region) != 0) {
+		log_err("reload failed, keeping the old settings: region "
+		        "'%s' differs from '%s'; a planner plans one region",
+		        s.region, a->settings.region);
+		region_free(r);
+		region_settings_free(&s);
+		sdnotify_ready("reload failed");
+		return;
+	}
+	if (loop_round_active(a->loop)) {
+		/* The round's results belong to the old region. */
+		if (a->pending) {
+			region_free(a->pending_region);
+			region_settings_free(&a->pending_settings);
+		}
+		a->pending = true;
+		a->pending_settings = s;
+		a->pending_region = r;
+		return;
+	}
+	apply_reload(a, &s, r);
+	planner_plan(a->planner, now_ms(), NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct app a;
+	char err[1024];
+	bool check_only = false;
+	int status = 1;
+	struct region *r = NULL;
+
+	memset(&a, 0, sizeof(a));
+	log_init("planner", LOG_LEVEL_INFO);
+
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			a.config_file = argv[++i];
+		} else if (strcmp(argv[i], "-n") == 0) {
+			check_only = true;
+		} else if (strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-V") == 0) {
+			printf("planner (dnsplane) %s\n", PLANNER_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "planner: unknown flag '%s'\n",
+			        argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	a.argc = argc - i;
+	a.argv = argv + i;
+
+	if (region_read(a.config_file, a.argc, a.argv, &a.settings, &r, err,
+	                sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	apply_log_level(&a.settings);
+	if (check_only) {
+		printf("planner: settings%s%s are valid: region %s, %zu "
+		       "endpoints, %zu load balancers\n",
+		       a.config_file ? " in " : "",
+		       a.config_file ? a.config_file : "", r->name,
+		       r->nendpoints, r->nlbs);
+		status = 0;
+		goto out;
+	}
+	if (r->nendpoints == 0)
+		log_warning("no endpoints configured; no plan will be written");
+	signal(SIGPIPE, SIG_IGN);
+
+	if (planstore_open(a.settings.store, &a.store, err, sizeof(err)) !=
+	            DP_OK ||
+	    planstore_bind_region(a.store, a.settings.region, err,
+	                          sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	struct region *mine = r;
+	r = NULL;
+	if (planner_new(&a.settings, mine, a.store, &a.planner, err,
+	                sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	struct loop_ops ops = {on_result, on_round_done, on_reload};
+	struct loop_config lc = loop_config(&a.settings);
+	if (loop_new(&lc, &ops, &a, &a.loop, err, sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	loop_set_targets(a.loop, planner_region(a.planner));
+	if (loop_run(a.loop) == DP_OK)
+		status = 0;
+	log_notice("stopped");
+out:
+	loop_free(a.loop);
+	planner_free(a.planner);
+	planstore_close(a.store);
+	region_free(r);
+	if (a.pending) {
+		region_free(a.pending_region);
+		region_settings_free(&a.pending_settings);
+	}
+	region_settings_free(&a.settings);
+	return status;
+}

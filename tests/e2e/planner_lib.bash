@@ -1,0 +1,93 @@
+# planner_lib.bash - helpers for the planner's end-to-end tests: lbfarm on
+# a random loopback range and port, the planner writing into a store in
+# the test's directory, and queries of that store.  Sourced after lib.bash.
+
+: "${BUILD_DIR:?set BUILD_DIR to the build directory}"
+PLANNER=$BUILD_DIR/planner
+LBFARM=$BUILD_DIR/lbfarm
+STORE=$T/plans.db
+# A /16 of loopback of our own, so that tests running at once do not meet.
+NET=127.$(shuf -i 20-250 -n 1)
+LBPORT=$(free_port)
+
+# start_lbfarm ARGS...: lbfarm with its control socket at $T/lb.sock.
+start_lbfarm() {
+	"$LBFARM" --control "$T/lb.sock" "$@" >"$T/lbfarm.log" 2>&1 &
+	LBFARM_PID=$!
+	PIDS="$PIDS $LBFARM_PID"
+	wait_for 5 has "ready:" "$T/lbfarm.log" || {
+		cat "$T/lbfarm.log" >&2
+		exit 1
+	}
+}
+
+# ctl COMMAND ARGS...: tell lbfarm.
+ctl() {
+	"$LBFARM" ctl "$T/lb.sock" "$@" >/dev/null
+}
+
+# start_planner LOG ARGS...: the planner, waiting for its ready line.
+start_planner() {
+	plog=$1
+	shift
+	: >"$plog"
+	"$PLANNER" "$@" >>"$plog" 2>&1 &
+	PLANNER_PID=$!
+	PIDS="$PIDS $PLANNER_PID"
+	wait_for 10 has "ready:" "$plog" || {
+		echo "planner did not become ready:" >&2
+		cat "$plog" >&2
+		exit 1
+	}
+}
+
+# stop_planner: SIGTERM and wait; the exit status must be 0.
+stop_planner() {
+	kill -TERM "$PLANNER_PID"
+	st=0
+	wait "$PLANNER_PID" || st=$?
+	PIDS=$(echo "$PIDS" | sed "s/ $PLANNER_PID//")
+	check "planner exits 0 on SIGTERM" [ "$st" -eq 0 ]
+}
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds.
+wait_for() {
+	limit=$(($1 * 20))
+	shift
+	i=0
+	until "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		sleep 0.05
+	done
+}
+
+q() {
+	sqlite3 -cmd ".timeout 5000" "$STORE" "$1"
+}
+
+newest() {
+	q "SELECT coalesce(max(generation), 0) FROM plan"
+}
+
+# addrs G ENDPOINT: the endpoint's addresses in plan G, sorted.
+addrs() {
+	q "SELECT group_concat(address, ' ') FROM (SELECT address FROM
+	   plan_addr WHERE generation = $1 AND endpoint = '$2'
+	   ORDER BY address)"
+}
+
+# naddrs G ENDPOINT: how many addresses the endpoint has in plan G.
+naddrs() {
+	q "SELECT count(*) FROM plan_addr WHERE generation = $1 AND
+	   endpoint = '$2'"
+}
+
+newer_than() {
+	[ "$(newest)" -gt "$1" ]
+}
+
+# newest_has ENDPOINT N: the newest plan gives ENDPOINT N addresses.
+newest_has() {
+	[ "$(naddrs "$(newest)" "$1")" -eq "$2" ]
+}
