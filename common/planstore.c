@@ -459,13 +459,31 @@ static bool canonical_name(const char *name)
 	return strcmp(back, name) == 0;
 }
 
+/* Dotted quad as inet_ntop writes it: no leading zeros, four parts. */
+static bool canonical_v4(const char *s)
+{
+	for (int part = 0; part < 4; part++) {
+		if (part > 0 && *s++ != '.')
+			return false;
+		unsigned v = 0;
+		int digits = 0;
+		for (; *s >= '0' && *s <= '9'; s++, digits++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (digits == 0 || digits > 3 || v > 255 ||
+		    (digits > 1 && s[-digits] == '0'))
+			return false;
+	}
+	return *s == '\0';
+}
+
 static bool canonical_addr(const char *addr)
 {
 	unsigned char bin[16];
 	char back[PLAN_ADDRLEN];
-	int af = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(af, addr, bin) != 1 ||
-	    inet_ntop(af, bin, back, sizeof(back)) == NULL)
+	if (strchr(addr, ':') == NULL)
+		return canonical_v4(addr);
+	if (inet_pton(AF_INET6, addr, bin) != 1 ||
+	    inet_ntop(AF_INET6, bin, back, sizeof(back)) == NULL)
 		return false;
 	return strcmp(back, addr) == 0;
 }
@@ -534,7 +552,15 @@ static const char *addr_json(const struct plan_endpoint *ep, char **buf,
 		*p++ = '"';
 		memcpy(p, ep->addrs[j].address, alen);
 		p += alen;
-		p += sprintf(p, "\":%u", ep->addrs[j].weight);
+		*p++ = '"';
+		*p++ = ':';
+		/* The weight in decimal, without printf (it shows in profiles). */
+		char digits[10];
+		int n = 0;
+		for (uint32_t w = ep->addrs[j].weight; n == 0 || w > 0; w /= 10)
+			digits[n++] = (char)('0' + w % 10);
+		while (n > 0)
+			*p++ = digits[--n];
 	}
 	*p++ = '}';
 	*p = '\0';

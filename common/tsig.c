@@ -352,3 +352,65 @@ dp_status tsig_sign_request(const struct tsig_key *key, uint8_t *msg,
 	return append_tsig(st, msg, len, cap, st->time_signed, st->mac,
 	                   st->maclen, 0, NULL, 0);
 }
+
+dp_status tsig_verify_response(const struct tsig_state *req,
+                               const uint8_t *resp, size_t len, time_t now,
+                               uint16_t *error)
+{
+	struct tsig_state st;
+	*error = 0;
+	long off = last_record(resp, len);
+	if (off <= 0 || rd16(resp + 10) == 0)
+		return DP_ENOENT;
+	memset(&st, 0, sizeof(st));
+	size_t pos = (size_t)off;
+	int kl = dname_unpack(resp, len, &pos, st.keyname);
+	if (kl < 0 || pos + 10 > len || rd16(resp + pos) != RR_TYPE_TSIG)
+		return DP_ENOENT;
+	size_t end = pos + 10 + rd16(resp + pos + 8);
+	pos += 10;
+	int al = dname_unpack(resp, end, &pos, st.alg);
+	if (al < 0 || pos + 10 > end)
+		return DP_EPARSE;
+	uint64_t t = 0;
+	for (int i = 0; i < 6; i++)
+		t = t << 8 | resp[pos + i];
+	uint16_t fudge = rd16(resp + pos + 6);
+	size_t maclen = rd16(resp + pos + 8);
+	pos += 10;
+	if (pos + maclen + 6 > end || maclen > TSIG_MAX_MAC)
+		return DP_EPARSE;
+	const uint8_t *mac = resp + pos;
+	pos += maclen;
+	uint16_t err = rd16(resp + pos + 2);
+	uint16_t otherlen = rd16(resp + pos + 4);
+	if (pos + 6 + otherlen != end)
+		return DP_EPARSE;
+	*error = err;
+	if (!dname_equal(st.keyname, (size_t)kl, req->keyname,
+	                 req->keynamelen) ||
+	    maclen == 0)
+		return err ? DP_OK : DP_EINVAL;
+	struct mac m;
+	if (mac_init(&m, req->key) != 0)
+		return DP_EIO;
+	uint8_t ml[2];
+	wr16(ml, (uint16_t)req->maclen);
+	mac_add(&m, ml, 2);
+	mac_add(&m, req->mac, req->maclen);
+	uint8_t hdr[12];
+	memcpy(hdr, resp, 12);
+	wr16(hdr + 10, (uint16_t)(rd16(resp + 10) - 1));
+	mac_add(&m, hdr, 12);
+	mac_add(&m, resp + 12, (size_t)off - 12);
+	mac_variables(&m, st.keyname, (size_t)kl, st.alg, (size_t)al, t, fudge,
+	              err, resp + end - otherlen, otherlen);
+	uint8_t want[TSIG_MAX_MAC];
+	size_t wantlen = mac_final(&m, want);
+	if (wantlen != maclen || CRYPTO_memcmp(want, mac, maclen) != 0)
+		return DP_EINVAL;
+	uint64_t n = (uint64_t)now;
+	if ((n > t ? n - t : t - n) > fudge)
+		return DP_EINVAL;
+	return DP_OK;
+}

@@ -77,4 +77,16 @@ dp_status tsig_sign_request(const struct tsig_key *key, uint8_t *msg,
                             size_t *len, size_t cap, time_t now, uint16_t fudge,
                             struct tsig_state *st);
 
+/*
+ * tsig_verify_response - as a client: check the TSIG of the answer @resp
+ * to the request signed into @req (by tsig_sign_request()).  DP_OK when
+ * the answer is signed by the same key, its MAC chains to the request's
+ * and its time is within the fudge; *@error is the answer's TSIG error
+ * (an answer carrying an error may be unsigned).  DP_ENOENT when the
+ * answer has no TSIG, DP_EINVAL when it does not verify.
+ */
+dp_status tsig_verify_response(const struct tsig_state *req,
+                               const uint8_t *resp, size_t len, time_t now,
+                               uint16_t *error);
+
 #endif /* TSIG_H */

@@ -1,0 +1,54 @@
+/*
+ * dnsclient.h - a small blocking DNS client over TCP, for the enactors and
+ * the operator CLI: queries and TSIG-signed UPDATEs to authd.
+ *
+ * One connection, reused across exchanges and reopened once when the
+ * server closed it.  Every wait is bounded by the timeout.  Messages are
+ * ldns packets; signing and checking the answer's signature use the
+ * project's TSIG code.
+ */
+#ifndef DNSCLIENT_H
+#define DNSCLIENT_H
+
+#include <ldns/ldns.h>
+
+#include "dp.h"
+#include "keys.h"
+
+struct dnsclient;
+
+/*
+ * dnsclient_new - a client for the server at "ADDR:PORT" (IPv4 or
+ * [IPv6]:PORT); it connects on first use.  @key (borrowed, may be NULL)
+ * signs every message.  Free with dnsclient_free().
+ */
+dp_status dnsclient_new(const char *server, const struct tsig_key *key,
+                        int timeout_ms, struct dnsclient **out, char *err,
+                        size_t errlen);
+
+/* dnsclient_free - close and free.  Idempotent on NULL. */
+void dnsclient_free(struct dnsclient *c);
+
+/*
+ * dnsclient_exchange - send @q (not consumed), wait for its answer and
+ * parse it into *@ans (owned by the caller).  When the client has a key
+ * the answer's signature must verify.  DP_EIO when the server cannot be
+ * reached or does not answer in time.
+ */
+dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
+                             char *err, size_t errlen);
+
+/*
+ * dnsclient_query - ask @name @type (class IN); *@ans as above.
+ */
+dp_status dnsclient_query(struct dnsclient *c, const char *name,
+                          ldns_rr_type type, ldns_pkt **ans, char *err,
+                          size_t errlen);
+
+/*
+ * dnsclient_ede - the Extended DNS Error text of @p copied into @buf, or
+ * an empty string.
+ */
+void dnsclient_ede(const ldns_pkt *p, char *buf, size_t len);
+
+#endif /* DNSCLIENT_H */

@@ -1,0 +1,252 @@
+/*
+ * layout.c - plan records in DNS: names, reads, UPDATE messages.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "layout.h"
+
+void layout_plan_name(const char *endpoint, uint64_t gen, char *out, size_t len)
+{
+	snprintf(out, len, "g%llu._plan.%s", (unsigned long long)gen, endpoint);
+}
+
+void layout_marker_name(const char *endpoint, char *out, size_t len)
+{
+	snprintf(out, len, "_gen.%s", endpoint);
+}
+
+void layout_lock_name(const char *endpoint, char *out, size_t len)
+{
+	snprintf(out, len, "_lock.%s", endpoint);
+}
+
+uint64_t layout_plan_gen(const char *target, const char *endpoint)
+{
+	if (target[0] != 'g' && target[0] != 'G')
+		return 0;
+	char *end;
+	unsigned long long g = strtoull(target + 1, &end, 10);
+	if (end == target + 1 || strncasecmp(end, "._plan.", 7) != 0 ||
+	    strcasecmp(end + 7, endpoint) != 0)
+		return 0;
+	return (uint64_t)g;
+}
+
+const char *layout_rcode_name(int rcode)
+{
+	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
+	return lt ? lt->name : "?";
+}
+
+static ldns_rr *rr_text(const char *fmt, ...)
+        __attribute__((format(printf, 1, 2)));
+
+static ldns_rr *rr_text(const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ldns_rr *rr = NULL;
+	if (ldns_rr_new_frm_str(&rr, buf, 0, NULL, NULL) != LDNS_STATUS_OK)
+		return NULL;
+	return rr;
+}
+
+/* A record without rdata: RRset (type) or name (ANY) for class ANY/NONE. */
+static ldns_rr *rr_bare(const char *name, ldns_rr_type type, ldns_rr_class cls)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(name));
+	ldns_rr_set_type(rr, type);
+	ldns_rr_set_class(rr, cls);
+	ldns_rr_set_ttl(rr, 0);
+	return rr;
+}
+
+static void push(ldns_rr_list *l, ldns_rr *rr)
+{
+	if (rr != NULL)
+		ldns_rr_list_push_rr(l, rr);
+}
+
+static ldns_pkt *make(const char *zone, ldns_rr_list *pr, ldns_rr_list *up)
+{
+	ldns_pkt *p = ldns_update_pkt_new(ldns_dname_new_frm_str(zone),
+	                                  LDNS_RR_CLASS_IN, pr, up, NULL);
+	ldns_pkt_set_edns_udp_size(p, 1232);
+	ldns_rr_list_deep_free(pr);
+	ldns_rr_list_deep_free(up);
+	return p;
+}
+
+/* The marker's text, unquoted, or NULL. */
+static int txt_of(const ldns_rr *rr, char *buf, size_t len)
+{
+	if (ldns_rr_rd_count(rr) != 1)
+		return -1;
+	const ldns_rdf *f = ldns_rr_rdf(rr, 0);
+	const uint8_t *d = ldns_rdf_data(f);
+	size_t n = ldns_rdf_size(f);
+	if (n < 1 || d[0] != n - 1 || n - 1 >= len)
+		return -1;
+	memcpy(buf, d + 1, n - 1);
+	buf[n - 1] = '\0';
+	return 0;
+}
+
+dp_status layout_read(struct dnsclient *c, const char *endpoint,
+                      struct endpoint_state *st, char *err, size_t errlen)
+{
+	memset(st, 0, sizeof(*st));
+	ldns_pkt *a = NULL;
+	dp_status rc = dnsclient_query(c, endpoint, LDNS_RR_TYPE_CNAME, &a, err,
+	                               errlen);
+	if (rc != DP_OK)
+		return rc;
+	ldns_rr_list *an = ldns_pkt_answer(a);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME)
+			continue;
+		char *t = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+		snprintf(st->target, sizeof(st->target), "%s", t);
+		free(t);
+		st->cname = true;
+		st->target_gen = layout_plan_gen(st->target, endpoint);
+	}
+	ldns_pkt_free(a);
+
+	char name[LAYOUT_NAMELEN];
+	layout_marker_name(endpoint, name, sizeof(name));
+	if ((rc = dnsclient_query(c, name, LDNS_RR_TYPE_TXT, &a, err,
+	                          errlen)) != DP_OK)
+		return rc;
+	an = ldns_pkt_answer(a);
+	size_t ntxt = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT)
+			continue;
+		char text[32];
+		char *end;
+		ntxt++;
+		if (txt_of(rr, text, sizeof(text)) == 0) {
+			st->gen = strtoull(text, &end, 10);
+			st->marker = *text && *end == '\0' ? 1 : -1;
+		} else {
+			st->marker = -1;
+		}
+	}
+	if (ntxt > 1)
+		st->marker = -1;
+	ldns_pkt_free(a);
+
+	layout_lock_name(endpoint, name, sizeof(name));
+	if ((rc = dnsclient_query(c, name, LDNS_RR_TYPE_TXT, &a, err,
+	                          errlen)) != DP_OK)
+		return rc;
+	an = ldns_pkt_answer(a);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT) {
+			st->locked = true;
+			txt_of(rr, st->lock_owner, sizeof(st->lock_owner));
+		}
+	}
+	ldns_pkt_free(a);
+
+	static const ldns_rr_type types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
+	for (int t = 0; t < 2; t++) {
+		if ((rc = dnsclient_query(c, endpoint, types[t], &a, err,
+		                          errlen)) != DP_OK)
+			return rc;
+		if (t == 0)
+			st->rcode = ldns_pkt_get_rcode(a);
+		an = ldns_pkt_answer(a);
+		for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++)
+			if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) ==
+			    types[t])
+				st->naddrs++;
+		ldns_pkt_free(a);
+	}
+	return DP_OK;
+}
+
+ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
+                       uint64_t gen, const struct endpoint_state *read,
+                       enum layout_mode mode, uint32_t ttl)
+{
+	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	const char *e = ep->name;
+	char plan[LAYOUT_NAMELEN], marker[LAYOUT_NAMELEN], lock[LAYOUT_NAMELEN];
+	layout_plan_name(e, gen, plan, sizeof(plan));
+	layout_marker_name(e, marker, sizeof(marker));
+	layout_lock_name(e, lock, sizeof(lock));
+
+	if (mode == LAYOUT_LEGACY && read->cname && read->target_gen != 0 &&
+	    read->target_gen != gen)
+		/* The transition replaces the active plan: it must exist. */
+		push(pr, rr_bare(read->target, LDNS_RR_TYPE_ANY,
+		                 LDNS_RR_CLASS_ANY));
+	if (mode == LAYOUT_CAS) {
+		if (read->marker == 1)
+			push(pr, rr_text("%s 0 IN TXT \"%llu\"", marker,
+			                 (unsigned long long)read->gen));
+		else
+			push(pr, rr_bare(marker, LDNS_RR_TYPE_TXT,
+			                 LDNS_RR_CLASS_NONE));
+	}
+	/* The plan's records, fresh. */
+	push(up, rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
+	for (size_t i = 0; i < ep->naddrs; i++) {
+		const char *a = ep->addrs[i].address;
+		push(up, rr_text("%s %u IN %s %s", plan, ttl,
+		                 strchr(a, ':') ? "AAAA" : "A", a));
+	}
+	/* The endpoint onto it; addresses held by the name itself go. */
+	push(up, rr_bare(e, LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY));
+	push(up, rr_bare(e, LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_ANY));
+	push(up, rr_bare(e, LDNS_RR_TYPE_CNAME, LDNS_RR_CLASS_ANY));
+	push(up, rr_text("%s %u IN CNAME %s", e, ttl, plan));
+	push(up, rr_bare(marker, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
+	push(up, rr_text("%s %u IN TXT \"%llu\"", marker, ttl,
+	                 (unsigned long long)gen));
+	if (mode == LAYOUT_LEGACY)
+		push(up, rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
+	return make(zone, pr, up);
+}
+
+ldns_pkt *layout_lock(const char *zone, const char *endpoint, const char *owner)
+{
+	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	char lock[LAYOUT_NAMELEN];
+	layout_lock_name(endpoint, lock, sizeof(lock));
+	push(pr, rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_NONE));
+	push(up, rr_text("%s 30 IN TXT \"%s\"", lock, owner));
+	return make(zone, pr, up);
+}
+
+ldns_pkt *layout_unlock(const char *zone, const char *endpoint)
+{
+	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	char lock[LAYOUT_NAMELEN];
+	layout_lock_name(endpoint, lock, sizeof(lock));
+	push(up, rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
+	return make(zone, pr, up);
+}
+
+ldns_pkt *layout_delete_plan(const char *zone, const char *endpoint,
+                             uint64_t gen)
+{
+	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	char plan[LAYOUT_NAMELEN];
+	layout_plan_name(endpoint, gen, plan, sizeof(plan));
+	push(up, rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
+	return make(zone, pr, up);
+}

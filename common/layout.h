@@ -1,0 +1,94 @@
+/*
+ * layout.h - how a plan lives in authd's zone: the names, the reads and
+ * the UPDATE messages the enactors and the operator CLI use.
+ *
+ * For an endpoint E and a plan generation G:
+ *
+ *   g<G>._plan.E   A / AAAA   the plan's addresses for E (its records)
+ *   E              CNAME      g<G>._plan.E: the plan E is on
+ *   _gen.E         TXT "G"    the generation marker authd's guard fences
+ *   _lock.E        TXT        the legacy enactors' lock (the post-mortem's)
+ *
+ * Deleting plan G deletes every g<G>._plan.E, so an endpoint still on G
+ * resolves to nothing (NXDOMAIN through its dangling CNAME), as in the
+ * incident.
+ */
+#ifndef LAYOUT_H
+#define LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ldns/ldns.h>
+
+#include "dnsclient.h"
+#include "dp.h"
+#include "planstore.h"
+
+#define LAYOUT_NAMELEN 1100
+
+/* layout_plan_name - "g<gen>._plan.<endpoint>" into @out. */
+void layout_plan_name(const char *endpoint, uint64_t gen, char *out,
+                      size_t len);
+
+/* layout_marker_name - "_gen.<endpoint>". */
+void layout_marker_name(const char *endpoint, char *out, size_t len);
+
+/* layout_lock_name - "_lock.<endpoint>". */
+void layout_lock_name(const char *endpoint, char *out, size_t len);
+
+/*
+ * layout_plan_gen - the generation named by @target if it is
+ * "g<G>._plan.<endpoint>" (case-insensitive), else 0.
+ */
+uint64_t layout_plan_gen(const char *target, const char *endpoint);
+
+/* What authd serves for an endpoint. */
+struct endpoint_state {
+	bool cname;	     /* E is a CNAME */
+	char target[LAYOUT_NAMELEN];
+	uint64_t target_gen; /* the plan the CNAME names, 0 for none */
+	int marker;	     /* 1 present, 0 absent, -1 malformed */
+	uint64_t gen;	     /* the marker's generation */
+	unsigned naddrs;     /* addresses E resolves to */
+	int rcode;	     /* of the address query: NXDOMAIN when emptied */
+	bool locked;	     /* _lock.E exists */
+	char lock_owner[128];
+};
+
+/* layout_read - read @endpoint's state from authd through @c. */
+dp_status layout_read(struct dnsclient *c, const char *endpoint,
+                      struct endpoint_state *st, char *err, size_t errlen);
+
+enum layout_mode {
+	LAYOUT_LEGACY, /* prerequisite: the active plan's records exist */
+	LAYOUT_CAS,    /* prerequisite: the marker is what was read */
+	LAYOUT_FORCE,  /* no prerequisite (operator repair) */
+};
+
+/*
+ * layout_apply - the UPDATE that moves @ep (its name and addresses) to
+ * plan @gen in one transaction: the plan's records, the CNAME, the marker
+ * (and, in legacy mode, the lock's release).  @read is what the caller
+ * read before (for the prerequisites).  Owned by the caller.
+ */
+ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
+                       uint64_t gen, const struct endpoint_state *read,
+                       enum layout_mode mode, uint32_t ttl);
+
+/* layout_lock - take _lock.E for @owner if nobody holds it. */
+ldns_pkt *layout_lock(const char *zone, const char *endpoint,
+                      const char *owner);
+
+/* layout_unlock - release _lock.E. */
+ldns_pkt *layout_unlock(const char *zone, const char *endpoint);
+
+/* layout_delete_plan - delete plan @gen's records of @endpoint. */
+ldns_pkt *layout_delete_plan(const char *zone, const char *endpoint,
+                             uint64_t gen);
+
+/* layout_rcode_name - "NOERROR", "NXRRSET", ... */
+const char *layout_rcode_name(int rcode);
+
+#endif /* LAYOUT_H */
