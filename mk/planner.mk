@@ -11,7 +11,7 @@ UNIT_LIBS := $(LIBPLANNER) $(UNIT_LIBS)
 PKGS += libuv
 EXTRA_INCLUDES += -Iplanner
 
-.PHONY: planner-demo install-planner
+.PHONY: planner-demo bench-planner install-planner
 
 # The plan store is in common/; its schema steps are compiled in.
 $(BUILD)/gen/sql_planstore.c: sql/planstore.sql scripts/embed-sql.sh
@@ -33,6 +33,11 @@ $(BUILD)/lbfarm: $(BUILD)/obj/tools/lbfarm.o $(LIBCOMMON)
 planner-demo: $(BUILD)/planner $(BUILD)/lbfarm
 	@scripts/deps.sh build test
 	bash planner/demo.sh $(BUILD)
+
+# 2,000 endpoints x 50 load balancers against lbfarm.
+bench-planner: $(BUILD)/planner $(BUILD)/lbfarm
+	@scripts/deps.sh build test
+	bench/planner.sh --build $(BUILD)
 
 install: install-planner
 
