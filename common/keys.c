@@ -40,6 +40,11 @@ void keyring_free(struct keyring *kr)
 	free(kr);
 }
 
+const struct tsig_key *keyring_first(const struct keyring *kr)
+{
+	return kr->n > 0 ? &kr->keys[0] : NULL;
+}
+
 size_t keyring_count(const struct keyring *kr)
 {
 	return kr->n;

@@ -74,6 +74,9 @@ dp_status keyring_add_rule(struct keyring *kr, const char *text, char *err,
 const struct tsig_key *keyring_find(const struct keyring *kr,
                                     const uint8_t *name, size_t len);
 
+/* keyring_first - the first key loaded, or NULL (a client's own key). */
+const struct tsig_key *keyring_first(const struct keyring *kr);
+
 /* keyring_count - the number of keys. */
 size_t keyring_count(const struct keyring *kr);
 

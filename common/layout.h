@@ -46,14 +46,14 @@ uint64_t layout_plan_gen(const char *target, const char *endpoint);
 
 /* What authd serves for an endpoint. */
 struct endpoint_state {
-	bool cname;	     /* E is a CNAME */
+	bool cname; /* E is a CNAME */
 	char target[LAYOUT_NAMELEN];
 	uint64_t target_gen; /* the plan the CNAME names, 0 for none */
-	int marker;	     /* 1 present, 0 absent, -1 malformed */
-	uint64_t gen;	     /* the marker's generation */
+	int marker;          /* 1 present, 0 absent, -1 malformed */
+	uint64_t gen;        /* the marker's generation */
 	unsigned naddrs;     /* addresses E resolves to */
-	int rcode;	     /* of the address query: NXDOMAIN when emptied */
-	bool locked;	     /* _lock.E exists */
+	int rcode;           /* of the address query: NXDOMAIN when emptied */
+	bool locked;         /* _lock.E exists */
 	char lock_owner[128];
 };
 

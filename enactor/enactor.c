@@ -1,0 +1,534 @@
+/*
+ * enactor.c - one pass of the enactor, in legacy or safe mode.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dnsclient.h"
+#include "enactor.h"
+#include "keys.h"
+#include "layout.h"
+#include "log.h"
+#include "planstore.h"
+#include "xalloc.h"
+
+#define CAS_TRIES     8
+#define LOCK_TRIES    100000
+#define HEARTBEAT_OLD 10000 /* ms: an enactor silent longer is gone */
+
+struct enactor {
+	const struct enactor_settings *s;
+	enum enactor_mode mode;
+	atomic_bool *stop;
+	_Atomic uint64_t *in_flight;
+	struct planstore *ps;
+	struct keyring *keys;
+	const struct tsig_key *key;
+	struct dnsclient *dns;
+	bool *paused_once; /* per pause-at entry: already fired */
+	struct enactor_stats st;
+	unsigned seed;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Capped exponential backoff with full jitter for attempt @n (0-based). */
+static void backoff(struct enactor *e, int n)
+{
+	long cap = e->s->backoff_base_ms;
+	for (int i = 0; i < n && cap < e->s->backoff_max_ms; i++)
+		cap *= 2;
+	if (cap > e->s->backoff_max_ms)
+		cap = e->s->backoff_max_ms;
+	sleep_ms(cap / 2 + (long)(rand_r(&e->seed) % (unsigned)(cap / 2 + 1)));
+}
+
+/*
+ * A named pause point: when configured (with a matching argument), stop
+ * the whole process with SIGSTOP, once; SIGCONT resumes it here.
+ */
+static void pause_point(struct enactor *e, const char *point, const char *arg)
+{
+	const struct cfg_list *l = &e->s->pause_at;
+	size_t n = strlen(point);
+	for (size_t i = 0; i < l->n; i++) {
+		const char *v = l->v[i];
+		if (e->paused_once[i] || strncmp(v, point, n) != 0 ||
+		    (v[n] != '\0' && v[n] != ':'))
+			continue;
+		if (v[n] == ':' &&
+		    (arg == NULL || strcasecmp(v + n + 1, arg) != 0))
+			continue;
+		e->paused_once[i] = true;
+		log_notice("pause point %s%s%s: stopping (SIGCONT resumes)",
+		           point, arg ? " " : "", arg ? arg : "");
+		raise(SIGSTOP);
+		log_notice("pause point %s: resumed", point);
+		return;
+	}
+}
+
+dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
+                      _Atomic uint64_t *in_flight, struct enactor **out,
+                      char *err, size_t errlen)
+{
+	struct enactor *e = xcalloc(1, sizeof(*e));
+	e->s = s;
+	e->mode = settings_mode(s);
+	e->stop = stop;
+	e->in_flight = in_flight;
+	e->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	e->paused_once = xcalloc(s->pause_at.n + 1, sizeof(bool));
+	dp_status rc = planstore_open(s->store, &e->ps, err, errlen);
+	if (rc != DP_OK)
+		goto fail;
+	if (s->key != NULL) {
+		e->keys = keyring_new();
+		if ((rc = keyring_load_file(e->keys, s->key, err, errlen)) !=
+		    DP_OK)
+			goto fail;
+		e->key = keyring_first(e->keys);
+	}
+	rc = dnsclient_new(s->server, e->key, (int)s->timeout_ms, &e->dns, err,
+	                   errlen);
+	if (rc != DP_OK)
+		goto fail;
+	*out = e;
+	return DP_OK;
+fail:
+	enactor_free(e);
+	return rc;
+}
+
+void enactor_free(struct enactor *e)
+{
+	if (e == NULL)
+		return;
+	dnsclient_free(e->dns);
+	keyring_free(e->keys);
+	planstore_close(e->ps);
+	free(e->paused_once);
+	free(e);
+}
+
+void enactor_stats(const struct enactor *e, struct enactor_stats *out)
+{
+	*out = e->st;
+}
+
+/* Send @q (consumed) and return the answer's rcode, -1 on no answer. */
+static int send_update(struct enactor *e, ldns_pkt *q, char *ede, size_t elen)
+{
+	char err[512];
+	ldns_pkt *a = NULL;
+	dp_status rc = dnsclient_exchange(e->dns, q, &a, err, sizeof(err));
+	ldns_pkt_free(q);
+	if (ede != NULL)
+		ede[0] = '\0';
+	if (rc != DP_OK) {
+		log_warning("authd: %s", err);
+		return -1;
+	}
+	int rcode = ldns_pkt_get_rcode(a);
+	if (ede != NULL)
+		dnsclient_ede(a, ede, elen);
+	ldns_pkt_free(a);
+	return rcode;
+}
+
+static void report(struct enactor *e, uint64_t gen, const char *endpoint)
+{
+	char err[512];
+	if (planstore_report_applied(e->ps, e->s->id, gen, endpoint, now_ms(),
+	                             err, sizeof(err)) != DP_OK)
+		log_warning("%s", err);
+}
+
+/* ---- legacy ---- */
+
+/* The newest generation any enactor reports as applied. */
+static uint64_t applied_by_anyone(struct enactor *e)
+{
+	struct planstore_enactor *en = NULL;
+	size_t n = 0;
+	char err[512];
+	uint64_t best = 0;
+	if (planstore_enactors(e->ps, &en, &n, err, sizeof(err)) != DP_OK)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (en[i].applied > best)
+			best = en[i].applied;
+	free(en);
+	return best;
+}
+
+/* Take the endpoint's lock, waiting while another enactor holds it. */
+static bool legacy_lock(struct enactor *e, const char *endpoint)
+{
+	char owner[128];
+	snprintf(owner, sizeof(owner), "enactor-%s", e->s->id);
+	for (int i = 0; i < LOCK_TRIES && !atomic_load(e->stop); i++) {
+		int rc = send_update(
+		        e, layout_lock(e->s->zone, endpoint, owner), NULL, 0);
+		if (rc == LDNS_RCODE_NOERROR)
+			return true;
+		if (rc == LDNS_RCODE_YXRRSET)
+			e->st.lock_waits++;
+		sleep_ms(rc == LDNS_RCODE_YXRRSET ? 20 : 200);
+	}
+	return false;
+}
+
+static void legacy_cleanup(struct enactor *e, uint64_t applied)
+{
+	struct planstore_info *list = NULL;
+	size_t n = 0;
+	char err[512];
+	pause_point(e, "before-cleanup", NULL);
+	if (planstore_list(e->ps, &list, &n, err, sizeof(err)) != DP_OK) {
+		log_warning("%s", err);
+		return;
+	}
+	for (size_t i = 0; i < n && !atomic_load(e->stop); i++) {
+		uint64_t g = list[i].generation;
+		if (g + (uint64_t)e->s->keep >= applied)
+			continue;
+		char gs[32];
+		snprintf(gs, sizeof(gs), "%llu", (unsigned long long)g);
+		pause_point(e, "before-delete", gs);
+		struct plan *p = NULL;
+		if (planstore_get_plan(e->ps, g, &p, err, sizeof(err)) != DP_OK)
+			continue;
+		for (size_t k = 0; k < p->nendpoints; k++)
+			send_update(e,
+			            layout_delete_plan(e->s->zone,
+			                               p->endpoints[k].name, g),
+			            NULL, 0);
+		planstore_plan_free(p);
+		char why[128];
+		snprintf(why, sizeof(why),
+		         "more than %ld generations older than %llu",
+		         e->s->keep, (unsigned long long)applied);
+		if (planstore_delete_plan(e->ps, g, e->s->id, why, err,
+		                          sizeof(err)) == DP_OK) {
+			e->st.deleted++;
+			log_info("cleanup: deleted plan %llu (%s)",
+			         (unsigned long long)g, why);
+		}
+	}
+	free(list);
+}
+
+static dp_status legacy_pass(struct enactor *e)
+{
+	char err[512];
+	uint64_t newest = 0;
+	if (planstore_newest(e->ps, &newest, err, sizeof(err)) != DP_OK) {
+		log_warning("%s", err);
+		return DP_EIO;
+	}
+	/* The one-time freshness check, before anything is done. */
+	if (newest == 0 || newest <= applied_by_anyone(e))
+		return DP_OK;
+	log_info("applying plan %llu (newer than the plan last applied)",
+	         (unsigned long long)newest);
+	pause_point(e, "after-freshness-check", NULL);
+	struct plan *p = NULL;
+	if (planstore_get_plan(e->ps, newest, &p, err, sizeof(err)) != DP_OK) {
+		log_warning("plan %llu: %s", (unsigned long long)newest, err);
+		return DP_EIO;
+	}
+	atomic_store(e->in_flight, newest);
+	size_t failures = 0;
+	for (size_t i = 0; i < p->nendpoints && !atomic_load(e->stop); i++) {
+		const struct plan_endpoint *ep = &p->endpoints[i];
+		pause_point(e, "before-endpoint", ep->name);
+		if (e->s->endpoint_delay_ms > 0)
+			sleep_ms(e->s->endpoint_delay_ms);
+		if (!legacy_lock(e, ep->name))
+			break;
+		struct endpoint_state st;
+		if (layout_read(e->dns, ep->name, &st, err, sizeof(err)) !=
+		    DP_OK) {
+			log_warning("%s", err);
+			send_update(e, layout_unlock(e->s->zone, ep->name),
+			            NULL, 0);
+			failures++;
+			continue;
+		}
+		char ede[512];
+		int rc = send_update(e,
+		                     layout_apply(e->s->zone, ep, newest, &st,
+		                                  LAYOUT_LEGACY,
+		                                  (uint32_t)e->s->ttl),
+		                     ede, sizeof(ede));
+		if (rc == LDNS_RCODE_NOERROR) {
+			e->st.applied++;
+			report(e, newest, ep->name);
+			log_info("%s: on plan %llu", ep->name,
+			         (unsigned long long)newest);
+			continue;
+		}
+		send_update(e, layout_unlock(e->s->zone, ep->name), NULL, 0);
+		e->st.failed++;
+		failures++;
+		log_err("%s: cannot move from plan %llu to %llu: %s%s%s",
+		        ep->name, (unsigned long long)st.target_gen,
+		        (unsigned long long)newest,
+		        rc < 0 ? "no answer" : layout_rcode_name(rc),
+		        rc == LDNS_RCODE_NXDOMAIN ? " (the active plan is gone)"
+		                                  : "",
+		        *ede ? ede : "");
+	}
+	planstore_plan_free(p);
+	atomic_store(e->in_flight, 0);
+	if (failures > 0 || atomic_load(e->stop))
+		return DP_EIO;
+	legacy_cleanup(e, newest);
+	return DP_OK;
+}
+
+/* ---- safe ---- */
+
+/* Is the endpoint where it should be for plan @newest? */
+static bool up_to_date(const struct endpoint_state *st, uint64_t newest)
+{
+	return st->marker == 1 && st->gen >= newest && st->naddrs > 0;
+}
+
+/* Move one endpoint forward to @newest; true when it is there now. */
+static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
+                          uint64_t newest)
+{
+	char err[512], ede[512];
+	for (int attempt = 0; attempt < CAS_TRIES && !atomic_load(e->stop);
+	     attempt++) {
+		struct endpoint_state st;
+		if (layout_read(e->dns, ep->name, &st, err, sizeof(err)) !=
+		    DP_OK) {
+			log_warning("%s", err);
+			backoff(e, attempt);
+			continue;
+		}
+		if (up_to_date(&st, newest))
+			return true;
+		if (st.marker == 1 && st.gen > newest)
+			return true; /* someone is ahead of us: fine */
+		if (st.marker == 1 && st.gen == newest && st.naddrs == 0)
+			log_warning("%s: on plan %llu but without addresses; "
+			            "healing",
+			            ep->name, (unsigned long long)newest);
+		if (attempt == 0)
+			pause_point(e, "before-endpoint", ep->name);
+		if (e->s->endpoint_delay_ms > 0 && attempt == 0)
+			sleep_ms(e->s->endpoint_delay_ms);
+		int rc = send_update(e,
+		                     layout_apply(e->s->zone, ep, newest, &st,
+		                                  LAYOUT_CAS,
+		                                  (uint32_t)e->s->ttl),
+		                     ede, sizeof(ede));
+		if (rc == LDNS_RCODE_NOERROR) {
+			e->st.applied++;
+			report(e, newest, ep->name);
+			log_info("%s: plan %llu -> %llu", ep->name,
+			         (unsigned long long)(st.marker == 1 ? st.gen
+			                                             : 0),
+			         (unsigned long long)newest);
+			return true;
+		}
+		if (rc == LDNS_RCODE_NXRRSET || rc == LDNS_RCODE_YXRRSET) {
+			/* Moved since we read it: read again, forward only. */
+			e->st.cas_retries++;
+			continue;
+		}
+		if (rc == LDNS_RCODE_REFUSED) {
+			e->st.refused++;
+			log_warning("%s: authd refused plan %llu: %s", ep->name,
+			            (unsigned long long)newest,
+			            *ede ? ede : "refused");
+			return false;
+		}
+		e->st.failed++;
+		backoff(e, attempt);
+	}
+	return false;
+}
+
+/* The generations the endpoints of @p are on, and are marked with. */
+static dp_status referenced(struct enactor *e, const struct plan *p,
+                            uint64_t **refs, size_t *nrefs)
+{
+	char err[512];
+	*refs = xcalloc(2 * p->nendpoints + 1, sizeof(**refs));
+	*nrefs = 0;
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		struct endpoint_state st;
+		if (layout_read(e->dns, p->endpoints[i].name, &st, err,
+		                sizeof(err)) != DP_OK) {
+			log_warning("%s", err);
+			free(*refs);
+			*refs = NULL;
+			return DP_EIO;
+		}
+		(*refs)[(*nrefs)++] = st.target_gen;
+		if (st.marker == 1)
+			(*refs)[(*nrefs)++] = st.gen;
+	}
+	return DP_OK;
+}
+
+/* The oldest generation an enactor is applying now, or UINT64_MAX. */
+static uint64_t oldest_in_flight(struct enactor *e)
+{
+	struct planstore_enactor *en = NULL;
+	size_t n = 0;
+	char err[512];
+	uint64_t oldest = UINT64_MAX;
+	if (planstore_enactors(e->ps, &en, &n, err, sizeof(err)) != DP_OK)
+		return 0; /* unknown: delete nothing */
+	int64_t now = now_ms();
+	for (size_t i = 0; i < n; i++) {
+		/* An enactor silent for long (dead, or paused) no longer
+		 * holds its plan back: should it come back and write it,
+		 * authd's fence refuses the step back. */
+		if (en[i].in_flight != 0 && en[i].in_flight < oldest &&
+		    now - en[i].heartbeat_ms < HEARTBEAT_OLD)
+			oldest = en[i].in_flight;
+	}
+	free(en);
+	return oldest;
+}
+
+/* May plan @g go?  Checked again right before each deletion. */
+static bool deletable(struct enactor *e, const struct plan *newest_plan,
+                      uint64_t g, uint64_t newest)
+{
+	if (g + (uint64_t)e->s->keep >= newest || g >= oldest_in_flight(e))
+		return false;
+	uint64_t *refs;
+	size_t n;
+	if (referenced(e, newest_plan, &refs, &n) != DP_OK)
+		return false;
+	bool used = false;
+	for (size_t i = 0; i < n; i++)
+		used |= refs[i] == g;
+	free(refs);
+	return !used;
+}
+
+static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
+                         uint64_t newest)
+{
+	struct planstore_info *list = NULL;
+	size_t n = 0;
+	char err[512];
+	pause_point(e, "before-cleanup", NULL);
+	if (planstore_list(e->ps, &list, &n, err, sizeof(err)) != DP_OK) {
+		log_warning("%s", err);
+		return;
+	}
+	for (size_t i = 0; i < n && !atomic_load(e->stop); i++) {
+		uint64_t g = list[i].generation;
+		if (!deletable(e, newest_plan, g, newest))
+			continue;
+		char gs[32];
+		snprintf(gs, sizeof(gs), "%llu", (unsigned long long)g);
+		pause_point(e, "before-delete", gs);
+		if (!deletable(e, newest_plan, g, newest)) {
+			log_info("cleanup: plan %llu is in use again; kept",
+			         (unsigned long long)g);
+			continue;
+		}
+		struct plan *p = NULL;
+		if (planstore_get_plan(e->ps, g, &p, err, sizeof(err)) != DP_OK)
+			continue;
+		bool ok = true;
+		for (size_t k = 0; k < p->nendpoints; k++) {
+			char ede[512];
+			int rc = send_update(
+			        e,
+			        layout_delete_plan(e->s->zone,
+			                           p->endpoints[k].name, g),
+			        ede, sizeof(ede));
+			if (rc != LDNS_RCODE_NOERROR) {
+				/* The guard: an endpoint is on it after all. */
+				log_warning("cleanup: plan %llu kept: %s: %s",
+				            (unsigned long long)g,
+				            p->endpoints[k].name,
+				            *ede ? ede : layout_rcode_name(rc));
+				ok = false;
+				break;
+			}
+		}
+		planstore_plan_free(p);
+		if (ok && planstore_delete_plan(e->ps, g, e->s->id,
+		                                "unreferenced and old", err,
+		                                sizeof(err)) == DP_OK) {
+			e->st.deleted++;
+			log_info("cleanup: deleted plan %llu",
+			         (unsigned long long)g);
+		}
+	}
+	free(list);
+}
+
+static dp_status safe_pass(struct enactor *e)
+{
+	char err[512];
+	uint64_t newest = 0;
+	if (planstore_newest(e->ps, &newest, err, sizeof(err)) != DP_OK) {
+		log_warning("%s", err);
+		return DP_EIO;
+	}
+	if (newest == 0)
+		return DP_OK;
+	pause_point(e, "after-freshness-check", NULL);
+	/* What was newest when we looked may have grown meanwhile. */
+	planstore_newest(e->ps, &newest, err, sizeof(err));
+	struct plan *p = NULL;
+	if (planstore_get_plan(e->ps, newest, &p, err, sizeof(err)) != DP_OK) {
+		log_warning("plan %llu: %s", (unsigned long long)newest, err);
+		return DP_EIO;
+	}
+	atomic_store(e->in_flight, newest);
+	size_t behind = 0;
+	for (size_t i = 0; i < p->nendpoints && !atomic_load(e->stop); i++)
+		if (!safe_endpoint(e, &p->endpoints[i], newest))
+			behind++;
+	atomic_store(e->in_flight, 0);
+	if (behind == 0 && !atomic_load(e->stop))
+		safe_cleanup(e, p, newest);
+	planstore_plan_free(p);
+	return behind ? DP_EIO : DP_OK;
+}
+
+dp_status enactor_run_once(struct enactor *e)
+{
+	char err[512];
+	bool paused = false;
+	if (planstore_get_paused(e->ps, &paused, err, sizeof(err)) != DP_OK) {
+		log_warning("%s", err);
+		return DP_EIO;
+	}
+	if (paused)
+		return DP_OK;
+	e->st.passes++;
+	return e->mode == MODE_LEGACY ? legacy_pass(e) : safe_pass(e);
+}

@@ -1,0 +1,236 @@
+/*
+ * main.c - the enactor daemon: arguments, settings, the libuv loop.
+ *
+ * The loop watches the plan store's WAL file (a new generation is seen at
+ * once, without polling), runs a full pass every interval-ms anyway, and
+ * hands each pass to a worker thread, which blocks on authd while the
+ * loop keeps writing heartbeats and taking signals.  SIGTERM lets the
+ * pass in progress finish its current endpoint (each is one atomic
+ * update), then stops; SIGHUP is ignored (restart to reconfigure).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uv.h>
+
+#include "enactor.h"
+#include "log.h"
+#include "planstore.h"
+#include "sdnotify.h"
+#include "settings.h"
+#include "xalloc.h"
+
+#define ENACTOR_VERSION "0.1.0"
+
+struct daemon {
+	struct enactor_settings s;
+	struct enactor *e;
+	struct planstore *ps; /* the loop's own handle, for heartbeats */
+	uv_loop_t *loop;
+	uv_timer_t tick, beat;
+	uv_fs_event_t watch;
+	uv_signal_t sigterm, sigint;
+	uv_work_t work;
+	bool working, again, watching;
+	atomic_bool stop;
+	_Atomic uint64_t in_flight;
+};
+
+static void start_pass(struct daemon *d);
+
+static void pass_work(uv_work_t *w)
+{
+	struct daemon *d = w->data;
+	enactor_run_once(d->e);
+}
+
+static void pass_done(uv_work_t *w, int status)
+{
+	struct daemon *d = w->data;
+	(void)status;
+	d->working = false;
+	if (atomic_load(&d->stop)) {
+		uv_stop(d->loop);
+		return;
+	}
+	if (d->again) {
+		d->again = false;
+		start_pass(d);
+	}
+}
+
+static void start_pass(struct daemon *d)
+{
+	if (atomic_load(&d->stop))
+		return;
+	if (d->working) {
+		d->again = true;
+		return;
+	}
+	d->working = true;
+	d->work.data = d;
+	uv_queue_work(d->loop, &d->work, pass_work, pass_done);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	start_pass(t->data);
+}
+
+static void on_store_change(uv_fs_event_t *h, const char *file, int events,
+                            int status)
+{
+	(void)file;
+	(void)events;
+	if (status == 0)
+		start_pass(h->data);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_beat(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	char err[512];
+	if (planstore_heartbeat(d->ps, d->s.id, atomic_load(&d->in_flight),
+	                        now_ms(), err, sizeof(err)) != DP_OK)
+		log_warning("heartbeat: %s", err);
+	sdnotify_watchdog();
+	/* The WAL file appears with the first write: watch it then. */
+	if (!d->watching) {
+		char *wal = xasprintf("%s-wal", d->s.store);
+		if (uv_fs_event_start(&d->watch, on_store_change, wal, 0) == 0)
+			d->watching = true;
+		free(wal);
+	}
+}
+
+static void on_stop(uv_signal_t *h, int sig)
+{
+	struct daemon *d = h->data;
+	log_notice("%s received, stopping",
+	           sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	sdnotify_stopping();
+	atomic_store(&d->stop, true);
+	if (!d->working)
+		uv_stop(d->loop);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: enactor [-c FILE] [-n] [-h] [-V] [--option value "
+	             "...]\n\noptions (in a file without the leading --):\n");
+	cfg_usage(enactor_options, out);
+}
+
+static void close_cb(uv_handle_t *h)
+{
+	(void)h;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d;
+	char err[1024];
+	const char *config = NULL;
+	bool check_only = false;
+	int status = 1;
+	memset(&d, 0, sizeof(d));
+	log_init("enactor", LOG_LEVEL_INFO);
+
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			config = argv[++i];
+		else if (strcmp(argv[i], "-n") == 0)
+			check_only = true;
+		else if (strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-V") == 0) {
+			printf("enactor (dnsplane) %s\n", ENACTOR_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "enactor: unknown flag '%s'\n",
+			        argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (cfg_init(enactor_options, &d.s, err, sizeof(err)) != 0 ||
+	    (config != NULL && cfg_load_file(enactor_options, &d.s, config, err,
+	                                     sizeof(err)) != 0) ||
+	    cfg_parse_args(enactor_options, &d.s, argc - i, argv + i, err,
+	                   sizeof(err)) != 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	cfg_finish(enactor_options, &d.s);
+	enum log_level level = LOG_LEVEL_INFO;
+	log_level_parse(d.s.log_level, &level);
+	char prog[64];
+	snprintf(prog, sizeof(prog), "enactor[%s]", d.s.id);
+	log_init(prog, level);
+	if (check_only) {
+		printf("enactor: settings%s%s are valid\n",
+		       config ? " in " : "", config ? config : "");
+		status = 0;
+		goto out;
+	}
+	if (enactor_new(&d.s, &d.stop, &d.in_flight, &d.e, err, sizeof(err)) !=
+	            DP_OK ||
+	    planstore_open(d.s.store, &d.ps, err, sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	d.loop = uv_default_loop();
+	uv_timer_init(d.loop, &d.tick);
+	uv_timer_init(d.loop, &d.beat);
+	uv_fs_event_init(d.loop, &d.watch);
+	uv_signal_init(d.loop, &d.sigterm);
+	uv_signal_init(d.loop, &d.sigint);
+	d.tick.data = d.beat.data = d.watch.data = &d;
+	d.sigterm.data = d.sigint.data = &d;
+	uv_signal_start(&d.sigterm, on_stop, SIGTERM);
+	uv_signal_start(&d.sigint, on_stop, SIGINT);
+	signal(SIGPIPE, SIG_IGN);
+	on_beat(&d.beat);
+	uv_timer_start(&d.beat, on_beat, (uint64_t)d.s.heartbeat_ms,
+	               (uint64_t)d.s.heartbeat_ms);
+	uv_timer_start(&d.tick, on_tick, 0, (uint64_t)d.s.interval_ms);
+	log_notice("ready: %s mode, store %s, authd %s, zone %s", d.s.mode,
+	           d.s.store, d.s.server, d.s.zone);
+	sdnotify_ready("enacting");
+	uv_run(d.loop, UV_RUN_DEFAULT);
+
+	/* Close every handle and let the loop finish them. */
+	uv_close((uv_handle_t *)&d.tick, close_cb);
+	uv_close((uv_handle_t *)&d.beat, close_cb);
+	uv_close((uv_handle_t *)&d.watch, close_cb);
+	uv_close((uv_handle_t *)&d.sigterm, close_cb);
+	uv_close((uv_handle_t *)&d.sigint, close_cb);
+	uv_run(d.loop, UV_RUN_DEFAULT);
+	uv_loop_close(d.loop);
+	struct enactor_stats st;
+	enactor_stats(d.e, &st);
+	log_notice(
+	        "stopped: %llu passes, %llu updates applied, %llu refused, "
+	        "%llu failed, %llu plans deleted",
+	        (unsigned long long)st.passes, (unsigned long long)st.applied,
+	        (unsigned long long)st.refused, (unsigned long long)st.failed,
+	        (unsigned long long)st.deleted);
+	status = 0;
+out:
+	enactor_free(d.e);
+	planstore_close(d.ps);
+	cfg_free(enactor_options, &d.s);
+	return status;
+}

@@ -1,0 +1,40 @@
+/*
+ * settings.h - the enactor's options, one table (see common/config.h).
+ */
+#ifndef ENACTOR_SETTINGS_H
+#define ENACTOR_SETTINGS_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+enum enactor_mode {
+	MODE_LEGACY, /* the 2025 behaviour */
+	MODE_SAFE,   /* the fix */
+};
+
+struct enactor_settings {
+	char *id;                 /* this instance, e.g. "1" */
+	char *mode;               /* "legacy" or "safe" */
+	char *store;              /* the plan store */
+	char *server;             /* authd, ADDR:PORT */
+	char *zone;               /* the zone the endpoints are in */
+	char *key;                /* TSIG key file */
+	long keep;                /* cleanup keeps this many generations */
+	long ttl;                 /* of the records written */
+	long interval_ms;         /* full check without a store change */
+	long heartbeat_ms;        /* heartbeat period */
+	long timeout_ms;          /* per DNS exchange */
+	long endpoint_delay_ms;   /* artificial delay per endpoint */
+	long backoff_base_ms;     /* first retry delay */
+	long backoff_max_ms;      /* retry delay cap */
+	struct cfg_list pause_at; /* pause points */
+	char *log_level;
+};
+
+extern const struct cfg_option enactor_options[];
+
+/* settings_mode - the parsed mode. */
+enum enactor_mode settings_mode(const struct enactor_settings *s);
+
+#endif /* ENACTOR_SETTINGS_H */

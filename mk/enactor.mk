@@ -1,0 +1,16 @@
+# enactor.mk - the enactor daemon (libuv) and its library.  Included by the
+# top-level Makefile.
+
+ENACTOR_LIB_SRC = $(filter-out enactor/main.c,$(wildcard enactor/*.c))
+ENACTOR_LIB_OBJ = $(ENACTOR_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIBENACTOR = $(BUILD)/libenactor.a
+
+PROGRAMS += $(BUILD)/enactor
+UNIT_LIBS := $(LIBENACTOR) $(UNIT_LIBS)
+EXTRA_INCLUDES += -Ienactor
+
+$(LIBENACTOR): $(ENACTOR_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/enactor: $(BUILD)/obj/enactor/main.o $(LIBENACTOR) $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)

@@ -1,0 +1,158 @@
+#!/bin/bash
+# race.sh - the 2025 race with real processes (authd, lbfarm, the planner
+# and enactors), driven by the enactors' pause points.
+#
+# legacy: enactor 1 picks plan G1 and pauses after its freshness check;
+# the planner writes newer generations; enactor 2 applies the newest and
+# pauses before its cleanup; enactor 1 resumes, puts the endpoint back on
+# G1 and pauses before its own cleanup; enactor 2 resumes and its cleanup
+# deletes G1 with its records: the endpoint is empty (dig: NXDOMAIN), every
+# enactor then fails to move it, until an operator repairs it.
+# safe: the same schedule; the endpoint answers with addresses all along
+# and its generation never goes back.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/planner_lib.bash"
+
+ENACTOR=$BUILD_DIR/enactor
+DPUPDATE=$BUILD_DIR/tests/dpupdate
+E=dynamodb.us-east-1.api.test.
+
+printf 'key "enactor" { algorithm hmac-sha256; secret "%s"; };\n' \
+	"$(head -c 32 /dev/urandom | base64)" >"$T/k.key"
+cat >"$T/api.zone" <<ZONE
+\$ORIGIN api.test.
+\$TTL 60
+@	SOA	ns1 hostmaster 1 3600 600 86400 5
+	NS	ns1
+ns1	A	192.0.2.53
+dynamodb.us-east-1	A	192.0.2.250
+ZONE
+start_lbfarm --listen "$NET.0.1-$NET.0.4:$LBPORT"
+
+enactor_pid() { eval "echo \$EN$1"; }
+start_enactor() { # start_enactor N MODE ARGS...
+	n=$1
+	mode=$2
+	shift 2
+	"$ENACTOR" --id "$n" --mode "$mode" --store "$STORE" \
+		--server "127.0.0.1:$P" --zone api.test. --key "$T/k.key" \
+		--keep 2 --interval-ms 200 --heartbeat-ms 200 "$@" \
+		>>"$T/enactor$n.log" 2>&1 &
+	eval "EN$n=$!"
+	PIDS="$PIDS $!"
+}
+stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+at_least() { [ "$(newest)" -ge "$1" ]; }
+gen_served() { dig @127.0.0.1 -p "$P" +short +norec "_gen.$E" TXT | tr -d '"'; }
+addrs_served() { dig @127.0.0.1 -p "$P" +short +norec "$E" A | grep -c '^[0-9]' || true; }
+
+# prober FILE: every 20 ms, "rcode addresses generation" of the endpoint.
+prober() {
+	while :; do
+		out=$(dig @127.0.0.1 -p "$P" +norec +time=1 +tries=1 "$E" A 2>/dev/null)
+		rc=$(grep -o 'status: [A-Z]*' <<<"$out" | cut -d' ' -f2)
+		n=$(grep -cE "IN[[:space:]]+A[[:space:]]" <<<"$out" || true)
+		echo "$rc $n $(gen_served)" >>"$1"
+		sleep 0.02
+	done
+}
+
+run_schedule() { # run_schedule MODE GUARD
+	mode=$1
+	rm -f "$STORE" "$STORE-wal" "$STORE-shm"
+	P=$(free_port)
+	start_authd "$T/authd-$mode.log" --listen "127.0.0.1:$P" \
+		--zone "api.test.=$T/api.zone" --state-dir "$T/state-$mode" \
+		--key "$T/k.key" --guard "$E" --guard-enabled "$2"
+	cat >"$T/planner.conf" <<CONF
+region us-east-1
+store $STORE
+check-interval-ms 100
+check-timeout-ms 80
+healthy-threshold 1
+unhealthy-threshold 1
+plan-interval-ms 300
+endpoint $E
+CONF
+	for i in 1 2 3 4; do
+		echo "lb $E 10.0.0.$i http://$NET.0.$i:$LBPORT/health 10" >>"$T/planner.conf"
+	done
+	start_planner "$T/planner-$mode.log" -c "$T/planner.conf"
+	wait_for 10 at_least 1
+	: >"$T/enactor1.log"
+	: >"$T/enactor2.log"
+	start_enactor 1 "$mode" --pause-at after-freshness-check \
+		--pause-at before-cleanup
+	wait_for 10 stopped "$EN1"
+	check "$mode: enactor 1 paused after its freshness check" stopped "$EN1"
+	g1=$(newest)
+	wait_for 10 at_least $((g1 + 5))
+	prober "$T/probe-$mode" &
+	PROBER=$!
+	PIDS="$PIDS $PROBER"
+	start_enactor 2 "$mode" --pause-at before-cleanup
+	wait_for 10 stopped "$EN2"
+	g2=$(gen_served)
+	check "$mode: enactor 2 put the endpoint on a newer plan ($g2 > $g1)" [ "${g2:-0}" -gt "$g1" ]
+	kill -CONT "$EN1"
+	# legacy: enactor 1 writes its old plan over the newer one.
+	wait_for 10 stopped "$EN1"
+	GEN_AFTER_E1=$(gen_served)
+	kill -CONT "$EN2"
+	sleep 1.5
+	kill -CONT "$EN1" 2>/dev/null || true
+	sleep 1.5
+}
+
+# ---- legacy ----
+run_schedule legacy no
+check "legacy: enactor 1 put its stale plan back ($GEN_AFTER_E1 = $g1)" [ "$GEN_AFTER_E1" = "$g1" ]
+dig @127.0.0.1 -p "$P" +norec "$E" A >"$T/dig-legacy"
+check "legacy: the endpoint is empty (NXDOMAIN)" has "status: NXDOMAIN" "$T/dig-legacy"
+check "legacy: enactor 2's cleanup deleted the stale plan" grep -q "cleanup: deleted plan $g1 " "$T/enactor2.log"
+check "legacy: the enactors cannot move it any more" grep -q "cannot move from plan $g1 to .*NXDOMAIN (the active plan is gone)" "$T/enactor2.log"
+sleep 1
+check "legacy: still broken a second later" has "status: NXDOMAIN" <(dig @127.0.0.1 -p "$P" +norec "$E" A)
+check "legacy: the prober saw the outage" grep -q "^NXDOMAIN 0" "$T/probe-legacy"
+# The operator's repair: the endpoint onto the newest plan, forced.
+repair() {
+	if [ -x "$BUILD_DIR/dnsplanectl" ]; then
+		"$BUILD_DIR/dnsplanectl" --store "$STORE" --server "127.0.0.1:$P" \
+			--zone api.test. --key "$T/k.key" repair
+		return
+	fi
+	g=$(newest)
+	args=("del $E CNAME" "add $E 60 CNAME g$g._plan.$E"
+		"del _gen.$E TXT" "add _gen.$E 60 TXT \"$g\"")
+	for a in $(addrs "$g" "$E"); do args+=("add g$g._plan.$E 60 A $a"); done
+	"$DPUPDATE" -s "127.0.0.1:$P" -k "$T/k.key" -z api.test. "${args[@]}"
+}
+repair >"$T/repair.out" 2>&1 || true
+check "legacy: after the repair the endpoint answers" [ "$(addrs_served)" -ge 1 ]
+sleep 1
+check "legacy: and the enactors move it forward again" [ "$(gen_served)" -ge "$g2" ]
+kill "$PROBER"
+for n in 1 2; do kill -CONT "$(enactor_pid $n)" 2>/dev/null || true; kill "$(enactor_pid $n)" 2>/dev/null || true; done
+stop_planner
+stop_authd
+
+# ---- safe ----
+run_schedule safe yes
+kill "$PROBER"
+check "safe: the stale plan did not come back ($GEN_AFTER_E1 > $g1)" [ "${GEN_AFTER_E1:-0}" -gt "$g1" ]
+check "safe: the endpoint answers" [ "$(addrs_served)" -ge 1 ]
+bad=$(awk '$1 != "NOERROR" || $2 == 0' "$T/probe-safe" | wc -l)
+check "safe: no empty answer in $(wc -l <"$T/probe-safe") probes" [ "$bad" -eq 0 ]
+back=$(awk 'NF == 3 { if ($3 < last) b++; last = $3 } END { print b + 0 }' "$T/probe-safe")
+check "safe: the generation never went back" [ "$back" -eq 0 ]
+check "safe: the endpoint is on the newest plans" [ "$(gen_served)" -ge $(( $(newest) - 3 )) ]
+for n in 1 2; do kill -CONT "$(enactor_pid $n)" 2>/dev/null || true; done
+for n in 1 2; do
+	kill -TERM "$(enactor_pid $n)"
+	st=0
+	wait "$(enactor_pid $n)" || st=$?
+	check "safe: enactor $n stops cleanly on SIGTERM" [ "$st" -eq 0 ]
+done
+stop_planner
+stop_authd
+finish
