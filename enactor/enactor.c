@@ -29,7 +29,8 @@ struct enactor {
 	struct planstore *ps;
 	struct keyring *keys;
 	const struct tsig_key *key;
-	struct dnsclient *dns;
+	struct dnsclient *dns;	 /* signed: the updates */
+	struct dnsclient *read; /* unsigned: reading what authd serves */
 	bool *paused_once; /* per pause-at entry: already fired */
 	struct enactor_stats st;
 	unsigned seed;
@@ -108,6 +109,9 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 	}
 	rc = dnsclient_new(s->server, e->key, (int)s->timeout_ms, &e->dns, err,
 	                   errlen);
+	if (rc == DP_OK)
+		rc = dnsclient_new(s->server, NULL, (int)s->timeout_ms,
+		                   &e->read, err, errlen);
 	if (rc != DP_OK)
 		goto fail;
 	*out = e;
@@ -122,6 +126,7 @@ void enactor_free(struct enactor *e)
 	if (e == NULL)
 		return;
 	dnsclient_free(e->dns);
+	dnsclient_free(e->read);
 	keyring_free(e->keys);
 	planstore_close(e->ps);
 	free(e->paused_once);
@@ -265,7 +270,7 @@ static dp_status legacy_pass(struct enactor *e)
 		if (!legacy_lock(e, ep->name))
 			break;
 		struct endpoint_state st;
-		if (layout_read(e->dns, ep->name, &st, err, sizeof(err)) !=
+		if (layout_read(e->read, ep->name, &st, err, sizeof(err)) !=
 		    DP_OK) {
 			log_warning("%s", err);
 			send_update(e, layout_unlock(e->s->zone, ep->name),
@@ -321,7 +326,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 	for (int attempt = 0; attempt < CAS_TRIES && !atomic_load(e->stop);
 	     attempt++) {
 		struct endpoint_state st;
-		if (layout_read(e->dns, ep->name, &st, err, sizeof(err)) !=
+		if (layout_read(e->read, ep->name, &st, err, sizeof(err)) !=
 		    DP_OK) {
 			log_warning("%s", err);
 			backoff(e, attempt);
@@ -380,7 +385,7 @@ static dp_status referenced(struct enactor *e, const struct plan *p,
 	*nrefs = 0;
 	for (size_t i = 0; i < p->nendpoints; i++) {
 		struct endpoint_state st;
-		if (layout_read(e->dns, p->endpoints[i].name, &st, err,
+		if (layout_read(e->read, p->endpoints[i].name, &st, err,
 		                sizeof(err)) != DP_OK) {
 			log_warning("%s", err);
 			free(*refs);
