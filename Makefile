@@ -6,7 +6,8 @@
 #   make demo          serve a sample zone and query it with dig
 #   make bench         benchmark authd beside NSD and Knot DNS
 #   make format-check  verify the C sources follow .clang-format
-#   make install       PREFIX=/usr/local DESTDIR=
+#   make install       PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=
+#   make systemd-test  the units under a real systemd, in a container (root)
 #
 # Missing Debian packages are installed by scripts/deps.sh (as root) or
 # named with the exact apt-get command to run.
@@ -172,6 +173,7 @@ format:
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(BUILD)/authd $(DESTDIR)$(PREFIX)/sbin/dnsplane-authd
+	install -m 755 $(BUILD)/enactor $(DESTDIR)$(PREFIX)/sbin/dnsplane-enactor
 	install -d $(DESTDIR)$(SYSCONFDIR)/dnsplane
 	install -m 644 contrib/authd.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/dnsplane/authd.conf.example

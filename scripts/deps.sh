@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - install the Debian packages dnsplane needs, when they are missing.
 #
-# usage: scripts/deps.sh GROUP...   (groups: build test bench format)
+# usage: scripts/deps.sh GROUP...   (groups: build test bench format systemd)
 #
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get command is printed and the script fails, so nothing half-works.
@@ -16,6 +16,8 @@ libsqlite3-dev check libsystemd-dev libssl-dev libuv1-dev" ;;
 procps iproute2" ;;
 	bench) pkgs="$pkgs nsd knot dnsperf procps" ;;
 	format) pkgs="$pkgs clang-format" ;;
+	# tests/systemd: a real systemd booted with systemd-nspawn.
+	systemd) pkgs="$pkgs systemd systemd-container util-linux" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

@@ -41,6 +41,13 @@ start_enactor() { # start_enactor N MODE ARGS...
 	eval "EN$n=$!"
 	PIDS="$PIDS $!"
 }
+# show WHEN: what a client sees now, as dig prints it.
+show() {
+	echo "--- $1: dig @127.0.0.1 -p $P $E A"
+	dig @127.0.0.1 -p "$P" +norec +noall +comments +answer "$E" A |
+		grep -E "status|IN" | sed 's/^/    /'
+	echo "    (_gen: $(gen_served))"
+}
 stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
 at_least() { [ "$(newest)" -ge "$1" ]; }
 gen_served() { dig @127.0.0.1 -p "$P" +short +norec "_gen.$E" TXT | tr -d '"'; }
@@ -93,13 +100,16 @@ CONF
 	start_enactor 2 "$mode" --pause-at before-cleanup
 	wait_for 10 stopped "$EN2"
 	g2=$(gen_served)
+	show "$mode, before (enactor 2 applied plan $g2)"
 	check "$mode: enactor 2 put the endpoint on a newer plan ($g2 > $g1)" [ "${g2:-0}" -gt "$g1" ]
 	kill -CONT "$EN1"
 	# legacy: enactor 1 writes its old plan over the newer one.
 	wait_for 10 stopped "$EN1"
 	GEN_AFTER_E1=$(gen_served)
+	show "$mode, enactor 1 resumed with plan $g1"
 	kill -CONT "$EN2"
 	sleep 1.5
+	show "$mode, after enactor 2's cleanup"
 	kill -CONT "$EN1" 2>/dev/null || true
 	sleep 1.5
 }
@@ -128,6 +138,7 @@ repair() {
 	"$DPUPDATE" -s "127.0.0.1:$P" -k "$T/k.key" -z api.test. "${args[@]}"
 }
 repair >"$T/repair.out" 2>&1 || true
+show "legacy, after the operator's repair"
 check "legacy: after the repair the endpoint answers" [ "$(addrs_served)" -ge 1 ]
 sleep 1
 check "legacy: and the enactors move it forward again" [ "$(gen_served)" -ge "$g2" ]
