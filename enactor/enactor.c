@@ -29,9 +29,9 @@ struct enactor {
 	struct planstore *ps;
 	struct keyring *keys;
 	const struct tsig_key *key;
-	struct dnsclient *dns;	 /* signed: the updates */
+	struct dnsclient *dns;  /* signed: the updates */
 	struct dnsclient *read; /* unsigned: reading what authd serves */
-	bool *paused_once; /* per pause-at entry: already fired */
+	bool *paused_once;      /* per pause-at entry: already fired */
 	struct enactor_stats st;
 	unsigned seed;
 };
