@@ -192,3 +192,14 @@ int dname_from_str(const char *str, uint8_t *out)
 	out[n++] = 0;
 	return (int)n;
 }
+
+int dname_canonical(const char *str, char *out)
+{
+	uint8_t wire[DNAME_MAXLEN];
+	if (*str == '\0' || dname_from_str(str, wire) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(wire); i++)
+		wire[i] = dname_lower[wire[i]];
+	dname_to_str(wire, out, 1024);
+	return 0;
+}

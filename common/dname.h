@@ -67,4 +67,11 @@ char *dname_to_str(const uint8_t *name, char *buf, size_t buflen);
  */
 int dname_from_str(const char *str, uint8_t *out);
 
+/*
+ * dname_canonical - the presentation name @str in lower case with its
+ * final dot, as the plan store keeps endpoint names, into @out (at least
+ * 1024 bytes).  Returns 0, or -1 when @str is empty or not a name.
+ */
+int dname_canonical(const char *str, char *out);
+
 #endif /* DNAME_H */

@@ -1056,6 +1056,34 @@ dp_status planstore_get_paused(struct planstore *ps, bool *paused, char *err,
 	return DP_OK;
 }
 
+dp_status planstore_get_control(struct planstore *ps,
+                                struct planstore_control *out, char *err,
+                                size_t errlen)
+{
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(ps->db,
+	                       "SELECT automation_paused, changed_at, "
+	                       "changed_by, reason FROM control",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(ps, "cannot read the switch", err, errlen);
+	dp_status rc = DP_OK;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *by = (const char *)sqlite3_column_text(st, 2);
+		const char *why = (const char *)sqlite3_column_text(st, 3);
+		out->paused = sqlite3_column_int(st, 0) != 0;
+		out->changed_ms = sqlite3_column_int64(st, 1);
+		snprintf(out->changed_by, sizeof(out->changed_by), "%s",
+		         by ? by : "");
+		snprintf(out->reason, sizeof(out->reason), "%s",
+		         why ? why : "");
+	} else {
+		rc = db_err(ps, "cannot read the switch", err, errlen);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- plans in memory ---- */
 
 struct plan *planstore_plan_new(void)

@@ -233,6 +233,22 @@ dp_status planstore_set_paused(struct planstore *ps, bool paused,
 dp_status planstore_get_paused(struct planstore *ps, bool *paused, char *err,
                                size_t errlen);
 
+/* The "automation paused" switch and its last change. */
+struct planstore_control {
+	bool paused;
+	int64_t changed_ms;  /* 0 when never changed */
+	char changed_by[64]; /* empty when never changed */
+	char reason[256];
+};
+
+/*
+ * planstore_get_control - read the switch with who changed it last, when
+ * and why.
+ */
+dp_status planstore_get_control(struct planstore *ps,
+                                struct planstore_control *out, char *err,
+                                size_t errlen);
+
 /* planstore_plan_new - an empty plan, owned by the caller. */
 struct plan *planstore_plan_new(void);
 

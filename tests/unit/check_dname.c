@@ -94,6 +94,19 @@ START_TEST(test_unpack_too_long)
 }
 END_TEST
 
+START_TEST(test_canonical)
+{
+	char name[1024];
+	ck_assert_int_eq(dname_canonical("DynamoDB.US-East-1.api.test", name),
+	                 0);
+	ck_assert_str_eq(name, "dynamodb.us-east-1.api.test.");
+	ck_assert_int_eq(dname_canonical("A.test.", name), 0);
+	ck_assert_str_eq(name, "a.test.");
+	ck_assert_int_eq(dname_canonical("", name), -1);
+	ck_assert_int_eq(dname_canonical("a..b", name), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dname");
@@ -103,6 +116,7 @@ int main(void)
 	tcase_add_test(tc, test_unpack_compression);
 	tcase_add_test(tc, test_unpack_loops);
 	tcase_add_test(tc, test_unpack_too_long);
+	tcase_add_test(tc, test_canonical);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
