@@ -87,9 +87,11 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c | deps
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBCOMMON): $(COMMON_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(LIBAUTHD): $(AUTHD_LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/authd: $(BUILD)/obj/authd/main.o $(LIBAUTHD) $(LIBCOMMON)

@@ -14,6 +14,7 @@ EXTRA_INCLUDES += -Itools
 .PHONY: install-ctl
 
 $(LIBCTL): $(CTL_LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/dnsplanectl: $(BUILD)/obj/tools/dnsplanectl.o $(LIBCTL) $(LIBCOMMON)

@@ -10,6 +10,7 @@ UNIT_LIBS := $(LIBENACTOR) $(UNIT_LIBS)
 EXTRA_INCLUDES += -Ienactor
 
 $(LIBENACTOR): $(ENACTOR_LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/enactor: $(BUILD)/obj/enactor/main.o $(LIBENACTOR) $(LIBCOMMON)

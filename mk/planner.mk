@@ -21,6 +21,7 @@ $(BUILD)/gen/sql_planstore.c: sql/planstore.sql scripts/embed-sql.sh
 $(LIBCOMMON): $(BUILD)/gen/sql_planstore.o
 
 $(LIBPLANNER): $(PLANNER_LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/planner: $(BUILD)/obj/planner/main.o $(LIBPLANNER) $(LIBCOMMON)
