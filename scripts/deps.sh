@@ -1,7 +1,8 @@
 #!/bin/sh
 # deps.sh - install the Debian packages dnsplane needs, when they are missing.
 #
-# usage: scripts/deps.sh GROUP...   (groups: build test bench format systemd)
+# usage: scripts/deps.sh GROUP...   (groups: build test bench format systemd
+#                                     demo)
 #
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get command is printed and the script fails, so nothing half-works.
@@ -13,9 +14,11 @@ for group in "$@"; do
 	build) pkgs="$pkgs gcc make pkg-config libldns-dev libevent-dev \
 libsqlite3-dev check libsystemd-dev libssl-dev libuv1-dev" ;;
 	test) pkgs="$pkgs bind9-dnsutils knot-dnsutils nsd sqlite3 socat curl \
-procps iproute2" ;;
+procps iproute2 gnuplot-nox" ;;
 	bench) pkgs="$pkgs nsd knot dnsperf procps" ;;
 	format) pkgs="$pkgs clang-format" ;;
+	# make demo: the prober's picture, a real resolver in front of authd.
+	demo) pkgs="$pkgs gnuplot-nox unbound" ;;
 	# tests/systemd: a real systemd booted with systemd-nspawn.
 	systemd) pkgs="$pkgs systemd systemd-container util-linux" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
