@@ -3,7 +3,7 @@
 #   make               build everything into build/
 #   make check         all tests (unit, packet, end-to-end, differential)
 #   make asan          the same tests, built with ASan and UBSan
-#   make demo          serve a sample zone and query it with dig
+#   make demo          the 2025 race for real, then the fix holding (narrated)
 #   make bench         benchmark authd beside NSD and Knot DNS
 #   make format-check  verify the C sources follow .clang-format
 #   make install       PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=
@@ -148,9 +148,9 @@ asan:
 
 # ---- the quick start ----
 
-demo: $(PROGRAMS)
-	@scripts/deps.sh build test
-	@sh scripts/demo.sh $(BUILD)/authd
+demo: $(PROGRAMS) $(BUILD)/tests/dpupdate
+	@scripts/deps.sh build test demo
+	@bash scripts/demo.sh $(BUILD)
 
 bench: $(PROGRAMS)
 	@scripts/deps.sh build bench

@@ -1,32 +1,408 @@
-#!/bin/sh
-# demo.sh - serve the sample zone with authd on a loopback port and query it
-# with dig.  The full outage demo replaces this once the planner and the
-# enactors exist.
-set -eu
-AUTHD=${1:-build/authd}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-T=$(mktemp -d /tmp/dnsplane-demo.XXXXXX)
-PORT=5300
-while ss -Hlnut "sport = :$PORT" | grep -q .; do PORT=$((PORT + 1)); done
-"$AUTHD" --listen "127.0.0.1:$PORT" \
-	--zone "example.test.=$ROOT/tests/zones/example.test.zone" \
-	--state-dir "$T/state" >"$T/authd.log" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$T"' EXIT INT TERM
-i=0
-until grep -q "ready:" "$T/authd.log"; do
-	i=$((i + 1))
-	if [ $i -gt 100 ]; then cat "$T/authd.log"; exit 1; fi
-	sleep 0.05
+#!/bin/bash
+# demo.sh - the DynamoDB DNS race of 2025-10-19/20, for real, on loopback,
+# and the design that holds.  `make demo` runs it.
+#
+# usage: scripts/demo.sh [BUILD_DIR]
+#
+# Starts authd, lbfarm, the planner, three enactors and a prober in a
+# temporary directory, then narrates two runs of the post-mortem's
+# schedule, driven by the enactors' pause points:
+#   1. legacy mode: enactor 1 is delayed with an old plan, enactors 2 and
+#      3 apply the newest, enactor 1 writes its old plan over it, enactor
+#      2's cleanup deletes that plan: the endpoint is empty (dig, the
+#      prober), every enactor is stuck, the operator repairs;
+#   2. safe mode (authd's guard and fence on, safe enactors): the same
+#      schedule; no empty answer, the stale writes refused by authd (its
+#      log, its /metrics).
+# It ends with a summary and a picture (build/demo/demo.png), and stops
+# every process it started.  Timelines, logs and the picture stay in
+# BUILD_DIR/demo/.
+BUILD=$(cd "${1:-build}" && pwd)
+export AUTHD=$BUILD/authd BUILD_DIR=$BUILD
+. "$(dirname "$0")/../tests/e2e/lib.bash"
+. "$(dirname "$0")/../tests/e2e/planner_lib.bash"
+OUT=$BUILD/demo
+ENACTOR=$BUILD/enactor
+PROBE=$BUILD/dnsprobe
+CTL=$BUILD/dnsplanectl
+DPUPDATE=$BUILD/tests/dpupdate
+E=dynamodb.us-east-1.api.test.
+TTL=5     # the records the enactors write (DynamoDB's own is 5 s)
+KEEP=2    # cleanup keeps this many generations before the one applied
+T0=$(date +%s%3N)
+
+# Paused processes take SIGTERM only once continued.
+demo_cleanup() {
+	for p in $PIDS; do kill -CONT "$p" 2>/dev/null || true; done
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap demo_cleanup EXIT INT TERM
+
+# ---- the terminal ----
+
+if [ -t 1 ]; then
+	B=$'\e[1m' R=$'\e[31m' G=$'\e[32m' N=$'\e[0m'
+else
+	B='' R='' G='' N=''
+fi
+step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
+say() { printf '%s\n' "$*" | fold -s -w 76 | sed 's/^/   /'; }
+indent() { sed 's/^/      /'; }
+# event LABEL: a line on the plot.
+event() { echo "$(date +%s%3N) $*" >>"$T/events"; }
+die() {
+	printf '%sdemo: %s%s\n' "$R" "$*" "$N" >&2
+	printf 'demo: the logs are in %s\n' "$OUT" >&2
+	exit 1
+}
+
+# ---- the lab ----
+
+# Keys: one per enactor, as under systemd, so authd's log names the
+# writer; the operator's for repairs and the replayed stale write.
+for k in enactor-1 enactor-2 enactor-3 operator; do
+	printf 'key "%s" { algorithm hmac-sha256; secret "%s"; };\n' "$k" \
+		"$(head -c 32 /dev/urandom | base64)" >"$T/$k.key"
 done
-echo "== authd is serving example.test. on 127.0.0.1:$PORT"
-cat "$T/authd.log"
-for q in "www.example.test A" "alias.example.test AAAA" \
-	"nothere.example.test A" "host.sub.example.test A"; do
-	echo
-	echo "\$ dig @127.0.0.1 -p $PORT $q +norec"
+NEGTTL=10
+cat >"$T/api.zone" <<ZONE
+\$ORIGIN api.test.
+\$TTL 60
+; The negative TTL is min(SOA TTL, MINIMUM) = $NEGTTL s (RFC 2308).
+@	SOA	ns1 hostmaster 1 3600 600 86400 $NEGTTL
+	NS	ns1
+ns1	A	192.0.2.53
+dynamodb.us-east-1	A	192.0.2.250
+ZONE
+P=$(free_port)
+M=$(free_port)
+# authd reads its guard switch from a file: SIGHUP turns it on.
+authd_conf() {
+	cat >"$T/authd.conf" <<CONF
+listen 127.0.0.1:$P
+zone api.test.=$T/api.zone
+state-dir $T/authd
+metrics-listen 127.0.0.1:$M
+guard $E
+guard-enabled $1
+key $T/enactor-1.key
+key $T/enactor-2.key
+key $T/enactor-3.key
+key $T/operator.key
+CONF
+}
+authd_conf no
+: >"$T/events"
+mkdir -p "$OUT"
+rm -f "$OUT"/*
+
+start_lbfarm --listen "$NET.0.1-$NET.0.4:$LBPORT"
+start_authd "$T/authd.log" -c "$T/authd.conf"
+cat >"$T/planner.conf" <<CONF
+region us-east-1
+store $STORE
+check-interval-ms 100
+check-timeout-ms 80
+healthy-threshold 1
+unhealthy-threshold 1
+plan-interval-ms 300
+endpoint $E
+CONF
+for i in 1 2 3 4; do
+	echo "lb $E 10.0.0.$i http://$NET.0.$i:$LBPORT/health 10" >>"$T/planner.conf"
+done
+start_planner "$T/planner.log" -c "$T/planner.conf"
+wait_for 10 newer_than 0 || die "the planner wrote no plan"
+
+# start_enactor N MODE ARGS...: enactor N in the background, EN<N> its PID.
+start_enactor() {
+	n=$1
+	mode=$2
+	shift 2
+	"$ENACTOR" --id "$n" --mode "$mode" --store "$STORE" \
+		--server "127.0.0.1:$P" --zone api.test. --key "$T/enactor-$n.key" \
+		--keep "$KEEP" --ttl "$TTL" --interval-ms 200 --heartbeat-ms 200 \
+		"$@" >>"$T/enactor$n-$PHASE.log" 2>&1 &
+	eval "EN$n=$!"
+	PIDS="$PIDS $!"
+}
+en() { eval "echo \$EN$1"; }
+stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+# stop_enactors N...: SIGTERM (after SIGCONT) and wait.
+stop_enactors() {
+	for n in "$@"; do
+		kill -CONT "$(en "$n")" 2>/dev/null || true
+		kill -TERM "$(en "$n")" 2>/dev/null || true
+	done
+	for n in "$@"; do
+		wait "$(en "$n")" 2>/dev/null || true
+		PIDS=$(echo "$PIDS" | sed "s/ $(en "$n")//")
+	done
+}
+gen_served() { dig @127.0.0.1 -p "$P" +short +norec "_gen.$E" TXT | tr -d '"'; }
+served_at_least() { [ "$(gen_served)" -ge "$1" ]; }
+# show WHEN: what a client asking authd sees now.
+show() {
+	printf '   %s$ dig @127.0.0.1 -p %s %s A%s   (%s)\n' "$B" "$P" "$E" "$N" "$1"
+	dig @127.0.0.1 -p "$P" +norec +noall +comments +answer "$E" A |
+		grep -E "status|IN" | sed -e 's/;; ->>HEADER<<- opcode: QUERY, //' \
+		-e 's/, id: [0-9]*//' | indent
+}
+# the last line of enactor N's log (this phase) that matches RE, without
+# the date.
+elog() { echo "$T/enactor$1-$PHASE.log"; }
+last_line() { grep -E "$2" "$(elog "$1")" | tail -1 | cut -d' ' -f2-; }
+authd_lines() { grep -E "$1" "$T/authd.log" | cut -d' ' -f2- ; }
+# newer_plans G: wait for five plans newer than G.
+newer_plans() {
+	wait_for 10 newer_than $(($1 + 4)) || die "the planner wrote no newer plan"
+	say "Plans $(($1 + 1))..$(newest) are in the store now."
+	sleep 0.5
+}
+# enactors_2_3 STEP: enactors 2 and 3 apply the newest plan and stop
+# before their cleanup; GOT is the plan they left the endpoint on.
+enactors_2_3() {
+	start_enactor 2 "$PHASE" --pause-at before-cleanup
+	start_enactor 3 "$PHASE" --pause-at before-cleanup
+	wait_for 10 stopped "$EN2" && wait_for 10 stopped "$EN3" ||
+		die "enactors 2 and 3 did not pause"
+	GOT=$(gen_served)
+	event "$1: enactors 2, 3 on plan $GOT"
+	show "before: on plan $GOT"
+	sleep 0.7
+}
+metric() {
+	curl -s "127.0.0.1:$M/metrics" |
+		awk -v k="$1" '$1 == k { print $2 }'
+}
+
+# The prober: 50 queries a second at authd, from now to the end.
+"$PROBE" --server "127.0.0.1:$P" --name "$E" --rate 50 --interval-ms 100 \
+	--label authd --csv "$T/authd.csv" --summary "$T/authd.json" \
+	>"$T/probe-authd.out" 2>"$T/probe-authd.err" &
+PROBER=$!
+PIDS="$PIDS $PROBER"
+
+printf '%sdnsplane demo: the DynamoDB DNS race of 2025-10-19/20, for real%s\n' "$B" "$N"
+say "authd on 127.0.0.1:$P (zone api.test., its guard off: the legacy lab), \
+lbfarm with 4 load balancers on $NET.0.1-4:$LBPORT, the planner \
+(a new generation at least every 300 ms), three enactors (records TTL $TTL s, \
+cleanup keeps $KEEP generations), and dnsprobe asking $E A 50 times a second."
+
+# ==== 1. legacy ====
+
+PHASE=legacy
+step "1. Legacy mode: normal operation"
+for n in 1 2 3; do start_enactor "$n" legacy; done
+event "legacy enactors 1-3 start"
+wait_for 10 served_at_least "$(newest)" || die "the enactors applied nothing"
+sleep 2
+say "The enactors apply each new plan as the planner writes it, and clean \
+up the old ones:"
+show "normal"
+BACK0=$(grep -c "went back" "$T/probe-authd.err" || true)
+[ "$BACK0" -eq 0 ] || say "(Already now the prober saw the generation go \
+back $((BACK0 / 2)) times: legacy enactors that passed their freshness \
+check together write in either order.)"
+
+step "1a. The lab arms the enactors' pause points (the post-mortem's timing)"
+stop_enactors 1 2 3
+start_enactor 1 legacy --pause-at after-freshness-check --pause-at before-cleanup
+wait_for 10 stopped "$EN1" || die "enactor 1 did not pause"
+G1=$(last_line 1 "applying plan" | grep -o 'plan [0-9]*' | cut -d' ' -f2)
+event "1a: enactor 1 paused, plan $G1"
+say "Enactor 1 took plan $G1, checked once that it is newer than the plan \
+last applied, and stopped right after that check (as if delayed):"
+grep -E "applying plan|pause point" "$(elog 1)" | tail -2 | cut -d' ' -f2- | indent
+
+step "1b. The planner writes newer generations"
+newer_plans "$G1"
+
+step "1c. Enactors 2 and 3 apply the newest plan and stop before their cleanup"
+enactors_2_3 1c
+G6=$GOT
+
+step "1d. Enactor 1 resumes and writes its old plan $G1 over plan $G6"
+kill -CONT "$EN1"
+wait_for 10 stopped "$EN1" || die "enactor 1 did not pause again"
+event "1d: enactor 1 wrote plan $G1"
+say "Its freshness check was passed long ago; the transition only checks \
+that the plan it replaces exists.  It stops before its own cleanup."
+show "stale: back on plan $G1"
+[ "$(gen_served)" = "$G1" ] || die "enactor 1 did not write plan $G1"
+sleep 0.7
+
+step "1e. Enactor 2 resumes: its cleanup deletes plan $G1, with its records"
+kill -CONT "$EN2"
+wait_for 10 grep -q "cleanup: deleted plan $G1 " "$(elog 2)" ||
+	die "enactor 2 did not delete plan $G1"
+event "1e: plan $G1 deleted"
+last_line 2 "cleanup: deleted plan $G1 " | indent
+show "after: the endpoint is empty"
+kill -CONT "$EN3" "$EN1"
+sleep 1
+say "The prober saw it:"
+grep -E "from $G6 to $G1 \(the|INVARIANT BROKEN: NXDOMAIN" "$T/probe-authd.err" |
+	cut -d' ' -f2- | indent
+
+step "1f. Every enactor is stuck"
+for n in 1 2 3; do
+	wait_for 10 grep -q "cannot move from plan $G1" "$(elog "$n")" ||
+		die "enactor $n is not stuck"
+done
+sleep 3
+for n in 1 2 3; do last_line "$n" "cannot move from plan $G1" | indent; done
+say "($(cat "$(elog 1)" "$(elog 2)" "$(elog 3)" | grep -c "cannot move from plan $G1") \
+failed attempts in 3 s: every pass of every enactor fails the same way.)"
+say "Each new plan must replace the active one, plan $G1, and that one is \
+gone: the update's prerequisite fails (NXDOMAIN), forever."
+CTLA=(--store "$STORE" --server "127.0.0.1:$P" --zone api.test.
+	--key "$T/operator.key" --ttl "$TTL")
+printf '   %s$ dnsplanectl status%s\n' "$B" "$N"
+"$CTL" "${CTLA[@]}" status 2>&1 | indent || true
+
+step "1g. The operator pauses the automation and repairs"
+event "1g: dnsplanectl repair"
+for c in "pause --reason INC-2025-10-20" repair "resume --reason repaired"; do
+	printf '   %s$ dnsplanectl %s%s\n' "$B" "$c" "$N"
 	# shellcheck disable=SC2086
-	dig @127.0.0.1 -p "$PORT" $q +norec +nocmd +nostats
+	"$CTL" "${CTLA[@]}" $c 2>&1 | indent || true
 done
-echo
-echo "== done; authd stopped, its state directory removed"
+wait_for 10 grep -q "answers with addresses since" "$T/probe-authd.err" ||
+	die "the endpoint did not come back"
+show "repaired"
+sleep 1.5
+say "The enactors move it forward again:"
+show "on the newest plan"
+stop_enactors 1 2 3
+
+# ==== 2. safe ====
+
+PHASE=safe
+step "2. Safe mode: authd's guard and fence on (SIGHUP), safe enactors"
+authd_conf yes
+kill -HUP "$AUTHD_PID"
+wait_for 10 grep -q "reloaded" "$T/authd.log" || die "authd did not reload"
+event "2: safe mode"
+SAFE_MS=$(date +%s%3N)
+PREREQ0=$(metric 'dnsplane_authd_updates_total{result="prereq"}')
+FENCE0=$(metric 'dnsplane_authd_updates_total{result="fence"}')
+say "Same authd, same store, same planner; the enactors restart in safe \
+mode with the same pause points."
+
+step "2a. Enactor 1 reads the endpoint and stops before its write"
+# Start it right after a new generation: it takes that one.
+wait_for 10 newer_than "$(newest)" || die "the planner stopped"
+start_enactor 1 safe --pause-at before-endpoint --pause-at before-cleanup
+wait_for 10 stopped "$EN1" || die "enactor 1 did not pause"
+S1=$(newest)
+S1_ADDRS=$(addrs "$S1" "$E")
+event "2a: enactor 1 paused, plan $S1"
+say "It read the endpoint on plan $(gen_served) and is about to move it to \
+plan $S1, with a compare-and-swap on what it read."
+
+step "2b. The planner writes newer generations"
+newer_plans "$S1"
+
+step "2c. Enactors 2 and 3 move the endpoint forward and stop before cleanup"
+enactors_2_3 2c
+S6=$GOT
+
+step "2d. Enactor 1 resumes: its write of plan $S1 is refused"
+kill -CONT "$EN1"
+wait_for 10 stopped "$EN1" || die "enactor 1 did not pause again"
+event "2d: enactor 1's write refused"
+wait_for 5 grep -qE "key enactor-1\.?: prereq" "$T/authd.log" ||
+	die "enactor 1's write was not refused"
+authd_lines "key enactor-1\.?: prereq" | tail -1 | indent
+say "The endpoint moved since enactor 1 read it, so the prerequisite (the \
+marker as read) fails; it reads again, finds plan $S6, newer than its own, \
+and leaves it."
+show "still on plan $S6"
+sleep 0.7
+
+step "2e. The enactors resume: cleanup deletes only plans nobody uses"
+kill -CONT "$EN2"
+wait_for 10 grep -q "cleanup: deleted plan" "$(elog 2)" || true
+kill -CONT "$EN3" "$EN1"
+sleep 1
+grep -hE "cleanup" "$(elog 1)" "$(elog 2)" "$(elog 3)" | grep -v "pause point" |
+	cut -d' ' -f2- | head -4 | indent
+say "A plan goes only when it is more than $KEEP generations old, no \
+endpoint is on it or marked with it, and no live enactor is applying it; \
+authd's guard would refuse to empty an endpoint anyway."
+show "after cleanup"
+sleep 0.7
+
+step "2f. The stale write of 1d, replayed word for word: authd's fence"
+say "What enactor 1 sent in 1d, made for its plan $S1: the legacy update, \
+without compare-and-swap (signed with the operator's key):"
+args=("yxdomain g$(gen_served)._plan.$E" "del g$S1._plan.$E")
+for a in $S1_ADDRS; do args+=("add g$S1._plan.$E $TTL A $a"); done
+args+=("del $E A" "del $E AAAA" "del $E CNAME" "add $E $TTL CNAME g$S1._plan.$E"
+	"del _gen.$E TXT" "add _gen.$E $TTL TXT \"$S1\"" "del _lock.$E TXT")
+"$DPUPDATE" -s "127.0.0.1:$P" -k "$T/operator.key" -z api.test. \
+	"${args[@]}" 2>&1 | indent
+event "2f: stale write fenced"
+authd_lines "update refused: key operator" | tail -1 | indent
+printf '   %s$ curl -s 127.0.0.1:%s/metrics | grep -E "updates_total|guard_refusals"%s\n' "$B" "$M" "$N"
+curl -s "127.0.0.1:$M/metrics" | grep -E '^dnsplane_authd_(updates_total|guard_refusals)' |
+	grep -E 'accepted|prereq|guard|fence' | indent
+say "(Counted since authd started: prereq includes the legacy run's lock \
+waits.)"
+sleep 1
+show "safe, at the end"
+stop_enactors 1 2 3
+
+# ==== the end ====
+
+kill -TERM "$PROBER"
+wait "$PROBER" 2>/dev/null || true
+PIDS=$(echo "$PIDS" | sed "s/ $PROBER//")
+cp "$T"/*.csv "$T"/*.json "$T"/*.log "$T"/*.conf "$T/events" "$T"/probe-*.err \
+	"$OUT"/
+"$PROBE" plot --out "$OUT/demo.png" --events "$OUT/events" \
+	--title "dnsplane demo: $E as clients see it (legacy mode, then safe mode)" \
+	"$OUT/authd.csv=authd 127.0.0.1:$P (UDP, 50 queries a second)" ||
+	die "no plot"
+
+# Numbers from the timelines: the legacy outage, and the safe run.
+# nx_periods FILE: "start end" of each NXDOMAIN or empty period.
+nx_periods() {
+	grep -oE '"outcome":"(nxdomain|empty)","start_ms":[0-9]+,"end_ms":[0-9]+' "$1" |
+		sed -E 's/.*"start_ms":([0-9]+),"end_ms":([0-9]+)/\1 \2/'
+}
+# bad_after FILE MS: probes without an address in rows from MS on.
+bad_after() { awk -F, -v t="$2" 'NR > 1 && $1 >= t { b += $4 + $5 } END { print b + 0 }' "$1"; }
+back_after() { awk -F, -v t="$2" 'NR > 1 && $1 >= t { b += $12 } END { print b + 0 }' "$1"; }
+probes_after() { awk -F, -v t="$2" 'NR > 1 && $1 >= t { b += $2 } END { print b + 0 }' "$1"; }
+read -r LS LE <<<"$(nx_periods "$OUT/authd.json" | awk -v t="$SAFE_MS" '$1 < t' | head -1)"
+LEGACY_S=$(awk -v a="${LS:-0}" -v b="${LE:-0}" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
+SAFE_BAD=$(bad_after "$OUT/authd.csv" "$SAFE_MS")
+SAFE_BACK=$(back_after "$OUT/authd.csv" "$SAFE_MS")
+SAFE_N=$(probes_after "$OUT/authd.csv" "$SAFE_MS")
+PREREQ=$(($(metric 'dnsplane_authd_updates_total{result="prereq"}') - PREREQ0))
+# Who was refused, from authd's log of the safe run.
+cas_by() { sed -n '/SIGHUP received/,$p' "$T/authd.log" | grep -cE "key enactor-$1\.?: prereq" || true; }
+CAS_WHO="enactor 1: $(cas_by 1), enactor 2: $(cas_by 2), enactor 3: $(cas_by 3)"
+FENCE=$(($(metric 'dnsplane_authd_updates_total{result="fence"}') - FENCE0))
+
+step "Summary"
+printf '   legacy: %sthe endpoint answered NXDOMAIN for %s s%s, until the operator'"'"'s repair\n' "$R" "$LEGACY_S" "$N"
+printf '   safe:   %s%s answers without an address%s in %s probes, generation never back (%s steps),\n' \
+	"$G" "$SAFE_BAD" "$N" "$SAFE_N" "$SAFE_BACK"
+printf '           stale writes refused by authd: %s by compare-and-swap (%s:\n' "$PREREQ" "$CAS_WHO"
+printf '           each lost a race and read again), %s by the fence (the replayed legacy write)\n' "$FENCE"
+printf '   plot:   %s\n' "$OUT/demo.png"
+printf '   logs, timelines (CSV) and the prober'"'"'s summaries: %s/\n' "$OUT"
+
+[ -n "$LS" ] || die "the prober saw no outage in legacy mode"
+[ "$SAFE_BAD" -eq 0 ] && [ "$SAFE_BACK" -eq 0 ] || die "safe mode broke an invariant"
+[ "$FENCE" -ge 1 ] || die "authd's fence refused nothing"
+
+stop_planner >/dev/null
+stop_authd >/dev/null
+printf '   stopped: authd, lbfarm, the planner, the enactors, the prober (%s s in all)\n' \
+	"$((($(date +%s%3N) - T0) / 1000))"

@@ -787,7 +787,10 @@ int main(int argc, char **argv)
 	p.cap = (size_t)(s.rate * s.timeout_ms / 1000) + 16;
 	p.ring = xcalloc(p.cap, sizeof(*p.ring));
 	p.next_id = (uint16_t)(getpid() ^ mono_us());
-	p.start_ms = wall_ms();
+	/* Intervals start half a period before the probes they hold, so a
+	 * probe a little late stays in its interval and every interval gets
+	 * the same number of probes. */
+	p.start_ms = wall_ms() - 500 / s.rate;
 	p.judge = probe_judge_new(p.start_ms, (int)s.interval_ms);
 	log_notice("probing %s A%s at %s over %s, %ld a second", p.name,
 	           s.gen_txt ? " and _gen TXT" : "", s.server,
