@@ -19,10 +19,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# free_port: a TCP and UDP port nobody listens on.
+# free_port: a TCP and UDP port nobody listens on, below the kernel's
+# ephemeral range (32768-60999 here), so that no outgoing connection of
+# another test takes it between this check and the bind.
 free_port() {
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 	while :; do
-		p=$(shuf -i 20000-60999 -n 1)
+		p=$(shuf -i 10000-$((lo - 1)) -n 1)
 		if ! ss -Hlnut "sport = :$p" | grep -q .; then
 			echo "$p"
 			return
