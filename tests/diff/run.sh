@@ -91,7 +91,7 @@ used_ports=" "
 free_port() {
 	local p _
 	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % 22000)) # below the ephemeral range
 		case "$used_ports" in *" $p "*) continue ;; esac
 		if [ -z "$(ss -Hlntu "sport = :$p" 2>/dev/null)" ]; then
 			used_ports="$used_ports$p "
