@@ -4,13 +4,15 @@
 #
 # usage: scripts/demo.sh [BUILD_DIR]
 #
-# Starts authd, lbfarm, the planner, three enactors and a prober in a
-# temporary directory, then narrates two runs of the post-mortem's
-# schedule, driven by the enactors' pause points:
+# Starts authd, lbfarm, the planner, three enactors, a resolver (unbound)
+# in front of authd and two probers (one asking authd, one asking the
+# resolver) in a temporary directory, then narrates two runs of the
+# post-mortem's schedule, driven by the enactors' pause points:
 #   1. legacy mode: enactor 1 is delayed with an old plan, enactors 2 and
 #      3 apply the newest, enactor 1 writes its old plan over it, enactor
 #      2's cleanup deletes that plan: the endpoint is empty (dig, the
-#      prober), every enactor is stuck, the operator repairs;
+#      prober), every enactor is stuck, the operator repairs, and the
+#      clients behind the resolver get the cached NXDOMAIN a while longer;
 #   2. safe mode (authd's guard and fence on, safe enactors): the same
 #      schedule; no empty answer, the stale writes refused by authd (its
 #      log, its /metrics).
@@ -21,6 +23,7 @@ BUILD=$(cd "${1:-build}" && pwd)
 export AUTHD=$BUILD/authd BUILD_DIR=$BUILD
 . "$(dirname "$0")/../tests/e2e/lib.bash"
 . "$(dirname "$0")/../tests/e2e/planner_lib.bash"
+. "$(dirname "$0")/../tests/e2e/unbound_lib.bash"
 OUT=$BUILD/demo
 ENACTOR=$BUILD/enactor
 PROBE=$BUILD/dnsprobe
@@ -52,8 +55,14 @@ say() { printf '%s\n' "$*" | fold -s -w 76 | sed 's/^/   /'; }
 indent() { sed 's/^/      /'; }
 # event LABEL: a line on the plot.
 event() { echo "$(date +%s%3N) $*" >>"$T/events"; }
+# keep: what stays in OUT once the temporary directory is gone.
+keep() {
+	cp "$T"/*.csv "$T"/*.json "$T"/*.log "$T"/*.conf "$T/events" \
+		"$T"/probe-*.err "$OUT"/ 2>/dev/null || true
+}
 die() {
 	printf '%sdemo: %s%s\n' "$R" "$*" "$N" >&2
+	keep
 	printf 'demo: the logs are in %s\n' "$OUT" >&2
 	exit 1
 }
@@ -74,7 +83,7 @@ cat >"$T/api.zone" <<ZONE
 @	SOA	ns1 hostmaster 1 3600 600 86400 $NEGTTL
 	NS	ns1
 ns1	A	192.0.2.53
-dynamodb.us-east-1	A	192.0.2.250
+dynamodb.us-east-1	$TTL	A	192.0.2.250
 ZONE
 P=$(free_port)
 M=$(free_port)
@@ -116,6 +125,9 @@ done
 start_planner "$T/planner.log" -c "$T/planner.conf"
 wait_for 10 newer_than 0 || die "the planner wrote no plan"
 
+# The resolver clients sit behind: unbound, api.test. stubbed to authd.
+start_unbound "$P" || die "unbound does not answer"
+
 # start_enactor N MODE ARGS...: enactor N in the background, EN<N> its PID.
 start_enactor() {
 	n=$1
@@ -150,6 +162,14 @@ show() {
 		grep -E "status|IN" | sed -e 's/;; ->>HEADER<<- opcode: QUERY, //' \
 		-e 's/, id: [0-9]*//' | indent
 }
+# show_resolver WHEN: what a client behind unbound sees now, with the
+# SOA of a negative answer (its TTL is what is left of the caching).
+show_resolver() {
+	printf '   %s$ dig @127.0.0.1 -p %s %s A%s   (through unbound: %s)\n' "$B" "$U" "$E" "$N" "$1"
+	dig @127.0.0.1 -p "$U" +noall +comments +answer +authority "$E" A |
+		grep -E "status|IN" | sed -e 's/;; ->>HEADER<<- opcode: QUERY, //' \
+		-e 's/, id: [0-9]*//' -e 's/, flags:.*//' | indent
+}
 # the last line of enactor N's log (this phase) that matches RE, without
 # the date.
 elog() { echo "$T/enactor$1-$PHASE.log"; }
@@ -178,18 +198,24 @@ metric() {
 		awk -v k="$1" '$1 == k { print $2 }'
 }
 
-# The prober: 50 queries a second at authd, from now to the end.
-"$PROBE" --server "127.0.0.1:$P" --name "$E" --rate 50 --interval-ms 100 \
-	--label authd --csv "$T/authd.csv" --summary "$T/authd.json" \
-	>"$T/probe-authd.out" 2>"$T/probe-authd.err" &
-PROBER=$!
-PIDS="$PIDS $PROBER"
+# The probers: 50 queries a second each, at authd and through unbound,
+# from now to the end.
+for v in "authd $P" "unbound $U"; do
+	set -- $v
+	"$PROBE" --server "127.0.0.1:$2" --name "$E" --rate 50 \
+		--interval-ms 100 --label "$1" --csv "$T/$1.csv" \
+		--summary "$T/$1.json" >"$T/probe-$1.out" 2>"$T/probe-$1.err" &
+	PROBERS="${PROBERS:-} $!"
+	PIDS="$PIDS $!"
+done
 
 printf '%sdnsplane demo: the DynamoDB DNS race of 2025-10-19/20, for real%s\n' "$B" "$N"
 say "authd on 127.0.0.1:$P (zone api.test., its guard off: the legacy lab), \
 lbfarm with 4 load balancers on $NET.0.1-4:$LBPORT, the planner \
 (a new generation at least every 300 ms), three enactors (records TTL $TTL s, \
-cleanup keeps $KEEP generations), and dnsprobe asking $E A 50 times a second."
+cleanup keeps $KEEP generations), unbound on 127.0.0.1:$U as the resolver \
+clients sit behind, and dnsprobe asking $E A 50 times a second, of \
+authd and of unbound."
 
 # ==== 1. legacy ====
 
@@ -246,6 +272,12 @@ sleep 1
 say "The prober saw it:"
 grep -E "from $G6 to $G1 \(the|INVARIANT BROKEN: NXDOMAIN" "$T/probe-authd.err" |
 	cut -d' ' -f2- | indent
+say "Behind the resolver, clients see it once their cached answer (TTL $TTL s) \
+runs out:"
+wait_for 10 grep -q "INVARIANT BROKEN: NXDOMAIN" "$T/probe-unbound.err" ||
+	die "the clients behind unbound never saw the outage"
+grep -E "INVARIANT BROKEN: NXDOMAIN" "$T/probe-unbound.err" | head -1 |
+	cut -d' ' -f2- | indent
 
 step "1f. Every enactor is stuck"
 for n in 1 2 3; do
@@ -273,7 +305,24 @@ done
 wait_for 10 grep -q "answers with addresses since" "$T/probe-authd.err" ||
 	die "the endpoint did not come back"
 show "repaired"
-sleep 1.5
+
+step "1h. Behind the resolver the outage goes on: the cached NXDOMAIN"
+show_resolver "just after the repair"
+say "Unbound cached what authd said: the endpoint's CNAME to plan $G1 \
+(TTL $TTL s, as the enactors write it) and the NXDOMAIN of g$G1._plan.$E \
+(for the zone's negative TTL: min(SOA TTL, MINIMUM) = $NEGTTL s, RFC 2308). \
+Until that CNAME expires it follows it to the deleted plan, whatever authd \
+says now:"
+wait_for 30 grep -q "answers with addresses since" "$T/probe-unbound.err" ||
+	die "the clients behind unbound did not recover"
+event "1h: resolver recovers"
+grep "answers with addresses since" "$T/probe-unbound.err" | head -1 |
+	cut -d' ' -f2- | indent
+show_resolver "recovered"
+say "So behind a resolver the tail is at most the endpoint's record TTL \
+($TTL s) here: the NXDOMAIN is for the plan's name, not the endpoint's. \
+The zone's negative TTL sets the tail only for a name that is gone itself \
+(tests/e2e/negcache.sh measures both)."
 say "The enactors move it forward again:"
 show "on the newest plan"
 stop_enactors 1 2 3
@@ -358,14 +407,16 @@ stop_enactors 1 2 3
 
 # ==== the end ====
 
-kill -TERM "$PROBER"
-wait "$PROBER" 2>/dev/null || true
-PIDS=$(echo "$PIDS" | sed "s/ $PROBER//")
-cp "$T"/*.csv "$T"/*.json "$T"/*.log "$T"/*.conf "$T/events" "$T"/probe-*.err \
-	"$OUT"/
+for p in $PROBERS; do
+	kill -TERM "$p"
+	wait "$p" 2>/dev/null || true
+	PIDS=$(echo "$PIDS" | sed "s/ $p//")
+done
+keep
 "$PROBE" plot --out "$OUT/demo.png" --events "$OUT/events" \
 	--title "dnsplane demo: $E as clients see it (legacy mode, then safe mode)" \
-	"$OUT/authd.csv=authd 127.0.0.1:$P (UDP, 50 queries a second)" ||
+	"$OUT/authd.csv=asking authd 127.0.0.1:$P (UDP, 50 queries a second)" \
+	"$OUT/unbound.csv=asking unbound 127.0.0.1:$U, the resolver in front of authd" ||
 	die "no plot"
 
 # Numbers from the timelines: the legacy outage, and the safe run.
@@ -378,11 +429,23 @@ nx_periods() {
 bad_after() { awk -F, -v t="$2" 'NR > 1 && $1 >= t { b += $4 + $5 } END { print b + 0 }' "$1"; }
 back_after() { awk -F, -v t="$2" 'NR > 1 && $1 >= t { b += $12 } END { print b + 0 }' "$1"; }
 probes_after() { awk -F, -v t="$2" 'NR > 1 && $1 >= t { b += $2 } END { print b + 0 }' "$1"; }
-read -r LS LE <<<"$(nx_periods "$OUT/authd.json" | awk -v t="$SAFE_MS" '$1 < t' | head -1)"
-LEGACY_S=$(awk -v a="${LS:-0}" -v b="${LE:-0}" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
+# legacy VIEW: "start end" of the outage seen there (first to last
+# answer without an address before the safe run).
+legacy() {
+	nx_periods "$OUT/$1.json" | awk -v t="$SAFE_MS" '$1 < t' |
+		awk 'NR == 1 { s = $1 } { e = $2 } END { if (NR) print s, e }'
+}
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
+read -r LS LE <<<"$(legacy authd)"
+read -r US UE <<<"$(legacy unbound)"
+LEGACY_S=$(secs "${LS:-0}" "${LE:-0}")
+UNBOUND_S=$(secs "${US:-0}" "${UE:-0}")
+TAIL_S=$(secs "${LE:-0}" "${UE:-0}")
 SAFE_BAD=$(bad_after "$OUT/authd.csv" "$SAFE_MS")
 SAFE_BACK=$(back_after "$OUT/authd.csv" "$SAFE_MS")
 SAFE_N=$(probes_after "$OUT/authd.csv" "$SAFE_MS")
+SAFE_UBAD=$(bad_after "$OUT/unbound.csv" "$SAFE_MS")
+SAFE_UN=$(probes_after "$OUT/unbound.csv" "$SAFE_MS")
 PREREQ=$(($(metric 'dnsplane_authd_updates_total{result="prereq"}') - PREREQ0))
 # Who was refused, from authd's log of the safe run.
 cas_by() { sed -n '/SIGHUP received/,$p' "$T/authd.log" | grep -cE "key enactor-$1\.?: prereq" || true; }
@@ -390,19 +453,25 @@ CAS_WHO="enactor 1: $(cas_by 1), enactor 2: $(cas_by 2), enactor 3: $(cas_by 3)"
 FENCE=$(($(metric 'dnsplane_authd_updates_total{result="fence"}') - FENCE0))
 
 step "Summary"
-printf '   legacy: %sthe endpoint answered NXDOMAIN for %s s%s, until the operator'"'"'s repair\n' "$R" "$LEGACY_S" "$N"
-printf '   safe:   %s%s answers without an address%s in %s probes, generation never back (%s steps),\n' \
-	"$G" "$SAFE_BAD" "$N" "$SAFE_N" "$SAFE_BACK"
+printf '   legacy: %sauthd answered NXDOMAIN for %s s%s, until the operator'"'"'s repair;\n' "$R" "$LEGACY_S" "$N"
+printf '           %sclients behind unbound got NXDOMAIN for %s s%s: from %s s later (their cached\n' "$R" "$UNBOUND_S" "$N" "$(secs "${LS:-0}" "${US:-0}")"
+printf '           answer) to %s s after the repair (the cached CNAME to the deleted plan,\n' "$TAIL_S"
+printf '           TTL %s s; the zone'"'"'s negative TTL, %s s, did not count)\n' "$TTL" "$NEGTTL"
+printf '   safe:   %s%s answers without an address%s in %s probes of authd, %s in %s through unbound;\n' \
+	"$G" "$SAFE_BAD" "$N" "$SAFE_N" "$SAFE_UBAD" "$SAFE_UN"
+printf '           the generation never went back (%s steps);\n' "$SAFE_BACK"
 printf '           stale writes refused by authd: %s by compare-and-swap (%s:\n' "$PREREQ" "$CAS_WHO"
 printf '           each lost a race and read again), %s by the fence (the replayed legacy write)\n' "$FENCE"
 printf '   plot:   %s\n' "$OUT/demo.png"
 printf '   logs, timelines (CSV) and the prober'"'"'s summaries: %s/\n' "$OUT"
 
 [ -n "$LS" ] || die "the prober saw no outage in legacy mode"
-[ "$SAFE_BAD" -eq 0 ] && [ "$SAFE_BACK" -eq 0 ] || die "safe mode broke an invariant"
+[ -n "$US" ] || die "the clients behind unbound saw no outage"
+[ "$SAFE_BAD" -eq 0 ] && [ "$SAFE_BACK" -eq 0 ] && [ "$SAFE_UBAD" -eq 0 ] ||
+	die "safe mode broke an invariant"
 [ "$FENCE" -ge 1 ] || die "authd's fence refused nothing"
 
 stop_planner >/dev/null
 stop_authd >/dev/null
-printf '   stopped: authd, lbfarm, the planner, the enactors, the prober (%s s in all)\n' \
+printf '   stopped: authd, lbfarm, the planner, the enactors, unbound, the probers (%s s in all)\n' \
 	"$((($(date +%s%3N) - T0) / 1000))"
