@@ -4,6 +4,7 @@
 #   make check         all tests (unit, packet, end-to-end, differential)
 #   make asan          the same tests, built with ASan and UBSan
 #   make demo          the 2025 race for real, then the fix holding (narrated)
+#   make chaos         TRIALS=N SEED=S: random faults, a table per mode
 #   make bench         benchmark authd beside NSD and Knot DNS
 #   make format-check  verify the C sources follow .clang-format
 #   make install       PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=
@@ -57,7 +58,7 @@ CHECK_TARGETS = unit packet e2e difftest
 # Every other component (planner, enactor, tools) brings its own rules.
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps test-deps check unit packet e2e difftest asan demo bench \
+.PHONY: all deps test-deps check unit packet e2e difftest asan demo chaos bench \
 	format format-check install clean
 
 all: $(PROGRAMS)
@@ -151,6 +152,16 @@ asan:
 demo: $(PROGRAMS) $(BUILD)/tests/dpupdate
 	@scripts/deps.sh build test demo
 	@bash scripts/demo.sh $(BUILD)
+
+# The chaos suite: TRIALS trials per mode (MODES, default both), the
+# schedules of seeds SEED+1.., JOBS at a time; a table per mode.
+TRIALS	?= 20
+SEED	?= $(shell date +%s)
+MODES	?= safe legacy
+chaos: $(PROGRAMS)
+	@scripts/deps.sh build test
+	bash tests/chaos/run.sh --build $(BUILD) --trials $(TRIALS) \
+		--seed $(SEED) --modes "$(MODES)" $(if $(JOBS),--jobs $(JOBS))
 
 bench: $(PROGRAMS)
 	@scripts/deps.sh build bench

@@ -30,15 +30,26 @@ PROBE=$BUILD/dnsprobe
 CTL=$BUILD/dnsplanectl
 DPUPDATE=$BUILD/tests/dpupdate
 E=dynamodb.us-east-1.api.test.
-TTL=5     # the records the enactors write (DynamoDB's own is 5 s)
+TTL=5     # of the records the enactors write: short, as endpoints' are
 KEEP=2    # cleanup keeps this many generations before the one applied
 T0=$(date +%s%3N)
 
-# Paused processes take SIGTERM only once continued.
+# stop_pid PID: SIGTERM, and SIGCONT until it is gone (a stopped process
+# takes its SIGTERM only once continued, and an enactor may still reach a
+# pause point on its way out); kill -9 after 5 s.
+stop_pid() {
+	kill -CONT "$1" 2>/dev/null || true
+	kill -TERM "$1" 2>/dev/null || true
+	for _ in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || break
+		kill -CONT "$1" 2>/dev/null || true
+		sleep 0.05
+	done
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
 demo_cleanup() {
-	for p in $PIDS; do kill -CONT "$p" 2>/dev/null || true; done
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	for p in $PIDS; do stop_pid "$p"; done
 	rm -rf "$T"
 }
 trap demo_cleanup EXIT INT TERM
@@ -142,14 +153,10 @@ start_enactor() {
 }
 en() { eval "echo \$EN$1"; }
 stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
-# stop_enactors N...: SIGTERM (after SIGCONT) and wait.
+# stop_enactors N...: stop them for good.
 stop_enactors() {
 	for n in "$@"; do
-		kill -CONT "$(en "$n")" 2>/dev/null || true
-		kill -TERM "$(en "$n")" 2>/dev/null || true
-	done
-	for n in "$@"; do
-		wait "$(en "$n")" 2>/dev/null || true
+		stop_pid "$(en "$n")"
 		PIDS=$(echo "$PIDS" | sed "s/ $(en "$n")//")
 	done
 }
