@@ -165,10 +165,12 @@ static int try_exchange(struct dnsclient *c, const uint8_t *msg, size_t len,
 	return 0;
 }
 
-dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
-                             char *err, size_t errlen)
+/* @q on the wire with ID @id, signed when the client has a key. */
+static dp_status encode(struct dnsclient *c, ldns_pkt *q, uint16_t id,
+                        uint8_t **out, size_t *outlen, struct tsig_state *st,
+                        char *err, size_t errlen)
 {
-	ldns_pkt_set_id(q, (uint16_t)random());
+	ldns_pkt_set_id(q, id);
 	uint8_t *wire;
 	size_t len;
 	if (ldns_pkt2wire(&wire, q, &len) != LDNS_STATUS_OK) {
@@ -178,14 +180,49 @@ dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
 	uint8_t *msg = xmalloc(len + 512);
 	memcpy(msg, wire, len);
 	free(wire);
-	struct tsig_state st;
-	if (c->key != NULL &&
-	    tsig_sign_request(c->key, msg, &len, len + 512, time(NULL), 300,
-	                      &st) != DP_OK) {
+	if (c->key != NULL && tsig_sign_request(c->key, msg, &len, len + 512,
+	                                        time(NULL), 300, st) != DP_OK) {
 		free(msg);
 		snprintf(err, errlen, "cannot sign a message");
 		return DP_EIO;
 	}
+	*out = msg;
+	*outlen = len;
+	return DP_OK;
+}
+
+/* The answer @raw to the request signed with @st, checked and parsed. */
+static dp_status decode(struct dnsclient *c, const struct tsig_state *st,
+                        const uint8_t *raw, size_t rawlen, ldns_pkt **ans,
+                        char *err, size_t errlen)
+{
+	if (c->key != NULL) {
+		uint16_t terr = 0;
+		dp_status v = tsig_verify_response(st, raw, rawlen, time(NULL),
+		                                   &terr);
+		if (v != DP_OK && terr == 0) {
+			snprintf(err, errlen, "%s: answer not signed by %s",
+			         c->server, c->key->name);
+			return DP_EINVAL;
+		}
+	}
+	if (ldns_wire2pkt(ans, raw, rawlen) != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "%s: unparsable answer", c->server);
+		return DP_EPARSE;
+	}
+	return DP_OK;
+}
+
+dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
+                             char *err, size_t errlen)
+{
+	uint8_t *msg;
+	size_t len;
+	struct tsig_state st;
+	dp_status rc =
+	        encode(c, q, (uint16_t)random(), &msg, &len, &st, err, errlen);
+	if (rc != DP_OK)
+		return rc;
 	uint8_t *raw = NULL;
 	size_t rawlen = 0;
 	int ok = -1;
@@ -204,22 +241,168 @@ dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
 		         strerror(errno ? errno : ETIMEDOUT));
 		return DP_EIO;
 	}
-	dp_status rc = DP_OK;
-	if (c->key != NULL) {
-		uint16_t terr = 0;
-		dp_status v = tsig_verify_response(&st, raw, rawlen, time(NULL),
-		                                   &terr);
-		if (v != DP_OK && terr == 0) {
-			snprintf(err, errlen, "%s: answer not signed by %s",
-			         c->server, c->key->name);
-			rc = DP_EINVAL;
+	rc = decode(c, &st, raw, rawlen, ans, err, errlen);
+	free(raw);
+	return rc;
+}
+
+/* A batch in flight: the framed requests, and what came back so far. */
+struct batch {
+	uint8_t *out; /* every request, each behind its 2-byte length */
+	size_t outlen, sent;
+	uint8_t *in; /* bytes received, not yet a whole answer */
+	size_t inlen, incap;
+	struct tsig_state *st;
+	bool *done;    /* request i answered (well or not) */
+	uint16_t base; /* request i has ID base + i */
+	size_t n, answered;
+};
+
+/* Take the whole answers out of @b->in; -1 when the stream is garbage. */
+static int take_answers(struct dnsclient *c, struct batch *b, ldns_pkt **ans,
+                        char *err, size_t errlen)
+{
+	size_t off = 0;
+	while (b->inlen - off >= 2) {
+		size_t len = (size_t)(b->in[off] << 8 | b->in[off + 1]);
+		if (b->inlen - off - 2 < len)
+			break;
+		const uint8_t *m = b->in + off + 2;
+		off += 2 + len;
+		if (len < 12)
+			return -1;
+		size_t i = (uint16_t)((m[0] << 8 | m[1]) - b->base);
+		if (i >= b->n || b->done[i])
+			continue; /* not ours, or a duplicate: ignore */
+		char e[256];
+		b->done[i] = true;
+		b->answered++;
+		/* A bad answer stays NULL; the others still count. */
+		if (decode(c, &b->st[i], m, len, &ans[i], e, sizeof(e)) !=
+		    DP_OK) {
+			ans[i] = NULL;
+			if (*err == '\0')
+				snprintf(err, errlen, "%s", e);
 		}
 	}
-	if (rc == DP_OK && ldns_wire2pkt(ans, raw, rawlen) != LDNS_STATUS_OK) {
-		snprintf(err, errlen, "%s: unparsable answer", c->server);
-		rc = DP_EPARSE;
+	memmove(b->in, b->in + off, b->inlen - off);
+	b->inlen -= off;
+	return 0;
+}
+
+/* Send what is left and read answers until all came; -1 on failure. */
+static int run_batch(struct dnsclient *c, struct batch *b, ldns_pkt **ans,
+                     char *err, size_t errlen)
+{
+	while (b->answered < b->n) {
+		struct pollfd p = {c->fd, POLLIN, 0};
+		if (b->sent < b->outlen)
+			p.events |= POLLOUT;
+		int r = poll(&p, 1, c->timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			errno = r == 0 ? ETIMEDOUT : errno;
+			return -1;
+		}
+		if ((p.revents & POLLOUT) && b->sent < b->outlen) {
+			ssize_t w = send(c->fd, b->out + b->sent,
+			                 b->outlen - b->sent, MSG_NOSIGNAL);
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
+				return -1;
+			if (w > 0)
+				b->sent += (size_t)w;
+		}
+		if (p.revents & (POLLIN | POLLERR | POLLHUP)) {
+			if (b->incap - b->inlen < 65536 + 2) {
+				b->incap = b->incap * 2 + 65536 + 2;
+				b->in = xrealloc(b->in, b->incap);
+			}
+			ssize_t rd = recv(c->fd, b->in + b->inlen,
+			                  b->incap - b->inlen, 0);
+			if (rd < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (rd <= 0) {
+				errno = rd == 0 ? ECONNRESET : errno;
+				return -1;
+			}
+			b->inlen += (size_t)rd;
+			if (take_answers(c, b, ans, err, errlen) != 0) {
+				errno = EPROTO;
+				return -1;
+			}
+		}
 	}
-	free(raw);
+	return 0;
+}
+
+dp_status dnsclient_exchange_many(struct dnsclient *c, ldns_pkt *const *qs,
+                                  size_t n, ldns_pkt **ans, char *err,
+                                  size_t errlen)
+{
+	*err = '\0';
+	for (size_t i = 0; i < n; i++)
+		ans[i] = NULL;
+	if (n == 0)
+		return DP_OK;
+	if (n > 4096) {
+		snprintf(err, errlen, "%zu messages in one batch", n);
+		return DP_EINVAL;
+	}
+	struct batch b = {0};
+	b.n = n;
+	b.base = (uint16_t)random();
+	b.st = xcalloc(n, sizeof(*b.st));
+	b.done = xcalloc(n, sizeof(*b.done));
+	size_t cap = 0;
+	dp_status rc = DP_OK;
+	for (size_t i = 0; i < n && rc == DP_OK; i++) {
+		uint8_t *msg;
+		size_t len;
+		rc = encode(c, qs[i], (uint16_t)(b.base + i), &msg, &len,
+		            &b.st[i], err, errlen);
+		if (rc != DP_OK)
+			break;
+		if (b.outlen + len + 2 > cap) {
+			cap = (b.outlen + len + 2) * 2;
+			b.out = xrealloc(b.out, cap);
+		}
+		b.out[b.outlen] = (uint8_t)(len >> 8);
+		b.out[b.outlen + 1] = (uint8_t)len;
+		memcpy(b.out + b.outlen + 2, msg, len);
+		b.outlen += len + 2;
+		free(msg);
+	}
+	/* A connection the server closed while idle is reopened once, as
+	 * long as nothing of this batch has been answered. */
+	int ok = -1;
+	for (int attempt = 0; rc == DP_OK && attempt < 2 && ok != 0;
+	     attempt++) {
+		if (c->fd < 0 && (c->fd = connect_to(c)) < 0)
+			break;
+		ok = run_batch(c, &b, ans, err, errlen);
+		if (ok != 0) {
+			close(c->fd);
+			c->fd = -1;
+			if (b.answered > 0)
+				break;
+			b.sent = 0;
+			b.inlen = 0;
+		}
+	}
+	if (rc == DP_OK && ok == 0 && *err != '\0')
+		rc = DP_EIO; /* every answer came, some did not verify */
+	if (rc == DP_OK && ok != 0) {
+		if (*err == '\0')
+			snprintf(err, errlen, "%s: %zu of %zu answers: %s",
+			         c->server, b.answered, n,
+			         strerror(errno ? errno : ETIMEDOUT));
+		rc = DP_EIO;
+	}
+	free(b.out);
+	free(b.in);
+	free(b.st);
+	free(b.done);
 	return rc;
 }
 

@@ -39,6 +39,20 @@ dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
                              char *err, size_t errlen);
 
 /*
+ * dnsclient_exchange_many - send the @n messages of @qs (not consumed)
+ * back to back on the connection, reading answers while writing, and
+ * match the answers to them by ID: @ans[i] is @qs[i]'s answer (owned by
+ * the caller) or NULL when none came (connection lost, timeout, bad
+ * signature).  The server may answer in any order; one round trip for
+ * the lot, and authd commits pipelined updates together.  DP_OK when
+ * every message was answered, else DP_EIO with @err naming the first
+ * failure (what did come is kept in @ans).  @n is at most 4096.
+ */
+dp_status dnsclient_exchange_many(struct dnsclient *c, ldns_pkt *const *qs,
+                                  size_t n, ldns_pkt **ans, char *err,
+                                  size_t errlen);
+
+/*
  * dnsclient_query - ask @name @type (class IN); *@ans as above.
  */
 dp_status dnsclient_query(struct dnsclient *c, const char *name,

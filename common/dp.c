@@ -30,6 +30,8 @@ const char *dp_strerror(int status)
 		return "already exists";
 	case DP_ESIGNED:
 		return "signed message";
+	case DP_EAGAIN:
+		return "overtaken, run again";
 	}
 	return "unknown error";
 }

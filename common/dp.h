@@ -21,6 +21,7 @@ enum dp_status {
 	DP_ESPACE = -9,   /* a buffer is too small */
 	DP_EEXIST = -10,  /* the thing already exists */
 	DP_ESIGNED = -11, /* a signed message: needs the key ring */
+	DP_EAGAIN = -12,  /* overtaken by newer input: run again now */
 };
 
 typedef enum dp_status dp_status;

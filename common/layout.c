@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "layout.h"
+#include "xalloc.h"
 
 void layout_plan_name(const char *endpoint, uint64_t gen, char *out, size_t len)
 {
@@ -100,34 +101,51 @@ static int txt_of(const ldns_rr *rr, char *buf, size_t len)
 	return 0;
 }
 
-dp_status layout_read(struct dnsclient *c, const char *endpoint,
-                      struct endpoint_state *st, char *err, size_t errlen)
+/* The queries of one endpoint's read, in this order. */
+enum { RQ_A, RQ_AAAA, RQ_MARKER, RQ_LOCK, RQ_MAX };
+
+static ldns_pkt *query(const char *name, ldns_rr_type type)
+{
+	ldns_pkt *q = NULL;
+	if (ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0) !=
+	    LDNS_STATUS_OK)
+		return NULL;
+	ldns_pkt_set_edns_udp_size(q, 1232);
+	return q;
+}
+
+/* Fill @st from the answers @a (RQ_* order) to the queries about @e. */
+static void parse_read(const char *e, ldns_pkt *const *a, bool lock,
+                       struct endpoint_state *st)
 {
 	memset(st, 0, sizeof(*st));
-	ldns_pkt *a = NULL;
-	dp_status rc = dnsclient_query(c, endpoint, LDNS_RR_TYPE_CNAME, &a, err,
-	                               errlen);
-	if (rc != DP_OK)
-		return rc;
-	ldns_rr_list *an = ldns_pkt_answer(a);
+	ldns_rdf *owner = ldns_dname_new_frm_str(e);
+	/* E's CNAME comes first in the answer to E A (authd follows it). */
+	ldns_rr_list *an = ldns_pkt_answer(a[RQ_A]);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME)
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME ||
+		    owner == NULL ||
+		    ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
 			continue;
 		char *t = ldns_rdf2str(ldns_rr_rdf(rr, 0));
 		snprintf(st->target, sizeof(st->target), "%s", t);
 		free(t);
 		st->cname = true;
-		st->target_gen = layout_plan_gen(st->target, endpoint);
+		st->target_gen = layout_plan_gen(st->target, e);
 	}
-	ldns_pkt_free(a);
+	ldns_rdf_deep_free(owner);
+	st->rcode = ldns_pkt_get_rcode(a[RQ_A]);
+	static const ldns_rr_type types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
+	for (int t = 0; t < 2; t++) {
+		an = ldns_pkt_answer(a[RQ_A + t]);
+		for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++)
+			if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) ==
+			    types[t])
+				st->naddrs++;
+	}
 
-	char name[LAYOUT_NAMELEN];
-	layout_marker_name(endpoint, name, sizeof(name));
-	if ((rc = dnsclient_query(c, name, LDNS_RR_TYPE_TXT, &a, err,
-	                          errlen)) != DP_OK)
-		return rc;
-	an = ldns_pkt_answer(a);
+	an = ldns_pkt_answer(a[RQ_MARKER]);
 	size_t ntxt = 0;
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
@@ -145,13 +163,10 @@ dp_status layout_read(struct dnsclient *c, const char *endpoint,
 	}
 	if (ntxt > 1)
 		st->marker = -1;
-	ldns_pkt_free(a);
 
-	layout_lock_name(endpoint, name, sizeof(name));
-	if ((rc = dnsclient_query(c, name, LDNS_RR_TYPE_TXT, &a, err,
-	                          errlen)) != DP_OK)
-		return rc;
-	an = ldns_pkt_answer(a);
+	if (!lock)
+		return;
+	an = ldns_pkt_answer(a[RQ_LOCK]);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT) {
@@ -159,23 +174,62 @@ dp_status layout_read(struct dnsclient *c, const char *endpoint,
 			txt_of(rr, st->lock_owner, sizeof(st->lock_owner));
 		}
 	}
-	ldns_pkt_free(a);
+}
 
-	static const ldns_rr_type types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
-	for (int t = 0; t < 2; t++) {
-		if ((rc = dnsclient_query(c, endpoint, types[t], &a, err,
-		                          errlen)) != DP_OK)
-			return rc;
-		if (t == 0)
-			st->rcode = ldns_pkt_get_rcode(a);
-		an = ldns_pkt_answer(a);
-		for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++)
-			if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) ==
-			    types[t])
-				st->naddrs++;
-		ldns_pkt_free(a);
+dp_status layout_read_many(struct dnsclient *c, const char *const *endpoints,
+                           size_t n, bool lock, struct endpoint_state *st,
+                           bool *ok, char *err, size_t errlen)
+{
+	size_t per = lock ? RQ_MAX : RQ_LOCK;
+	ldns_pkt **qs = xcalloc(n * per + 1, sizeof(*qs));
+	ldns_pkt **as = xcalloc(n * per + 1, sizeof(*as));
+	char name[LAYOUT_NAMELEN];
+	dp_status rc = DP_OK;
+	for (size_t i = 0; i < n && rc == DP_OK; i++) {
+		ldns_pkt **q = qs + i * per;
+		q[RQ_A] = query(endpoints[i], LDNS_RR_TYPE_A);
+		q[RQ_AAAA] = query(endpoints[i], LDNS_RR_TYPE_AAAA);
+		layout_marker_name(endpoints[i], name, sizeof(name));
+		q[RQ_MARKER] = query(name, LDNS_RR_TYPE_TXT);
+		if (lock) {
+			layout_lock_name(endpoints[i], name, sizeof(name));
+			q[RQ_LOCK] = query(name, LDNS_RR_TYPE_TXT);
+		}
+		for (size_t k = 0; k < per; k++)
+			if (q[k] == NULL) {
+				snprintf(err, errlen, "'%s': bad name",
+				         endpoints[i]);
+				rc = DP_EINVAL;
+			}
 	}
-	return DP_OK;
+	if (rc == DP_OK)
+		rc = dnsclient_exchange_many(c, qs, n * per, as, err, errlen);
+	for (size_t i = 0; i < n; i++) {
+		ldns_pkt **a = as + i * per;
+		ok[i] = true;
+		for (size_t k = 0; k < per; k++)
+			ok[i] &= a[k] != NULL;
+		if (ok[i])
+			parse_read(endpoints[i], a, lock, &st[i]);
+		else
+			memset(&st[i], 0, sizeof(st[i]));
+	}
+	for (size_t i = 0; i < n * per; i++) {
+		ldns_pkt_free(qs[i]);
+		ldns_pkt_free(as[i]);
+	}
+	free(qs);
+	free(as);
+	return rc;
+}
+
+dp_status layout_read(struct dnsclient *c, const char *endpoint,
+                      struct endpoint_state *st, char *err, size_t errlen)
+{
+	bool ok;
+	dp_status rc =
+	        layout_read_many(c, &endpoint, 1, true, st, &ok, err, errlen);
+	return rc != DP_OK ? rc : ok ? DP_OK : DP_EIO;
 }
 
 ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,

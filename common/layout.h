@@ -57,9 +57,22 @@ struct endpoint_state {
 	char lock_owner[128];
 };
 
-/* layout_read - read @endpoint's state from authd through @c. */
+/*
+ * layout_read - read @endpoint's state from authd through @c: its address
+ * records (E A and E AAAA, whose answers also show E's CNAME), its marker
+ * and its lock, in one pipelined round trip.
+ */
 dp_status layout_read(struct dnsclient *c, const char *endpoint,
                       struct endpoint_state *st, char *err, size_t errlen);
+
+/*
+ * layout_read_many - layout_read() of the @n endpoints of @endpoints at
+ * once, in one pipelined round trip; the lock only when @lock.  @st[i]
+ * and @ok[i] (false: no answer) per endpoint; DP_OK when every read came.
+ */
+dp_status layout_read_many(struct dnsclient *c, const char *const *endpoints,
+                           size_t n, bool lock, struct endpoint_state *st,
+                           bool *ok, char *err, size_t errlen);
 
 enum layout_mode {
 	LAYOUT_LEGACY, /* prerequisite: the active plan's records exist */

@@ -924,8 +924,17 @@ dp_status planstore_report_applied(struct planstore *ps, const char *id,
                                    uint64_t generation, const char *endpoint,
                                    int64_t now, char *err, size_t errlen)
 {
+	return planstore_report_applied_many(ps, id, generation, &endpoint, 1,
+	                                     now, err, errlen);
+}
+
+dp_status planstore_report_applied_many(struct planstore *ps, const char *id,
+                                        uint64_t generation,
+                                        const char *const *endpoints, size_t n,
+                                        int64_t now, char *err, size_t errlen)
+{
 	dp_status rc = check_id(ps, id, err, errlen);
-	if (rc != DP_OK)
+	if (rc != DP_OK || n == 0)
 		return rc;
 	sqlite3_stmt *st;
 	if ((rc = exec(ps, "BEGIN IMMEDIATE", err, errlen)) != DP_OK)
@@ -937,32 +946,43 @@ dp_status planstore_report_applied(struct planstore *ps, const char *id,
 		rc = db_err(ps, "cannot record an application", err, errlen);
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)generation);
-	if (endpoint != NULL)
-		sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	if ((rc = run_write(ps, st, "cannot record an application", err,
-	                    errlen)) != DP_OK)
-		goto out;
+	bool whole = false;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)generation);
+		if (endpoints[i] != NULL)
+			sqlite3_bind_text(st, 3, endpoints[i], -1,
+			                  SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3);
+		sqlite3_bind_int64(st, 4, now);
+		whole |= endpoints[i] == NULL;
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			rc = db_err(ps, "cannot record an application", err,
+			            errlen);
+			goto out;
+		}
+	}
+	sqlite3_finalize(st);
 	/* A report is a heartbeat too; a whole plan is the new applied. */
-	const char *sql = endpoint == NULL
-	                          ? "INSERT INTO enactor (id, heartbeat_at, "
-	                            "applied, applied_at) "
-	                            "VALUES (?1, ?3, ?2, ?3) "
-	                            "ON CONFLICT (id) DO UPDATE SET "
-	                            "heartbeat_at = ?3, applied = ?2, "
-	                            "applied_at = ?3"
-	                          : "INSERT INTO enactor (id, heartbeat_at) "
-	                            "VALUES (?1, ?3) "
-	                            "ON CONFLICT (id) DO UPDATE SET "
-	                            "heartbeat_at = ?3";
+	const char *sql = whole ? "INSERT INTO enactor (id, heartbeat_at, "
+	                          "applied, applied_at) "
+	                          "VALUES (?1, ?3, ?2, ?3) "
+	                          "ON CONFLICT (id) DO UPDATE SET "
+	                          "heartbeat_at = ?3, applied = ?2, "
+	                          "applied_at = ?3"
+	                        : "INSERT INTO enactor (id, heartbeat_at) "
+	                          "VALUES (?1, ?3) "
+	                          "ON CONFLICT (id) DO UPDATE SET "
+	                          "heartbeat_at = ?3";
 	if (sqlite3_prepare_v2(ps->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		rc = db_err(ps, "cannot record an application", err, errlen);
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (endpoint == NULL)
+	if (whole)
 		sqlite3_bind_int64(st, 2, (int64_t)generation);
 	sqlite3_bind_int64(st, 3, now);
 	if ((rc = run_write(ps, st, "cannot record an application", err,

@@ -207,6 +207,16 @@ dp_status planstore_report_applied(struct planstore *ps, const char *id,
                                    int64_t now_ms, char *err, size_t errlen);
 
 /*
+ * planstore_report_applied_many - planstore_report_applied() of the @n
+ * endpoints of @endpoints (NULL: the whole plan) in one transaction.
+ */
+dp_status planstore_report_applied_many(struct planstore *ps, const char *id,
+                                        uint64_t generation,
+                                        const char *const *endpoints, size_t n,
+                                        int64_t now_ms, char *err,
+                                        size_t errlen);
+
+/*
  * planstore_applied_count - how many reports of @generation (whole plan
  * and endpoints, by every enactor) the store holds.
  */

@@ -18,6 +18,8 @@
 #include "xalloc.h"
 
 #define CAS_TRIES     8
+#define WINDOW        64  /* safe: endpoints per pipelined round trip */
+#define READ_WINDOW   256 /* endpoints per pipelined read for cleanup */
 #define LOCK_TRIES    100000
 #define HEARTBEAT_OLD 10000 /* ms: an enactor silent longer is gone */
 
@@ -32,6 +34,7 @@ struct enactor {
 	struct dnsclient *dns;  /* signed: the updates */
 	struct dnsclient *read; /* unsigned: reading what authd serves */
 	bool *paused_once;      /* per pause-at entry: already fired */
+	struct plan *last;      /* safe: the plan of the last pass */
 	struct enactor_stats st;
 	unsigned seed;
 };
@@ -61,11 +64,9 @@ static void backoff(struct enactor *e, int n)
 	sleep_ms(cap / 2 + (long)(rand_r(&e->seed) % (unsigned)(cap / 2 + 1)));
 }
 
-/*
- * A named pause point: when configured (with a matching argument), stop
- * the whole process with SIGSTOP, once; SIGCONT resumes it here.
- */
-static void pause_point(struct enactor *e, const char *point, const char *arg)
+/* The pause-at entry that @point (with @arg) fires, or -1. */
+static int pause_armed(const struct enactor *e, const char *point,
+                       const char *arg)
 {
 	const struct cfg_list *l = &e->s->pause_at;
 	size_t n = strlen(point);
@@ -77,13 +78,25 @@ static void pause_point(struct enactor *e, const char *point, const char *arg)
 		if (v[n] == ':' &&
 		    (arg == NULL || strcasecmp(v + n + 1, arg) != 0))
 			continue;
-		e->paused_once[i] = true;
-		log_notice("pause point %s%s%s: stopping (SIGCONT resumes)",
-		           point, arg ? " " : "", arg ? arg : "");
-		raise(SIGSTOP);
-		log_notice("pause point %s: resumed", point);
-		return;
+		return (int)i;
 	}
+	return -1;
+}
+
+/*
+ * A named pause point: when configured (with a matching argument), stop
+ * the whole process with SIGSTOP, once; SIGCONT resumes it here.
+ */
+static void pause_point(struct enactor *e, const char *point, const char *arg)
+{
+	int i = pause_armed(e, point, arg);
+	if (i < 0)
+		return;
+	e->paused_once[i] = true;
+	log_notice("pause point %s%s%s: stopping (SIGCONT resumes)", point,
+	           arg ? " " : "", arg ? arg : "");
+	raise(SIGSTOP);
+	log_notice("pause point %s: resumed", point);
 }
 
 dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
@@ -129,6 +142,7 @@ void enactor_free(struct enactor *e)
 	dnsclient_free(e->read);
 	keyring_free(e->keys);
 	planstore_close(e->ps);
+	planstore_plan_free(e->last);
 	free(e->paused_once);
 	free(e);
 }
@@ -318,9 +332,29 @@ static bool up_to_date(const struct endpoint_state *st, uint64_t newest)
 	return st->marker == 1 && st->gen >= newest && st->naddrs > 0;
 }
 
-/* Move one endpoint forward to @newest; true when it is there now. */
+/* Has a generation newer than @g been written? */
+static bool superseded(struct enactor *e, uint64_t g)
+{
+	char err[512];
+	uint64_t n = 0;
+	return planstore_newest(e->ps, &n, err, sizeof(err)) == DP_OK && n > g;
+}
+
+static void log_moved(const struct plan_endpoint *ep,
+                      const struct endpoint_state *st, uint64_t newest)
+{
+	log_info("%s: plan %llu -> %llu", ep->name,
+	         (unsigned long long)(st->marker == 1 ? st->gen : 0),
+	         (unsigned long long)newest);
+}
+
+/*
+ * Move one endpoint forward to @newest, one exchange at a time; true when
+ * it is there now.  @first: the endpoint's pause point and delay apply
+ * (not when retrying an endpoint of a pipelined window).
+ */
 static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
-                          uint64_t newest)
+                          uint64_t newest, bool first)
 {
 	char err[512], ede[512];
 	for (int attempt = 0; attempt < CAS_TRIES && !atomic_load(e->stop);
@@ -340,10 +374,11 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 			log_warning("%s: on plan %llu but without addresses; "
 			            "healing",
 			            ep->name, (unsigned long long)newest);
-		if (attempt == 0)
+		if (attempt == 0 && first) {
 			pause_point(e, "before-endpoint", ep->name);
-		if (e->s->endpoint_delay_ms > 0 && attempt == 0)
-			sleep_ms(e->s->endpoint_delay_ms);
+			if (e->s->endpoint_delay_ms > 0)
+				sleep_ms(e->s->endpoint_delay_ms);
+		}
 		int rc = send_update(e,
 		                     layout_apply(e->s->zone, ep, newest, &st,
 		                                  LAYOUT_CAS,
@@ -352,10 +387,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 		if (rc == LDNS_RCODE_NOERROR) {
 			e->st.applied++;
 			report(e, newest, ep->name);
-			log_info("%s: plan %llu -> %llu", ep->name,
-			         (unsigned long long)(st.marker == 1 ? st.gen
-			                                             : 0),
-			         (unsigned long long)newest);
+			log_moved(ep, &st, newest);
 			return true;
 		}
 		if (rc == LDNS_RCODE_NXRRSET || rc == LDNS_RCODE_YXRRSET) {
@@ -376,27 +408,178 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 	return false;
 }
 
+/*
+ * A window of endpoints: the updates built from one pipelined read, sent
+ * back to back (authd commits them together), the moves reported in one
+ * store transaction.  Endpoints whose update did not simply go through
+ * are retried alone (safe_endpoint).
+ */
+struct window {
+	const struct plan_endpoint **eps;
+	struct endpoint_state *st;
+	bool *ok;
+	ldns_pkt **ups, **ans;
+	size_t *which;      /* update i is for endpoint which[i] */
+	const char **moved; /* names reported */
+	const struct plan_endpoint **retry;
+	size_t n, nups, nmoved, nretry;
+};
+
+/* Send the updates built so far and sort out their answers. */
+static size_t window_flush(struct enactor *e, struct window *w, uint64_t newest)
+{
+	char err[512], ede[512];
+	size_t behind = 0;
+	if (w->nups == 0)
+		return 0;
+	if (dnsclient_exchange_many(e->dns, w->ups, w->nups, w->ans, err,
+	                            sizeof(err)) != DP_OK)
+		log_warning("authd: %s", err);
+	for (size_t i = 0; i < w->nups; i++) {
+		const struct plan_endpoint *ep = w->eps[w->which[i]];
+		const struct endpoint_state *st = &w->st[w->which[i]];
+		ldns_pkt *a = w->ans[i];
+		int rc = a ? (int)ldns_pkt_get_rcode(a) : -1;
+		if (a != NULL)
+			dnsclient_ede(a, ede, sizeof(ede));
+		ldns_pkt_free(a);
+		ldns_pkt_free(w->ups[i]);
+		if (rc == LDNS_RCODE_NOERROR) {
+			e->st.applied++;
+			w->moved[w->nmoved++] = ep->name;
+			log_moved(ep, st, newest);
+		} else if (rc == LDNS_RCODE_REFUSED) {
+			e->st.refused++;
+			behind++;
+			log_warning("%s: authd refused plan %llu: %s", ep->name,
+			            (unsigned long long)newest,
+			            *ede ? ede : "refused");
+		} else {
+			if (rc == LDNS_RCODE_NXRRSET ||
+			    rc == LDNS_RCODE_YXRRSET)
+				e->st.cas_retries++;
+			else if (rc >= 0)
+				e->st.failed++;
+			w->retry[w->nretry++] = ep;
+		}
+	}
+	w->nups = 0;
+	return behind;
+}
+
+/* Move the @n endpoints of @eps forward; how many are still behind. */
+static size_t safe_window(struct enactor *e, struct window *w,
+                          const struct plan_endpoint **eps, size_t n,
+                          uint64_t newest)
+{
+	char err[512];
+	const char **names = xcalloc(n, sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = eps[i]->name;
+	w->eps = eps;
+	w->n = n;
+	w->nups = w->nmoved = w->nretry = 0;
+	if (layout_read_many(e->read, names, n, false, w->st, w->ok, err,
+	                     sizeof(err)) != DP_OK)
+		log_warning("%s", err);
+	free(names);
+	size_t behind = 0;
+	for (size_t i = 0; i < n && !atomic_load(e->stop); i++) {
+		const struct plan_endpoint *ep = eps[i];
+		const struct endpoint_state *st = &w->st[i];
+		if (!w->ok[i]) {
+			w->retry[w->nretry++] = ep;
+			continue;
+		}
+		if (up_to_date(st, newest) ||
+		    (st->marker == 1 && st->gen > newest))
+			continue;
+		if (st->marker == 1 && st->gen == newest && st->naddrs == 0)
+			log_warning("%s: on plan %llu but without addresses; "
+			            "healing",
+			            ep->name, (unsigned long long)newest);
+		if (pause_armed(e, "before-endpoint", ep->name) >= 0) {
+			/* Everything before it is written first. */
+			behind += window_flush(e, w, newest);
+			pause_point(e, "before-endpoint", ep->name);
+		}
+		if (e->s->endpoint_delay_ms > 0)
+			sleep_ms(e->s->endpoint_delay_ms);
+		w->ups[w->nups] = layout_apply(e->s->zone, ep, newest, st,
+		                               LAYOUT_CAS, (uint32_t)e->s->ttl);
+		w->which[w->nups++] = i;
+	}
+	behind += window_flush(e, w, newest);
+	if (w->nmoved > 0) {
+		if (planstore_report_applied_many(e->ps, e->s->id, newest,
+		                                  w->moved, w->nmoved, now_ms(),
+		                                  err, sizeof(err)) != DP_OK)
+			log_warning("%s", err);
+	}
+	for (size_t i = 0; i < w->nretry && !atomic_load(e->stop); i++)
+		if (!safe_endpoint(e, w->retry[i], newest, false))
+			behind++;
+	return behind;
+}
+
+/*
+ * The walk: endpoints whose addresses differ from the previous pass's
+ * plan first (a load balancer just taken out leaves authd first), then
+ * the rest in order.
+ */
+static const struct plan_endpoint **walk_order(const struct enactor *e,
+                                               const struct plan *p)
+{
+	const struct plan_endpoint **o = xcalloc(p->nendpoints + 1, sizeof(*o));
+	size_t k = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->nendpoints; i++) {
+			const struct plan_endpoint *ep = &p->endpoints[i];
+			const struct plan_endpoint *old =
+			        planstore_plan_endpoint(e->last, ep->name);
+			bool same = old != NULL && old->naddrs == ep->naddrs;
+			for (size_t a = 0; same && a < ep->naddrs; a++)
+				same = strcmp(old->addrs[a].address,
+				              ep->addrs[a].address) == 0;
+			if (same == (pass == 1))
+				o[k++] = ep;
+		}
+	return o;
+}
+
 /* The generations the endpoints of @p are on, and are marked with. */
 static dp_status referenced(struct enactor *e, const struct plan *p,
                             uint64_t **refs, size_t *nrefs)
 {
 	char err[512];
-	*refs = xcalloc(2 * p->nendpoints + 1, sizeof(**refs));
+	size_t n = p->nendpoints;
+	*refs = xcalloc(2 * n + 1, sizeof(**refs));
 	*nrefs = 0;
-	for (size_t i = 0; i < p->nendpoints; i++) {
-		struct endpoint_state st;
-		if (layout_read(e->read, p->endpoints[i].name, &st, err,
-		                sizeof(err)) != DP_OK) {
-			log_warning("%s", err);
-			free(*refs);
-			*refs = NULL;
-			return DP_EIO;
+	const char **names = xcalloc(READ_WINDOW, sizeof(*names));
+	struct endpoint_state *st = xcalloc(READ_WINDOW, sizeof(*st));
+	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
+	dp_status rc = DP_OK;
+	for (size_t off = 0; off < n && rc == DP_OK; off += READ_WINDOW) {
+		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
+		for (size_t i = 0; i < k; i++)
+			names[i] = p->endpoints[off + i].name;
+		rc = layout_read_many(e->read, names, k, false, st, ok, err,
+		                      sizeof(err));
+		for (size_t i = 0; i < k && rc == DP_OK; i++) {
+			(*refs)[(*nrefs)++] = st[i].target_gen;
+			if (st[i].marker == 1)
+				(*refs)[(*nrefs)++] = st[i].gen;
 		}
-		(*refs)[(*nrefs)++] = st.target_gen;
-		if (st.marker == 1)
-			(*refs)[(*nrefs)++] = st.gen;
 	}
-	return DP_OK;
+	free(names);
+	free(st);
+	free(ok);
+	if (rc != DP_OK) {
+		log_warning("%s", err);
+		free(*refs);
+		*refs = NULL;
+	}
+	return rc;
 }
 
 /* The oldest generation an enactor is applying now, or UINT64_MAX. */
@@ -438,6 +621,46 @@ static bool deletable(struct enactor *e, const struct plan *newest_plan,
 	return !used;
 }
 
+/* Delete plan @p's records from authd; false when any was refused. */
+static bool delete_records(struct enactor *e, const struct plan *p)
+{
+	char err[512], ede[512];
+	ldns_pkt **ups = xcalloc(WINDOW, sizeof(*ups));
+	ldns_pkt **ans = xcalloc(WINDOW, sizeof(*ans));
+	bool ok = true;
+	for (size_t off = 0; off < p->nendpoints && ok; off += WINDOW) {
+		size_t k = p->nendpoints - off < WINDOW ? p->nendpoints - off
+		                                        : WINDOW;
+		for (size_t i = 0; i < k; i++)
+			ups[i] = layout_delete_plan(e->s->zone,
+			                            p->endpoints[off + i].name,
+			                            p->generation);
+		if (dnsclient_exchange_many(e->dns, ups, k, ans, err,
+		                            sizeof(err)) != DP_OK)
+			log_warning("authd: %s", err);
+		for (size_t i = 0; i < k; i++) {
+			int rc = ans[i] ? (int)ldns_pkt_get_rcode(ans[i]) : -1;
+			if (rc != LDNS_RCODE_NOERROR && ok) {
+				/* The guard: an endpoint is on it after all. */
+				if (ans[i] != NULL)
+					dnsclient_ede(ans[i], ede, sizeof(ede));
+				log_warning("cleanup: plan %llu kept: %s: %s",
+				            (unsigned long long)p->generation,
+				            p->endpoints[off + i].name,
+				            ans[i] == NULL ? "no answer"
+				            : *ede         ? ede
+				                   : layout_rcode_name(rc));
+				ok = false;
+			}
+			ldns_pkt_free(ans[i]);
+			ldns_pkt_free(ups[i]);
+		}
+	}
+	free(ups);
+	free(ans);
+	return ok;
+}
+
 static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
                          uint64_t newest)
 {
@@ -451,6 +674,9 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 	}
 	for (size_t i = 0; i < n && !atomic_load(e->stop); i++) {
 		uint64_t g = list[i].generation;
+		/* A newer plan first; cleanup waits for a quiet moment. */
+		if (superseded(e, newest))
+			break;
 		if (!deletable(e, newest_plan, g, newest))
 			continue;
 		char gs[32];
@@ -464,24 +690,7 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 		struct plan *p = NULL;
 		if (planstore_get_plan(e->ps, g, &p, err, sizeof(err)) != DP_OK)
 			continue;
-		bool ok = true;
-		for (size_t k = 0; k < p->nendpoints; k++) {
-			char ede[512];
-			int rc = send_update(
-			        e,
-			        layout_delete_plan(e->s->zone,
-			                           p->endpoints[k].name, g),
-			        ede, sizeof(ede));
-			if (rc != LDNS_RCODE_NOERROR) {
-				/* The guard: an endpoint is on it after all. */
-				log_warning("cleanup: plan %llu kept: %s: %s",
-				            (unsigned long long)g,
-				            p->endpoints[k].name,
-				            *ede ? ede : layout_rcode_name(rc));
-				ok = false;
-				break;
-			}
-		}
+		bool ok = delete_records(e, p);
 		planstore_plan_free(p);
 		if (ok && planstore_delete_plan(e->ps, g, e->s->id,
 		                                "unreferenced and old", err,
@@ -507,20 +716,60 @@ static dp_status safe_pass(struct enactor *e)
 	pause_point(e, "after-freshness-check", NULL);
 	/* What was newest when we looked may have grown meanwhile. */
 	planstore_newest(e->ps, &newest, err, sizeof(err));
+	/* A generation never changes once written: the last pass's plan
+	 * is reused while it is the newest. */
 	struct plan *p = NULL;
-	if (planstore_get_plan(e->ps, newest, &p, err, sizeof(err)) != DP_OK) {
+	if (e->last != NULL && e->last->generation == newest) {
+		p = e->last;
+		e->last = NULL;
+	} else if (planstore_get_plan(e->ps, newest, &p, err, sizeof(err)) !=
+	           DP_OK) {
 		log_warning("plan %llu: %s", (unsigned long long)newest, err);
 		return DP_EIO;
 	}
 	atomic_store(e->in_flight, newest);
+	/* An artificial delay per endpoint means one at a time. */
+	size_t win = e->s->endpoint_delay_ms > 0 ? 1 : WINDOW;
+	struct window w = {
+	        .st = xcalloc(win, sizeof(*w.st)),
+	        .ok = xcalloc(win, sizeof(*w.ok)),
+	        .ups = xcalloc(win, sizeof(*w.ups)),
+	        .ans = xcalloc(win, sizeof(*w.ans)),
+	        .which = xcalloc(win, sizeof(*w.which)),
+	        .moved = xcalloc(win, sizeof(*w.moved)),
+	        .retry = xcalloc(win, sizeof(*w.retry)),
+	};
+	const struct plan_endpoint **order = walk_order(e, p);
 	size_t behind = 0;
-	for (size_t i = 0; i < p->nendpoints && !atomic_load(e->stop); i++)
-		if (!safe_endpoint(e, &p->endpoints[i], newest))
-			behind++;
+	bool newer = false;
+	for (size_t off = 0; off < p->nendpoints && !atomic_load(e->stop);
+	     off += win) {
+		/* A newer plan makes this one moot: start over with it. */
+		if (off > 0 && (newer = superseded(e, newest)))
+			break;
+		size_t k =
+		        p->nendpoints - off < win ? p->nendpoints - off : win;
+		behind += safe_window(e, &w, order + off, k, newest);
+	}
+	free(order);
+	free(w.st);
+	free(w.ok);
+	free(w.ups);
+	free(w.ans);
+	free(w.which);
+	free(w.moved);
+	free(w.retry);
 	atomic_store(e->in_flight, 0);
-	if (behind == 0 && !atomic_load(e->stop))
+	if (newer) {
+		log_info("plan %llu superseded by a newer plan; starting over",
+		         (unsigned long long)newest);
+	} else if (behind == 0 && !atomic_load(e->stop)) {
 		safe_cleanup(e, p, newest);
-	planstore_plan_free(p);
+	}
+	planstore_plan_free(e->last);
+	e->last = p;
+	if (newer || superseded(e, newest))
+		return DP_EAGAIN;
 	return behind ? DP_EIO : DP_OK;
 }
 

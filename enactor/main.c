@@ -1,8 +1,10 @@
 /*
  * main.c - the enactor daemon: arguments, settings, the libuv loop.
  *
- * The loop watches the plan store's WAL file (a new generation is seen at
- * once, without polling), runs a full pass every interval-ms anyway, and
+ * The loop watches the plan store's WAL file (a new generation or a flip of
+ * the automation switch is seen at once, without polling), runs a full
+ * pass every interval-ms anyway, starts the next pass at once when one
+ * was overtaken by a newer generation, and
  * hands each pass to a worker thread, which blocks on authd while the
  * loop keeps writing heartbeats and taking signals.  SIGTERM lets the
  * pass in progress finish its current endpoint (each is one atomic
@@ -35,6 +37,9 @@ struct daemon {
 	uv_signal_t sigterm, sigint;
 	uv_work_t work;
 	bool working, again, watching;
+	dp_status result;     /* of the last pass */
+	uint64_t seen_newest; /* the store as the last change showed it */
+	bool seen_paused;
 	atomic_bool stop;
 	_Atomic uint64_t in_flight;
 };
@@ -44,7 +49,7 @@ static void start_pass(struct daemon *d);
 static void pass_work(uv_work_t *w)
 {
 	struct daemon *d = w->data;
-	enactor_run_once(d->e);
+	d->result = enactor_run_once(d->e);
 }
 
 static void pass_done(uv_work_t *w, int status)
@@ -56,7 +61,8 @@ static void pass_done(uv_work_t *w, int status)
 		uv_stop(d->loop);
 		return;
 	}
-	if (d->again) {
+	/* Overtaken by a newer plan: the next pass at once. */
+	if (d->again || d->result == DP_EAGAIN) {
 		d->again = false;
 		start_pass(d);
 	}
@@ -80,13 +86,32 @@ static void on_tick(uv_timer_t *t)
 	start_pass(t->data);
 }
 
+/*
+ * The store's WAL changed: heartbeats and reports change it all the time,
+ * so a pass starts only for a new generation or a flip of the automation
+ * switch (the timer's passes catch everything else).
+ */
 static void on_store_change(uv_fs_event_t *h, const char *file, int events,
                             int status)
 {
+	struct daemon *d = h->data;
+	char err[512];
+	uint64_t newest = 0;
+	bool paused = false;
 	(void)file;
 	(void)events;
-	if (status == 0)
-		start_pass(h->data);
+	if (status != 0)
+		return;
+	if (planstore_newest(d->ps, &newest, err, sizeof(err)) != DP_OK ||
+	    planstore_get_paused(d->ps, &paused, err, sizeof(err)) != DP_OK) {
+		start_pass(d); /* cannot tell: look */
+		return;
+	}
+	if (newest == d->seen_newest && paused == d->seen_paused)
+		return;
+	d->seen_newest = newest;
+	d->seen_paused = paused;
+	start_pass(d);
 }
 
 static int64_t now_ms(void)
