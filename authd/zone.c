@@ -335,8 +335,10 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
 		z->nbuckets <<= 1;
 	z->buckets = xcalloc(z->nbuckets, sizeof(*z->buckets));
 
+	/* An empty builder has no array to sort (qsort wants one). */
 	sort_builder = b;
-	qsort(b->recs, b->nrecs, sizeof(*b->recs), brec_cmp);
+	if (b->nrecs > 1)
+		qsort(b->recs, b->nrecs, sizeof(*b->recs), brec_cmp);
 	sort_builder = NULL;
 
 	for (size_t i = 0; i < b->nrecs;) {

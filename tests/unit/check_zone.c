@@ -112,6 +112,12 @@ START_TEST(test_invalid)
 	                 DP_EINVAL);
 	ck_assert_msg(strstr(err, "SOA") != NULL, "%s", err);
 
+	/* No record at all (an empty zone file). */
+	b = zone_builder_new(apex);
+	ck_assert_int_eq(zone_builder_finish(b, &z, err, sizeof(err)),
+	                 DP_EINVAL);
+	ck_assert_msg(strstr(err, "SOA") != NULL, "%s", err);
+
 	/* CNAME and other data. */
 	b = builder();
 	add(b, "www.t.", RR_TYPE_A, a1, 4);
