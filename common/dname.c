@@ -7,7 +7,7 @@
 
 #include "dname.h"
 
-#define L(x)   ((x) >= 'A' && (x) <= 'Z' ? (x) + 32 : (x))
+#define L(x)   ((uint8_t)((x) >= 'A' && (x) <= 'Z' ? (x) + 32 : (x)))
 #define R4(b)  L(b), L(b + 1), L(b + 2), L(b + 3)
 #define R16(b) R4(b), R4(b + 4), R4(b + 8), R4(b + 12)
 #define R64(b) R16(b), R16(b + 16), R16(b + 32), R16(b + 48)
