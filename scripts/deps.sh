@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages dnsplane needs, when they are missing.
 #
 # usage: scripts/deps.sh GROUP...   (groups: build test bench format systemd
-#                                     demo)
+#                                     demo fuzz valgrind)
 #
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get command is printed and the script fails, so nothing half-works.
@@ -19,6 +19,10 @@ procps iproute2 gnuplot-nox unbound" ;;
 	format) pkgs="$pkgs clang-format" ;;
 	# make demo: the prober's picture, a real resolver in front of authd.
 	demo) pkgs="$pkgs gnuplot-nox unbound" ;;
+	# make fuzz and make fuzz-cov: libFuzzer, llvm-cov.
+	fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
+	# make valgrind: authd's end-to-end test under memcheck.
+	valgrind) pkgs="$pkgs valgrind" ;;
 	# tests/systemd: a real systemd booted with systemd-nspawn.
 	systemd) pkgs="$pkgs systemd systemd-container util-linux" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;

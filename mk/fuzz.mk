@@ -1,0 +1,94 @@
+# fuzz.mk - the libFuzzer targets of fuzz/ and their seed corpora.
+# Included by the top-level Makefile.
+#
+#   make check            replays every seed of fuzz/corpus/ through each
+#                         target, built with $(CC) and fuzz/replay.c
+#   make fuzz             FUZZ_SECONDS=N per target (FUZZ_TARGETS to pick),
+#                         clang with libFuzzer, ASan and UBSan, in
+#                         $(FUZZ_BUILD); new inputs go to
+#                         $(FUZZ_BUILD)/corpus/TARGET, crashes to
+#                         $(FUZZ_BUILD)/crashes/TARGET, never to fuzz/
+#   make fuzz-cov         line and branch coverage of the seeds and of
+#                         what `make fuzz` found (llvm-cov)
+#
+# The update target is built twice for the replay: with TSIG bypassed
+# (-DDP_FUZZ_NO_TSIG, as it is fuzzed) and with TSIG checked, which only
+# the signed seeds get past.
+
+FUZZ_TARGETS	?= query update zonefile config
+FUZZ_SECONDS	?= 60
+FUZZ_BUILD	?= build-fuzz
+FUZZ_FLAGS	?=
+FUZZ_SAN	= -fsanitize=fuzzer-no-link,address,undefined \
+		  -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_COV	= -fprofile-instr-generate -fcoverage-mapping
+REPLAY_BIN	= $(patsubst %,$(BUILD)/fuzz/replay_%,query update update_tsig \
+		  zonefile config)
+
+CHECK_TARGETS += fuzz-replay
+
+.PHONY: fuzz fuzz-build fuzz-bins fuzz-replay fuzz-cov fuzz-cov-bins \
+	clean-fuzz
+
+# The libraries come from every component, several of them included
+# after this file: expand the list when the rule is used.
+.SECONDEXPANSION:
+
+$(BUILD)/obj/fuzz/update.o: ALL_CFLAGS += -DDP_FUZZ_NO_TSIG
+$(BUILD)/obj/fuzz/fuzz.o: ALL_CFLAGS += -DFUZZ_ROOT='"$(CURDIR)"'
+
+$(BUILD)/obj/fuzz/update_tsig.o: fuzz/update.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/replay_%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/fuzz.o \
+		$(BUILD)/obj/fuzz/replay.o $$(UNIT_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/fuzz.o \
+		$$(UNIT_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-replay: $(REPLAY_BIN)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		$(BUILD)/fuzz/replay_$$t fuzz/corpus/$$t; done; \
+	$(BUILD)/fuzz/replay_update_tsig fuzz/corpus/update
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+fuzz-build:
+	@scripts/deps.sh build fuzz
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="-O1 -g" \
+		SAN="$(FUZZ_SAN)" fuzz-bins
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
+			-print_final_stats=1 $(FUZZ_FLAGS) \
+			$(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t; done
+
+fuzz-cov-bins: $(REPLAY_BIN)
+
+fuzz-cov:
+	@scripts/deps.sh build fuzz
+	$(MAKE) BUILD=$(FUZZ_BUILD)/cov CC=clang CFLAGS="-O1 -g" \
+		SAN="$(FUZZ_COV)" fuzz-cov-bins
+	@set -e; b=$(FUZZ_BUILD)/cov; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+		LLVM_PROFILE_FILE=$$b/$$t.profraw $$b/fuzz/replay_$$t \
+			fuzz/corpus/$$t $(FUZZ_BUILD)/corpus/$$t >/dev/null; \
+		llvm-profdata merge -o $$b/$$t.profdata $$b/$$t.profraw; \
+		echo "== $$t (seeds and $(FUZZ_BUILD)/corpus/$$t)"; \
+		llvm-cov report $$b/fuzz/replay_$$t \
+			-instr-profile=$$b/$$t.profdata \
+			-ignore-filename-regex='fuzz/|gen/' | tail -1; done
+
+clean: clean-fuzz
+
+clean-fuzz:
+	rm -rf $(FUZZ_BUILD)
