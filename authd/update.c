@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ldns/ldns.h>
+
 #include "answer.h"
 #include "update.h"
 #include "xalloc.h"
@@ -161,6 +163,37 @@ static int read_rdata(const uint8_t *msg, size_t len, size_t pos, size_t rdlen,
 	return 0;
 }
 
+/*
+ * Is @rd (@rdlen bytes, its RFC 1035 names already expanded) well-formed
+ * rdata of @type, as authd stores and serves it?  ldns knows the layout
+ * of every type; the rdata must read as that type, hold its fields (no
+ * empty A) and write back to the same bytes, which also refuses a
+ * compression pointer in a type whose names authd keeps as they came (an
+ * SRV target, say).
+ */
+static bool rdata_valid(uint16_t type, const uint8_t *rd, size_t rdlen)
+{
+	uint8_t *wire = xmalloc(rdlen + 2);
+	wire[0] = (uint8_t)(rdlen >> 8);
+	wire[1] = (uint8_t)rdlen;
+	memcpy(wire + 2, rd, rdlen);
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rr_set_type(rr, (ldns_rr_type)type);
+	ldns_buffer *buf = ldns_buffer_new(rdlen + 1);
+	size_t pos = 0;
+	const ldns_rr_descriptor *d = ldns_rr_descript(type);
+	bool ok = ldns_wire2rdf(rr, wire, rdlen + 2, &pos) == LDNS_STATUS_OK &&
+	          pos == rdlen + 2 &&
+	          ldns_rr_rd_count(rr) >= ldns_rr_descriptor_minimum(d) &&
+	          ldns_rr_rdata2buffer_wire(buf, rr) == LDNS_STATUS_OK &&
+	          ldns_buffer_position(buf) == rdlen &&
+	          memcmp(ldns_buffer_begin(buf), rd, rdlen) == 0;
+	ldns_buffer_free(buf);
+	ldns_rr_free(rr);
+	free(wire);
+	return ok;
+}
+
 /* Read the record at *@pos; returns -1 when malformed. */
 static int read_rr(const uint8_t *msg, size_t len, size_t *pos, struct rr *r)
 {
@@ -184,6 +217,8 @@ static int read_rr(const uint8_t *msg, size_t len, size_t *pos, struct rr *r)
 		memcpy(r->rdata, msg + *pos, rdlen);
 		r->rdlen = rdlen;
 	}
+	if (r->cls == RR_CLASS_IN && !rdata_valid(r->type, r->rdata, r->rdlen))
+		return -1;
 	*pos += rdlen;
 	return 0;
 }

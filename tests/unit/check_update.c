@@ -209,6 +209,11 @@ START_TEST(test_section_errors)
 	const char *cls[] = {"x.api.test. 60 A 192.0.2.1"};
 	int ch[] = {LDNS_RR_CLASS_CH};
 	ck_assert_int_eq(apply(&r, cls, ch, 1), DNS_RCODE_FORMERR);
+	/* Rdata that is not of its type: an A without its address (the
+	 * seed fuzz/corpus/update/crash-srv-bad-target has an SRV whose
+	 * target is not a name). */
+	const char *empty[] = {"x.api.test. 60 A"};
+	ck_assert_int_eq(apply(&r, empty, c, 1), DNS_RCODE_FORMERR);
 	ck_assert_uint_eq(serial_now(), 1);
 }
 END_TEST
