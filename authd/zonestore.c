@@ -196,9 +196,11 @@ void zonestore_close(struct zonestore *zs)
 static int canonical_apex(const char *apex, char *out, size_t outlen)
 {
 	uint8_t wire[DNAME_MAXLEN];
-	if (dname_from_str(apex, wire) < 0)
+	int n = dname_from_str(apex, wire);
+	if (n < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(wire); i++)
+	/* Only the name's own bytes: the rest of @wire is not set. */
+	for (int i = 0; i < n; i++)
 		wire[i] = dname_lower[wire[i]];
 	dname_to_str(wire, out, outlen);
 	return 0;
