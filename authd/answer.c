@@ -795,7 +795,9 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 		memcpy(out + DNS_HEADER_LEN, pkt + DNS_HEADER_LEN,
 		       q.qend - DNS_HEADER_LEN);
 		c.w.len = q.qend;
-		for (size_t o = 0; q.qname[o] != 0; o += q.qname[o] + 1U)
+		/* A name of more labels than MAX_COMP: the first ones. */
+		for (size_t o = 0; q.qname[o] != 0 && c.w.ncomp < MAX_COMP;
+		     o += q.qname[o] + 1U)
 			c.w.comp[c.w.ncomp++] = (uint16_t)(DNS_HEADER_LEN + o);
 	}
 	if (c.zone != NULL) {
