@@ -251,6 +251,12 @@ static dp_status read_records(FILE *f, const char *apex, const char *path,
                               ldns_rr_list *rrs, char *err, size_t errlen)
 {
 	ldns_rdf *origin = ldns_dname_new_frm_str(apex);
+	if (origin == NULL) {
+		/* ldns reads some escapes our own parser takes otherwise. */
+		snprintf(err, errlen, "%s: '%s' is not a zone name ldns reads",
+		         path, apex);
+		return DP_EINVAL;
+	}
 	ldns_rdf *prev = ldns_rdf_clone(origin);
 	uint32_t ttl = 3600;
 	int line = 0;

@@ -170,9 +170,11 @@ int dname_from_str(const char *str, uint8_t *out)
 					if (c > 255)
 						return -1;
 					str += 3;
-				} else if (*str) {
+				} else if (*str &&
+				           !isdigit((unsigned char)*str)) {
 					c = (unsigned char)*str++;
 				} else {
+					/* RFC 1035 5.1: a digit starts \DDD. */
 					return -1;
 				}
 			}

@@ -19,6 +19,10 @@ START_TEST(test_from_to_str)
 	ck_assert_str_eq(dname_to_str(w, buf, sizeof(buf)), "a\\.b.test.");
 	ck_assert_int_eq(dname_from_str(".", w), 1);
 	ck_assert_int_eq(dname_from_str("a..b", w), -1);
+	/* A digit after a backslash must start \DDD (ldns agrees). */
+	ck_assert_int_eq(dname_from_str("a\\0b.test.", w), -1);
+	ck_assert_int_eq(dname_from_str("a\\12.test.", w), -1);
+	ck_assert_int_eq(dname_from_str("a\\065.test.", w), 9);
 	char long_label[80];
 	memset(long_label, 'x', 64);
 	long_label[64] = '\0';
