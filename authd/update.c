@@ -52,6 +52,24 @@ const char *update_reason_name(enum update_reason r)
 	return r < UPDATE_REASONS ? names[r] : "unknown";
 }
 
+/* The zone state a guard index describes: a zone at a serial. */
+struct guard_tag {
+	uint8_t apex[DNAME_MAXLEN];
+	size_t apexlen;
+	uint32_t serial;
+};
+
+struct guard_index {
+	bool built;
+	size_t *slots; /* hash of rule names: rule index + 1, 0 when empty */
+	size_t nslots;
+	size_t *next; /* the next rule of the same name: index + 1, or 0 */
+	bool *far;    /* its chain left its subtree when last read */
+	bool *cand;   /* scratch: this update reads the rule */
+	struct guard_tag *tags;
+	size_t ntags;
+};
+
 int guard_parse(struct guard *g, const char *text)
 {
 	struct guard_rule r;
@@ -77,7 +95,26 @@ int guard_parse(struct guard *g, const char *text)
 	}
 	g->rules = xrealloc(g->rules, (g->n + 1) * sizeof(*g->rules));
 	g->rules[g->n++] = r;
+	if (g->ix == NULL)
+		g->ix = xcalloc(1, sizeof(*g->ix));
+	g->ix->built = false; /* a new rule: build again */
 	return 0;
+}
+
+static void index_clear(struct guard_index *ix)
+{
+	free(ix->slots);
+	free(ix->next);
+	free(ix->far);
+	free(ix->cand);
+	free(ix->tags);
+	memset(ix, 0, sizeof(*ix));
+}
+
+void guard_forget(struct guard *g)
+{
+	if (g->ix != NULL)
+		g->ix->ntags = 0;
 }
 
 void guard_free(struct guard *g)
@@ -85,6 +122,10 @@ void guard_free(struct guard *g)
 	free(g->rules);
 	g->rules = NULL;
 	g->n = 0;
+	if (g->ix != NULL)
+		index_clear(g->ix);
+	free(g->ix);
+	g->ix = NULL;
 }
 
 /* One record as read from the message. */
@@ -591,34 +632,44 @@ static bool apply_updates(struct zone_edit *e, const uint8_t *msg, size_t len,
 
 /* ---- the guard ---- */
 
-/* Addresses @name resolves to inside the zone, CNAMEs followed. */
+/*
+ * Addresses @name resolves to inside the zone, CNAMEs followed.  *@far
+ * is set when a name of the chain is not @name or below it (or the chain
+ * leaves the zone, loops or is too long).
+ */
 static unsigned count_addresses(const struct zone_edit *e,
                                 const struct zone_node *apex,
-                                const uint8_t *name, size_t len)
+                                const uint8_t *name, size_t len, bool *far)
 {
 	uint8_t cur[DNAME_MAXLEN];
 	memcpy(cur, name, len);
+	size_t curlen = len;
 	for (int hop = 0; hop < MAX_CHAIN; hop++) {
+		if (!dname_is_sub(cur, curlen, name, len))
+			*far = true;
 		struct zone_rrset rs;
-		if (zone_edit_get(e, cur, len, RR_TYPE_CNAME, &rs)) {
+		if (zone_edit_get(e, cur, curlen, RR_TYPE_CNAME, &rs)) {
 			const uint8_t *t = rs.rdata + 2;
 			int tl = dname_length(t, rd16(rs.rdata));
 			if (tl < 0)
 				return 0;
 			if (!dname_is_sub(t, (size_t)tl, apex->name,
-			                  apex->namelen))
+			                  apex->namelen)) {
+				*far = true;
 				return UINT32_MAX; /* beyond what we can see */
+			}
 			memcpy(cur, t, (size_t)tl);
-			len = (size_t)tl;
+			curlen = (size_t)tl;
 			continue;
 		}
 		unsigned n = 0;
-		if (zone_edit_get(e, cur, len, RR_TYPE_A, &rs))
+		if (zone_edit_get(e, cur, curlen, RR_TYPE_A, &rs))
 			n += rs.count;
-		if (zone_edit_get(e, cur, len, RR_TYPE_AAAA, &rs))
+		if (zone_edit_get(e, cur, curlen, RR_TYPE_AAAA, &rs))
 			n += rs.count;
 		return n;
 	}
+	*far = true;
 	return 0; /* a loop or a chain too long resolves to nothing */
 }
 
@@ -657,64 +708,70 @@ struct guard_state {
 	unsigned addrs;
 	int marker;
 	uint64_t gen;
+	bool far;
 };
 
+/* Read the rules @which[0..n) into @s (same order). */
 static void guard_read(const struct zone_edit *e, const struct guard *g,
-                       const struct zone_node *apex, struct guard_state *s)
+                       const struct zone_node *apex, const size_t *which,
+                       size_t n, struct guard_state *s)
 {
-	for (size_t i = 0; i < g->n; i++) {
-		const struct guard_rule *r = &g->rules[i];
+	for (size_t k = 0; k < n; k++) {
+		const struct guard_rule *r = &g->rules[which[k]];
+		memset(&s[k], 0, sizeof(s[k]));
 		if (!dname_is_sub(r->name, r->namelen, apex->name,
 		                  apex->namelen)) {
-			s[i].marker = -2; /* another zone */
+			s[k].marker = -2; /* another zone */
 			continue;
 		}
-		s[i].addrs = count_addresses(e, apex, r->name, r->namelen);
-		s[i].marker = read_marker(e, r->name, r->namelen, &s[i].gen);
+		s[k].addrs = count_addresses(e, apex, r->name, r->namelen,
+		                             &s[k].far);
+		s[k].marker = read_marker(e, r->name, r->namelen, &s[k].gen);
 	}
 }
 
 /* Compare before and after; fill @res and return false on a violation. */
-static bool guard_check(const struct guard *g, const struct guard_state *pre,
+static bool guard_check(const struct guard *g, const size_t *which, size_t n,
+                        const struct guard_state *pre,
                         const struct guard_state *post,
                         struct update_result *res)
 {
 	char nb[1024];
-	for (size_t i = 0; i < g->n; i++) {
-		const struct guard_rule *r = &g->rules[i];
-		if (pre[i].marker == -2)
+	for (size_t k = 0; k < n; k++) {
+		const struct guard_rule *r = &g->rules[which[k]];
+		if (pre[k].marker == -2)
 			continue;
 		dname_to_str(r->name, nb, sizeof(nb));
 		/* Refuse a loss below the minimum; a name already below it
 		 * may still be repaired by any update. */
-		if (post[i].addrs < r->min_addresses &&
-		    post[i].addrs < pre[i].addrs) {
+		if (post[k].addrs < r->min_addresses &&
+		    post[k].addrs < pre[k].addrs) {
 			snprintf(res->text, sizeof(res->text),
 			         "guard: update would leave %s with %u "
 			         "addresses (minimum %u)",
-			         nb, post[i].addrs, r->min_addresses);
+			         nb, post[k].addrs, r->min_addresses);
 			res->reason = UPDATE_GUARD;
 			return false;
 		}
-		if (pre[i].marker == 1 &&
-		    (post[i].marker != 1 || post[i].gen < pre[i].gen)) {
-			if (post[i].marker == 1)
+		if (pre[k].marker == 1 &&
+		    (post[k].marker != 1 || post[k].gen < pre[k].gen)) {
+			if (post[k].marker == 1)
 				snprintf(res->text, sizeof(res->text),
 				         "fence: update would move %s back "
 				         "from generation %llu to %llu",
-				         nb, (unsigned long long)pre[i].gen,
-				         (unsigned long long)post[i].gen);
+				         nb, (unsigned long long)pre[k].gen,
+				         (unsigned long long)post[k].gen);
 			else
 				snprintf(res->text, sizeof(res->text),
 				         "fence: update would %s the "
 				         "generation marker of %s (at %llu)",
-				         post[i].marker == 0 ? "remove"
+				         post[k].marker == 0 ? "remove"
 				                             : "corrupt",
-				         nb, (unsigned long long)pre[i].gen);
+				         nb, (unsigned long long)pre[k].gen);
 			res->reason = UPDATE_FENCE;
 			return false;
 		}
-		if (pre[i].marker != 1 && post[i].marker == -1) {
+		if (pre[k].marker != 1 && post[k].marker == -1) {
 			snprintf(res->text, sizeof(res->text),
 			         "fence: malformed generation marker for %s",
 			         nb);
@@ -723,6 +780,167 @@ static bool guard_check(const struct guard *g, const struct guard_state *pre,
 		}
 	}
 	return true;
+}
+
+/* FNV-1a over the name in lower case. */
+static size_t name_hash(const uint8_t *name, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = name[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c + 32);
+		h = (h ^ c) * 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+static void index_build(const struct guard *g, struct guard_index *ix)
+{
+	index_clear(ix);
+	ix->nslots = 16;
+	while (ix->nslots < 2 * g->n)
+		ix->nslots *= 2;
+	ix->slots = xcalloc(ix->nslots, sizeof(*ix->slots));
+	ix->next = xcalloc(g->n + 1, sizeof(*ix->next));
+	ix->far = xcalloc(g->n + 1, sizeof(*ix->far));
+	ix->cand = xcalloc(g->n + 1, sizeof(*ix->cand));
+	for (size_t i = 0; i < g->n; i++) {
+		const struct guard_rule *r = &g->rules[i];
+		size_t h = name_hash(r->name, r->namelen) & (ix->nslots - 1);
+		for (;; h = (h + 1) & (ix->nslots - 1)) {
+			size_t v = ix->slots[h];
+			if (v == 0) {
+				ix->slots[h] = i + 1;
+				break;
+			}
+			const struct guard_rule *o = &g->rules[v - 1];
+			if (dname_equal(o->name, o->namelen, r->name,
+			                r->namelen)) {
+				/* Same name: chained behind the first. */
+				size_t *p = &ix->next[v - 1];
+				while (*p != 0)
+					p = &ix->next[*p - 1];
+				*p = i + 1;
+				break;
+			}
+		}
+	}
+	ix->built = true;
+}
+
+/* Mark the rules named @name as candidates. */
+static void index_mark(const struct guard *g, struct guard_index *ix,
+                       const uint8_t *name, size_t len)
+{
+	size_t h = name_hash(name, len) & (ix->nslots - 1);
+	for (;; h = (h + 1) & (ix->nslots - 1)) {
+		size_t v = ix->slots[h];
+		if (v == 0)
+			return;
+		const struct guard_rule *r = &g->rules[v - 1];
+		if (dname_equal(r->name, r->namelen, name, len)) {
+			for (; v != 0; v = ix->next[v - 1])
+				ix->cand[v - 1] = true;
+			return;
+		}
+	}
+}
+
+/* The SOA serial of the zone being edited; false when it has none. */
+static bool edit_serial(const struct zone_edit *e, const struct zone_node *apex,
+                        uint32_t *serial)
+{
+	struct zone_rrset soa;
+	if (!zone_edit_get(e, apex->name, apex->namelen, RR_TYPE_SOA, &soa))
+		return false;
+	size_t l = 2u + rd16(soa.rdata);
+	if (l < 22)
+		return false;
+	*serial = rd32(soa.rdata + l - 20);
+	return true;
+}
+
+static struct guard_tag *index_tag(struct guard_index *ix,
+                                   const struct zone_node *apex, bool add)
+{
+	for (size_t i = 0; i < ix->ntags; i++)
+		if (dname_equal(ix->tags[i].apex, ix->tags[i].apexlen,
+		                apex->name, apex->namelen))
+			return &ix->tags[i];
+	if (!add)
+		return NULL;
+	ix->tags = xrealloc(ix->tags, (ix->ntags + 1) * sizeof(*ix->tags));
+	struct guard_tag *t = &ix->tags[ix->ntags++];
+	memcpy(t->apex, apex->name, apex->namelen);
+	t->apexlen = apex->namelen;
+	return t;
+}
+
+/*
+ * The rules this update must read, into @which (g->n entries): every rule
+ * of the zone when the index does not describe the zone as it is now,
+ * else those named at or above an owner name of the update section and
+ * those with a chain out of their subtree.
+ */
+static size_t guard_select(const struct guard *g, const struct zone_edit *e,
+                           const struct zone_node *apex, const uint8_t *msg,
+                           size_t len, size_t pos, unsigned upcount,
+                           struct rr *r, size_t *which)
+{
+	struct guard_index *ix = g->ix;
+	if (ix == NULL) { /* rules set by hand: read them all */
+		for (size_t i = 0; i < g->n; i++)
+			which[i] = i;
+		return g->n;
+	}
+	if (!ix->built)
+		index_build(g, ix);
+	uint32_t serial = 0;
+	const struct guard_tag *t = index_tag(ix, apex, false);
+	bool all = !edit_serial(e, apex, &serial) || t == NULL ||
+	           t->serial != serial;
+	memset(ix->cand, 0, g->n * sizeof(*ix->cand));
+	for (unsigned i = 0; !all && i < upcount; i++) {
+		if (read_rr(msg, len, &pos, r) != 0) {
+			all = true; /* prescan passed it; be safe anyway */
+			break;
+		}
+		/* The owner and each of its ancestors down to the apex. */
+		const uint8_t *n = r->name;
+		size_t nl = r->namelen;
+		while (nl >= apex->namelen) {
+			index_mark(g, ix, n, nl);
+			if (nl == apex->namelen || n[0] == 0)
+				break;
+			nl -= (size_t)n[0] + 1;
+			n += n[0] + 1;
+		}
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (all || ix->cand[i] || ix->far[i])
+			which[k++] = i;
+	return k;
+}
+
+/* Remember what this update read, and the zone's serial now. */
+static void guard_remember(const struct guard *g, const struct zone_edit *e,
+                           const struct zone_node *apex, const size_t *which,
+                           size_t n, const struct guard_state *pre,
+                           const struct guard_state *post, bool have_post)
+{
+	struct guard_index *ix = g->ix;
+	if (ix == NULL || !ix->built)
+		return;
+	for (size_t k = 0; k < n; k++)
+		ix->far[which[k]] = pre[k].far || (have_post && post[k].far);
+	uint32_t serial;
+	struct guard_tag *t = index_tag(ix, apex, true);
+	if (edit_serial(e, apex, &serial))
+		t->serial = serial;
+	else
+		t->serial = ~serial; /* never matches: read all next time */
 }
 
 /* Raise the SOA serial by one (RFC 1982: it wraps). */
@@ -774,8 +992,9 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 	const struct zone_node *apex = zone_apex(zone_edit_base(e));
 	size_t mark = zone_edit_mark(e);
 	struct rr *r = xmalloc(sizeof(*r));
-	struct guard_state *pre = xcalloc(g->n + 1, sizeof(*pre));
-	struct guard_state *post = xcalloc(g->n + 1, sizeof(*post));
+	struct guard_state *pre = NULL, *post = NULL;
+	size_t *which = NULL, nwhich = 0;
+	bool have_post = false;
 
 	/* Past the zone section (update_zone checked it). */
 	size_t pos = 12;
@@ -800,14 +1019,22 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 			res->ede = EDE_PROHIB;
 		goto out;
 	}
-	if (g->enabled)
-		guard_read(e, g, apex, pre);
+	bool guarded = g->enabled && g->n > 0;
+	if (guarded) {
+		which = xcalloc(g->n, sizeof(*which));
+		nwhich = guard_select(g, e, apex, msg, len, pos, upcount, r,
+		                      which);
+		pre = xcalloc(nwhich + 1, sizeof(*pre));
+		post = xcalloc(nwhich + 1, sizeof(*post));
+		guard_read(e, g, apex, which, nwhich, pre);
+	}
 	bool serial_set = false;
 	res->changed =
 	        apply_updates(e, msg, len, pos, upcount, apex, r, &serial_set);
-	if (g->enabled && res->changed) {
-		guard_read(e, g, apex, post);
-		if (!guard_check(g, pre, post, res)) {
+	if (guarded && res->changed) {
+		guard_read(e, g, apex, which, nwhich, post);
+		have_post = true;
+		if (!guard_check(g, which, nwhich, pre, post, res)) {
 			res->rcode = DNS_RCODE_REFUSED;
 			res->ede = EDE_PROHIB;
 			goto out;
@@ -820,7 +1047,10 @@ out:
 		zone_edit_rollback(e, mark);
 		res->changed = false;
 	}
+	if (which != NULL)
+		guard_remember(g, e, apex, which, nwhich, pre, post, have_post);
 	free(r);
+	free(which);
 	free(pre);
 	free(post);
 }

@@ -475,6 +475,12 @@ static void process_batch(struct updater *u, struct request *list)
 		u->stats.commit_failures++;
 		pthread_mutex_unlock(&u->slock);
 	}
+	/* What the guard learnt from edits that were thrown away is wrong. */
+	bool lost = !ok;
+	for (size_t i = 0; i < nzones; i++)
+		lost |= zones[i].failed;
+	if (lost)
+		guard_forget(&u->guard);
 	for (size_t i = 0; i < njobs; i++) {
 		struct job *j = &jobs[i];
 		if (j->changed && (!ok || zones[j->zoneidx].failed)) {

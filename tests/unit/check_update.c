@@ -251,6 +251,80 @@ START_TEST(test_key_policy)
 }
 END_TEST
 
+/* A chain out of the guarded name's subtree is read at every update. */
+START_TEST(test_guard_far_chain)
+{
+	struct update_result r;
+	ck_assert_int_eq(guard_parse(&g, "far.api.test."), 0);
+	const char *add[] = {"pool.api.test. 60 A 10.9.9.9",
+	                     "far.api.test. 60 CNAME pool.api.test."};
+	int ci[] = {IN, IN};
+	ck_assert_int_eq(apply(&r, add, ci, 2), DNS_RCODE_NOERROR);
+	const char *del[] = {"pool.api.test. 0 A 10.9.9.9"};
+	int cn[] = {NONE};
+	ck_assert_int_eq(apply(&r, del, cn, 1), DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_GUARD);
+	ck_assert_msg(strstr(r.text, "far.api.test.") != NULL, "%s", r.text);
+	/* Below the guarded name: the plan records of a near chain. */
+	const char *lb[] = {"lb.s3.us-east-1.api.test. 0 A 10.0.1.1"};
+	ck_assert_int_eq(apply(&r, lb, cn, 1), DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_GUARD);
+	/* Elsewhere: nothing guarded depends on it. */
+	const char *www[] = {"pool2.api.test. 60 A 10.9.9.10"};
+	ck_assert_int_eq(apply(&r, www, ci, 1), DNS_RCODE_NOERROR);
+}
+END_TEST
+
+/*
+ * What the guard learnt holds for the zone at the serial it learnt it:
+ * an edit thrown away (a failed commit) leaves the zone at an older
+ * serial, and the next update reads every rule again.
+ */
+START_TEST(test_guard_index_stale)
+{
+	struct update_result r;
+	char err[256];
+	ck_assert_int_eq(guard_parse(&g, "far.api.test."), 0);
+	const char *add[] = {"pool.api.test. 60 A 10.9.9.9",
+	                     "far.api.test. 60 CNAME pool.api.test."};
+	int ci[] = {IN, IN};
+	ck_assert_int_eq(apply(&r, add, ci, 2), DNS_RCODE_NOERROR);
+	struct zone *z2 = NULL;
+	struct zone_change *ch = NULL;
+	size_t nch = 0;
+	ck_assert_msg(zone_edit_commit(e, &z2, &ch, &nch, err, sizeof(err)) ==
+	                      DP_OK,
+	              "%s", err);
+	free(ch);
+	zone_edit_free(e);
+	/* An edit that moves far.api.test. into its own subtree... */
+	e = zone_edit_new(z2);
+	const char *near[] = {"far.api.test. 0 CNAME",
+	                      "far.api.test. 60 A 10.8.8.8"};
+	int c2[] = {ANY, IN};
+	ck_assert_int_eq(apply(&r, near, c2, 2), DNS_RCODE_NOERROR);
+	const char *more[] = {"far.api.test. 60 A 10.8.8.9"};
+	ck_assert_int_eq(apply(&r, more, ci, 1), DNS_RCODE_NOERROR);
+	/* ...is thrown away: the zone still has the chain to pool. */
+	zone_edit_free(e);
+	e = zone_edit_new(z2);
+	const char *del[] = {"pool.api.test. 0 A 10.9.9.9"};
+	int cn[] = {NONE};
+	ck_assert_int_eq(apply(&r, del, cn, 1), DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_GUARD);
+	/* The same after guard_forget(), which the updater calls. */
+	ck_assert_int_eq(apply(&r, near, c2, 2), DNS_RCODE_NOERROR);
+	ck_assert_int_eq(apply(&r, more, ci, 1), DNS_RCODE_NOERROR);
+	zone_edit_free(e);
+	e = zone_edit_new(z2);
+	guard_forget(&g);
+	ck_assert_int_eq(apply(&r, del, cn, 1), DNS_RCODE_REFUSED);
+	zone_edit_free(e);
+	e = NULL;
+	zone_free(z2);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("update");
@@ -263,6 +337,8 @@ int main(void)
 	tcase_add_test(tc, test_fence_malformed);
 	tcase_add_test(tc, test_section_errors);
 	tcase_add_test(tc, test_key_policy);
+	tcase_add_test(tc, test_guard_far_chain);
+	tcase_add_test(tc, test_guard_index_stale);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
