@@ -560,6 +560,12 @@ static dp_status referenced(struct enactor *e, const struct plan *p,
 	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
 	dp_status rc = DP_OK;
 	for (size_t off = 0; off < n && rc == DP_OK; off += READ_WINDOW) {
+		if (off > 0 && superseded(e, p->generation)) {
+			snprintf(err, sizeof(err), "a newer plan than %llu",
+			         (unsigned long long)p->generation);
+			rc = DP_EAGAIN;
+			break;
+		}
 		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
 		for (size_t i = 0; i < k; i++)
 			names[i] = p->endpoints[off + i].name;
@@ -575,7 +581,8 @@ static dp_status referenced(struct enactor *e, const struct plan *p,
 	free(st);
 	free(ok);
 	if (rc != DP_OK) {
-		log_warning("%s", err);
+		if (rc != DP_EAGAIN)
+			log_warning("%s", err);
 		free(*refs);
 		*refs = NULL;
 	}
@@ -621,14 +628,25 @@ static bool deletable(struct enactor *e, const struct plan *newest_plan,
 	return !used;
 }
 
-/* Delete plan @p's records from authd; false when any was refused. */
-static bool delete_records(struct enactor *e, const struct plan *p)
+/*
+ * Delete plan @p's records from authd; false when any was refused, or
+ * when a plan newer than @newest came first (the rest of the records go
+ * at a later cleanup: nothing is on this plan).
+ */
+static bool delete_records(struct enactor *e, const struct plan *p,
+                           uint64_t newest)
 {
 	char err[512], ede[512];
 	ldns_pkt **ups = xcalloc(WINDOW, sizeof(*ups));
 	ldns_pkt **ans = xcalloc(WINDOW, sizeof(*ans));
 	bool ok = true;
 	for (size_t off = 0; off < p->nendpoints && ok; off += WINDOW) {
+		if (off > 0 && superseded(e, newest)) {
+			log_info("cleanup: plan %llu: a newer plan first",
+			         (unsigned long long)p->generation);
+			ok = false;
+			break;
+		}
 		size_t k = p->nendpoints - off < WINDOW ? p->nendpoints - off
 		                                        : WINDOW;
 		for (size_t i = 0; i < k; i++)
@@ -690,7 +708,7 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 		struct plan *p = NULL;
 		if (planstore_get_plan(e->ps, g, &p, err, sizeof(err)) != DP_OK)
 			continue;
-		bool ok = delete_records(e, p);
+		bool ok = delete_records(e, p, newest);
 		planstore_plan_free(p);
 		if (ok && planstore_delete_plan(e->ps, g, e->s->id,
 		                                "unreferenced and old", err,
