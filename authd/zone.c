@@ -715,7 +715,9 @@ static bool rrset_same(const struct zone_rrset *a, const struct zone_rrset *b)
 	if (a->count != b->count || (a->count && a->ttl != b->ttl))
 		return false;
 	size_t n = rrset_bytes(a);
-	return n == rrset_bytes(b) && memcmp(a->rdata, b->rdata, n) == 0;
+	/* An RRset of no record may have no rdata array at all. */
+	return n == rrset_bytes(b) &&
+	       (n == 0 || memcmp(a->rdata, b->rdata, n) == 0);
 }
 
 /* The sort order of entries: name, type, newest first. */

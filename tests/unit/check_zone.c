@@ -193,6 +193,7 @@ START_TEST(test_edit_copy_on_write)
 	put_a(e, "new.a.b.t.", 7); /* creates a.b.t and b.t */
 	put_a(e, "old.x.y.t.", 0); /* removes old, x.y and y */
 	put_a(e, "www.t.", 9);     /* replaces */
+	put_a(e, "none.t.", 0);    /* deletes nothing: no change */
 	size_t mark = zone_edit_mark(e);
 	put_a(e, "www.t.", 10);
 	zone_edit_rollback(e, mark); /* www stays .9 */
