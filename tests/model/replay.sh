@@ -1,0 +1,161 @@
+#!/bin/bash
+# replay.sh - play a schedule made from a SPIN trail (trail2schedule.awk)
+# against the real daemons: authd (legacy lab: guard-enabled no), the plan
+# store written with planwrite, and legacy enactors stopped and continued
+# at their pause points exactly as the trail orders them.
+#
+# usage: AUTHD=... BUILD_DIR=... bash tests/model/replay.sh SCHEDULE
+#
+# Every "run ID POINT" continues (or starts) one enactor and waits until
+# it stops again, and checks from its log that it stopped at POINT, the
+# point the model stopped at; meanwhile every other enactor is stopped, so
+# the real interleaving is the trail's.  The schedule ends with the
+# expectation: the endpoint resolves to nothing, and stays so once every
+# enactor runs free (no enactor can move it any more).
+set -euo pipefail
+SCHEDULE=${1:?usage: replay.sh SCHEDULE}
+[ -r "$SCHEDULE" ] || {
+	echo "replay.sh: cannot read $SCHEDULE" >&2
+	exit 2
+}
+SCHEDULE=$(cd "$(dirname "$SCHEDULE")" && pwd)/$(basename "$SCHEDULE")
+. "$(dirname "$0")/../e2e/lib.bash"
+. "$(dirname "$0")/../e2e/planner_lib.bash"
+
+ENACTOR=$BUILD_DIR/enactor
+PLANWRITE=$BUILD_DIR/tests/planwrite
+E=dynamodb.us-east-1.api.test.
+for p in "$ENACTOR" "$PLANWRITE"; do
+	[ -x "$p" ] || {
+		echo "replay.sh: $p is not built" >&2
+		exit 2
+	}
+done
+
+printf 'key "enactor" { algorithm hmac-sha256; secret "%s"; };\n' \
+	"$(head -c 32 /dev/urandom | base64)" >"$T/k.key"
+cat >"$T/api.zone" <<ZONE
+\$ORIGIN api.test.
+\$TTL 60
+@	SOA	ns1 hostmaster 1 3600 600 86400 5
+	NS	ns1
+ns1	A	192.0.2.53
+dynamodb.us-east-1	A	192.0.2.250
+ZONE
+P=$(free_port)
+start_authd "$T/authd.log" --listen "127.0.0.1:$P" \
+	--zone "api.test.=$T/api.zone" --state-dir "$T/state" \
+	--key "$T/k.key" --guard "$E" --guard-enabled no
+
+KEEP=1
+declare -A PAUSES PID STOPS
+# A stopped enactor takes no SIGTERM: continue them all before lib.bash's
+# cleanup stops everything.
+replay_cleanup() {
+	for n in "${!PID[@]}"; do kill -CONT "${PID[$n]}" 2>/dev/null || true; done
+	cleanup
+}
+trap replay_cleanup EXIT INT TERM
+stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+# stops N: how many times enactor N stopped at a pause point so far.
+stops() { grep -c "pause point .*: stopping" "$T/enactor$1.log" || true; }
+stopped_again() { # stopped_again N COUNT
+	[ "$(stops "$1")" -gt "$2" ] && stopped "${PID[$1]}"
+}
+# The log's words for a schedule point: "before-delete:1" is logged as
+# "pause point before-delete 1", "before-endpoint" with the endpoint.
+logged_as() {
+	case "$1" in
+	before-delete:*) echo "pause point before-delete ${1#before-delete:}: stopping" ;;
+	before-endpoint) echo "pause point before-endpoint $E: stopping" ;;
+	*) echo "pause point $1: stopping" ;;
+	esac
+}
+dig_a() { dig @127.0.0.1 -p "$P" +norec +time=1 +tries=1 "$E" A; }
+# empty: E resolves to no address (NXDOMAIN through its dangling CNAME,
+# or an answer without A records).
+empty() {
+	out=$(dig_a) || return 1
+	grep -q "status: NXDOMAIN" <<<"$out" && return 0
+	grep -q "status: NOERROR" <<<"$out" &&
+		! grep -qE "IN[[:space:]]+A[[:space:]]" <<<"$out"
+}
+gen_served() { dig @127.0.0.1 -p "$P" +short +norec "_gen.$E" TXT | tr -d '"'; }
+start_enactor() { # start_enactor N
+	args=()
+	for p in ${PAUSES[$1]}; do args+=(--pause-at "$p"); done
+	: >"$T/enactor$1.log"
+	"$ENACTOR" --id "$1" --mode legacy --store "$STORE" \
+		--server "127.0.0.1:$P" --zone api.test. --key "$T/k.key" \
+		--keep "$KEEP" --interval-ms 200 --heartbeat-ms 200 \
+		"${args[@]}" >>"$T/enactor$1.log" 2>&1 &
+	PID[$1]=$!
+	PIDS="$PIDS $!"
+}
+
+step=0
+while read -r verb a b; do
+	case "$verb" in
+	'' | '#'*) continue ;;
+	keep) KEEP=$a ;;
+	pauses) PAUSES[$a]=$b ;;
+	write)
+		step=$((step + 1))
+		g=$("$PLANWRITE" "$STORE" write "$E=192.0.2.$((100 + a))")
+		echo "step $step: the planner writes plan $g"
+		[ "$g" = "$a" ] || {
+			echo "FAIL - the store gave generation $g, the model $a"
+			exit 1
+		}
+		;;
+	run)
+		step=$((step + 1))
+		n=${STOPS[$a]:-0}
+		if [ -z "${PID[$a]:-}" ]; then
+			start_enactor "$a"
+		else
+			kill -CONT "${PID[$a]}"
+		fi
+		if [ "$b" = end ]; then
+			echo "step $step: enactor $a runs on (the trail's last stretch)"
+			continue
+		fi
+		if ! wait_for 20 stopped_again "$a" "$n"; then
+			echo "FAIL - enactor $a did not reach $b; its log:"
+			cat "$T/enactor$a.log"
+			exit 1
+		fi
+		STOPS[$a]=$((n + 1))
+		last=$(grep "pause point .*: stopping" "$T/enactor$a.log" | tail -1)
+		g=$(gen_served)
+		echo "step $step: enactor $a stopped at $b (E on plan ${g:-none})"
+		case "$last" in
+		*"$(logged_as "$b")"*) ;;
+		*)
+			echo "FAIL - enactor $a stopped elsewhere: $last"
+			exit 1
+			;;
+		esac
+		;;
+	expect)
+		[ "$a" = empty ] || {
+			echo "replay.sh: cannot check '$a'" >&2
+			exit 2
+		}
+		check "the replayed trail empties the endpoint" wait_for 10 empty
+		dig_a | grep -E "status|IN" | sed 's/^/    /'
+		for n in "${!PID[@]}"; do kill -CONT "${PID[$n]}"; done
+		sleep 2
+		check "still empty with every enactor running free" empty
+		check "the enactors cannot move it (the active plan is gone)" \
+			grep -q "(the active plan is gone)" $(printf "$T/enactor%s.log " "${!PID[@]}")
+		;;
+	*)
+		echo "replay.sh: $SCHEDULE: unknown line '$verb $a $b'" >&2
+		exit 2
+		;;
+	esac
+done <"$SCHEDULE"
+for n in "${!PID[@]}"; do kill -CONT "${PID[$n]}" 2>/dev/null || true; done
+stop_authd
+finish
