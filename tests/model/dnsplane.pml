@@ -329,14 +329,21 @@ pass:
 	n = newest; /* what was newest may have grown meanwhile */
 	if
 	:: !BIT(stored, n) -> goto pass /* planstore_get_plan() failed */
-	:: else
+	:: skip /* in the store, or the last pass's copy (e->last) */
 	fi;
-	/* safe_endpoint(): compare-and-swap on the marker, forward only */
+	/*
+	 * safe_window(), then safe_endpoint() for an endpoint whose update
+	 * did not go through: compare-and-swap on the marker, forward only,
+	 * CAS_TRIES more attempts, the pause point before the first only.
+	 */
 	do
-	:: attempt == CAS_TRIES -> goto pass /* behind: no cleanup */
+	:: attempt == CAS_TRIES + 1 -> goto pass /* behind: no cleanup */
 	:: else ->
-		atomic { rmark = mark; rgen = gen }; /* layout_read(): _gen.E */
-		raddr = RESOLVES;                    /* and E's addresses */
+		/* layout_read_many(): E A (with the CNAME), then _gen.E
+		 * TXT, pipelined on one TCP connection, which authd answers
+		 * in order, each from the snapshot of its moment. */
+		raddr = RESOLVES;
+		atomic { rmark = mark; rgen = gen };
 		if
 		:: rmark && rgen >= n && raddr -> break /* up to date */
 		:: rmark && rgen > n -> break           /* someone is ahead */
@@ -367,6 +374,11 @@ pass:
 	do
 	:: g > MAXGEN -> break
 	:: else ->
+		/* A newer plan first: cleanup waits for a quiet moment. */
+		if
+		:: newest > n -> break
+		:: else
+		fi;
 		deletable(g, ok);
 		if
 		:: ok ->

@@ -113,9 +113,9 @@ verify legacy-replay violated "$REPLAY" "-DNOCLAIM -DSAFETY -DBFS" ""
 verify safe-3e-g3 holds "-DNE=3 -DMAXGEN=3 -DKEEP=1 $ALL" "$SAFE_CC" "-m200000 -w24"
 verify safe-live-2e-g3 holds "-DNE=2 -DMAXGEN=3 -DKEEP=1 -DLIVE" "$LIVE_CC" "-a -f -m200000 -w24"
 if [ "$FULL" = yes ]; then
-	# 3 enactors, two plans to clean up: about 190 million states, 8 GB.
+	# 3 enactors, two plans to clean up: about 122 million states, 6 GB.
 	verify safe-3e-g4 holds "-DNE=3 -DMAXGEN=4 -DKEEP=1 $ALL" \
-		"$SAFE_CC -DMEMLIM=12000" "-m200000 -w27"
+		"$SAFE_CC -DMEMLIM=10000" "-m300000 -w27"
 	verify safe-2e-g6-k2 holds "-DNE=2 -DMAXGEN=6 -DKEEP=2 $ALL" \
 		"$SAFE_CC -DMEMLIM=4000" "-m400000 -w26"
 	verify safe-noguard-3e-g3 holds "-DNOGUARD -DNE=3 -DMAXGEN=3 -DKEEP=1 $ALL" \
