@@ -35,6 +35,7 @@ struct enactor {
 	struct dnsclient *read; /* unsigned: reading what authd serves */
 	bool *paused_once;      /* per pause-at entry: already fired */
 	struct plan *last;      /* safe: the plan of the last pass */
+	uint64_t reported;      /* the whole plan last reported applied */
 	struct enactor_stats st;
 	unsigned seed;
 };
@@ -180,6 +181,15 @@ static void report(struct enactor *e, uint64_t gen, const char *endpoint)
 		log_warning("%s", err);
 }
 
+/* The whole plan @gen is applied: once per generation. */
+static void report_plan(struct enactor *e, uint64_t gen)
+{
+	if (gen == e->reported)
+		return;
+	report(e, gen, NULL);
+	e->reported = gen;
+}
+
 /* ---- legacy ---- */
 
 /* The newest generation any enactor reports as applied. */
@@ -320,6 +330,8 @@ static dp_status legacy_pass(struct enactor *e)
 	atomic_store(e->in_flight, 0);
 	if (failures > 0 || atomic_load(e->stop))
 		return DP_EIO;
+	/* The whole plan is on: what the next freshness check compares. */
+	report_plan(e, newest);
 	legacy_cleanup(e, newest);
 	return DP_OK;
 }
@@ -782,6 +794,7 @@ static dp_status safe_pass(struct enactor *e)
 		log_info("plan %llu superseded by a newer plan; starting over",
 		         (unsigned long long)newest);
 	} else if (behind == 0 && !atomic_load(e->stop)) {
+		report_plan(e, newest); /* every endpoint is on it */
 		safe_cleanup(e, p, newest);
 	}
 	planstore_plan_free(e->last);
