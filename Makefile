@@ -5,6 +5,8 @@
 #   make asan          the same tests, built with ASan and UBSan
 #   make demo          the 2025 race for real, then the fix holding (narrated)
 #   make chaos         TRIALS=N SEED=S: random faults, a table per mode
+#   make fuzz          FUZZ_SECONDS=N: libFuzzer on each target of fuzz/
+#   make valgrind      authd's end-to-end tests with authd under valgrind
 #   make bench         benchmark authd beside NSD and Knot DNS
 #   make format-check  verify the C sources follow .clang-format
 #   make install       PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=
