@@ -62,6 +62,11 @@ mtype = { after_freshness_check, before_endpoint, before_cleanup,
 /* The plan store. */
 byte newest;          /* generations 1..newest were written */
 unsigned stored : 16; /* bit G: plan G is in the store (not deleted) */
+#ifdef LEGACY
+byte applied[NE + 1]; /* enactor.applied: the whole plan enactor ID last
+                       * reported applied (report_plan()); 0: none.  Only
+                       * legacy reads it: safe's report is bookkeeping. */
+#endif
 
 /* authd's zone, for E. */
 unsigned recs : 16;   /* bit G: g<G>._plan.E has the plan's addresses */
@@ -267,12 +272,29 @@ pass:
 #ifdef LEGACY
 	/*
 	 * legacy_pass(): the one-time freshness check compares with the
-	 * newest plan any enactor reports applied, the store's
-	 * enactor.applied; enactor.c reports per endpoint only, which
-	 * leaves that column empty, so the check is against 0.
+	 * newest whole plan any enactor reports applied, the store's
+	 * enactor.applied (applied_by_anyone(): one read of the store, a
+	 * moment after planstore_newest()); not newer: no pass.
 	 */
+	d_step {
+		if
+		:: n == 0 -> ok = 1
+		:: else ->
+			g = 1;
+			do
+			:: g <= NE ->
+				if
+				:: applied[g] >= n -> ok = 1
+				:: else
+				fi;
+				g++
+			:: else -> break
+			od;
+			g = 0
+		fi
+	};
 	if
-	:: n == 0 -> goto pass
+	:: ok -> goto pass
 	:: else
 	fi;
 	pause(after_freshness_check, 0);
@@ -281,15 +303,29 @@ pass:
 	:: else
 	fi;
 	pause(before_endpoint, 0);
-	atomic { lock == 0 -> lock = _pid }; /* legacy_lock(): waits */
-	rcname = cname;                      /* layout_read() */
+	/*
+	 * legacy_lock() waits while another enactor holds the lock, and
+	 * gives up after LOCK_TRIES: the walk ends there without a failure,
+	 * so the pass goes on to report the plan and clean up.
+	 */
+	if
+	:: atomic { lock == 0 -> lock = _pid }
+	:: lock != 0 -> goto walked
+	fi;
+	rcname = cname; /* layout_read() */
 	authd_apply(n, 0, 0, 0, rcname, rc);
 	if
 	:: rc != R_OK ->
-		lock = 0; /* layout_unlock(); a failure: no cleanup */
+		lock = 0; /* layout_unlock(); a failure: no report, no cleanup */
 		goto pass
 	:: else
 	fi;
+walked:
+	/* report_plan(): the whole plan is on, for the next freshness
+	 * check.  n is newer than any plan reported at the check, this
+	 * enactor's last report too, so "once per generation" never skips
+	 * it. */
+	applied[_pid] = n;
 	/* legacy_cleanup(): every listed plan more than KEEP older than n */
 	pause(before_cleanup, 0);
 	atomic {
@@ -361,6 +397,7 @@ pass:
 		fi
 	od;
 	atomic { rmark = 0; rgen = 0; raddr = 0; rc = 0; attempt = 0 };
+	/* report_plan(), not modelled: safe reads no enactor.applied. */
 	/* safe_cleanup() */
 	pause(before_cleanup, 0);
 	atomic {

@@ -11,7 +11,8 @@
 # point the model stopped at; meanwhile every other enactor is stopped, so
 # the real interleaving is the trail's.  The schedule ends with the
 # expectation: the endpoint resolves to nothing, and stays so once every
-# enactor runs free (no enactor can move it any more).
+# enactor runs free: the newest plan is reported applied, so the freshness
+# check passes over it, and a newer plan fails on the deleted active plan.
 set -euo pipefail
 SCHEDULE=${1:?usage: replay.sh SCHEDULE}
 [ -r "$SCHEDULE" ] || {
@@ -94,6 +95,7 @@ start_enactor() { # start_enactor N
 }
 
 step=0
+written=0
 while read -r verb a b; do
 	case "$verb" in
 	'' | '#'*) continue ;;
@@ -107,6 +109,7 @@ while read -r verb a b; do
 			echo "FAIL - the store gave generation $g, the model $a"
 			exit 1
 		}
+		written=$g
 		;;
 	run)
 		step=$((step + 1))
@@ -144,11 +147,21 @@ while read -r verb a b; do
 		}
 		check "the replayed trail empties the endpoint" wait_for 10 empty
 		dig_a | grep -E "status|IN" | sed 's/^/    /'
+		logs=$(printf "$T/enactor%s.log " "${!PID[@]}")
+		# shellcheck disable=SC2086
+		taken() { grep -ho "applying plan $written " $logs | wc -l; }
+		before=$(taken)
 		for n in "${!PID[@]}"; do kill -CONT "${PID[$n]}"; done
 		sleep 2
 		check "still empty with every enactor running free" empty
-		check "the enactors cannot move it (the active plan is gone)" \
-			grep -q "(the active plan is gone)" $(printf "$T/enactor%s.log " "${!PID[@]}")
+		check "plan $written is reported applied: no enactor takes it again" \
+			test "$(taken)" = "$before"
+		g=$("$PLANWRITE" "$STORE" write "$E=192.0.2.$((101 + written))")
+		echo "the planner writes plan $g"
+		# shellcheck disable=SC2086
+		check "the enactors cannot move it to plan $g (the active plan is gone)" \
+			wait_for 10 grep -q "(the active plan is gone)" $logs
+		check "still empty" empty
 		;;
 	*)
 		echo "replay.sh: $SCHEDULE: unknown line '$verb $a $b'" >&2
