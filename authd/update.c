@@ -795,6 +795,19 @@ static size_t name_hash(const uint8_t *name, size_t len)
 	return (size_t)h;
 }
 
+/* The slot of @name in the hash: holding its first rule, or empty. */
+static size_t *index_slot(const struct guard *g, const struct guard_index *ix,
+                          const uint8_t *name, size_t len)
+{
+	size_t h = name_hash(name, len) & (ix->nslots - 1);
+	for (;; h = (h + 1) & (ix->nslots - 1)) {
+		size_t v = ix->slots[h];
+		if (v == 0 || dname_equal(g->rules[v - 1].name,
+		                          g->rules[v - 1].namelen, name, len))
+			return &ix->slots[h];
+	}
+}
+
 static void index_build(const struct guard *g, struct guard_index *ix)
 {
 	index_clear(ix);
@@ -807,24 +820,11 @@ static void index_build(const struct guard *g, struct guard_index *ix)
 	ix->cand = xcalloc(g->n + 1, sizeof(*ix->cand));
 	for (size_t i = 0; i < g->n; i++) {
 		const struct guard_rule *r = &g->rules[i];
-		size_t h = name_hash(r->name, r->namelen) & (ix->nslots - 1);
-		for (;; h = (h + 1) & (ix->nslots - 1)) {
-			size_t v = ix->slots[h];
-			if (v == 0) {
-				ix->slots[h] = i + 1;
-				break;
-			}
-			const struct guard_rule *o = &g->rules[v - 1];
-			if (dname_equal(o->name, o->namelen, r->name,
-			                r->namelen)) {
-				/* Same name: chained behind the first. */
-				size_t *p = &ix->next[v - 1];
-				while (*p != 0)
-					p = &ix->next[*p - 1];
-				*p = i + 1;
-				break;
-			}
-		}
+		size_t *p = index_slot(g, ix, r->name, r->namelen);
+		/* Rules of the same name: chained behind the first. */
+		while (*p != 0)
+			p = &ix->next[*p - 1];
+		*p = i + 1;
 	}
 	ix->built = true;
 }
@@ -833,18 +833,9 @@ static void index_build(const struct guard *g, struct guard_index *ix)
 static void index_mark(const struct guard *g, struct guard_index *ix,
                        const uint8_t *name, size_t len)
 {
-	size_t h = name_hash(name, len) & (ix->nslots - 1);
-	for (;; h = (h + 1) & (ix->nslots - 1)) {
-		size_t v = ix->slots[h];
-		if (v == 0)
-			return;
-		const struct guard_rule *r = &g->rules[v - 1];
-		if (dname_equal(r->name, r->namelen, name, len)) {
-			for (; v != 0; v = ix->next[v - 1])
-				ix->cand[v - 1] = true;
-			return;
-		}
-	}
+	for (size_t v = *index_slot(g, ix, name, len); v != 0;
+	     v = ix->next[v - 1])
+		ix->cand[v - 1] = true;
 }
 
 /* The SOA serial of the zone being edited; false when it has none. */
@@ -852,12 +843,10 @@ static bool edit_serial(const struct zone_edit *e, const struct zone_node *apex,
                         uint32_t *serial)
 {
 	struct zone_rrset soa;
-	if (!zone_edit_get(e, apex->name, apex->namelen, RR_TYPE_SOA, &soa))
+	if (!zone_edit_get(e, apex->name, apex->namelen, RR_TYPE_SOA, &soa) ||
+	    rd16(soa.rdata) < 20)
 		return false;
-	size_t l = 2u + rd16(soa.rdata);
-	if (l < 22)
-		return false;
-	*serial = rd32(soa.rdata + l - 20);
+	*serial = soa_serial(&soa);
 	return true;
 }
 
@@ -935,12 +924,10 @@ static void guard_remember(const struct guard *g, const struct zone_edit *e,
 		return;
 	for (size_t k = 0; k < n; k++)
 		ix->far[which[k]] = pre[k].far || (have_post && post[k].far);
+	/* Without a serial the next update reads every rule anyway. */
 	uint32_t serial;
-	struct guard_tag *t = index_tag(ix, apex, true);
 	if (edit_serial(e, apex, &serial))
-		t->serial = serial;
-	else
-		t->serial = ~serial; /* never matches: read all next time */
+		index_tag(ix, apex, true)->serial = serial;
 }
 
 /* Raise the SOA serial by one (RFC 1982: it wraps). */
