@@ -361,6 +361,29 @@ static void log_moved(const struct plan_endpoint *ep,
 }
 
 /*
+ * Must the endpoint read as @st move to @newest?  Not when it is there or
+ * someone is ahead of us; an endpoint on @newest without addresses is
+ * healed.
+ */
+static bool needs_move(const struct plan_endpoint *ep,
+                       const struct endpoint_state *st, uint64_t newest)
+{
+	if (up_to_date(st, newest) || (st->marker == 1 && st->gen > newest))
+		return false;
+	if (st->marker == 1 && st->gen == newest && st->naddrs == 0)
+		log_warning("%s: on plan %llu but without addresses; healing",
+		            ep->name, (unsigned long long)newest);
+	return true;
+}
+
+static void log_refused(const struct plan_endpoint *ep, uint64_t newest,
+                        const char *ede)
+{
+	log_warning("%s: authd refused plan %llu: %s", ep->name,
+	            (unsigned long long)newest, *ede ? ede : "refused");
+}
+
+/*
  * Move one endpoint forward to @newest, one exchange at a time; true when
  * it is there now.  @first: the endpoint's pause point and delay apply
  * (not when retrying an endpoint of a pipelined window).
@@ -378,14 +401,8 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 			backoff(e, attempt);
 			continue;
 		}
-		if (up_to_date(&st, newest))
+		if (!needs_move(ep, &st, newest))
 			return true;
-		if (st.marker == 1 && st.gen > newest)
-			return true; /* someone is ahead of us: fine */
-		if (st.marker == 1 && st.gen == newest && st.naddrs == 0)
-			log_warning("%s: on plan %llu but without addresses; "
-			            "healing",
-			            ep->name, (unsigned long long)newest);
 		if (attempt == 0 && first) {
 			pause_point(e, "before-endpoint", ep->name);
 			if (e->s->endpoint_delay_ms > 0)
@@ -409,9 +426,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 		}
 		if (rc == LDNS_RCODE_REFUSED) {
 			e->st.refused++;
-			log_warning("%s: authd refused plan %llu: %s", ep->name,
-			            (unsigned long long)newest,
-			            *ede ? ede : "refused");
+			log_refused(ep, newest, ede);
 			return false;
 		}
 		e->st.failed++;
@@ -463,9 +478,7 @@ static size_t window_flush(struct enactor *e, struct window *w, uint64_t newest)
 		} else if (rc == LDNS_RCODE_REFUSED) {
 			e->st.refused++;
 			behind++;
-			log_warning("%s: authd refused plan %llu: %s", ep->name,
-			            (unsigned long long)newest,
-			            *ede ? ede : "refused");
+			log_refused(ep, newest, ede);
 		} else {
 			if (rc == LDNS_RCODE_NXRRSET ||
 			    rc == LDNS_RCODE_YXRRSET)
@@ -503,13 +516,8 @@ static size_t safe_window(struct enactor *e, struct window *w,
 			w->retry[w->nretry++] = ep;
 			continue;
 		}
-		if (up_to_date(st, newest) ||
-		    (st->marker == 1 && st->gen > newest))
+		if (!needs_move(ep, st, newest))
 			continue;
-		if (st->marker == 1 && st->gen == newest && st->naddrs == 0)
-			log_warning("%s: on plan %llu but without addresses; "
-			            "healing",
-			            ep->name, (unsigned long long)newest);
 		if (pause_armed(e, "before-endpoint", ep->name) >= 0) {
 			/* Everything before it is written first. */
 			behind += window_flush(e, w, newest);
@@ -542,20 +550,24 @@ static size_t safe_window(struct enactor *e, struct window *w,
 static const struct plan_endpoint **walk_order(const struct enactor *e,
                                                const struct plan *p)
 {
-	const struct plan_endpoint **o = xcalloc(p->nendpoints + 1, sizeof(*o));
+	size_t n = p->nendpoints;
+	const struct plan_endpoint **o = xcalloc(n + 1, sizeof(*o));
+	bool *same = xcalloc(n + 1, sizeof(*same));
+	for (size_t i = 0; i < n; i++) {
+		const struct plan_endpoint *ep = &p->endpoints[i];
+		const struct plan_endpoint *old =
+		        planstore_plan_endpoint(e->last, ep->name);
+		same[i] = old != NULL && old->naddrs == ep->naddrs;
+		for (size_t a = 0; same[i] && a < ep->naddrs; a++)
+			same[i] = strcmp(old->addrs[a].address,
+			                 ep->addrs[a].address) == 0;
+	}
 	size_t k = 0;
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < p->nendpoints; i++) {
-			const struct plan_endpoint *ep = &p->endpoints[i];
-			const struct plan_endpoint *old =
-			        planstore_plan_endpoint(e->last, ep->name);
-			bool same = old != NULL && old->naddrs == ep->naddrs;
-			for (size_t a = 0; same && a < ep->naddrs; a++)
-				same = strcmp(old->addrs[a].address,
-				              ep->addrs[a].address) == 0;
-			if (same == (pass == 1))
-				o[k++] = ep;
-		}
+		for (size_t i = 0; i < n; i++)
+			if (same[i] == (pass == 1))
+				o[k++] = &p->endpoints[i];
+	free(same);
 	return o;
 }
 
