@@ -32,7 +32,11 @@ while [ $kills -lt "$KILLS" ]; do
 	kills=$((kills + 1))
 	start_authd "$T/a$kills.log" "${args[@]}"
 done
-kill "$CLIENT"
+alive=0
+kill -0 "$CLIENT" 2>/dev/null && alive=1
+check "the client kept streaming through every kill" [ "$alive" -eq 1 ]
+[ "$alive" -eq 1 ] || { echo "client output:"; cat "$T/client.out"; }
+kill "$CLIENT" 2>/dev/null || true
 wait "$CLIENT" 2>/dev/null || true
 # The client may have written a name after its answer came and before
 # the kill reached it; everything in the file was acknowledged.

@@ -186,7 +186,13 @@ static long exchange(int fd, const uint8_t *msg, size_t len, uint8_t *ans,
                      size_t cap)
 {
 	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
-	if (write(fd, hdr, 2) != 2 || write(fd, msg, len) != (ssize_t)len)
+	uint8_t out[2 + 65535];
+	if (len > 65535)
+		return -1;
+	memcpy(out, hdr, 2);
+	memcpy(out + 2, msg, len);
+	/* One send, and no SIGPIPE when authd was killed under it. */
+	if (send(fd, out, len + 2, MSG_NOSIGNAL) != (ssize_t)(len + 2))
 		return -1;
 	if (read_full(fd, hdr, 2) != 0)
 		return -1;
@@ -248,11 +254,14 @@ static int stream(long count, const char *prefix, const char *acked)
 	snprintf(zbuf, sizeof(zbuf), "%s", zs);
 	free(zs);
 	while (done < count) {
-		if (fd < 0 && (fd = connect_server()) < 0) {
-			if (++failures > 6000)
-				break; /* 60 s without authd */
-			usleep(10000);
-			continue;
+		if (fd < 0) {
+			if ((fd = connect_server()) < 0) {
+				if (++failures > 6000)
+					break; /* 60 s without authd */
+				usleep(10000);
+				continue;
+			}
+			failures = 0;
 		}
 		char name[1200], rr[1300];
 		snprintf(name, sizeof(name), "%s-%ld.%s", prefix, done, zbuf);
