@@ -128,43 +128,6 @@ static int connect_to(struct dnsclient *c)
 	return fd;
 }
 
-static int io_all(int fd, uint8_t *p, size_t n, bool wr, int ms)
-{
-	while (n > 0) {
-		if (wait_fd(fd, wr ? POLLOUT : POLLIN, ms) != 0)
-			return -1;
-		ssize_t r =
-		        wr ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* One try on the current connection; -1 when it is broken. */
-static int try_exchange(struct dnsclient *c, const uint8_t *msg, size_t len,
-                        uint8_t **ans, size_t *anslen)
-{
-	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
-	if (io_all(c->fd, hdr, 2, true, c->timeout_ms) != 0 ||
-	    io_all(c->fd, (uint8_t *)msg, len, true, c->timeout_ms) != 0 ||
-	    io_all(c->fd, hdr, 2, false, c->timeout_ms) != 0)
-		return -1;
-	size_t n = (size_t)(hdr[0] << 8 | hdr[1]);
-	uint8_t *buf = xmalloc(n ? n : 1);
-	if (io_all(c->fd, buf, n, false, c->timeout_ms) != 0) {
-		free(buf);
-		return -1;
-	}
-	*ans = buf;
-	*anslen = n;
-	return 0;
-}
-
 /* @q on the wire with ID @id, signed when the client has a key. */
 static dp_status encode(struct dnsclient *c, ldns_pkt *q, uint16_t id,
                         uint8_t **out, size_t *outlen, struct tsig_state *st,
@@ -213,39 +176,6 @@ static dp_status decode(struct dnsclient *c, const struct tsig_state *st,
 	return DP_OK;
 }
 
-dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
-                             char *err, size_t errlen)
-{
-	uint8_t *msg;
-	size_t len;
-	struct tsig_state st;
-	dp_status rc =
-	        encode(c, q, (uint16_t)random(), &msg, &len, &st, err, errlen);
-	if (rc != DP_OK)
-		return rc;
-	uint8_t *raw = NULL;
-	size_t rawlen = 0;
-	int ok = -1;
-	for (int attempt = 0; attempt < 2 && ok != 0; attempt++) {
-		if (c->fd < 0 && (c->fd = connect_to(c)) < 0)
-			break;
-		ok = try_exchange(c, msg, len, &raw, &rawlen);
-		if (ok != 0) {
-			close(c->fd);
-			c->fd = -1;
-		}
-	}
-	free(msg);
-	if (ok != 0) {
-		snprintf(err, errlen, "%s: no answer: %s", c->server,
-		         strerror(errno ? errno : ETIMEDOUT));
-		return DP_EIO;
-	}
-	rc = decode(c, &st, raw, rawlen, ans, err, errlen);
-	free(raw);
-	return rc;
-}
-
 /* A batch in flight: the framed requests, and what came back so far. */
 struct batch {
 	uint8_t *out; /* every request, each behind its 2-byte length */
@@ -256,6 +186,7 @@ struct batch {
 	bool *done;    /* request i answered (well or not) */
 	uint16_t base; /* request i has ID base + i */
 	size_t n, answered;
+	dp_status bad; /* why the first bad answer was refused */
 };
 
 /* Take the whole answers out of @b->in; -1 when the stream is garbage. */
@@ -278,11 +209,14 @@ static int take_answers(struct dnsclient *c, struct batch *b, ldns_pkt **ans,
 		b->done[i] = true;
 		b->answered++;
 		/* A bad answer stays NULL; the others still count. */
-		if (decode(c, &b->st[i], m, len, &ans[i], e, sizeof(e)) !=
-		    DP_OK) {
+		dp_status rc =
+		        decode(c, &b->st[i], m, len, &ans[i], e, sizeof(e));
+		if (rc != DP_OK) {
 			ans[i] = NULL;
-			if (*err == '\0')
+			if (b->bad == DP_OK) {
+				b->bad = rc;
 				snprintf(err, errlen, "%s", e);
+			}
 		}
 	}
 	memmove(b->in, b->in + off, b->inlen - off);
@@ -390,13 +324,17 @@ dp_status dnsclient_exchange_many(struct dnsclient *c, ldns_pkt *const *qs,
 			b.inlen = 0;
 		}
 	}
-	if (rc == DP_OK && ok == 0 && *err != '\0')
-		rc = DP_EIO; /* every answer came, some did not verify */
+	if (rc == DP_OK && ok == 0)
+		rc = b.bad; /* every answer came; was each one good? */
 	if (rc == DP_OK && ok != 0) {
-		if (*err == '\0')
+		const char *why = strerror(errno ? errno : ETIMEDOUT);
+		/* A bad answer that came first is the news already. */
+		if (*err == '\0' && b.answered == 0)
+			snprintf(err, errlen, "%s: no answer: %s", c->server,
+			         why);
+		else if (*err == '\0')
 			snprintf(err, errlen, "%s: %zu of %zu answers: %s",
-			         c->server, b.answered, n,
-			         strerror(errno ? errno : ETIMEDOUT));
+			         c->server, b.answered, n, why);
 		rc = DP_EIO;
 	}
 	free(b.out);
@@ -404,6 +342,12 @@ dp_status dnsclient_exchange_many(struct dnsclient *c, ldns_pkt *const *qs,
 	free(b.st);
 	free(b.done);
 	return rc;
+}
+
+dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
+                             char *err, size_t errlen)
+{
+	return dnsclient_exchange_many(c, &q, 1, ans, err, errlen);
 }
 
 dp_status dnsclient_query(struct dnsclient *c, const char *name,

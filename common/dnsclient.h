@@ -31,9 +31,8 @@ void dnsclient_free(struct dnsclient *c);
 
 /*
  * dnsclient_exchange - send @q (not consumed), wait for its answer and
- * parse it into *@ans (owned by the caller).  When the client has a key
- * the answer's signature must verify.  DP_EIO when the server cannot be
- * reached or does not answer in time.
+ * parse it into *@ans (owned by the caller): dnsclient_exchange_many()
+ * with one message.
  */
 dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
                              char *err, size_t errlen);
@@ -44,9 +43,13 @@ dp_status dnsclient_exchange(struct dnsclient *c, ldns_pkt *q, ldns_pkt **ans,
  * match the answers to them by ID: @ans[i] is @qs[i]'s answer (owned by
  * the caller) or NULL when none came (connection lost, timeout, bad
  * signature).  The server may answer in any order; one round trip for
- * the lot, and authd commits pipelined updates together.  DP_OK when
- * every message was answered, else DP_EIO with @err naming the first
- * failure (what did come is kept in @ans).  @n is at most 4096.
+ * the lot, and authd commits pipelined updates together.  When the
+ * client has a key every answer's signature must verify.  DP_OK when
+ * every message was answered well.  DP_EIO when some answer did not
+ * come (server unreachable, connection lost, timeout); when all came but
+ * one could not be trusted, DP_EINVAL (not signed by the key) or
+ * DP_EPARSE (unparsable) for the first such.  @err names the first
+ * failure; what did come well is kept in @ans.  @n is at most 4096.
  */
 dp_status dnsclient_exchange_many(struct dnsclient *c, ldns_pkt *const *qs,
                                   size_t n, ldns_pkt **ans, char *err,

@@ -3,7 +3,9 @@
  * server on loopback: answers matched by ID whatever their order, one
  * write for the lot, answers for other IDs ignored, a connection lost
  * halfway keeps what came and reports the rest missing, and an idle
- * connection the server closed is reopened.
+ * connection the server closed is reopened.  The one-message exchange is
+ * the same path: a stranger's answer is ignored, and an answer that is
+ * unsigned or unparsable is told apart from no answer at all.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -21,8 +23,9 @@
 #include "unit.h"
 
 enum script {
-	REVERSED,     /* every answer, in reverse order, plus a stranger */
-	HALF_THEN_EOF /* answers to the first half, then close */
+	REVERSED,      /* every answer, in reverse order, plus a stranger */
+	HALF_THEN_EOF, /* answers to the first half, then close */
+	GARBAGE        /* an answer with the right ID that does not parse */
 };
 
 struct server {
@@ -99,6 +102,13 @@ static void *serve(void *arg)
 			ck_assert_int_eq(write(fd, stranger, 12), 12);
 			for (size_t i = s->n; i-- > 0;)
 				answer(fd, msg[i], len[i]);
+		} else if (s->script == GARBAGE) {
+			/* One question announced, none there. */
+			uint8_t bad[14] = {msg[0][0], msg[0][1], 0x80, 0, 0, 1};
+			uint8_t hdr[2] = {0, sizeof(bad)};
+			ck_assert_int_eq(write(fd, hdr, 2), 2);
+			ck_assert_int_eq(write(fd, bad, sizeof(bad)),
+			                 (ssize_t)sizeof(bad));
 		} else {
 			for (size_t i = 0; i < s->n / 2; i++)
 				answer(fd, msg[i], len[i]);
@@ -134,14 +144,20 @@ static void server_stop(struct server *s)
 	close(s->lfd);
 }
 
-static struct dnsclient *client(const struct server *s)
+static struct dnsclient *signing_client(const struct server *s,
+                                        const struct tsig_key *key)
 {
 	char addr[64], err[256];
 	struct dnsclient *c = NULL;
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", s->port);
-	ck_assert_int_eq(dnsclient_new(addr, NULL, 3000, &c, err, sizeof(err)),
+	ck_assert_int_eq(dnsclient_new(addr, key, 3000, &c, err, sizeof(err)),
 	                 DP_OK);
 	return c;
+}
+
+static struct dnsclient *client(const struct server *s)
+{
+	return signing_client(s, NULL);
 }
 
 static void make_queries(ldns_pkt **qs, size_t n)
@@ -226,6 +242,62 @@ START_TEST(test_lost_halfway)
 }
 END_TEST
 
+START_TEST(test_single)
+{
+	struct server s;
+	server_start(&s, REVERSED, 1, 1);
+	struct dnsclient *c = client(&s);
+	ldns_pkt *q, *a = NULL;
+	char err[256];
+	make_queries(&q, 1);
+	ck_assert_int_eq(dnsclient_exchange(c, q, &a, err, sizeof(err)), DP_OK);
+	ck_assert_ptr_nonnull(a);
+	ck_assert(answers(a, 0));
+	ldns_pkt_free(a);
+	ldns_pkt_free(q);
+	dnsclient_free(c);
+	server_stop(&s);
+}
+END_TEST
+
+/* One exchange with a server playing @script (@conns connections): the
+ * status must be @want and @err must say @says. */
+static void single_fails(enum script script, int conns,
+                         const struct tsig_key *key, dp_status want,
+                         const char *says)
+{
+	struct server s;
+	ldns_pkt *q, *a = NULL;
+	char err[256];
+	make_queries(&q, 1);
+	server_start(&s, script, conns, 1);
+	struct dnsclient *c = signing_client(&s, key);
+	ck_assert_int_eq(dnsclient_exchange(c, q, &a, err, sizeof(err)), want);
+	ck_assert_msg(strstr(err, says) != NULL, "%s", err);
+	ck_assert_ptr_null(a);
+	dnsclient_free(c);
+	server_stop(&s);
+	ldns_pkt_free(q);
+}
+
+START_TEST(test_single_failures)
+{
+	/* No answer, twice (the client tries a new connection once). */
+	single_fails(HALF_THEN_EOF, 2, NULL, DP_EIO, "no answer");
+	/* An answer, but one that does not parse. */
+	single_fails(GARBAGE, 1, NULL, DP_EPARSE, "unparsable");
+	/* A signed request answered without a signature. */
+	uint8_t secret[32] = {1, 2, 3};
+	struct tsig_key key = {.name = "k.",
+	                       .wire = {1, 'k', 0},
+	                       .wirelen = 3,
+	                       .alg = TSIG_HMAC_SHA256,
+	                       .secret = secret,
+	                       .secretlen = sizeof(secret)};
+	single_fails(REVERSED, 1, &key, DP_EINVAL, "not signed by k.");
+}
+END_TEST
+
 START_TEST(test_empty_and_too_many)
 {
 	struct dnsclient *c = NULL;
@@ -250,6 +322,8 @@ int main(void)
 	TCase *tc = tcase_create("pipelined");
 	tcase_add_test(tc, test_out_of_order);
 	tcase_add_test(tc, test_lost_halfway);
+	tcase_add_test(tc, test_single);
+	tcase_add_test(tc, test_single_failures);
 	tcase_add_test(tc, test_empty_and_too_many);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
