@@ -635,19 +635,31 @@ static uint64_t oldest_in_flight(struct enactor *e)
 	return oldest;
 }
 
+/* Is @g old enough, and applied by no live enactor? */
+static bool old_and_idle(struct enactor *e, uint64_t g, uint64_t newest)
+{
+	return g + (uint64_t)e->s->keep < newest && g < oldest_in_flight(e);
+}
+
+static bool listed(const uint64_t *refs, size_t n, uint64_t g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (refs[i] == g)
+			return true;
+	return false;
+}
+
 /* May plan @g go?  Checked again right before each deletion. */
 static bool deletable(struct enactor *e, const struct plan *newest_plan,
                       uint64_t g, uint64_t newest)
 {
-	if (g + (uint64_t)e->s->keep >= newest || g >= oldest_in_flight(e))
+	if (!old_and_idle(e, g, newest))
 		return false;
 	uint64_t *refs;
 	size_t n;
 	if (referenced(e, newest_plan, &refs, &n) != DP_OK)
 		return false;
-	bool used = false;
-	for (size_t i = 0; i < n; i++)
-		used |= refs[i] == g;
+	bool used = listed(refs, n, g);
 	free(refs);
 	return !used;
 }
@@ -714,12 +726,23 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 		log_warning("%s", err);
 		return;
 	}
+	/* One scan of the endpoints rules out the plans in use; each
+	 * deletion checks everything again right before it. */
+	uint64_t *refs = NULL;
+	size_t nrefs = 0;
+	bool any = false;
+	for (size_t i = 0; i < n && !any; i++)
+		any = old_and_idle(e, list[i].generation, newest);
+	if (!any || referenced(e, newest_plan, &refs, &nrefs) != DP_OK) {
+		free(list);
+		return;
+	}
 	for (size_t i = 0; i < n && !atomic_load(e->stop); i++) {
 		uint64_t g = list[i].generation;
 		/* A newer plan first; cleanup waits for a quiet moment. */
 		if (superseded(e, newest))
 			break;
-		if (!deletable(e, newest_plan, g, newest))
+		if (!old_and_idle(e, g, newest) || listed(refs, nrefs, g))
 			continue;
 		char gs[32];
 		snprintf(gs, sizeof(gs), "%llu", (unsigned long long)g);
@@ -742,6 +765,7 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 			         (unsigned long long)g);
 		}
 	}
+	free(refs);
 	free(list);
 }
 
