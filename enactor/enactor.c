@@ -36,6 +36,10 @@ struct enactor {
 	bool *paused_once;      /* per pause-at entry: already fired */
 	struct plan *last;      /* safe: the plan of the last pass */
 	uint64_t reported;      /* the whole plan last reported applied */
+	/* safe: the last walk that found every endpoint on its plan */
+	uint64_t quiet_gen;    /* its plan; 0: none since the last change */
+	uint32_t quiet_serial; /* authd's zone serial read before it */
+	int64_t quiet_ms;      /* when it began */
 	struct enactor_stats st;
 	unsigned seed;
 };
@@ -769,6 +773,45 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 	free(list);
 }
 
+/* authd's SOA serial of the zone; false when it cannot be read. */
+static bool zone_serial(struct enactor *e, uint32_t *serial)
+{
+	char err[512];
+	ldns_pkt *a = NULL;
+	if (dnsclient_query(e->read, e->s->zone, LDNS_RR_TYPE_SOA, &a, err,
+	                    sizeof(err)) != DP_OK) {
+		log_warning("%s", err);
+		return false;
+	}
+	bool ok = false;
+	ldns_rr_list *an = ldns_pkt_answer(a);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an) && !ok; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    ldns_rr_rd_count(rr) >= 3) {
+			*serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+			ok = true;
+		}
+	}
+	ldns_pkt_free(a);
+	return ok;
+}
+
+/*
+ * May this pass skip the walk?  Only when a walk found every endpoint on
+ * @newest, authd's zone has not changed since it began (every committed
+ * update and every zone file taken in moves the serial), and it began
+ * less than full-scan-ms ago: a zone changed without its serial moving
+ * (a restored backup) is healed by then.
+ */
+static bool quiet(struct enactor *e, uint64_t newest, bool have_serial,
+                  uint32_t serial)
+{
+	return have_serial && e->quiet_gen == newest &&
+	       e->quiet_serial == serial &&
+	       now_ms() - e->quiet_ms < e->s->full_scan_ms;
+}
+
 static dp_status safe_pass(struct enactor *e)
 {
 	char err[512];
@@ -793,6 +836,17 @@ static dp_status safe_pass(struct enactor *e)
 		log_warning("plan %llu: %s", (unsigned long long)newest, err);
 		return DP_EIO;
 	}
+	uint32_t serial = 0;
+	bool have_serial = e->s->full_scan_ms > 0 && zone_serial(e, &serial);
+	if (quiet(e, newest, have_serial, serial)) {
+		safe_cleanup(e, p, newest);
+		planstore_plan_free(e->last);
+		e->last = p;
+		return superseded(e, newest) ? DP_EAGAIN : DP_OK;
+	}
+	int64_t began = now_ms();
+	e->quiet_gen = 0;
+	e->st.walks++;
 	atomic_store(e->in_flight, newest);
 	/* An artificial delay per endpoint means one at a time. */
 	size_t win = e->s->endpoint_delay_ms > 0 ? 1 : WINDOW;
@@ -831,6 +885,11 @@ static dp_status safe_pass(struct enactor *e)
 		         (unsigned long long)newest);
 	} else if (behind == 0 && !atomic_load(e->stop)) {
 		report_plan(e, newest); /* every endpoint is on it */
+		if (have_serial) {
+			e->quiet_gen = newest;
+			e->quiet_serial = serial;
+			e->quiet_ms = began;
+		}
 		safe_cleanup(e, p, newest);
 	}
 	planstore_plan_free(e->last);

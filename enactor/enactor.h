@@ -18,7 +18,10 @@
  *   missing plan or behind are healed the same way; cleanup deletes a
  *   plan only when no endpoint is on it, no enactor is applying it or an
  *   older one, and it is more than `keep` generations old, all checked
- *   again right before each deletion.
+ *   again right before each deletion.  Once a walk found every endpoint
+ *   on the newest plan, later passes read authd's zone serial first and
+ *   walk again only when it or the newest plan changed, or full-scan-ms
+ *   after that walk began.
  */
 #ifndef ENACTOR_H
 #define ENACTOR_H
@@ -35,6 +38,7 @@ struct enactor;
 /* Counters, for the log and the tests. */
 struct enactor_stats {
 	uint64_t passes;
+	uint64_t walks;       /* safe: passes that read every endpoint */
 	uint64_t applied;     /* endpoint updates accepted */
 	uint64_t cas_retries; /* safe: the endpoint moved meanwhile */
 	uint64_t refused;     /* authd refused (guard, fence) */

@@ -247,11 +247,11 @@ int main(int argc, char **argv)
 	struct enactor_stats st;
 	enactor_stats(d.e, &st);
 	log_notice(
-	        "stopped: %llu passes, %llu updates applied, %llu refused, "
-	        "%llu failed, %llu plans deleted",
-	        (unsigned long long)st.passes, (unsigned long long)st.applied,
-	        (unsigned long long)st.refused, (unsigned long long)st.failed,
-	        (unsigned long long)st.deleted);
+	        "stopped: %llu passes (%llu read every endpoint), %llu updates "
+	        "applied, %llu refused, %llu failed, %llu plans deleted",
+	        (unsigned long long)st.passes, (unsigned long long)st.walks,
+	        (unsigned long long)st.applied, (unsigned long long)st.refused,
+	        (unsigned long long)st.failed, (unsigned long long)st.deleted);
 	status = 0;
 out:
 	enactor_free(d.e);

@@ -62,7 +62,11 @@ const struct cfg_option enactor_options[] = {
         {"ttl", CFG_INT, "60", 0, 86400, OFF(ttl), NULL,
          "TTL of the records written"},
         {"interval-ms", CFG_INT, "1000", 50, 3600000, OFF(interval_ms), NULL,
-         "check every endpoint this often even without a new plan"},
+         "check authd this often even without a new plan"},
+        {"full-scan-ms", CFG_INT, "30000", 0, 86400000, OFF(full_scan_ms), NULL,
+         "safe: read every endpoint at least this often; in between a pass "
+         "reads only authd's zone serial while it stays the same "
+         "(0: every pass reads every endpoint)"},
         {"heartbeat-ms", CFG_INT, "500", 50, 60000, OFF(heartbeat_ms), NULL,
          "how often to report into the store"},
         {"timeout-ms", CFG_INT, "2000", 50, 60000, OFF(timeout_ms), NULL,

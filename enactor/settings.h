@@ -22,7 +22,8 @@ struct enactor_settings {
 	char *key;                /* TSIG key file */
 	long keep;                /* cleanup keeps this many generations */
 	long ttl;                 /* of the records written */
-	long interval_ms;         /* full check without a store change */
+	long interval_ms;         /* a pass without a store change */
+	long full_scan_ms;        /* read every endpoint at least this often */
 	long heartbeat_ms;        /* heartbeat period */
 	long timeout_ms;          /* per DNS exchange */
 	long endpoint_delay_ms;   /* artificial delay per endpoint */

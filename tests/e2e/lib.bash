@@ -54,13 +54,18 @@ start_authd() {
 	done
 }
 
-# stop_authd: SIGTERM and wait; the exit status must be 0.
-stop_authd() {
-	kill -TERM "$AUTHD_PID"
+# stop_pid WHO PID: SIGTERM and wait; the exit status must be 0.
+stop_pid() {
+	kill -TERM "$2"
 	st=0
-	wait "$AUTHD_PID" || st=$?
-	PIDS=$(echo "$PIDS" | sed "s/ $AUTHD_PID//")
-	check "authd exits 0 on SIGTERM" [ "$st" -eq 0 ]
+	wait "$2" || st=$?
+	PIDS=$(echo "$PIDS" | sed "s/ $2//")
+	check "$1 exits 0 on SIGTERM" [ "$st" -eq 0 ]
+}
+
+# stop_authd: stop_pid for authd.
+stop_authd() {
+	stop_pid authd "$AUTHD_PID"
 }
 
 # check DESCRIPTION COMMAND...: run the command, count a failure if it
@@ -75,6 +80,26 @@ check() {
 		echo "FAIL - $desc"
 		FAILS=$((FAILS + 1))
 	fi
+}
+
+# new_key FILE NAME: a BIND key file, hmac-sha256 with a random secret.
+new_key() {
+	printf 'key "%s" { algorithm hmac-sha256; secret "%s"; };\n' \
+		"$2" "$(head -c 32 /dev/urandom | base64)" >"$1"
+}
+
+# api_zone FILE SERIAL [RECORDS]: the zone api.test. of the enactor tests
+# (negative TTL 5 s) with RECORDS, by default the endpoint's address
+# before any plan.
+api_zone() {
+	cat >"$1" <<ZONE
+\$ORIGIN api.test.
+\$TTL 60
+@	SOA	ns1 hostmaster $2 3600 600 86400 5
+	NS	ns1
+ns1	A	192.0.2.53
+${3:-dynamodb.us-east-1	A	192.0.2.250}
+ZONE
 }
 
 # has TEXT FILE: does FILE contain TEXT (fixed string)?

@@ -5,6 +5,11 @@
 : "${BUILD_DIR:?set BUILD_DIR to the build directory}"
 PLANNER=$BUILD_DIR/planner
 LBFARM=$BUILD_DIR/lbfarm
+ENACTOR=$BUILD_DIR/enactor
+PLANWRITE=$BUILD_DIR/tests/planwrite
+DPUPDATE=$BUILD_DIR/tests/dpupdate
+# The endpoint of the region us-east-1 in the enactor tests.
+E=dynamodb.us-east-1.api.test.
 STORE=$T/plans.db
 # A /16 of loopback of our own, so that tests running at once do not meet.
 NET=127.$(shuf -i 20-250 -n 1)
@@ -41,13 +46,9 @@ start_planner() {
 	}
 }
 
-# stop_planner: SIGTERM and wait; the exit status must be 0.
+# stop_planner: stop_pid for the planner.
 stop_planner() {
-	kill -TERM "$PLANNER_PID"
-	st=0
-	wait "$PLANNER_PID" || st=$?
-	PIDS=$(echo "$PIDS" | sed "s/ $PLANNER_PID//")
-	check "planner exits 0 on SIGTERM" [ "$st" -eq 0 ]
+	stop_pid planner "$PLANNER_PID"
 }
 
 # wait_for SECONDS COMMAND...: poll until the command succeeds.

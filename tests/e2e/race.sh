@@ -13,20 +13,8 @@
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/planner_lib.bash"
 
-ENACTOR=$BUILD_DIR/enactor
-DPUPDATE=$BUILD_DIR/tests/dpupdate
-E=dynamodb.us-east-1.api.test.
-
-printf 'key "enactor" { algorithm hmac-sha256; secret "%s"; };\n' \
-	"$(head -c 32 /dev/urandom | base64)" >"$T/k.key"
-cat >"$T/api.zone" <<ZONE
-\$ORIGIN api.test.
-\$TTL 60
-@	SOA	ns1 hostmaster 1 3600 600 86400 5
-	NS	ns1
-ns1	A	192.0.2.53
-dynamodb.us-east-1	A	192.0.2.250
-ZONE
+new_key "$T/k.key" enactor
+api_zone "$T/api.zone" 1
 start_lbfarm --listen "$NET.0.1-$NET.0.4:$LBPORT"
 
 enactor_pid() { eval "echo \$EN$1"; }

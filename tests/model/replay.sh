@@ -23,9 +23,6 @@ SCHEDULE=$(cd "$(dirname "$SCHEDULE")" && pwd)/$(basename "$SCHEDULE")
 . "$(dirname "$0")/../e2e/lib.bash"
 . "$(dirname "$0")/../e2e/planner_lib.bash"
 
-ENACTOR=$BUILD_DIR/enactor
-PLANWRITE=$BUILD_DIR/tests/planwrite
-E=dynamodb.us-east-1.api.test.
 for p in "$ENACTOR" "$PLANWRITE"; do
 	[ -x "$p" ] || {
 		echo "replay.sh: $p is not built" >&2
@@ -33,16 +30,8 @@ for p in "$ENACTOR" "$PLANWRITE"; do
 	}
 done
 
-printf 'key "enactor" { algorithm hmac-sha256; secret "%s"; };\n' \
-	"$(head -c 32 /dev/urandom | base64)" >"$T/k.key"
-cat >"$T/api.zone" <<ZONE
-\$ORIGIN api.test.
-\$TTL 60
-@	SOA	ns1 hostmaster 1 3600 600 86400 5
-	NS	ns1
-ns1	A	192.0.2.53
-dynamodb.us-east-1	A	192.0.2.250
-ZONE
+new_key "$T/k.key" enactor
+api_zone "$T/api.zone" 1
 P=$(free_port)
 start_authd "$T/authd.log" --listen "127.0.0.1:$P" \
 	--zone "api.test.=$T/api.zone" --state-dir "$T/state" \

@@ -327,7 +327,7 @@ last=$(grep -o 'stopped: .*' "$WORK/enactor3.log" || true)
 check "it finished the update it had begun, then stopped ($last)" \
 	eval 'grep -q "SIGTERM received" "$WORK/enactor3.log" &&
 		grep -Eq ": plan [0-9]+ -> [0-9]+$" "$WORK/enactor3.log" &&
-		grep -Eq "stopped: [0-9]+ passes, [1-9][0-9]* updates applied" \
+		grep -Eq "stopped: [0-9]+ passes \([0-9]+ read every endpoint\), [1-9][0-9]* updates applied" \
 			"$WORK/enactor3.log"'
 gens="$(gen "$E") and $(gen "$S"), newest $(newest)"
 check "no lock left, no half-applied endpoint (on generations $gens)" \
