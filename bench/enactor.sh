@@ -17,7 +17,10 @@
 #      a new enactor.  Time from the enactor's start to its last endpoint
 #      report (the store's applied.applied_at), checked afterwards against
 #      authd: every _gen.E TXT is the generation and every E has its N
-#      addresses.  Then 5 s without a new plan (the enactor's re-checks).
+#      addresses.  Then 10 s without a new plan, twice: the enactor as
+#      started (a pass reads authd's zone serial and every endpoint at
+#      least every 30 s) and with --full-scan-ms 0 (every endpoint every
+#      pass): the CPU authd and the enactor spend idle.
 #   2. convergence: the planner runs again (thresholds 1, plan-interval
 #      one day, so it writes a generation only on a change).  One random
 #      IPv4 load balancer is taken down in lbfarm; authd is asked for the
@@ -468,7 +471,7 @@ echo "versions: $("$ENACTOR" -V) | $("$AUTHD" -V) | $("$PLANNER" -V) | SQLite $(
 echo "region:   $ENDPOINTS endpoints x $LBS load balancers = $TOTAL addresses (one in five IPv6); a generation is $TOTAL records in authd"
 echo "lbfarm:   $SHARDS process(es) of up to $((PER * LBS)) listeners (open-file limit $NOFILE)"
 echo "planner:  $CHECK checks every $CHECK_MS ms, thresholds 1/1, plan-interval one day (a generation per change)"
-echo "enactor:  --mode safe, defaults otherwise (--interval-ms 1000 --heartbeat-ms 500 --keep 3), one instance"
+echo "enactor:  --mode safe, defaults otherwise (--interval-ms 1000 --heartbeat-ms 500 --keep 3 --full-scan-ms 30000), one instance"
 echo "authd:    --workers 1, --journal-size 1000 (defaults); guard settings: $MODES"
 echo "seed:     $SEED"
 
@@ -541,14 +544,25 @@ stop_authd() {
 	wait "$AUTHD_PID" || echo "authd exited with status $?"
 	forget "$AUTHD_PID"
 }
-start_enactor() { # start_enactor ID
-	EL=$T/enactor-$1.log
-	: >"$EL"
-	"$ENACTOR" --id "$1" --mode safe --store "$STORE" \
+start_enactor() { # start_enactor ID [OPTIONS...]
+	EL=$T/enactor-$1.log # a restart appends to it
+	"$ENACTOR" --id "$@" --mode safe --store "$STORE" \
 		--server "127.0.0.1:$AUTHD_PORT" --zone "$ZONE" \
 		--key "$T/enactor.key" >>"$EL" 2>&1 &
 	ENACTOR_PID=$!
 	PIDS="$PIDS $ENACTOR_PID"
+}
+# idle KEY WHAT: CPU of authd and the enactor over 10 s without a new
+# plan, 2 s after the enactor's last change.
+idle() {
+	sleep 2
+	m0=$(metrics_snap)
+	ca0=$(cpu_ms "$AUTHD_PID")
+	ce0=$(cpu_ms "$ENACTOR_PID")
+	sleep 10
+	m1=$(metrics_snap)
+	R[$1]="enactor $(($(cpu_ms "$ENACTOR_PID") - ce0)) ms, authd $(($(cpu_ms "$AUTHD_PID") - ca0)) ms"
+	echo "  idle 10 s, $2: CPU ${R[$1]}; $(metrics_diff "$m0" "$m1" | sed 's/;.*//')"
 }
 stop_enactor() {
 	kill -TERM "$ENACTOR_PID"
@@ -607,13 +621,16 @@ for mode in $MODES; do
 	$PY "$T/dnsq.py" verify "$AUTHD_PORT" "$T/names" "$G" "$LBS" >"$T/verify-$mode" || true
 	echo "  authd check: $(head -1 "$T/verify-$mode")"
 	sed -n '2,11p' "$T/verify-$mode"
-	# Idle: nothing changes; the enactor still checks every endpoint.
-	m0=$(metrics_snap)
-	ca0=$(cpu_ms "$AUTHD_PID")
-	ce0=$(cpu_ms "$ENACTOR_PID")
-	sleep 5
-	m1=$(metrics_snap)
-	echo "  idle 5 s after the apply (no new plan): CPU authd $(($(cpu_ms "$AUTHD_PID") - ca0)) ms, enactor $(($(cpu_ms "$ENACTOR_PID") - ce0)) ms; $(metrics_diff "$m0" "$m1" | sed 's/;.*//')"
+	# Idle: nothing changes.  As started (a pass reads the zone serial,
+	# every endpoint at least every 30 s), then with --full-scan-ms 0
+	# (every pass reads every endpoint), then as started again.
+	idle "$mode.idle" "as started (full-scan-ms 30000)"
+	stop_enactor
+	start_enactor "$id" --full-scan-ms 0
+	idle "$mode.idle0" "full-scan-ms 0 (every endpoint every pass)"
+	stop_enactor
+	start_enactor "$id"
+	sleep 2
 
 	if [ "$FLIPS" -gt 0 ]; then
 		# The planner again: every generation it writes from now on
@@ -666,7 +683,7 @@ for mode in $MODES; do
 	echo "  memory (VmHWM): authd $(hwm_mb "$AUTHD_PID") MB, enactor $(hwm_mb "$ENACTOR_PID") MB"
 	echo "  $($PY "$T/dnsq.py" leaks "$AUTHD_PORT" "$STORE" "$T/names" "$SEED" || echo "leak check failed")"
 	stop_enactor
-	echo "  enactor: $(grep -m1 'stopped:' "$EL" | sed 's/.*stopped: //')"
+	echo "  enactor: $(grep 'stopped:' "$EL" | tail -1 | sed 's/.*stopped: //')"
 	echo "  enactor log: $(grep -c ' -> ' "$EL") endpoint updates, $(grep -c 'cleanup: deleted' "$EL") plans deleted, $(log_errors "$EL") warnings/errors"
 	stop_authd
 	echo "  authd log: $(log_errors "$AL") warnings/errors; state $(du -sm "$T/state-$mode" | cut -f1) MB"
@@ -707,6 +724,10 @@ echo "Summary ($ENDPOINTS endpoints x $LBS addresses; targets: full apply < 3 s,
 printf '%-6s %11s %10s %10s\n' guard "full apply" "updates/s" "records/s"
 for mode in $MODES; do
 	printf '%-6s %8s ms %10s %10s\n' "$mode" "${R[$mode.apply]}" "${R[$mode.ups]}" "${R[$mode.rps]}"
+done
+echo "idle CPU per 10 s (no new plan):"
+for mode in $MODES; do
+	printf '  guard %-3s  full-scan-ms 30000: %s;  full-scan-ms 0: %s\n' "$mode" "${R[$mode.idle]}" "${R[$mode.idle0]}"
 done
 echo "convergence, ms from plan.created_at to authd no longer serving the address:"
 for mode in $MODES; do
