@@ -39,16 +39,28 @@ struct enactor {
 	/* safe: the last walk that found every endpoint on its plan */
 	uint64_t quiet_gen;    /* its plan; 0: none since the last change */
 	uint32_t quiet_serial; /* authd's zone serial read before it */
-	int64_t quiet_ms;      /* when it began */
+	int64_t quiet_ms;      /* when it began (CLOCK_MONOTONIC) */
 	struct enactor_stats st;
 	unsigned seed;
 };
 
-static int64_t now_ms(void)
+static int64_t clock_ms(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wall clock, for what goes into the store. */
+static int64_t now_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
+}
+
+/* For intervals: not moved by changes of the wall clock. */
+static int64_t mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
 }
 
 static void sleep_ms(long ms)
@@ -809,7 +821,7 @@ static bool quiet(struct enactor *e, uint64_t newest, bool have_serial,
 {
 	return have_serial && e->quiet_gen == newest &&
 	       e->quiet_serial == serial &&
-	       now_ms() - e->quiet_ms < e->s->full_scan_ms;
+	       mono_ms() - e->quiet_ms < e->s->full_scan_ms;
 }
 
 static dp_status safe_pass(struct enactor *e)
@@ -844,7 +856,7 @@ static dp_status safe_pass(struct enactor *e)
 		e->last = p;
 		return superseded(e, newest) ? DP_EAGAIN : DP_OK;
 	}
-	int64_t began = now_ms();
+	int64_t began = mono_ms();
 	e->quiet_gen = 0;
 	e->st.walks++;
 	atomic_store(e->in_flight, newest);
