@@ -11,6 +11,10 @@
 #   make fuzz-cov         line and branch coverage of the seeds and of
 #                         what `make fuzz` found (llvm-cov), for the
 #                         files each target is about (FUZZ_COV_TARGET)
+#   make fuzz-merge       keep in fuzz/grown/TARGET the inputs `make fuzz`
+#                         found that reach code the seeds and fuzz/grown
+#                         do not (libFuzzer -merge=1); fuzz-replay runs
+#                         them too
 #
 # The update target is built twice for the replay: with TSIG bypassed
 # (-DDP_FUZZ_NO_TSIG, as it is fuzzed) and with TSIG checked, which only
@@ -29,7 +33,7 @@ REPLAY_BIN	= $(patsubst %,$(BUILD)/fuzz/replay_%,query update update_tsig \
 CHECK_TARGETS += fuzz-replay
 
 .PHONY: fuzz fuzz-build fuzz-bins fuzz-replay fuzz-cov fuzz-cov-bins \
-	clean-fuzz
+	fuzz-merge clean-fuzz
 
 # The libraries come from every component, several of them included
 # after this file: expand the list when the rule is used.
@@ -60,7 +64,8 @@ FUZZ_ENV	= s=$(CURDIR)/fuzz/$$t.supp; \
 
 fuzz-replay: $(REPLAY_BIN)
 	@set -e; for t in $(FUZZ_TARGETS) update_tsig; do $(FUZZ_ENV); \
-		$(BUILD)/fuzz/replay_$$t fuzz/corpus/$${t%_tsig}; done
+		c=$${t%_tsig}; $(BUILD)/fuzz/replay_$$t fuzz/corpus/$$c \
+		$$(ls -d fuzz/grown/$$c 2>/dev/null); done
 
 fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
@@ -77,6 +82,22 @@ fuzz: fuzz-build
 			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
 			-print_final_stats=1 $(FUZZ_FLAGS) \
 			$(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t; done
+
+# What the fuzzer found beyond the seeds and fuzz/grown: merged into a
+# scratch copy of both, the new files (named by their SHA-1) moved to
+# fuzz/grown/TARGET.
+fuzz-merge: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do $(FUZZ_ENV); \
+		m=$(FUZZ_BUILD)/merge/$$t; g=fuzz/grown/$$t; rm -rf $$m; \
+		mkdir -p $$m $$g $(FUZZ_BUILD)/corpus/$$t; \
+		cp fuzz/corpus/$$t/* $$m/; cp $$g/* $$m/ 2>/dev/null || :; \
+		$(FUZZ_BUILD)/fuzz/fuzz_$$t -merge=1 -use_counters=0 $$m \
+			$(FUZZ_BUILD)/corpus/$$t 2>$$m.log; \
+		n=0; for f in $$m/*; do b=$${f##*/}; \
+			if [ ! -e fuzz/corpus/$$t/$$b ] && [ ! -e $$g/$$b ]; \
+			then mv $$f $$g/; n=$$((n + 1)); fi; done; \
+		echo "fuzz-merge $$t: $$n inputs added to $$g" \
+			"($$(ls $$g | wc -l) in all)"; done
 
 # The files each target is about, for its coverage figures.
 FUZZ_COV_query	  = authd/answer.c authd/xfr.c common/tsig.c common/dname.c \
