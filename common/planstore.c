@@ -451,7 +451,10 @@ static bool canonical_name(const char *name)
 	uint8_t wire[DNAME_MAXLEN];
 	char back[1024];
 	size_t n = strlen(name);
-	if (n == 0 || name[n - 1] != '.' || dname_from_str(name, wire) < 0)
+	int len;
+	if (n == 0 || name[n - 1] != '.' ||
+	    (len = dname_from_str(name, wire)) < 0 ||
+	    len > PLAN_ENDPOINT_MAXWIRE)
 		return false;
 	for (int i = 0; i < (int)sizeof(wire); i++)
 		wire[i] = dname_lower[wire[i]];
@@ -496,8 +499,8 @@ static dp_status validate(const struct plan *p, char *err, size_t errlen)
 		if (!canonical_name(ep->name)) {
 			snprintf(err, errlen,
 			         "endpoint '%s': not a lower-case domain name "
-			         "with a final dot",
-			         ep->name);
+			         "with a final dot, of at most %d octets",
+			         ep->name, PLAN_ENDPOINT_MAXWIRE);
 			return DP_EINVAL;
 		}
 		if (i > 0 && strcmp(p->endpoints[i - 1].name, ep->name) >= 0) {
@@ -742,8 +745,18 @@ static dp_status read_plan(struct planstore *ps, int64_t gen, const char *only,
 		         ps->path, (long long)gen, only);
 		out = DP_ENOENT;
 	}
-	if (out == DP_OK)
+	if (out == DP_OK) {
+		/* What a plan must be to be written, it must be to be read:
+		 * a store edited by hand or by another program may hold
+		 * anything the schema lets through. */
+		char why[512];
 		planstore_plan_sort(p);
+		if (validate(p, why, sizeof(why)) != DP_OK) {
+			snprintf(err, errlen, "%s: plan %lld: %s", ps->path,
+			         (long long)gen, why);
+			out = DP_EPARSE;
+		}
+	}
 	return out;
 }
 

@@ -65,6 +65,13 @@ struct plan {
 	size_t cap; /* allocated entries of endpoints */
 };
 
+/*
+ * The longest endpoint name, in wire octets, whose plan records still have
+ * a DNS name: g<generation>._plan.NAME with a generation of up to 20
+ * digits must fit in 255 octets (common/layout.c).
+ */
+#define PLAN_ENDPOINT_MAXWIRE (255 - 22 - 6)
+
 /* Summary of a stored plan, as planstore_list() gives it. */
 struct planstore_info {
 	uint64_t generation;

@@ -20,7 +20,7 @@
 # (-DDP_FUZZ_NO_TSIG, as it is fuzzed) and with TSIG checked, which only
 # the signed seeds get past.
 
-FUZZ_TARGETS	?= query update zonefile config
+FUZZ_TARGETS	?= query update zonefile config store
 FUZZ_SECONDS	?= 60
 FUZZ_BUILD	?= build-fuzz
 FUZZ_FLAGS	?=
@@ -28,7 +28,7 @@ FUZZ_SAN	= -fsanitize=fuzzer-no-link,address,undefined \
 		  -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_COV	= -fprofile-instr-generate -fcoverage-mapping
 REPLAY_BIN	= $(patsubst %,$(BUILD)/fuzz/replay_%,query update update_tsig \
-		  zonefile config)
+		  zonefile config store)
 
 CHECK_TARGETS += fuzz-replay
 
@@ -104,6 +104,7 @@ FUZZ_COV_query	  = authd/answer.c authd/xfr.c common/tsig.c common/dname.c \
 		    tools/dnsprobe_judge.c
 FUZZ_COV_update	  = authd/update.c authd/zone.c common/tsig.c
 FUZZ_COV_zonefile = authd/zonestore.c authd/zone.c
+FUZZ_COV_store	  = common/planstore.c common/layout.c
 FUZZ_COV_config	  = common/config.c authd/settings.c planner/region.c \
 		    enactor/settings.c common/keys.c tools/json.c
 

@@ -12,6 +12,7 @@
 
 #include "dname.h"
 #include "log.h"
+#include "planstore.h"
 #include "region.h"
 #include "xalloc.h"
 
@@ -30,11 +31,14 @@ static const char *check_nonempty(const char *value)
 	return NULL;
 }
 
+_Static_assert(PLAN_ENDPOINT_MAXWIRE == 227, "the messages below say 227");
+
 static const char *check_endpoint(const char *value)
 {
 	char name[1024];
 	if (region_canonical_name(value, name) != 0 || strcmp(name, ".") == 0)
-		return "not a domain name";
+		return "not a domain name of at most 227 octets (its plan's "
+		       "records are named g<generation>._plan.NAME)";
 	return NULL;
 }
 
@@ -88,7 +92,9 @@ const struct cfg_option planner_options[] = {
 int region_canonical_name(const char *name, char *out)
 {
 	uint8_t wire[DNAME_MAXLEN];
-	if (*name == '\0' || dname_from_str(name, wire) < 0)
+	int len;
+	if (*name == '\0' || (len = dname_from_str(name, wire)) < 0 ||
+	    len > PLAN_ENDPOINT_MAXWIRE)
 		return -1;
 	for (size_t i = 0; i < sizeof(wire); i++)
 		wire[i] = dname_lower[wire[i]];
@@ -212,7 +218,7 @@ const char *region_parse_lb(const char *text, char *endpoint,
 	memset(lb, 0, sizeof(*lb));
 	if (region_canonical_name(field[0], endpoint) != 0 ||
 	    strcmp(endpoint, ".") == 0)
-		return "ENDPOINT is not a domain name";
+		return "ENDPOINT is not a domain name of at most 227 octets";
 	unsigned char bin[16];
 	int af = strchr(field[1], ':') ? AF_INET6 : AF_INET;
 	if (inet_pton(af, field[1], bin) != 1)

@@ -166,6 +166,15 @@ START_TEST(test_settings_errors)
 	conf_error("region us-east-1\nfail-open maybe\n", 2, "fail-open",
 	           "yes or no");
 	conf_error("endpoint a..test\n", 1, "endpoint", "not a domain name");
+	/* 4 labels of 61: 249 octets, too long for g<gen>._plan.NAME. */
+	char conf[512] = "endpoint ";
+	for (int i = 0; i < 4; i++) {
+		memset(conf + strlen(conf), 'a', 61);
+		conf[9 + 62 * i + 61] = '\0';
+		strcat(conf, ".");
+	}
+	strcat(conf, "\n");
+	conf_error(conf, 1, "endpoint", "at most 227 octets");
 }
 END_TEST
 

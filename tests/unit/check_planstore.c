@@ -3,7 +3,8 @@
  * foreign and newer files, migration from schema version 1, plans in and
  * out, generations that never repeat, immutability enforced by the schema
  * against any writer, deletion with a record, several processes writing
- * at once, enactor reports and the automation switch.
+ * at once, enactor reports and the automation switch, and plans written
+ * by hand that no reader accepts.
  */
 #include <check.h>
 #include <stdio.h>
@@ -429,16 +430,25 @@ static void refused(const char *sql, const char *why)
 	              err, why);
 }
 
-START_TEST(test_immutable)
+/* p.db, bound to region r1, with sample(2) written as plan 1 (*@p). */
+static struct planstore *store_with_sample(struct plan **p)
 {
 	struct planstore *ps = open_store("p.db");
-	struct plan *p = sample(2), *q;
 	uint64_t g;
+	*p = sample(2);
 	ck_assert_int_eq(planstore_bind_region(ps, "r1", err, sizeof(err)),
 	                 DP_OK);
 	ck_assert_int_eq(
-	        planstore_write_plan(ps, p, 0, "t", &g, err, sizeof(err)),
+	        planstore_write_plan(ps, *p, 0, "t", &g, err, sizeof(err)),
 	        DP_OK);
+	ck_assert_int_eq(g, 1);
+	return ps;
+}
+
+START_TEST(test_immutable)
+{
+	struct plan *p, *q;
+	struct planstore *ps = store_with_sample(&p);
 	/* Whoever opens the file, a written plan stays as it is. */
 	refused("UPDATE plan SET reason = 'edited'", "immutable");
 	refused("UPDATE plan_endpoint SET addresses = '{}'", "immutable");
@@ -480,6 +490,72 @@ START_TEST(test_immutable)
 	refused("DELETE FROM plan_deleted", "append-only");
 	refused("UPDATE plan_deleted SET deleted_by = 'nobody'", "append-only");
 	planstore_plan_free(p);
+	planstore_close(ps);
+}
+END_TEST
+
+/* Plan @g written by hand with endpoint @name (id 1..) holding @json;
+ * reading it must fail with an error that says @why. */
+static void bad_by_hand(struct planstore *ps, int g, const char *name,
+                        const char *json, const char *why)
+{
+	char sql[1024];
+	snprintf(sql, sizeof(sql),
+	         "BEGIN; UPDATE store SET last_generation = %d; "
+	         "INSERT OR IGNORE INTO endpoint (id, name) VALUES (%d, '%s'); "
+	         "INSERT INTO plan_endpoint VALUES (%d, %d, '%s'); "
+	         "INSERT INTO plan VALUES (%d, 5, 'hand', 1, 1, 'x'); COMMIT;",
+	         g, 100 + g, name, g, 100 + g, json, g);
+	ck_assert_msg(raw("p.db", sql) == SQLITE_OK, "%s: %s", sql, err);
+	struct plan *q = NULL;
+	ck_assert_int_eq(
+	        planstore_get_plan(ps, (uint64_t)g, &q, err, sizeof(err)),
+	        DP_EPARSE);
+	ck_assert_ptr_null(q);
+	ck_assert_msg(strstr(err, why) != NULL, "'%s' lacks '%s'", err, why);
+	ck_assert_int_eq(planstore_get_endpoint(ps, (uint64_t)g, name, &q, err,
+	                                        sizeof(err)),
+	                 DP_EPARSE);
+}
+
+START_TEST(test_corrupt)
+{
+	/* Whatever the schema lets a hand or another program write, a plan
+	 * is read only if it could have been written: never handed to an
+	 * enactor with addresses it cannot turn into records. */
+	struct plan *p;
+	struct planstore *ps = store_with_sample(&p);
+	planstore_plan_free(p);
+	static const struct {
+		const char *name, *json, *why;
+	} cases[] = {
+	        {"e2.test.", "{\"bogus\":1}",
+	         "plan 2: endpoint e2.test.: address 'bogus'"},
+	        {"e3.test.", "{\"010.0.0.1\":1}", "address '010.0.0.1'"},
+	        {"e4.test.", "{\"2001:DB8::1\":1}", "address '2001:DB8::1'"},
+	        {"e5.test.", "{\"192.0.2.1\":1,\"192.0.2.1\":2}",
+	         "addresses not sorted or twice"},
+	        {"Not A Name", "{\"192.0.2.1\":1}",
+	         "endpoint 'Not A Name': not a lower-case domain name"},
+	        {"e7.test.", "{\"192.0.2.1 ; x\":1}",
+	         "address '192.0.2.1 ; x'"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		bad_by_hand(ps, (int)i + 2, cases[i].name, cases[i].json,
+		            cases[i].why);
+	/* A name whose plan records (g<gen>._plan.NAME) would not fit. */
+	char longname[300] = "";
+	for (int i = 0; i < 4; i++) {
+		memset(longname + strlen(longname), 'a', 61);
+		longname[62 * i + 61] = '\0';
+		strcat(longname, ".");
+	}
+	bad_by_hand(ps, 8, longname, "{\"192.0.2.1\":1}", "at most 227 octets");
+	/* The good plan still reads. */
+	struct plan *q = NULL;
+	ck_assert_int_eq(planstore_get_plan(ps, 1, &q, err, sizeof(err)),
+	                 DP_OK);
+	planstore_plan_free(q);
 	planstore_close(ps);
 }
 END_TEST
@@ -706,6 +782,7 @@ static Suite *planstore_suite(void)
 	tcase_add_test(tc, test_concurrent_writers);
 	tcase_add_test(tc, test_reports);
 	tcase_add_test(tc, test_paused);
+	tcase_add_test(tc, test_corrupt);
 	suite_add_tcase(s, tc);
 	return s;
 }
