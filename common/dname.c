@@ -198,9 +198,11 @@ int dname_from_str(const char *str, uint8_t *out)
 int dname_canonical(const char *str, char *out)
 {
 	uint8_t wire[DNAME_MAXLEN];
-	if (*str == '\0' || dname_from_str(str, wire) < 0)
+	int len;
+	if (*str == '\0' || (len = dname_from_str(str, wire)) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(wire); i++)
+	/* Only the name's own bytes: the rest of @wire is not set. */
+	for (int i = 0; i < len; i++)
 		wire[i] = dname_lower[wire[i]];
 	dname_to_str(wire, out, 1024);
 	return 0;

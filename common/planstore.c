@@ -446,20 +446,23 @@ static int64_t ep_id(struct planstore *ps, const char *name)
 
 /* ---- writing plans ---- */
 
-static bool canonical_name(const char *name)
+int planstore_canonical_name(const char *name, char *out)
 {
 	uint8_t wire[DNAME_MAXLEN];
+	if (dname_canonical(name, out) != 0 ||
+	    dname_from_str(out, wire) > PLAN_ENDPOINT_MAXWIRE)
+		return -1;
+	return 0;
+}
+
+/* Is @name already as planstore_canonical_name() writes it? */
+static bool canonical_name(const char *name)
+{
 	char back[1024];
 	size_t n = strlen(name);
-	int len;
-	if (n == 0 || name[n - 1] != '.' ||
-	    (len = dname_from_str(name, wire)) < 0 ||
-	    len > PLAN_ENDPOINT_MAXWIRE)
-		return false;
-	for (int i = 0; i < (int)sizeof(wire); i++)
-		wire[i] = dname_lower[wire[i]];
-	dname_to_str(wire, back, sizeof(back));
-	return strcmp(back, name) == 0;
+	return n > 0 && name[n - 1] == '.' &&
+	       planstore_canonical_name(name, back) == 0 &&
+	       strcmp(back, name) == 0;
 }
 
 /* Dotted quad as inet_ntop writes it: no leading zeros, four parts. */

@@ -72,6 +72,12 @@ struct plan {
  */
 #define PLAN_ENDPOINT_MAXWIRE (255 - 22 - 6)
 
+/*
+ * planstore_canonical_name - dname_canonical() for an endpoint's name:
+ * also -1 when it is longer than PLAN_ENDPOINT_MAXWIRE octets.
+ */
+int planstore_canonical_name(const char *name, char *out);
+
 /* Summary of a stored plan, as planstore_list() gives it. */
 struct planstore_info {
 	uint64_t generation;

@@ -26,6 +26,7 @@
 #include "dname.h"
 #include "fuzz.h"
 #include "json.h"
+#include "planstore.h"
 #include "region.h"
 #include "settings.h"
 #include "update.h"
@@ -164,7 +165,7 @@ static void value(const char *v)
 	region_parse_lb(v, name, &lb);
 	struct check_target ct;
 	region_parse_target(v, &ct);
-	region_canonical_name(v, name);
+	planstore_canonical_name(v, name);
 	uint8_t wire[DNAME_MAXLEN];
 	if (dname_from_str(v, wire) >= 0)
 		dname_to_str(wire, name, sizeof(name));

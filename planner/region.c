@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dname.h"
 #include "log.h"
 #include "planstore.h"
 #include "region.h"
@@ -36,7 +35,8 @@ _Static_assert(PLAN_ENDPOINT_MAXWIRE == 227, "the messages below say 227");
 static const char *check_endpoint(const char *value)
 {
 	char name[1024];
-	if (region_canonical_name(value, name) != 0 || strcmp(name, ".") == 0)
+	if (planstore_canonical_name(value, name) != 0 ||
+	    strcmp(name, ".") == 0)
 		return "not a domain name of at most 227 octets (its plan's "
 		       "records are named g<generation>._plan.NAME)";
 	return NULL;
@@ -88,19 +88,6 @@ const struct cfg_option planner_options[] = {
          "error, warning, notice, info or debug"},
         {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
-
-int region_canonical_name(const char *name, char *out)
-{
-	uint8_t wire[DNAME_MAXLEN];
-	int len;
-	if (*name == '\0' || (len = dname_from_str(name, wire)) < 0 ||
-	    len > PLAN_ENDPOINT_MAXWIRE)
-		return -1;
-	for (size_t i = 0; i < sizeof(wire); i++)
-		wire[i] = dname_lower[wire[i]];
-	dname_to_str(wire, out, 1024);
-	return 0;
-}
 
 /* Parse "IP:PORT" or "[IP6]:PORT" (@needport) or without the port. */
 static const char *parse_hostport(const char *s, size_t len, long defport,
@@ -216,7 +203,7 @@ const char *region_parse_lb(const char *text, char *endpoint,
 	if (n != 4)
 		return "expected ENDPOINT ADDRESS CHECK WEIGHT";
 	memset(lb, 0, sizeof(*lb));
-	if (region_canonical_name(field[0], endpoint) != 0 ||
+	if (planstore_canonical_name(field[0], endpoint) != 0 ||
 	    strcmp(endpoint, ".") == 0)
 		return "ENDPOINT is not a domain name of at most 227 octets";
 	unsigned char bin[16];
@@ -370,7 +357,7 @@ static dp_status build_endpoints(const char *path,
 	struct named *v = xcalloc(n + 1, sizeof(*v));
 	char name[1024];
 	for (size_t i = 0; i < n; i++) {
-		region_canonical_name(s->endpoint.v[i], name);
+		planstore_canonical_name(s->endpoint.v[i], name);
 		v[i].name = xstrdup(name);
 		v[i].line = i;
 	}
@@ -439,7 +426,7 @@ static dp_status build_lbs(const char *path, const struct planner_settings *s,
 		if (r->endpoints[i].nlbs > 0)
 			continue;
 		for (size_t j = 0; j < s->endpoint.n; j++) {
-			region_canonical_name(s->endpoint.v[j], name);
+			planstore_canonical_name(s->endpoint.v[j], name);
 			if (strcmp(name, r->endpoints[i].name) == 0) {
 				rc = list_error(path, "endpoint", &s->endpoint,
 				                j,

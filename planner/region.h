@@ -138,12 +138,4 @@ size_t region_find_endpoint(const struct region *r, const char *name);
  */
 size_t region_find_lb(const struct region *r, size_t e, const char *address);
 
-/*
- * region_canonical_name - write the lower-case name with a final dot of
- * @name into @out (at least 1024 bytes).  Returns 0, -1 if @name is not
- * a domain name or is longer than PLAN_ENDPOINT_MAXWIRE octets (the names
- * of its plan records would not fit).
- */
-int region_canonical_name(const char *name, char *out);
-
 #endif /* REGION_H */
