@@ -782,24 +782,11 @@ static bool guard_check(const struct guard *g, const size_t *which, size_t n,
 	return true;
 }
 
-/* FNV-1a over the name in lower case. */
-static size_t name_hash(const uint8_t *name, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = name[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (uint8_t)(c + 32);
-		h = (h ^ c) * 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
 /* The slot of @name in the hash: holding its first rule, or empty. */
 static size_t *index_slot(const struct guard *g, const struct guard_index *ix,
                           const uint8_t *name, size_t len)
 {
-	size_t h = name_hash(name, len) & (ix->nslots - 1);
+	size_t h = dname_hash(name, len) & (ix->nslots - 1);
 	for (;; h = (h + 1) & (ix->nslots - 1)) {
 		size_t v = ix->slots[h];
 		if (v == 0 || dname_equal(g->rules[v - 1].name,

@@ -31,7 +31,16 @@ struct guard_rule {
 	unsigned min_addresses; /* at least 1 */
 };
 
-struct guard_index; /* which rules an update can touch (update.c) */
+/*
+ * Which rules an update can touch (update.c).  An update reads only the
+ * guarded names it can change: those at or above one of its owner names
+ * (the marker _gen.NAME and plan records under NAME included), and those
+ * whose CNAME chain left their own subtree when last read.  That
+ * knowledge holds for the zone at the SOA serial it was taken at; at any
+ * other serial (a failed commit, a reload, a restart) every rule of the
+ * zone is read again.
+ */
+struct guard_index;
 
 struct guard {
 	bool enabled; /* off: the legacy lab, every update goes through */
@@ -53,14 +62,6 @@ int guard_parse(struct guard *g, const char *text);
 void guard_forget(struct guard *g);
 
 /* guard_free - free the rules of @g (not @g itself).  Idempotent. */
-/*
- * An update reads only the guarded names it can change: those at or above
- * one of its owner names (the marker _gen.NAME and plan records under NAME
- * included), and those whose CNAME chain left their own subtree when last
- * read.  That knowledge holds for the zone at the SOA serial it was taken
- * at; at any other serial (a failed commit, a reload, a restart) every
- * rule of the zone is read again.
- */
 void guard_free(struct guard *g);
 
 /*
