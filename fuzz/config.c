@@ -52,18 +52,32 @@ static struct keyring *fresh_keyring(void)
 	return kr;
 }
 
+/*
+ * Settings of @table from @path into @s (zeroed, defaults set first), as
+ * a daemon reads them, and printed back; false when the file is refused.
+ * @s is for cfg_free() either way.
+ */
+static bool settings_file(const struct cfg_option *table, void *s,
+                          const char *path)
+{
+	char err[1024];
+	if (cfg_init(table, s, err, sizeof(err)) != 0)
+		fuzz_fail("defaults: %s", err);
+	if (cfg_load_file(table, s, path, err, sizeof(err)) != 0)
+		return false;
+	cfg_finish(table, s);
+	cfg_print(table, s, devnull);
+	return true;
+}
+
 /* authd's settings, and what main.c builds from them. */
 static void authd_file(const char *path)
 {
 	struct authd_settings s;
 	char err[1024];
 	memset(&s, 0, sizeof(s));
-	if (cfg_init(authd_options, &s, err, sizeof(err)) != 0)
-		fuzz_fail("authd defaults: %s", err);
-	if (cfg_load_file(authd_options, &s, path, err, sizeof(err)) != 0)
+	if (!settings_file(authd_options, &s, path))
 		goto out;
-	cfg_finish(authd_options, &s);
-	cfg_print(authd_options, &s, devnull);
 	for (size_t i = 0; i < s.listen.n; i++) {
 		struct listen_addr la;
 		settings_parse_listen(s.listen.v[i], &la);
@@ -119,15 +133,9 @@ static void planner_file(const char *path)
 static void enactor_file(const char *path)
 {
 	struct enactor_settings s;
-	char err[1024];
 	memset(&s, 0, sizeof(s));
-	if (cfg_init(enactor_options, &s, err, sizeof(err)) != 0)
-		fuzz_fail("enactor defaults: %s", err);
-	if (cfg_load_file(enactor_options, &s, path, err, sizeof(err)) == 0) {
-		cfg_finish(enactor_options, &s);
+	if (settings_file(enactor_options, &s, path))
 		settings_mode(&s);
-		cfg_print(enactor_options, &s, devnull);
-	}
 	cfg_free(enactor_options, &s);
 }
 

@@ -40,6 +40,29 @@ void fuzz_fail(const char *fmt, ...)
 	abort();
 }
 
+uint8_t *fuzz_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	uint8_t *buf = malloc(cap);
+	size_t got;
+	while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			cap *= 2;
+			uint8_t *nb = realloc(buf, cap);
+			if (nb == NULL)
+				free(buf);
+			buf = nb;
+		}
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
 const char *fuzz_memfile(const uint8_t *data, size_t size)
 {
 	static int fd = -1;

@@ -48,6 +48,12 @@ void fuzz_fail(const char *fmt, ...)
         __attribute__((noreturn, format(printf, 1, 2)));
 
 /*
+ * fuzz_read_file - all of @path, malloc'ed (free() it); *@len gets its
+ * size.  NULL when it cannot be read.
+ */
+uint8_t *fuzz_read_file(const char *path, size_t *len);
+
+/*
  * fuzz_memfile - write @size bytes of @data to an anonymous in-memory
  * file and return a path that opens it ("/proc/self/fd/N"), for parsers
  * that take a file name.  The file is reused: the path is valid until

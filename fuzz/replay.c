@@ -15,35 +15,11 @@
 
 #include "fuzz.h"
 
-/* Read all of @path; *@len gets its size.  NULL when unreadable. */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	uint8_t *buf = malloc(cap);
-	size_t got;
-	while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap) {
-			cap *= 2;
-			uint8_t *nb = realloc(buf, cap);
-			if (nb == NULL)
-				free(buf);
-			buf = nb;
-		}
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 /* Run one file; returns 1 when it ran, 0 when it could not be read. */
 static int run_file(const char *path)
 {
 	size_t len = 0;
-	uint8_t *data = slurp(path, &len);
+	uint8_t *data = fuzz_read_file(path, &len);
 	if (data == NULL) {
 		fprintf(stderr, "replay: cannot read %s\n", path);
 		return 0;

@@ -27,6 +27,7 @@
 #include "fuzz.h"
 #include "layout.h"
 #include "planstore.h"
+#include "xalloc.h"
 
 #define STEPS 200000 /* SQLite VM steps per input */
 
@@ -82,15 +83,8 @@ static void make_template(void)
 	    planstore_delete_plan(ps, 1, "1", "old", err, sizeof(err)) != DP_OK)
 		fuzz_fail("cannot fill the store: %s", err);
 	planstore_close(ps); /* the last connection folds the WAL in */
-	FILE *f = fopen(path, "rb");
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 ||
-	    (tmpl_len = (size_t)ftell(f)) == 0)
+	if ((tmpl = fuzz_read_file(path, &tmpl_len)) == NULL || tmpl_len == 0)
 		fuzz_fail("cannot read the store back");
-	rewind(f);
-	tmpl = malloc(tmpl_len);
-	if (fread(tmpl, 1, tmpl_len, f) != tmpl_len)
-		fuzz_fail("cannot read the store back");
-	fclose(f);
 }
 
 /* A new store at @path: a copy of the template. */
@@ -119,7 +113,7 @@ static int stop_long(void *arg)
 /* Run the input as SQL on a plain connection; errors are the input's. */
 static void run_sql(const uint8_t *data, size_t size)
 {
-	char *sql = malloc(size + 1);
+	char *sql = xmalloc(size + 1);
 	memcpy(sql, data, size);
 	sql[size] = '\0';
 	/* VACUUM INTO writes another file; the readers are what is tested. */
