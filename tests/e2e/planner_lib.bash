@@ -67,6 +67,11 @@ q() {
 	sqlite3 -cmd ".timeout 5000" "$STORE" "$1"
 }
 
+# gen_served: the generation authd's marker _gen.$E holds (port $P).
+gen_served() {
+	dig @127.0.0.1 -p "$P" +short +norec "_gen.$E" TXT | tr -d '"'
+}
+
 newest() {
 	q "SELECT coalesce(max(generation), 0) FROM plan"
 }

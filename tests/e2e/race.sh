@@ -38,7 +38,6 @@ show() {
 }
 stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
 at_least() { [ "$(newest)" -ge "$1" ]; }
-gen_served() { dig @127.0.0.1 -p "$P" +short +norec "_gen.$E" TXT | tr -d '"'; }
 addrs_served() { dig @127.0.0.1 -p "$P" +short +norec "$E" A | grep -c '^[0-9]' || true; }
 
 # prober FILE: every 20 ms, "rcode addresses generation" of the endpoint.

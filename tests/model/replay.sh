@@ -70,7 +70,6 @@ empty() {
 	grep -q "status: NOERROR" <<<"$out" &&
 		! grep -qE "IN[[:space:]]+A[[:space:]]" <<<"$out"
 }
-gen_served() { dig @127.0.0.1 -p "$P" +short +norec "_gen.$E" TXT | tr -d '"'; }
 start_enactor() { # start_enactor N
 	args=()
 	for p in ${PAUSES[$1]}; do args+=(--pause-at "$p"); done
