@@ -11,6 +11,7 @@
 #   make format-check  verify the C sources follow .clang-format
 #   make install       PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=
 #   make systemd-test  the units under a real systemd, in a container (root)
+#   make fresh-test    the quick start on a pristine Debian 12 root (root)
 #
 # Missing Debian packages are installed by scripts/deps.sh (as root) or
 # named with the exact apt-get command to run.
@@ -61,6 +62,7 @@ CHECK_TARGETS = unit packet e2e difftest
 include $(sort $(wildcard mk/*.mk))
 
 .PHONY: all deps test-deps check unit packet e2e difftest asan demo chaos bench \
+	fresh-test \
 	format format-check install clean
 
 all: $(PROGRAMS)
@@ -168,6 +170,11 @@ chaos: $(PROGRAMS)
 bench: $(PROGRAMS)
 	@scripts/deps.sh build bench
 	bench/qps.sh --authd $(BUILD)/authd
+
+# The README's quick start, each command on its first run, in a pristine
+# debootstrap root, without and with a policy-rc.d (root; not in check).
+fresh-test:
+	scripts/fresh-test.sh --both
 
 # ---- style ----
 

@@ -48,15 +48,22 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # Package scripts must not start daemons (NSD, Knot) on this machine.
-policy=/usr/sbin/policy-rc.d
+policy=${DEPS_POLICY_RC:-/usr/sbin/policy-rc.d}
 created_policy=no
 if [ ! -e "$policy" ]; then
 	printf '#!/bin/sh\nexit 101\n' > "$policy"
 	chmod 755 "$policy"
 	created_policy=yes
 fi
-cleanup() { [ "$created_policy" = yes ] && rm -f "$policy"; }
-trap cleanup EXIT
+# The exit trap keeps the script's own status: a shell exits with the
+# status of the last command its EXIT trap ran, so the trap must end in a
+# command that cannot fail and then exit with the status saved first.
+cleanup() {
+	if [ "$created_policy" = yes ]; then
+		rm -f "$policy"
+	fi
+}
+trap 'st=$?; cleanup; exit $st' EXIT
 if ! apt-get install -y --no-install-recommends $missing; then
 	apt-get update
 	apt-get install -y --no-install-recommends $missing
