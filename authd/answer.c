@@ -12,28 +12,13 @@
 
 #include "answer.h"
 #include "dname.h"
+#include "dnsmsg.h"
+#include "wire.h"
 
-#define FLAG_QR       0x8000
-#define FLAG_AA       0x0400
-#define FLAG_TC       0x0200
-#define FLAG_RD       0x0100
-#define FLAG_CD       0x0010
-#define OPCODE(f)     (((f) >> 11) & 0xF)
-#define OPCODE_QUERY  0
-#define OPCODE_NOTIFY 4
-
-#define EDNS_DO    0x8000
-#define OPT_RR_LEN 11
-#define MAX_COMP   64
-#define MAX_CHAIN  64
-#define MAX_ADDL   32
-#define MAX_SEEN   64
-#define EDE_LEN    6 /* option code, length, info code */
-
-/* RFC 8914 extended DNS error codes used here. */
-#define EDE_PROHIBITED        18
-#define EDE_NOT_AUTHORITATIVE 20
-#define EDE_NOT_SUPPORTED     21
+#define MAX_COMP  64
+#define MAX_CHAIN 64
+#define MAX_ADDL  32
+#define MAX_SEEN  64
 
 /* A parsed query. */
 struct query {
@@ -82,25 +67,6 @@ struct ctx {
 	} seen[MAX_SEEN]; /* RRsets in the message, to write each once */
 	unsigned nseen;
 };
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /*
  * Does the (possibly compressed) name at @off in the response equal the
@@ -525,120 +491,43 @@ static void answer_chain(struct ctx *c)
 }
 
 /*
- * Parse the header and question; returns the rcode to answer with
- * (NOERROR to go on), or -1 to drop the message.
+ * Parse the request with the one shape check of every path, then what a
+ * query adds: one question, opcode QUERY, no answer section, an authority
+ * section only in IXFR.  Returns the rcode to answer with (NOERROR to go
+ * on), or -1 to drop the message.
  */
 static int parse_query(struct query *q, const uint8_t *pkt, size_t len)
 {
+	struct msg_shape s;
+	int rc = msg_shape(pkt, len, &s);
 	memset(q, 0, sizeof(*q));
 	q->pkt = pkt;
 	q->len = len;
-	if (len < DNS_HEADER_LEN)
+	if (rc == MSG_DROP)
 		return -1;
-	q->id = rd16(pkt);
-	q->flags = rd16(pkt + 2);
-	if (q->flags & FLAG_QR)
-		return -1;
-	uint16_t qd = rd16(pkt + 4), an = rd16(pkt + 6), ns = rd16(pkt + 8),
-	         ar = rd16(pkt + 10);
-	if (qd != 1)
+	q->id = s.id;
+	q->flags = s.flags;
+	if (s.qdcount != 1 || s.qnamelen == 0)
 		return DNS_RCODE_FORMERR;
-
-	/* The question name: no compression is possible this early. */
-	size_t pos = DNS_HEADER_LEN;
-	size_t n = 0;
-	for (;;) {
-		if (pos >= len)
-			return DNS_RCODE_FORMERR;
-		uint8_t l = pkt[pos];
-		if (l & 0xC0)
-			return DNS_RCODE_FORMERR;
-		if (n + l + 1 > DNAME_MAXLEN || pos + l + 1 > len)
-			return DNS_RCODE_FORMERR;
-		memcpy(q->qname + n, pkt + pos, (size_t)l + 1);
-		n += (size_t)l + 1;
-		pos += (size_t)l + 1;
-		if (l == 0)
-			break;
-	}
-	q->qnamelen = n;
-	if (pos + 4 > len)
-		return DNS_RCODE_FORMERR;
-	q->qtype = rd16(pkt + pos);
-	q->qclass = rd16(pkt + pos + 2);
-	pos += 4;
-	q->qend = pos;
-
-	if (OPCODE(q->flags) != OPCODE_QUERY)
+	memcpy(q->qname, s.qname, s.qnamelen);
+	q->qnamelen = s.qnamelen;
+	q->qtype = s.qtype;
+	q->qclass = s.qclass;
+	q->qend = s.qend;
+	q->edns = s.edns;
+	q->edns_version = s.edns_version;
+	q->edns_payload = s.edns_payload;
+	q->edns_do = s.edns_do;
+	q->tsig = s.tsig != 0;
+	if (rc == DNS_RCODE_FORMERR)
+		return rc;
+	if (DNS_OPCODE(q->flags) != DNS_OPCODE_QUERY)
 		return DNS_RCODE_NOTIMP;
 	/* Only an IXFR query carries a record outside the question and the
 	 * additional section: the client's SOA (RFC 1995). */
-	if (an != 0 || (ns != 0 && q->qtype != RR_TYPE_IXFR))
+	if (s.ancount != 0 || (s.nscount != 0 && q->qtype != RR_TYPE_IXFR))
 		return DNS_RCODE_FORMERR;
-	for (uint16_t i = 0; i < ns; i++) {
-		uint8_t name[DNAME_MAXLEN];
-		if (dname_unpack(pkt, len, &pos, name) < 0 || pos + 10 > len ||
-		    pos + 10 + rd16(pkt + pos + 8) > len)
-			return DNS_RCODE_FORMERR;
-		pos += 10 + (size_t)rd16(pkt + pos + 8);
-	}
-
-	/* The additional section: at most one OPT, at the root. */
-	for (uint16_t i = 0; i < ar; i++) {
-		uint8_t name[DNAME_MAXLEN];
-		int nl = dname_unpack(pkt, len, &pos, name);
-		if (nl < 0 || pos + 10 > len)
-			return DNS_RCODE_FORMERR;
-		uint16_t type = rd16(pkt + pos);
-		uint16_t rdlen = rd16(pkt + pos + 8);
-		if (pos + 10 + rdlen > len)
-			return DNS_RCODE_FORMERR;
-		if (type == RR_TYPE_OPT) {
-			if (q->edns || nl != 1)
-				return DNS_RCODE_FORMERR;
-			q->edns = true;
-			q->edns_payload = rd16(pkt + pos + 2);
-			q->edns_version = pkt[pos + 5];
-			q->edns_do = (rd16(pkt + pos + 6) & EDNS_DO) != 0;
-			/* Options must be well formed; unknown ones are
-			 * ignored (RFC 6891 section 6.1.2). */
-			size_t o = pos + 10, end = o + rdlen;
-			while (o < end) {
-				if (o + 4 > end ||
-				    o + 4 + rd16(pkt + o + 2) > end)
-					return DNS_RCODE_FORMERR;
-				o += 4 + rd16(pkt + o + 2);
-			}
-		}
-		if (type == RR_TYPE_TSIG)
-			q->tsig = true;
-		pos += 10 + (size_t)rdlen;
-	}
-	if (pos != len)
-		return DNS_RCODE_FORMERR;
-	return DNS_RCODE_NOERROR;
-}
-
-/* Write the OPT record of the response after the sections. */
-static void write_opt(struct writer *w, const struct query *q, int rcode,
-                      int ede, uint16_t max_payload)
-{
-	uint8_t *p = w->buf + w->len;
-	p[0] = 0; /* root */
-	wr16(p + 1, RR_TYPE_OPT);
-	wr16(p + 3, max_payload);
-	p[5] = (uint8_t)(rcode >> 4); /* extended rcode, upper 8 bits */
-	p[6] = 0;                     /* version */
-	wr16(p + 7, q->edns_do ? EDNS_DO : 0);
-	wr16(p + 9, ede >= 0 ? EDE_LEN : 0);
-	w->len += OPT_RR_LEN;
-	if (ede >= 0) {
-		/* RFC 8914: option 15, the info code, no extra text. */
-		wr16(p + 11, 15);
-		wr16(p + 13, 2);
-		wr16(p + 15, (uint16_t)ede);
-		w->len += EDE_LEN;
-	}
+	return rc; /* NOERROR or BADVERS */
 }
 
 /* Is the CHAOS query one of the server identity names NSD knows? */
@@ -695,10 +584,6 @@ static bool refuse_early(struct ctx *c, const struct zoneset *zs, int *ede,
                          bool *echo)
 {
 	const struct query *q = c->q;
-	if (q->edns && q->edns_version > 0) {
-		c->rcode = DNS_RCODE_BADVERS;
-		return true;
-	}
 	if (q->qclass == RR_CLASS_CH) {
 		c->rcode = DNS_RCODE_REFUSED;
 		*ede = is_identity_query(q) ? EDE_PROHIBITED
@@ -773,14 +658,14 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 			                : opts->max_udp_payload;
 	}
 	bool with_opt = q.edns && rc != DNS_RCODE_FORMERR;
-	c.w.cap = limit - (with_opt ? OPT_RR_LEN : 0);
+	c.w.cap = limit - (with_opt ? DNS_OPT_LEN : 0);
 
 	/* The question exactly as it was asked (NSD leaves it out of
 	 * NOTIMP answers).  Every suffix of it is a compression target, so
 	 * names in the answer take on the query's letter case. */
 	bool echo = q.qend != 0 && rc != DNS_RCODE_NOTIMP;
 	bool notify = rc == DNS_RCODE_NOTIMP && q.qend != 0 &&
-	              OPCODE(q.flags) == OPCODE_NOTIFY;
+	              DNS_OPCODE(q.flags) == DNS_OPCODE_NOTIFY;
 	if (notify)
 		c.rcode = notify_rcode(zs, &q);
 	if (rc == DNS_RCODE_NOERROR && refuse_early(&c, zs, &ede, &echo))
@@ -817,12 +702,8 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 		c.w.len = echo ? q.qend : DNS_HEADER_LEN;
 		memset(c.w.count, 0, sizeof(c.w.count));
 	}
-	uint16_t flags = FLAG_QR | (q.flags & (0x7800 | FLAG_RD | FLAG_CD));
-	if (c.aa || (notify && (q.flags & FLAG_AA)))
-		flags |= FLAG_AA;
-	if (c.w.tc)
-		flags |= FLAG_TC;
-	flags |= (uint16_t)(c.rcode & 0xF);
+	bool aa = c.aa || (notify && (q.flags & DNS_FLAG_AA));
+	uint16_t flags = msg_reply_flags(q.flags, aa, c.w.tc, c.rcode);
 	wr16(out, q.id);
 	wr16(out + 2, flags);
 	wr16(out + 4, echo ? 1 : 0);
@@ -830,7 +711,9 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	wr16(out + 8, c.w.count[SEC_AUTHORITY]);
 	uint16_t ar = c.w.count[SEC_ADDITIONAL];
 	if (with_opt) {
-		write_opt(&c.w, &q, c.rcode, ede, opts->max_udp_payload);
+		c.w.len +=
+		        msg_write_opt(c.w.buf + c.w.len, opts->max_udp_payload,
+		                      c.rcode, q.edns_do, ede, NULL, 0);
 		ar++;
 	}
 	wr16(out + 10, ar);

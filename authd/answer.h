@@ -14,19 +14,6 @@
 #include "dp.h"
 #include "zone.h"
 
-#define DNS_RCODE_NOERROR  0
-#define DNS_RCODE_FORMERR  1
-#define DNS_RCODE_SERVFAIL 2
-#define DNS_RCODE_NXDOMAIN 3
-#define DNS_RCODE_NOTIMP   4
-#define DNS_RCODE_REFUSED  5
-#define DNS_RCODE_NOTAUTH  9
-#define DNS_RCODE_BADVERS  16
-
-#define DNS_HEADER_LEN 12
-#define DNS_MAX_MSG    65535
-#define DNS_MIN_UDP    512
-
 struct answer_opts {
 	bool tcp;                 /* the query came over TCP */
 	uint16_t max_udp_payload; /* our EDNS maximum (512..4096) */

@@ -22,11 +22,11 @@
 #include "log.h"
 #include "notify.h"
 #include "tsig.h"
+#include "wire.h"
 #include "xalloc.h"
 
-#define OPCODE_NOTIFY 4
-#define MSG_CAP       2048
-#define SOA_MAX       (2 * DNAME_MAXLEN + 20)
+#define MSG_CAP 2048
+#define SOA_MAX (2 * DNAME_MAXLEN + 20)
 
 /* One NOTIFY waiting for its answer. */
 struct pending {
@@ -53,12 +53,6 @@ struct notify {
 	bool running, stopping;
 	pthread_t thread;
 };
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static uint64_t now_ms(void)
 {
@@ -161,23 +155,23 @@ static void send_one(struct notify *n, struct pending *p)
 	memset(msg, 0, DNS_HEADER_LEN);
 	if (getrandom(&p->id, sizeof(p->id), 0) != sizeof(p->id))
 		p->id = (uint16_t)(now_ms() * 2654435761u);
-	put16(msg, p->id);
-	put16(msg + 2, OPCODE_NOTIFY << 11 | 0x0400); /* AA */
-	put16(msg + 4, 1);
-	put16(msg + 6, 1);
+	wr16(msg, p->id);
+	wr16(msg + 2, DNS_OPCODE_NOTIFY << 11 | 0x0400); /* AA */
+	wr16(msg + 4, 1);
+	wr16(msg + 6, 1);
 	size_t len = DNS_HEADER_LEN;
 	memcpy(msg + len, p->apex, p->apexlen);
 	len += p->apexlen;
-	put16(msg + len, RR_TYPE_SOA);
-	put16(msg + len + 2, RR_CLASS_IN);
+	wr16(msg + len, RR_TYPE_SOA);
+	wr16(msg + len + 2, RR_CLASS_IN);
 	len += 4;
 	/* The new SOA, as a hint (RFC 1996 section 3.7). */
-	put16(msg + len, 0xC000 | DNS_HEADER_LEN);
-	put16(msg + len + 2, RR_TYPE_SOA);
-	put16(msg + len + 4, RR_CLASS_IN);
-	put16(msg + len + 6, (uint16_t)(p->soattl >> 16));
-	put16(msg + len + 8, (uint16_t)p->soattl);
-	put16(msg + len + 10, p->soalen);
+	wr16(msg + len, 0xC000 | DNS_HEADER_LEN);
+	wr16(msg + len + 2, RR_TYPE_SOA);
+	wr16(msg + len + 4, RR_CLASS_IN);
+	wr16(msg + len + 6, (uint16_t)(p->soattl >> 16));
+	wr16(msg + len + 8, (uint16_t)p->soattl);
+	wr16(msg + len + 10, p->soalen);
 	memcpy(msg + len + 12, p->soa, p->soalen);
 	len += 12 + p->soalen;
 	struct tsig_state st;
@@ -257,7 +251,7 @@ static void read_answers(struct notify *n, int fd)
 		if (r < 0)
 			return;
 		if (r < DNS_HEADER_LEN || !(buf[2] & 0x80) ||
-		    ((buf[2] >> 3) & 0xF) != OPCODE_NOTIFY)
+		    ((buf[2] >> 3) & 0xF) != DNS_OPCODE_NOTIFY)
 			continue;
 		uint16_t id = (uint16_t)(buf[0] << 8 | buf[1]);
 		int rcode = buf[3] & 0xF;

@@ -16,33 +16,13 @@
 
 #include "answer.h"
 #include "update.h"
+#include "wire.h"
 #include "xalloc.h"
 #include "zonestore.h"
 
-#define MAX_TYPES  64
-#define MAX_RRSET  65535
-#define MAX_CHAIN  8
-#define EDE_OTHER  0
-#define EDE_PROHIB 18
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+#define MAX_TYPES 64
+#define MAX_RRSET 65535
+#define MAX_CHAIN 8
 
 const char *update_reason_name(enum update_reason r)
 {
@@ -990,7 +970,7 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 			                      ? UPDATE_NOTZONE
 			                      : UPDATE_FORMERR;
 		if (res->reason == UPDATE_POLICY)
-			res->ede = EDE_PROHIB;
+			res->ede = EDE_PROHIBITED;
 		goto out;
 	}
 	bool guarded = g->enabled && g->n > 0;
@@ -1010,7 +990,7 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 		have_post = true;
 		if (!guard_check(g, which, nwhich, pre, post, res)) {
 			res->rcode = DNS_RCODE_REFUSED;
-			res->ede = EDE_PROHIB;
+			res->ede = EDE_PROHIBITED;
 			goto out;
 		}
 	}

@@ -18,12 +18,6 @@
 #include "keys.h"
 #include "zone.h"
 
-#define DNS_OPCODE_UPDATE  5
-#define DNS_RCODE_YXDOMAIN 6
-#define DNS_RCODE_YXRRSET  7
-#define DNS_RCODE_NXRRSET  8
-#define DNS_RCODE_NOTZONE  10
-
 /* A guarded name: the service endpoint the guard protects. */
 struct guard_rule {
 	uint8_t name[DNAME_MAXLEN];

@@ -10,9 +10,11 @@
 #include <time.h>
 
 #include "answer.h"
+#include "dnsmsg.h"
 #include "log.h"
 #include "tsig.h"
 #include "updater.h"
+#include "wire.h"
 #include "xalloc.h"
 
 #define MAX_BATCH 256
@@ -67,17 +69,6 @@ struct bzone {
 	struct zone *next;
 	bool failed;
 };
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 struct updater *updater_new(struct zonestore *store, struct keyring *keys,
                             struct guard *guard, unsigned journal_keep,
@@ -142,27 +133,6 @@ void updater_stats(struct updater *u, struct updater_stats *out)
 	pthread_mutex_unlock(&u->slock);
 }
 
-/* Does the message carry an OPT record?  (Only to echo EDNS.) */
-static bool has_opt(const uint8_t *msg, size_t len)
-{
-	size_t pos = 12;
-	uint8_t name[DNAME_MAXLEN];
-	for (unsigned i = 0; i < rd16(msg + 4); i++) {
-		if (dname_unpack(msg, len, &pos, name) < 0 || pos + 4 > len)
-			return false;
-		pos += 4;
-	}
-	unsigned n = (unsigned)rd16(msg + 6) + rd16(msg + 8) + rd16(msg + 10);
-	for (unsigned i = 0; i < n; i++) {
-		if (dname_unpack(msg, len, &pos, name) < 0 || pos + 10 > len)
-			return false;
-		if (rd16(msg + pos) == RR_TYPE_OPT)
-			return true;
-		pos += 10 + (size_t)rd16(msg + pos + 8);
-	}
-	return false;
-}
-
 /* The end of the zone section, or 0 when it cannot be read. */
 static size_t zone_section_end(const uint8_t *msg, size_t len)
 {
@@ -187,12 +157,11 @@ static void answer(struct updater *u, struct job *j)
 		return;
 	}
 	uint8_t out[RESP_CAP];
-	size_t n = 12;
-	memset(out, 0, 12);
+	size_t n = DNS_HEADER_LEN;
+	memset(out, 0, DNS_HEADER_LEN);
 	memcpy(out, r->msg, 2);
-	uint16_t flags = (uint16_t)(0x8000 | (DNS_OPCODE_UPDATE << 11) |
-	                            (j->rcode & 0xF));
-	wr16(out + 2, flags);
+	wr16(out + 2,
+	     msg_reply_flags(rd16(r->msg + 2), false, false, j->rcode));
 	size_t zend = j->rcode == DNS_RCODE_FORMERR
 	                      ? 0
 	                      : zone_section_end(r->msg, r->len);
@@ -206,22 +175,8 @@ static void answer(struct updater *u, struct job *j)
 		size_t tl = j->ede >= 0 ? strlen(j->text) : 0;
 		if (tl > 400)
 			tl = 400;
-		uint8_t *p = out + n;
-		p[0] = 0;
-		wr16(p + 1, RR_TYPE_OPT);
-		wr16(p + 3, 1232);
-		p[5] = (uint8_t)(j->rcode >> 4);
-		p[6] = 0;
-		wr16(p + 7, 0);
-		wr16(p + 9, (uint16_t)(j->ede >= 0 ? 6 + tl : 0));
-		n += 11;
-		if (j->ede >= 0) {
-			wr16(out + n, 15);
-			wr16(out + n + 2, (uint16_t)(2 + tl));
-			wr16(out + n + 4, (uint16_t)j->ede);
-			memcpy(out + n + 6, j->text, tl);
-			n += 6 + tl;
-		}
+		n += msg_write_opt(out + n, 1232, j->rcode, false, j->ede,
+		                   j->text, tl);
 		ar++;
 	}
 	wr16(out + 10, ar);
@@ -273,12 +228,12 @@ static void run_query(struct updater *u, const struct zoneset *zs,
 	    !j->st.present) {
 		j->rcode = DNS_RCODE_FORMERR;
 		memset(&j->st, 0, sizeof(j->st));
-		j->resp = xmalloc(12);
-		memcpy(j->resp, r->msg, 12);
-		j->resp[2] = (uint8_t)(0x80 | (r->msg[2] & 0x79));
-		j->resp[3] = DNS_RCODE_FORMERR;
-		memset(j->resp + 4, 0, 8);
-		j->resplen = 12;
+		j->resp = xmalloc(DNS_HEADER_LEN);
+		memcpy(j->resp, r->msg, 2);
+		wr16(j->resp + 2, msg_reply_flags(rd16(r->msg + 2), false,
+		                                  false, DNS_RCODE_FORMERR));
+		memset(j->resp + 4, 0, DNS_HEADER_LEN - 4);
+		j->resplen = DNS_HEADER_LEN;
 		return;
 	}
 	size_t cap = r->tcp ? DNS_MAX_MSG : 4096;
@@ -291,8 +246,8 @@ static void run_query(struct updater *u, const struct zoneset *zs,
 		size_t qend = zone_section_end(r->msg, r->len);
 		j->resplen = qend ? qend : 12;
 		memcpy(j->resp, r->msg, j->resplen);
-		j->resp[2] = (uint8_t)(0x80 | (r->msg[2] & 0x79));
-		j->resp[3] = DNS_RCODE_NOTAUTH;
+		wr16(j->resp + 2, msg_reply_flags(rd16(r->msg + 2), false,
+		                                  false, DNS_RCODE_NOTAUTH));
 		wr16(j->resp + 4, qend ? 1 : 0);
 		memset(j->resp + 6, 0, 6);
 	} else {
@@ -333,9 +288,26 @@ static void run_job(struct updater *u, const struct zoneset *zs,
 		run_query(u, zs, j);
 		return;
 	}
-	j->edns = has_opt(r->msg, r->len);
+	/* The shape check every path shares: FORMERR for a malformed
+	 * message, BADVERS for an EDNS version above 0; either way nothing
+	 * is applied. */
+	struct msg_shape shape;
+	int sh = msg_shape(r->msg, r->len, &shape);
+	j->edns = shape.edns;
+	if (sh == DNS_RCODE_FORMERR) {
+		j->rcode = DNS_RCODE_FORMERR;
+		j->res.reason = UPDATE_FORMERR;
+		j->edns = false;
+		return;
+	}
 	dp_status rc = tsig_verify(u->keys, r->msg, r->len, time(NULL), &j->st);
 	char kn[1024];
+	if (rc == DP_OK && sh == DNS_RCODE_BADVERS) {
+		/* Signed like any answer when the signature verifies. */
+		j->rcode = DNS_RCODE_BADVERS;
+		j->res.reason = UPDATE_FORMERR;
+		return;
+	}
 	if (rc != DP_OK) {
 		j->rcode = DNS_RCODE_FORMERR;
 		j->res.reason = UPDATE_FORMERR;

@@ -14,34 +14,15 @@
 #include <string.h>
 
 #include "answer.h"
+#include "dnsmsg.h"
 #include "settings.h"
 #include "xalloc.h"
+#include "wire.h"
 #include "xfr.h"
 
-#define HDR_LEN    12
-#define FLAG_QR    0x8000
-#define FLAG_AA    0x0400
-#define FLAG_RD    0x0100
 #define TSIG_ROOM  512    /* our TSIG record, with the longest key name */
 #define COMP_SLOTS 8192   /* suffixes a message can point to */
 #define PTR_MAX    0x4000 /* compression pointers have 14 bits */
-
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* ---- access ---- */
 
@@ -167,7 +148,7 @@ int xfr_target_parse(const char *text, struct xfr_target *out, const char **why)
 static size_t read_question(const uint8_t *msg, size_t len, uint8_t *qname,
                             size_t *qnamelen)
 {
-	size_t pos = HDR_LEN;
+	size_t pos = DNS_HEADER_LEN;
 	int n = dname_unpack(msg, len, &pos, qname);
 	if (n < 0 || pos + 4 > len)
 		return 0;
@@ -178,9 +159,9 @@ static size_t read_question(const uint8_t *msg, size_t len, uint8_t *qname,
 uint16_t xfr_qtype(const uint8_t *msg, size_t len)
 {
 	/* Every UDP query passes here: skip the name without copying it. */
-	if (len < HDR_LEN || (msg[2] & 0xF8) != 0 || get16(msg + 4) != 1)
+	if (len < DNS_HEADER_LEN || (msg[2] & 0xF8) != 0 || rd16(msg + 4) != 1)
 		return 0;
-	size_t pos = HDR_LEN;
+	size_t pos = DNS_HEADER_LEN;
 	while (pos < len && msg[pos] != 0) {
 		if (msg[pos] & 0xC0)
 			return 0;
@@ -188,31 +169,31 @@ uint16_t xfr_qtype(const uint8_t *msg, size_t len)
 	}
 	if (pos + 5 > len)
 		return 0;
-	uint16_t t = get16(msg + pos + 1);
+	uint16_t t = rd16(msg + pos + 1);
 	return t == RR_TYPE_AXFR || t == RR_TYPE_IXFR ? t : 0;
 }
 
 int xfr_parse(const uint8_t *msg, size_t len, struct xfr_query *q)
 {
 	memset(q, 0, sizeof(*q));
-	if (len < HDR_LEN || get16(msg + 4) != 1 || get16(msg + 6) != 0)
+	if (len < DNS_HEADER_LEN || rd16(msg + 4) != 1 || rd16(msg + 6) != 0)
 		return -1;
 	q->msg = msg;
-	q->id = get16(msg);
-	q->flags = get16(msg + 2);
+	q->id = rd16(msg);
+	q->flags = rd16(msg + 2);
 	q->qend = read_question(msg, len, q->qname, &q->qnamelen);
 	if (q->qend == 0)
 		return -1;
-	q->qtype = get16(msg + q->qend - 4);
-	q->qclass = get16(msg + q->qend - 2);
+	q->qtype = rd16(msg + q->qend - 4);
+	q->qclass = rd16(msg + q->qend - 2);
 	/* IXFR: the client's SOA in the authority section (RFC 1995). */
 	size_t pos = q->qend;
-	for (unsigned i = 0; i < get16(msg + 8); i++) {
+	for (unsigned i = 0; i < rd16(msg + 8); i++) {
 		uint8_t name[DNAME_MAXLEN];
 		if (dname_unpack(msg, len, &pos, name) < 0 || pos + 10 > len)
 			return -1;
-		uint16_t type = get16(msg + pos);
-		size_t rdlen = get16(msg + pos + 8);
+		uint16_t type = rd16(msg + pos);
+		size_t rdlen = rd16(msg + pos + 8);
 		size_t rd = pos + 10;
 		if (rd + rdlen > len)
 			return -1;
@@ -222,7 +203,7 @@ int xfr_parse(const uint8_t *msg, size_t len, struct xfr_query *q)
 			    dname_unpack(msg, rd + rdlen, &p, name) < 0 ||
 			    p + 20 != rd + rdlen)
 				return -1;
-			q->serial = get32(msg + p);
+			q->serial = rd32(msg + p);
 			q->has_serial = true;
 		}
 		pos = rd + rdlen;
@@ -261,7 +242,7 @@ void xfr_msgs_add(struct xfr_msgs *m, const uint8_t *p, size_t n)
 		m->cap = (m->len + n + 2) * 2;
 		m->buf = xrealloc(m->buf, m->cap);
 	}
-	put16(m->buf + m->len, (uint16_t)n);
+	wr16(m->buf + m->len, (uint16_t)n);
 	memcpy(m->buf + m->len + 2, p, n);
 	m->len += n + 2;
 	m->count++;
@@ -324,7 +305,7 @@ static void put_name(struct pack *p, const uint8_t *name)
 		p->len += (size_t)*t + 1;
 	}
 	if (ptr != 0) {
-		put16(p->msg + p->len, (uint16_t)(0xC000 | ptr));
+		wr16(p->msg + p->len, (uint16_t)(0xC000 | ptr));
 		p->len += 2;
 	} else {
 		p->msg[p->len++] = 0;
@@ -339,21 +320,21 @@ static void msg_begin(struct pack *p)
 	p->used = 0;
 	p->poollen = 0;
 	p->count = 0;
-	memset(p->msg, 0, HDR_LEN);
-	put16(p->msg, q->id);
-	put16(p->msg + 2, (uint16_t)(FLAG_QR | FLAG_AA | (q->flags & FLAG_RD)));
-	put16(p->msg + 4, 1);
-	p->len = HDR_LEN;
+	memset(p->msg, 0, DNS_HEADER_LEN);
+	wr16(p->msg, q->id);
+	wr16(p->msg + 2, msg_reply_flags(q->flags, true, false, 0));
+	wr16(p->msg + 4, 1);
+	p->len = DNS_HEADER_LEN;
 	put_name(p, q->qname);
-	put16(p->msg + p->len, q->qtype);
-	put16(p->msg + p->len + 2, q->qclass);
+	wr16(p->msg + p->len, q->qtype);
+	wr16(p->msg + p->len + 2, q->qclass);
 	p->len += 4;
 }
 
 /* Close the message: counts, signature, into the output. */
 static dp_status msg_end(struct pack *p)
 {
-	put16(p->msg + 6, p->count);
+	wr16(p->msg + 6, p->count);
 	if (p->tsig != NULL) {
 		dp_status rc = tsig_sign_stream(p->tsig, p->first, p->msg,
 		                                &p->len, DNS_MAX_MSG, p->now);
@@ -403,10 +384,10 @@ static dp_status pack_rr(struct pack *p, const uint8_t *owner, uint16_t type,
 		return DP_ESPACE;
 	put_name(p, owner);
 	uint8_t *h = p->msg + p->len;
-	put16(h, type);
-	put16(h + 2, RR_CLASS_IN);
-	put16(h + 4, (uint16_t)(ttl >> 16));
-	put16(h + 6, (uint16_t)ttl);
+	wr16(h, type);
+	wr16(h + 2, RR_CLASS_IN);
+	wr16(h + 4, (uint16_t)(ttl >> 16));
+	wr16(h + 6, (uint16_t)ttl);
 	p->len += 10;
 	size_t start = p->len, skip = 0, off = 0;
 	unsigned names = rdata_names(type, &skip);
@@ -424,7 +405,7 @@ static dp_status pack_rr(struct pack *p, const uint8_t *owner, uint16_t type,
 	}
 	memcpy(p->msg + p->len, rd + off, rdlen - off);
 	p->len += rdlen - off;
-	put16(h + 8, (uint16_t)(p->len - start));
+	wr16(h + 8, (uint16_t)(p->len - start));
 	p->count++;
 	return DP_OK;
 }
@@ -460,7 +441,7 @@ static dp_status pack_rrset(struct pack *p, const uint8_t *owner,
 {
 	const uint8_t *rd = rs->rdata;
 	for (uint16_t i = 0; i < rs->count; i++) {
-		uint16_t l = get16(rd);
+		uint16_t l = rd16(rd);
 		dp_status rc = pack_rr(p, owner, rs->type, rs->ttl, rd + 2, l);
 		if (rc != DP_OK)
 			return rc;

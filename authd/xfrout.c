@@ -10,8 +10,10 @@
 #include <time.h>
 
 #include "answer.h"
+#include "dnsmsg.h"
 #include "log.h"
 #include "xalloc.h"
+#include "wire.h"
 #include "xfrout.h"
 #include "zonestore.h"
 
@@ -225,8 +227,7 @@ static void answer_header(struct xjob *j, int rcode)
 	uint8_t h[DNS_HEADER_LEN + 2 * DNAME_MAXLEN + TSIG_MAX_MAC + 64];
 	size_t len = DNS_HEADER_LEN;
 	memcpy(h, j->r->msg, 2);
-	h[2] = (uint8_t)(0x80 | (j->r->msg[2] & 0x79));
-	h[3] = (uint8_t)rcode;
+	wr16(h + 2, msg_reply_flags(rd16(j->r->msg + 2), false, false, rcode));
 	memset(h + 4, 0, DNS_HEADER_LEN - 4);
 	if (j->st.present && tsig_sign(&j->st, h, &len, sizeof(h), j->now))
 		log_warning("transfer: cannot sign an answer");
@@ -324,8 +325,14 @@ static bool at_apex(const struct zone *z, const struct xfr_query *q)
 static void serve(struct xjob *j)
 {
 	const struct xreq *r = j->r;
-	if (tsig_verify(j->pol->keys, r->msg, r->len, j->now, &j->st) !=
-	    DP_OK) {
+	/* The shape check every path shares; a BADVERS request is answered
+	 * by the query path below, never transferred. */
+	struct msg_shape shape;
+	int sh = msg_shape(r->msg, r->len, &shape);
+	if (sh == MSG_DROP)
+		return;
+	if (sh == DNS_RCODE_FORMERR || tsig_verify(j->pol->keys, r->msg, r->len,
+	                                           j->now, &j->st) != DP_OK) {
 		memset(&j->st, 0, sizeof(j->st));
 		answer_header(j, DNS_RCODE_FORMERR);
 		return;
@@ -343,16 +350,13 @@ static void serve(struct xjob *j)
 	uint8_t *q = xmalloc(qlen);
 	memcpy(q, r->msg, qlen);
 	if (j->st.present) {
-		q[0] = (uint8_t)(j->st.orig_id >> 8);
-		q[1] = (uint8_t)j->st.orig_id;
-		uint16_t ar = (uint16_t)(q[10] << 8 | q[11]);
-		q[10] = (uint8_t)((ar - 1) >> 8);
-		q[11] = (uint8_t)(ar - 1);
+		wr16(q, j->st.orig_id);
+		wr16(q + 10, (uint16_t)(rd16(q + 10) - 1));
 	}
 	struct xfr_query xq;
 	const struct zone *z = NULL;
 	if (xfr_parse(q, qlen, &xq) == 0) {
-		xq.id = (uint16_t)(r->msg[0] << 8 | r->msg[1]);
+		xq.id = rd16(r->msg);
 		z = zoneset_find(j->zs, xq.qname, xq.qnamelen);
 	}
 	bool allowed = xfr_acl_allows(
@@ -368,8 +372,9 @@ static void serve(struct xjob *j)
 		        zn, j->peer, j->st.present ? " key " : "",
 		        j->st.present ? j->keyname : "");
 	}
-	if (z != NULL && allowed && at_apex(z, &xq) &&
-	    xq.qclass == RR_CLASS_IN && (r->tcp || xq.qtype == RR_TYPE_IXFR))
+	if (sh == DNS_RCODE_NOERROR && z != NULL && allowed &&
+	    at_apex(z, &xq) && xq.qclass == RR_CLASS_IN &&
+	    (r->tcp || xq.qtype == RR_TYPE_IXFR))
 		transfer(j, &xq, z);
 	else
 		answer_plain(j, q, qlen);

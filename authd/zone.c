@@ -17,6 +17,7 @@
 #include "arena.h"
 #include "dname.h"
 #include "xalloc.h"
+#include "wire.h"
 #include "zone.h"
 
 struct brec {
@@ -242,12 +243,6 @@ const struct zone_rrset *zone_node_rrset(const struct zone_node *node,
 			return &node->rrsets[i];
 	}
 	return NULL;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
 }
 
 /* Group records [from, to) of one owner into a node's RRsets. */

@@ -18,34 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns.h"
 #include "dp.h"
-
-#define RR_TYPE_A     1
-#define RR_TYPE_NS    2
-#define RR_TYPE_CNAME 5
-#define RR_TYPE_SOA   6
-#define RR_TYPE_PTR   12
-#define RR_TYPE_MX    15
-#define RR_TYPE_TXT   16
-#define RR_TYPE_AAAA  28
-#define RR_TYPE_SRV   33
-#define RR_TYPE_DNAME 39
-#define RR_TYPE_OPT   41
-#define RR_TYPE_DS    43
-#define RR_TYPE_RRSIG 46
-#define RR_TYPE_TKEY  249
-#define RR_TYPE_TSIG  250
-#define RR_TYPE_IXFR  251
-#define RR_TYPE_AXFR  252
-#define RR_TYPE_MAILB 253
-#define RR_TYPE_MAILA 254
-#define RR_TYPE_ANY   255
-
-#define RR_CLASS_IN   1
-#define RR_CLASS_CH   3
-#define RR_CLASS_HS   4
-#define RR_CLASS_NONE 254
-#define RR_CLASS_ANY  255
 
 /*
  * An RRset: @count records of one type at one owner.  @rdata holds each

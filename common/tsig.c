@@ -8,29 +8,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "dns.h"
 #include "tsig.h"
-
-#define RR_TYPE_TSIG 250
-#define CLASS_ANY    255
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr48(uint8_t *p, uint64_t v)
-{
-	for (int i = 5; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
+#include "wire.h"
 
 static EVP_MAC *hmac;
 static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
@@ -90,7 +70,7 @@ static void mac_variables(struct mac *m, const uint8_t *keyname, size_t keylen,
 	for (size_t i = 0; i < keylen; i++)
 		buf[i] = dname_lower[keyname[i]];
 	mac_add(m, buf, keylen);
-	uint8_t cls_ttl[6] = {0, CLASS_ANY, 0, 0, 0, 0};
+	uint8_t cls_ttl[6] = {0, RR_CLASS_ANY, 0, 0, 0, 0};
 	mac_add(m, cls_ttl, sizeof(cls_ttl));
 	for (size_t i = 0; i < alglen; i++)
 		buf[i] = dname_lower[alg[i]];
@@ -136,6 +116,9 @@ static long last_record(const uint8_t *msg, size_t len)
 		pos += 10 + rdlen;
 		last = (long)start;
 	}
+	/* Nothing may follow the last record (RFC 8945 5.1). */
+	if (pos != len)
+		return -1;
 	return last;
 }
 
@@ -155,8 +138,8 @@ dp_status tsig_verify(const struct keyring *kr, const uint8_t *msg, size_t len,
 	st->present = true;
 	st->keynamelen = (size_t)kl;
 	st->msglen = (size_t)off;
-	if (rd16(msg + pos + 2) != CLASS_ANY || msg[pos + 4] || msg[pos + 5] ||
-	    msg[pos + 6] || msg[pos + 7])
+	if (rd16(msg + pos + 2) != RR_CLASS_ANY || msg[pos + 4] ||
+	    msg[pos + 5] || msg[pos + 6] || msg[pos + 7])
 		return DP_EPARSE;
 	size_t end = pos + 10 + rd16(msg + pos + 8);
 	pos += 10;
@@ -164,9 +147,7 @@ dp_status tsig_verify(const struct keyring *kr, const uint8_t *msg, size_t len,
 	if (al < 0 || pos + 10 > end)
 		return DP_EPARSE;
 	st->alglen = (size_t)al;
-	st->time_signed = 0;
-	for (int i = 0; i < 6; i++)
-		st->time_signed = st->time_signed << 8 | msg[pos + i];
+	st->time_signed = rd48(msg + pos);
 	st->fudge = rd16(msg + pos + 6);
 	size_t maclen = rd16(msg + pos + 8);
 	pos += 10;
@@ -232,7 +213,7 @@ static dp_status append_tsig(const struct tsig_state *st, uint8_t *msg,
 	memcpy(p, st->keyname, st->keynamelen);
 	p += st->keynamelen;
 	wr16(p, RR_TYPE_TSIG);
-	wr16(p + 2, CLASS_ANY);
+	wr16(p + 2, RR_CLASS_ANY);
 	memset(p + 4, 0, 4);
 	wr16(p + 8, (uint16_t)rdlen);
 	p += 10;
@@ -272,7 +253,14 @@ static size_t response_mac(const struct tsig_state *st, const uint8_t *resp,
 	wr16(ml, (uint16_t)st->maclen);
 	mac_add(&m, ml, 2);
 	mac_add(&m, st->mac, st->maclen);
-	mac_add(&m, resp, len);
+	/* The MAC covers the message as its receiver puts it back: with the
+	 * Original ID of the TSIG record in the header (RFC 8945 4.3.1,
+	 * 5.4.1), whatever ID a forwarder gave the request on the way. */
+	uint8_t hdr[DNS_HEADER_LEN];
+	memcpy(hdr, resp, DNS_HEADER_LEN);
+	wr16(hdr, st->orig_id);
+	mac_add(&m, hdr, DNS_HEADER_LEN);
+	mac_add(&m, resp + DNS_HEADER_LEN, len - DNS_HEADER_LEN);
 	uint16_t fudge = st->fudge ? st->fudge : 300;
 	if (timers_only) {
 		uint8_t tm[8];
@@ -372,9 +360,7 @@ dp_status tsig_verify_response(const struct tsig_state *req,
 	int al = dname_unpack(resp, end, &pos, st.alg);
 	if (al < 0 || pos + 10 > end)
 		return DP_EPARSE;
-	uint64_t t = 0;
-	for (int i = 0; i < 6; i++)
-		t = t << 8 | resp[pos + i];
+	uint64_t t = rd48(resp + pos);
 	uint16_t fudge = rd16(resp + pos + 6);
 	size_t maclen = rd16(resp + pos + 8);
 	pos += 10;
@@ -382,6 +368,7 @@ dp_status tsig_verify_response(const struct tsig_state *req,
 		return DP_EPARSE;
 	const uint8_t *mac = resp + pos;
 	pos += maclen;
+	uint16_t orig_id = rd16(resp + pos);
 	uint16_t err = rd16(resp + pos + 2);
 	uint16_t otherlen = rd16(resp + pos + 4);
 	if (pos + 6 + otherlen != end)
@@ -400,6 +387,7 @@ dp_status tsig_verify_response(const struct tsig_state *req,
 	mac_add(&m, req->mac, req->maclen);
 	uint8_t hdr[12];
 	memcpy(hdr, resp, 12);
+	wr16(hdr, orig_id);
 	wr16(hdr + 10, (uint16_t)(rd16(resp + 10) - 1));
 	mac_add(&m, hdr, 12);
 	mac_add(&m, resp + 12, (size_t)off - 12);
