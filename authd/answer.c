@@ -13,6 +13,7 @@
 #include "answer.h"
 #include "dname.h"
 #include "dnsmsg.h"
+#include "rrdesc.h"
 #include "wire.h"
 
 #define MAX_COMP  64
@@ -149,30 +150,11 @@ static bool wr_bytes(struct writer *w, const uint8_t *p, size_t n)
 static bool wr_rdata(struct writer *w, uint16_t type, const uint8_t *rd,
                      uint16_t rdlen)
 {
-	size_t fixed = 0; /* bytes before the first name */
-	int names = 0;
-	switch (type) {
-	case RR_TYPE_NS:
-	case RR_TYPE_CNAME:
-	case RR_TYPE_PTR:
-	case 3: /* MD */
-	case 4: /* MF */
-	case 7: /* MB */
-	case 8: /* MG */
-	case 9: /* MR */
-		names = 1;
-		break;
-	case RR_TYPE_MX:
-		fixed = 2;
-		names = 1;
-		break;
-	case RR_TYPE_SOA:
-	case 14: /* MINFO */
-		names = 2;
-		break;
-	default:
+	const struct rr_desc *d = rr_desc(type);
+	if (d == NULL || !d->compress)
 		return wr_bytes(w, rd, rdlen);
-	}
+	size_t fixed = d->skip; /* bytes before the first name */
+	int names = d->names;
 	if (!wr_bytes(w, rd, fixed))
 		return false;
 	size_t off = fixed;

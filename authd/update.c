@@ -15,12 +15,12 @@
 #include <ldns/ldns.h>
 
 #include "answer.h"
+#include "rrdesc.h"
 #include "update.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zonestore.h"
 
-#define MAX_TYPES 64
 #define MAX_RRSET 65535
 #define MAX_CHAIN 8
 
@@ -124,68 +124,7 @@ static bool is_meta(uint16_t type)
 }
 
 /*
- * Copy rdata out of the message, expanding the compressed names of the
- * RFC 1035 types.  Returns -1 for malformed rdata.
- */
-static int read_rdata(const uint8_t *msg, size_t len, size_t pos, size_t rdlen,
-                      uint16_t type, uint8_t *out, size_t *outlen)
-{
-	size_t end = pos + rdlen, fixed = 0, tail = 0;
-	int names = 0;
-	switch (type) {
-	case RR_TYPE_NS:
-	case RR_TYPE_CNAME:
-	case RR_TYPE_PTR:
-	case RR_TYPE_DNAME:
-		names = 1;
-		break;
-	case RR_TYPE_MX:
-		fixed = 2;
-		names = 1;
-		break;
-	case RR_TYPE_SOA:
-		names = 2;
-		tail = 20;
-		break;
-	case RR_TYPE_A:
-		if (rdlen != 4)
-			return -1;
-		break;
-	case RR_TYPE_AAAA:
-		if (rdlen != 16)
-			return -1;
-		break;
-	default:
-		break;
-	}
-	if (names == 0) {
-		memcpy(out, msg + pos, rdlen);
-		*outlen = rdlen;
-		return 0;
-	}
-	if (rdlen < fixed)
-		return -1;
-	size_t n = fixed;
-	memcpy(out, msg + pos, fixed);
-	pos += fixed;
-	for (int i = 0; i < names; i++) {
-		if (pos >= end)
-			return -1;
-		int l = dname_unpack(msg, end, &pos, out + n);
-		if (l < 0)
-			return -1;
-		n += (size_t)l;
-	}
-	if (end - pos != tail)
-		return -1;
-	memcpy(out + n, msg + pos, tail);
-	*outlen = n + tail;
-	(void)len;
-	return 0;
-}
-
-/*
- * Is @rd (@rdlen bytes, its RFC 1035 names already expanded) well-formed
+ * Is @rd (@rdlen bytes, its names already expanded) well-formed
  * rdata of @type, as authd stores and serves it?  ldns knows the layout
  * of every type; the rdata must read as that type, hold its fields (no
  * empty A) and write back to the same bytes, which also refuses a
@@ -231,8 +170,10 @@ static int read_rr(const uint8_t *msg, size_t len, size_t *pos, struct rr *r)
 	if (*pos + rdlen > len)
 		return -1;
 	if (rdlen > 0 && (r->cls == RR_CLASS_IN || r->cls == RR_CLASS_NONE)) {
-		if (read_rdata(msg, len, *pos, rdlen, r->type, r->rdata,
-		               &r->rdlen) != 0)
+		if ((r->type == RR_TYPE_A && rdlen != 4) ||
+		    (r->type == RR_TYPE_AAAA && rdlen != 16) ||
+		    rr_rdata_unpack(msg, len, *pos, rdlen, r->type, r->rdata,
+		                    &r->rdlen) != 0)
 			return -1;
 	} else {
 		memcpy(r->rdata, msg + *pos, rdlen);
@@ -244,44 +185,6 @@ static int read_rr(const uint8_t *msg, size_t len, size_t *pos, struct rr *r)
 	return 0;
 }
 
-/* Are two rdata equal, their domain names compared without case? */
-static bool rdata_equal(uint16_t type, const uint8_t *a, size_t alen,
-                        const uint8_t *b, size_t blen)
-{
-	if (alen != blen)
-		return false;
-	size_t skip = 0, names = 0;
-	switch (type) {
-	case RR_TYPE_NS:
-	case RR_TYPE_CNAME:
-	case RR_TYPE_PTR:
-	case RR_TYPE_DNAME:
-		names = 1;
-		break;
-	case RR_TYPE_MX:
-		skip = 2;
-		names = 1;
-		break;
-	case RR_TYPE_SOA:
-		names = 2;
-		break;
-	default:
-		return memcmp(a, b, alen) == 0;
-	}
-	if (memcmp(a, b, skip) != 0)
-		return false;
-	size_t off = skip;
-	for (size_t i = 0; i < names; i++) {
-		int la = dname_length(a + off, alen - off);
-		int lb = dname_length(b + off, blen - off);
-		if (la < 0 || la != lb ||
-		    !dname_equal(a + off, (size_t)la, b + off, (size_t)lb))
-			return false;
-		off += (size_t)la;
-	}
-	return memcmp(a + off, b + off, alen - off) == 0;
-}
-
 /* Find @rd in @rs; returns its offset in rs->rdata or -1. */
 static long rrset_find(const struct zone_rrset *rs, const uint8_t *rd,
                        size_t rdlen)
@@ -289,7 +192,9 @@ static long rrset_find(const struct zone_rrset *rs, const uint8_t *rd,
 	size_t off = 0;
 	for (uint16_t i = 0; i < rs->count; i++) {
 		size_t l = rd16(rs->rdata + off);
-		if (rdata_equal(rs->type, rs->rdata + off + 2, l, rd, rdlen))
+		/* Names in rdata match without regard to case (RFC 4343). */
+		if (rr_rdata_cmp(rs->type, rs->rdata + off + 2, l, rd, rdlen) ==
+		    0)
 			return (long)off;
 		off += 2 + l;
 	}
@@ -357,7 +262,6 @@ static int prerequisites(const struct zone_edit *e, const uint8_t *msg,
 			rc = DNS_RCODE_NOTZONE;
 			break;
 		}
-		uint16_t types[MAX_TYPES];
 		if (r->cls == RR_CLASS_ANY || r->cls == RR_CLASS_NONE) {
 			if (r->rdlen != 0) {
 				rc = DNS_RCODE_FORMERR;
@@ -366,9 +270,11 @@ static int prerequisites(const struct zone_edit *e, const uint8_t *msg,
 			bool any = r->cls == RR_CLASS_ANY;
 			struct zone_rrset rs;
 			if (r->type == RR_TYPE_ANY) {
-				bool used =
-				        zone_edit_types(e, r->name, r->namelen,
-				                        types, MAX_TYPES) > 0;
+				size_t nt;
+				uint16_t *types = zone_edit_types(
+				        e, r->name, r->namelen, &nt);
+				bool used = nt > 0;
+				free(types);
 				if (any && !used)
 					rc = DNS_RCODE_NXDOMAIN;
 				if (!any && used)
@@ -495,8 +401,8 @@ static bool add_rr(struct zone_edit *e, const struct zone_node *apex,
 		*serial_set = true;
 		return true;
 	}
-	uint16_t types[MAX_TYPES];
-	size_t nt = zone_edit_types(e, r->name, r->namelen, types, MAX_TYPES);
+	size_t nt;
+	uint16_t *types = zone_edit_types(e, r->name, r->namelen, &nt);
 	bool has_cname = false, has_other = false;
 	for (size_t i = 0; i < nt; i++) {
 		if (types[i] == RR_TYPE_CNAME)
@@ -504,6 +410,7 @@ static bool add_rr(struct zone_edit *e, const struct zone_node *apex,
 		else
 			has_other = true;
 	}
+	free(types);
 	if (r->type == RR_TYPE_CNAME && has_other)
 		return false; /* CNAME beside other data: ignored */
 	if (r->type != RR_TYPE_CNAME && has_cname)
@@ -599,12 +506,13 @@ static bool apply_updates(struct zone_edit *e, const uint8_t *msg, size_t len,
 			changed |= delete_rrset(e, apex, r->name, r->namelen,
 			                        r->type);
 		} else {
-			uint16_t types[MAX_TYPES];
-			size_t nt = zone_edit_types(e, r->name, r->namelen,
-			                            types, MAX_TYPES);
+			size_t nt;
+			uint16_t *types =
+			        zone_edit_types(e, r->name, r->namelen, &nt);
 			for (size_t t = 0; t < nt; t++)
 				changed |= delete_rrset(e, apex, r->name,
 				                        r->namelen, types[t]);
+			free(types);
 		}
 	}
 	return changed;

@@ -15,6 +15,7 @@
 
 #include "answer.h"
 #include "dnsmsg.h"
+#include "rrdesc.h"
 #include "settings.h"
 #include "xalloc.h"
 #include "wire.h"
@@ -347,28 +348,6 @@ static dp_status msg_end(struct pack *p)
 	return DP_OK;
 }
 
-/*
- * The names in the rdata of the types RFC 3597 section 4 lets us
- * compress: how many, after how many fixed bytes.
- */
-static unsigned rdata_names(uint16_t type, size_t *skip)
-{
-	static const struct {
-		uint16_t type;
-		uint8_t skip, names;
-	} tab[] = {
-	        {RR_TYPE_NS, 0, 1}, {RR_TYPE_CNAME, 0, 1}, {RR_TYPE_PTR, 0, 1},
-	        {RR_TYPE_MX, 2, 1}, {RR_TYPE_SOA, 0, 2},
-	};
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		if (tab[i].type == type) {
-			*skip = tab[i].skip;
-			return tab[i].names;
-		}
-	}
-	return 0;
-}
-
 /* Add one record, closing the message first when it would not fit. */
 static dp_status pack_rr(struct pack *p, const uint8_t *owner, uint16_t type,
                          uint32_t ttl, const uint8_t *rd, uint16_t rdlen)
@@ -389,13 +368,14 @@ static dp_status pack_rr(struct pack *p, const uint8_t *owner, uint16_t type,
 	wr16(h + 4, (uint16_t)(ttl >> 16));
 	wr16(h + 6, (uint16_t)ttl);
 	p->len += 10;
-	size_t start = p->len, skip = 0, off = 0;
-	unsigned names = rdata_names(type, &skip);
-	if (names > 0 && skip <= rdlen) {
-		memcpy(p->msg + p->len, rd, skip);
-		p->len += skip;
-		off = skip;
-		for (unsigned i = 0; i < names; i++) {
+	size_t start = p->len, off = 0;
+	/* Names compressed only in the types of RFC 1035 (RFC 3597 4). */
+	const struct rr_desc *d = rr_desc(type);
+	if (d != NULL && d->compress && d->skip <= rdlen) {
+		memcpy(p->msg + p->len, rd, d->skip);
+		p->len += d->skip;
+		off = d->skip;
+		for (unsigned i = 0; i < d->names; i++) {
 			int nl = dname_length(rd + off, rdlen - off);
 			if (nl < 0)
 				break;
@@ -518,7 +498,7 @@ static int rr_cmp(const void *pa, const void *pb)
 		return a->ttl < b->ttl ? -1 : 1;
 	if (a->rdlen != b->rdlen)
 		return a->rdlen < b->rdlen ? -1 : 1;
-	int c = memcmp(a->rdata, b->rdata, a->rdlen);
+	int c = rr_rdata_cmp(a->type, a->rdata, a->rdlen, b->rdata, b->rdlen);
 	if (c != 0)
 		return c;
 	int la = dname_length(a->owner, DNAME_MAXLEN);

@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "dname.h"
+#include "rrdesc.h"
 #include "xalloc.h"
 #include "wire.h"
 #include "zone.h"
@@ -158,7 +159,8 @@ static int brec_compare(const uint8_t *bytes, const struct brec *a,
 		return (int)a->type - (int)b->type;
 	if (a->rdlen != b->rdlen)
 		return (int)a->rdlen - (int)b->rdlen;
-	return memcmp(bytes + a->rdata, bytes + b->rdata, a->rdlen);
+	return rr_rdata_cmp(a->type, bytes + a->rdata, a->rdlen,
+	                    bytes + b->rdata, b->rdlen);
 }
 
 static int brec_cmp(const void *pa, const void *pb)
@@ -639,36 +641,56 @@ bool zone_edit_get(const struct zone_edit *e, const uint8_t *name, size_t len,
 	return true;
 }
 
-size_t zone_edit_types(const struct zone_edit *e, const uint8_t *name,
-                       size_t len, uint16_t *types, size_t max)
+/* The index (1-based) of the newest edit entry of @name, 0 when none. */
+static size_t edit_newest(const struct zone_edit *e, const uint8_t *name,
+                          size_t len)
 {
-	size_t k = 0;
+	size_t mask = e->slots - 1;
+	size_t h = dname_hash(name, len) & mask;
+	while (e->by_name[h] != 0) {
+		const struct edit_entry *x = &e->v[e->by_name[h] - 1];
+		if (dname_equal(x->name, x->namelen, name, len))
+			return e->by_name[h];
+		h = (h + 1) & mask;
+	}
+	return 0;
+}
+
+uint16_t *zone_edit_types(const struct zone_edit *e, const uint8_t *name,
+                          size_t len, size_t *nout)
+{
+	size_t k = 0, max = 0;
+	uint16_t *types = NULL;
 	const struct zone_node *n = zone_find(e->base, name, len);
-	for (uint16_t i = 0; n != NULL && i < n->nrrsets && k < max; i++) {
+	/* The base's types, then the edit's own: at most one entry each. */
+	if (n != NULL)
+		max = n->nrrsets;
+	for (size_t i = edit_newest(e, name, len); i != 0;
+	     i = e->v[i - 1].prev_named)
+		max++;
+	if (max > 0)
+		types = xmalloc(max * sizeof(*types));
+	for (uint16_t i = 0; n != NULL && i < n->nrrsets; i++) {
 		const struct edit_entry *x =
 		        edit_find(e, name, len, n->rrsets[i].type);
 		if (x == NULL || x->count > 0)
 			types[k++] = n->rrsets[i].type;
 	}
 	/* The newest entry of the name, then older ones. */
-	size_t mask = e->slots - 1;
-	size_t h = dname_hash(name, len) & mask, i = 0;
-	while (e->by_name[h] != 0) {
-		const struct edit_entry *x = &e->v[e->by_name[h] - 1];
-		if (dname_equal(x->name, x->namelen, name, len)) {
-			i = e->by_name[h];
-			break;
-		}
-		h = (h + 1) & mask;
-	}
-	for (; i != 0 && k < max; i = e->v[i - 1].prev_named) {
+	for (size_t i = edit_newest(e, name, len); i != 0;
+	     i = e->v[i - 1].prev_named) {
 		const struct edit_entry *x = &e->v[i - 1];
 		if (edit_find(e, name, len, x->type) != x || x->count == 0 ||
 		    (n != NULL && zone_node_rrset(n, x->type) != NULL))
 			continue;
 		types[k++] = x->type;
 	}
-	return k;
+	*nout = k;
+	if (k == 0) {
+		free(types);
+		types = NULL;
+	}
+	return types;
 }
 
 void zone_edit_put(struct zone_edit *e, const uint8_t *name, size_t len,

@@ -149,10 +149,11 @@ bool zone_edit_get(const struct zone_edit *e, const uint8_t *name, size_t len,
 
 /*
  * zone_edit_types - the types that have records at @name, as edited so
- * far, in @types (room for @max).  Returns how many.
+ * far: *@n of them, in an array the caller frees (NULL when none).  There
+ * is no bound but the 65,536 types themselves.
  */
-size_t zone_edit_types(const struct zone_edit *e, const uint8_t *name,
-                       size_t len, uint16_t *types, size_t max);
+uint16_t *zone_edit_types(const struct zone_edit *e, const uint8_t *name,
+                          size_t len, size_t *n);
 
 /*
  * zone_edit_put - make the RRset of @type at @name hold @count records
