@@ -136,22 +136,10 @@ dp_status zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 /* The builder being sorted; qsort has no context argument. */
 static _Thread_local const struct zone_builder *sort_builder;
 
-static int name_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-                    size_t blen)
-{
-	size_t n = alen < blen ? alen : blen;
-	for (size_t i = 0; i < n; i++) {
-		int d = dname_lower[a[i]] - dname_lower[b[i]];
-		if (d != 0)
-			return d;
-	}
-	return (int)alen - (int)blen;
-}
-
 static int brec_compare(const uint8_t *bytes, const struct brec *a,
                         const struct brec *b)
 {
-	int d = name_cmp(bytes + a->owner, a->ownerlen, bytes + b->owner,
+	int d = dname_cmp(bytes + a->owner, a->ownerlen, bytes + b->owner,
 	                 b->ownerlen);
 	if (d != 0)
 		return d;
@@ -340,7 +328,7 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
 
 	for (size_t i = 0; i < b->nrecs;) {
 		size_t j = i + 1;
-		while (j < b->nrecs && name_cmp(b->bytes + b->recs[j].owner,
+		while (j < b->nrecs && dname_cmp(b->bytes + b->recs[j].owner,
 		                                b->recs[j].ownerlen,
 		                                b->bytes + b->recs[i].owner,
 		                                b->recs[i].ownerlen) == 0)
@@ -744,7 +732,7 @@ static int entry_cmp(const void *pa, const void *pb)
 {
 	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
 	const struct edit_entry *a = &sort_edit->v[ia], *b = &sort_edit->v[ib];
-	int d = name_cmp(a->name, a->namelen, b->name, b->namelen);
+	int d = dname_cmp(a->name, a->namelen, b->name, b->namelen);
 	if (d != 0)
 		return d;
 	if (a->type != b->type)

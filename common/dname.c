@@ -90,6 +90,17 @@ uint32_t dname_hash(const uint8_t *name, size_t len)
 	return h ^ (h >> 15);
 }
 
+int dname_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	for (size_t i = 0; i < n; i++) {
+		int d = dname_lower[a[i]] - dname_lower[b[i]];
+		if (d != 0)
+			return d;
+	}
+	return alen == blen ? 0 : alen < blen ? -1 : 1;
+}
+
 bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	if (alen != blen)

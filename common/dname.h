@@ -43,6 +43,14 @@ uint32_t dname_hash(const uint8_t *name, size_t len);
 bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 /*
+ * dname_cmp - an order of wire names: their bytes with letters folded to
+ * lower case, then the shorter first.  0 exactly when dname_equal().
+ * (A total order for sorting and matching, not RFC 4034's canonical
+ * order, which compares labels from the right.)
+ */
+int dname_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
+/*
  * dname_is_sub - true if @name is @parent or below it (case-insensitive).
  */
 bool dname_is_sub(const uint8_t *name, size_t len, const uint8_t *parent,

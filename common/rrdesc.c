@@ -51,19 +51,6 @@ static int bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
 	return alen == blen ? 0 : alen < blen ? -1 : 1;
 }
 
-/* Names as bytes with letters folded, then the shorter first. */
-static int name_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-                    size_t blen)
-{
-	size_t n = alen < blen ? alen : blen;
-	for (size_t i = 0; i < n; i++) {
-		int d = dname_lower[a[i]] - dname_lower[b[i]];
-		if (d != 0)
-			return d;
-	}
-	return alen == blen ? 0 : alen < blen ? -1 : 1;
-}
-
 int rr_rdata_cmp(uint16_t type, const uint8_t *a, size_t alen, const uint8_t *b,
                  size_t blen)
 {
@@ -91,7 +78,7 @@ int rr_rdata_cmp(uint16_t type, const uint8_t *a, size_t alen, const uint8_t *b,
 		int lb = dname_length(b + ob, blen - ob);
 		if (la < 0 || lb < 0)
 			return bytes_cmp(a, alen, b, blen);
-		c = name_cmp(a + oa, (size_t)la, b + ob, (size_t)lb);
+		c = dname_cmp(a + oa, (size_t)la, b + ob, (size_t)lb);
 		if (c != 0)
 			return c;
 		oa += (size_t)la;
