@@ -273,10 +273,10 @@ static void queue_targets(struct ctx *c, const struct zone_rrset *rrset)
 
 /*
  * Add the A and AAAA RRsets of the queued names that lie in the current
- * zone and are not in the message yet.  Glue below a delegation is only
- * used for referrals (@glue).
+ * zone, outside any delegation (glue is for referrals: add_glue()), and
+ * are not in the message yet.
  */
-static void add_additional(struct ctx *c, bool glue)
+static void add_additional(struct ctx *c)
 {
 	const struct zone_node *apex = zone_apex(c->zone);
 	for (unsigned i = 0; i < c->naddl; i++) {
@@ -285,7 +285,7 @@ static void add_additional(struct ctx *c, bool glue)
 		if (!dname_is_sub(name, len, apex->name, apex->namelen))
 			continue;
 		const struct zone_node *n = zone_find(c->zone, name, len);
-		if (n == NULL || (n->cut != NULL && !glue))
+		if (n == NULL || n->cut != NULL)
 			continue;
 		static const uint16_t types[] = {RR_TYPE_A, RR_TYPE_AAAA};
 		for (int t = 0; t < 2; t++) {
@@ -320,14 +320,54 @@ static void add_negative_soa(struct ctx *c)
 		c->w.tc = true;
 }
 
+/*
+ * The glue of the referral to @cut (RFC 9471): first the addresses of
+ * every name server at or below the cut (in-domain glue), all of them or
+ * TC; then, as room allows, those of name servers elsewhere in the zone
+ * (sibling glue, optional).  Knot DNS's rule; NSD instead fills in every
+ * A before any AAAA.
+ */
+static void add_glue(struct ctx *c, const struct zone_node *cut,
+                     const struct zone_rrset *ns)
+{
+	const struct zone_node *apex = zone_apex(c->zone);
+	static const uint16_t types[] = {RR_TYPE_A, RR_TYPE_AAAA};
+	for (int pass = 0; pass < 2; pass++) {
+		const uint8_t *rd = ns->rdata;
+		for (uint16_t i = 0; i < ns->count; i++, rd += 2 + rd16(rd)) {
+			int len = dname_length(rd + 2, rd16(rd));
+			if (len <= 0 ||
+			    !dname_is_sub(rd + 2, (size_t)len, apex->name,
+			                  apex->namelen))
+				continue;
+			bool in_domain = dname_is_sub(rd + 2, (size_t)len,
+			                              cut->name, cut->namelen);
+			if (in_domain != (pass == 0))
+				continue;
+			const struct zone_node *n =
+			        zone_find(c->zone, rd + 2, (size_t)len);
+			for (int t = 0; n != NULL && t < 2; t++) {
+				const struct zone_rrset *rs =
+				        zone_node_rrset(n, types[t]);
+				if (rs == NULL || seen(c, n, types[t]))
+					continue;
+				if (wr_rrset(c, SEC_ADDITIONAL, n->name, n, rs))
+					continue;
+				if (in_domain)
+					c->w.tc = true;
+				return;
+			}
+		}
+	}
+}
+
 /* A referral to the delegation at @cut: NS in authority, glue. */
 static void add_referral(struct ctx *c, const struct zone_node *cut)
 {
 	const struct zone_rrset *ns = zone_node_rrset(cut, RR_TYPE_NS);
 	if (!wr_rrset(c, SEC_AUTHORITY, cut->name, cut, ns))
 		return;
-	queue_targets(c, ns);
-	add_additional(c, true);
+	add_glue(c, cut, ns);
 }
 
 /*
@@ -674,7 +714,7 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 		answer_chain(&c);
 		if (c.positive) {
 			add_zone_ns(&c);
-			add_additional(&c, false);
+			add_additional(&c);
 		}
 	}
 

@@ -5,6 +5,7 @@
 P=$(free_port)
 args="--listen 127.0.0.1:$P --zone example.test.=$ZONES/example.test.zone"
 args="$args --zone big.test.=$ZONES/big.test.zone --state-dir $T/state"
+args="$args --zone glue.test.=$ZONES/glue.test.zone"
 v6=no
 if ip -6 addr show dev lo 2>/dev/null | grep -q "::1"; then
 	args="$args --listen [::1]:$P"
@@ -35,6 +36,17 @@ check "UDP answer truncated" grep -q "flags: qr aa tc;" "$T/out"
 $D +tcp txt.big.test TXT >"$T/out"
 check "TCP answer complete (60 TXT)" has "ANSWER: 60," "$T/out"
 check "dig retries over TCP by itself" [ "$($D +short txt.big.test TXT | wc -l)" -eq 60 ]
+
+# Referral glue (RFC 9471): all in-domain glue or TC; sibling glue only
+# where it fits, never TC.
+$D +ignore +bufsize=1232 host.fat.glue.test A >"$T/out"
+check "in-domain glue that does not fit: TC" grep -q "flags: qr tc;" "$T/out"
+$D +tcp host.fat.glue.test A >"$T/out"
+check "over TCP: all 64 glue records" grep -q "ADDITIONAL: 65$" "$T/out"
+$D +ignore +bufsize=1232 host.sib.glue.test A >"$T/out"
+check "sibling glue that does not fit: no TC" grep -q "flags: qr;" "$T/out"
+check "...and the in-domain glue is there" \
+	grep -Eq "^ns.sib.glue.test.[[:space:]]+3600[[:space:]]+IN[[:space:]]+A" "$T/out"
 
 # Several queries on one TCP connection (RFC 7766).
 $K +tcp +keepopen www.example.test A mail.example.test A \
@@ -73,5 +85,5 @@ $D WwW.ExAmPlE.TeSt A >"$T/out"
 check "question case echoed" grep -q "^;WwW.ExAmPlE.TeSt." "$T/out"
 
 stop_authd
-check "log has the ready line" has "ready: 2 zones" "$T/authd.log"
+check "log has the ready line" has "ready: 3 zones" "$T/authd.log"
 finish
