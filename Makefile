@@ -145,6 +145,7 @@ e2e: $(PROGRAMS) $(TEST_PROGRAMS)
 
 difftest: $(PROGRAMS)
 	tests/diff/run.sh $(CURDIR)/$(BUILD)/authd
+	tests/diff/update.sh $(CURDIR)/$(BUILD)/authd
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \

@@ -893,6 +893,11 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 	bool serial_set = false;
 	res->changed =
 	        apply_updates(e, msg, len, pos, upcount, apex, r, &serial_set);
+	if (res->changed && !zone_edit_changed_since(e, mark)) {
+		/* Steps that cancel out: nothing to commit. */
+		zone_edit_rollback(e, mark);
+		res->changed = false;
+	}
 	if (guarded && res->changed) {
 		guard_read(e, g, apex, which, nwhich, post);
 		have_post = true;

@@ -140,7 +140,7 @@ static int brec_compare(const uint8_t *bytes, const struct brec *a,
                         const struct brec *b)
 {
 	int d = dname_cmp(bytes + a->owner, a->ownerlen, bytes + b->owner,
-	                 b->ownerlen);
+	                  b->ownerlen);
 	if (d != 0)
 		return d;
 	if (a->type != b->type)
@@ -329,9 +329,9 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
 	for (size_t i = 0; i < b->nrecs;) {
 		size_t j = i + 1;
 		while (j < b->nrecs && dname_cmp(b->bytes + b->recs[j].owner,
-		                                b->recs[j].ownerlen,
-		                                b->bytes + b->recs[i].owner,
-		                                b->recs[i].ownerlen) == 0)
+		                                 b->recs[j].ownerlen,
+		                                 b->bytes + b->recs[i].owner,
+		                                 b->recs[i].ownerlen) == 0)
 			j++;
 		build_node(z, b, b->recs, i, j);
 		i = j;
@@ -627,6 +627,65 @@ bool zone_edit_get(const struct zone_edit *e, const uint8_t *name, size_t len,
 		return false;
 	*out = *rs;
 	return true;
+}
+
+/* Does every record of @a stand in @b (the same count assumed)? */
+static bool records_in(const uint8_t *a, const uint8_t *b, uint16_t count)
+{
+	size_t oa = 0;
+	for (uint16_t i = 0; i < count; i++) {
+		size_t la = 2u + rd16(a + oa), ob = 0;
+		uint16_t k = 0;
+		for (; k < count; k++) {
+			size_t lb = 2u + rd16(b + ob);
+			if (la == lb && memcmp(a + oa, b + ob, la) == 0)
+				break;
+			ob += lb;
+		}
+		if (k == count)
+			return false;
+		oa += la;
+	}
+	return true;
+}
+
+bool zone_edit_changed_since(const struct zone_edit *e, size_t mark)
+{
+	for (size_t i = mark; i < e->n; i++) {
+		const struct edit_entry *x = &e->v[i];
+		if (edit_find(e, x->name, x->namelen, x->type) != x)
+			continue; /* a later entry says it */
+		/* The RRset as it stood at the mark: an older entry of the
+		 * name, or the base. */
+		const struct edit_entry *old = NULL;
+		for (size_t j = x->prev_named; j != 0;
+		     j = e->v[j - 1].prev_named) {
+			if (j - 1 < mark && e->v[j - 1].type == x->type) {
+				old = &e->v[j - 1];
+				break;
+			}
+		}
+		struct zone_rrset was = {.type = x->type};
+		if (old != NULL) {
+			was.count = old->count;
+			was.ttl = old->ttl;
+			was.rdata = old->rdata;
+		} else {
+			const struct zone_node *n =
+			        zone_find(e->base, x->name, x->namelen);
+			const struct zone_rrset *rs =
+			        n ? zone_node_rrset(n, x->type) : NULL;
+			if (rs != NULL)
+				was = *rs;
+		}
+		if (was.count != x->count)
+			return true;
+		if (x->count > 0 &&
+		    (was.ttl != x->ttl ||
+		     !records_in(x->rdata, was.rdata, x->count)))
+			return true;
+	}
+	return false;
 }
 
 /* The index (1-based) of the newest edit entry of @name, 0 when none. */

@@ -169,6 +169,14 @@ size_t zone_edit_mark(const struct zone_edit *e);
 void zone_edit_rollback(struct zone_edit *e, size_t mark);
 
 /*
+ * zone_edit_changed_since - has what was put since @mark (from
+ * zone_edit_mark()) changed any RRset, as a whole?  An add undone by a
+ * delete in the same update is no change (RFC 2136 3.7: no change, no new
+ * serial).
+ */
+bool zone_edit_changed_since(const struct zone_edit *e, size_t mark);
+
+/*
  * One RRset a commit changed: what it was and what it is now (count 0
  * for none).  Pointers are into the old and new snapshots.
  */
