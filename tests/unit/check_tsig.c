@@ -182,6 +182,49 @@ START_TEST(test_answer_verifies_in_ldns)
 }
 END_TEST
 
+/*
+ * A forwarder gives the signed request a new ID: it still verifies (the
+ * MAC covers the Original ID), and the answer, sent with the new ID,
+ * verifies at the client that puts the Original ID back (RFC 8945 4.3.1,
+ * 5.3).
+ */
+START_TEST(test_new_id_on_the_way)
+{
+	time_t now = time(NULL);
+	const struct tsig_key *key =
+	        keyring_find(kr, (const uint8_t *)"\2k1", 4);
+	ck_assert_ptr_nonnull(key);
+	uint8_t req[512] = {0x12, 0x34, 0x01, 0x00, 0,   1, 0, 0, 0, 0, 0,
+	                    0,    3,    'w',  'w',  'w', 0, 0, 1, 0, 1};
+	size_t len = 21;
+	struct tsig_state client, server;
+	ck_assert_int_eq(tsig_sign_request(key, req, &len, sizeof(req), now,
+	                                   300, &client),
+	                 DP_OK);
+	req[0] = 0xAB; /* the forwarder's ID */
+	req[1] = 0xCD;
+	ck_assert_int_eq(tsig_verify(kr, req, len, now, &server), DP_OK);
+	ck_assert_uint_eq(server.error, 0);
+	ck_assert_uint_eq(server.orig_id, 0x1234);
+	uint8_t resp[1024];
+	memcpy(resp, req, server.msglen);
+	resp[2] |= 0x80;
+	resp[10] = 0;
+	resp[11] = 0;
+	size_t rlen = server.msglen;
+	ck_assert_int_eq(tsig_sign(&server, resp, &rlen, sizeof(resp), now),
+	                 DP_OK);
+	ck_assert_uint_eq(resp[0], 0xAB);
+	uint16_t err;
+	ck_assert_int_eq(tsig_verify_response(&client, resp, rlen, now, &err),
+	                 DP_OK);
+	/* Octets after the TSIG record: not a signed message at all. */
+	req[len] = 0;
+	ck_assert_int_eq(tsig_verify(kr, req, len + 1, now, &server),
+	                 DP_EPARSE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tsig");
@@ -192,6 +235,7 @@ int main(void)
 	tcase_add_test(tc, test_verify_ldns_request);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_answer_verifies_in_ldns);
+	tcase_add_test(tc, test_new_id_on_the_way);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
