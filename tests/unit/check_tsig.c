@@ -218,6 +218,12 @@ START_TEST(test_new_id_on_the_way)
 	uint16_t err;
 	ck_assert_int_eq(tsig_verify_response(&client, resp, rlen, now, &err),
 	                 DP_OK);
+	/* The MAC covers the Original ID, not the ID in the header: with
+	 * the header put back to the client's ID, it verifies the same. */
+	resp[0] = 0x12;
+	resp[1] = 0x34;
+	ck_assert_int_eq(tsig_verify_response(&client, resp, rlen, now, &err),
+	                 DP_OK);
 	/* Octets after the TSIG record: not a signed message at all. */
 	req[len] = 0;
 	ck_assert_int_eq(tsig_verify(kr, req, len + 1, now, &server),
