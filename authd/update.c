@@ -16,13 +16,13 @@
 
 #include "answer.h"
 #include "rrdesc.h"
+#include "guard.h"
 #include "update.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zonestore.h"
 
 #define MAX_RRSET 65535
-#define MAX_CHAIN 8
 
 const char *update_reason_name(enum update_reason r)
 {
@@ -30,82 +30,6 @@ const char *update_reason_name(enum update_reason r)
 	        "ok",     "formerr", "notauth", "notzone", "prereq",
 	        "policy", "guard",   "fence",   "invalid"};
 	return r < UPDATE_REASONS ? names[r] : "unknown";
-}
-
-/* The zone state a guard index describes: a zone at a serial. */
-struct guard_tag {
-	uint8_t apex[DNAME_MAXLEN];
-	size_t apexlen;
-	uint32_t serial;
-};
-
-struct guard_index {
-	bool built;
-	size_t *slots; /* hash of rule names: rule index + 1, 0 when empty */
-	size_t nslots;
-	size_t *next; /* the next rule of the same name: index + 1, or 0 */
-	bool *far;    /* its chain left its subtree when last read */
-	bool *cand;   /* scratch: this update reads the rule */
-	struct guard_tag *tags;
-	size_t ntags;
-};
-
-int guard_parse(struct guard *g, const char *text)
-{
-	struct guard_rule r;
-	memset(&r, 0, sizeof(r));
-	char name[1024];
-	const char *eq = strchr(text, '=');
-	size_t n = eq ? (size_t)(eq - text) : strlen(text);
-	if (n == 0 || n >= sizeof(name))
-		return -1;
-	memcpy(name, text, n);
-	name[n] = '\0';
-	int wl = dname_from_str(name, r.name);
-	if (wl < 0)
-		return -1;
-	r.namelen = (size_t)wl;
-	r.min_addresses = 1;
-	if (eq != NULL) {
-		char *end;
-		long m = strtol(eq + 1, &end, 10);
-		if (*end != '\0' || m < 1 || m > 1000)
-			return -1;
-		r.min_addresses = (unsigned)m;
-	}
-	g->rules = xrealloc(g->rules, (g->n + 1) * sizeof(*g->rules));
-	g->rules[g->n++] = r;
-	if (g->ix == NULL)
-		g->ix = xcalloc(1, sizeof(*g->ix));
-	g->ix->built = false; /* a new rule: build again */
-	return 0;
-}
-
-static void index_clear(struct guard_index *ix)
-{
-	free(ix->slots);
-	free(ix->next);
-	free(ix->far);
-	free(ix->cand);
-	free(ix->tags);
-	memset(ix, 0, sizeof(*ix));
-}
-
-void guard_forget(struct guard *g)
-{
-	if (g->ix != NULL)
-		g->ix->ntags = 0;
-}
-
-void guard_free(struct guard *g)
-{
-	free(g->rules);
-	g->rules = NULL;
-	g->n = 0;
-	if (g->ix != NULL)
-		index_clear(g->ix);
-	free(g->ix);
-	g->ix = NULL;
 }
 
 /* One record as read from the message. */
@@ -370,12 +294,6 @@ static int prescan(const uint8_t *msg, size_t len, size_t pos, unsigned count,
 	return DNS_RCODE_NOERROR;
 }
 
-static uint32_t soa_serial(const struct zone_rrset *soa)
-{
-	size_t l = rd16(soa->rdata);
-	return rd32(soa->rdata + 2 + l - 20);
-}
-
 /* Add one record (class IN); returns true if the zone changed. */
 static bool add_rr(struct zone_edit *e, const struct zone_node *apex,
                    const struct rr *r, bool *serial_set)
@@ -394,7 +312,8 @@ static bool add_rr(struct zone_edit *e, const struct zone_node *apex,
 		if (!at_apex || !has || r->rdlen < 22)
 			return false;
 		struct zone_rrset nsoa = {.count = 1, .rdata = one};
-		if (!serial_gt(soa_serial(&nsoa), soa_serial(&cur)))
+		if (!serial_gt(zone_rrset_serial(&nsoa),
+		               zone_rrset_serial(&cur)))
 			return false;
 		zone_edit_put(e, r->name, r->namelen, r->type, r->ttl, 1, one,
 		              r->rdlen + 2);
@@ -518,293 +437,6 @@ static bool apply_updates(struct zone_edit *e, const uint8_t *msg, size_t len,
 	return changed;
 }
 
-/* ---- the guard ---- */
-
-/*
- * Addresses @name resolves to inside the zone, CNAMEs followed.  *@far
- * is set when a name of the chain is not @name or below it (or the chain
- * leaves the zone, loops or is too long).
- */
-static unsigned count_addresses(const struct zone_edit *e,
-                                const struct zone_node *apex,
-                                const uint8_t *name, size_t len, bool *far)
-{
-	uint8_t cur[DNAME_MAXLEN];
-	memcpy(cur, name, len);
-	size_t curlen = len;
-	for (int hop = 0; hop < MAX_CHAIN; hop++) {
-		if (!dname_is_sub(cur, curlen, name, len))
-			*far = true;
-		struct zone_rrset rs;
-		if (zone_edit_get(e, cur, curlen, RR_TYPE_CNAME, &rs)) {
-			const uint8_t *t = rs.rdata + 2;
-			int tl = dname_length(t, rd16(rs.rdata));
-			if (tl < 0)
-				return 0;
-			if (!dname_is_sub(t, (size_t)tl, apex->name,
-			                  apex->namelen)) {
-				*far = true;
-				return UINT32_MAX; /* beyond what we can see */
-			}
-			memcpy(cur, t, (size_t)tl);
-			curlen = (size_t)tl;
-			continue;
-		}
-		unsigned n = 0;
-		if (zone_edit_get(e, cur, curlen, RR_TYPE_A, &rs))
-			n += rs.count;
-		if (zone_edit_get(e, cur, curlen, RR_TYPE_AAAA, &rs))
-			n += rs.count;
-		return n;
-	}
-	*far = true;
-	return 0; /* a loop or a chain too long resolves to nothing */
-}
-
-/*
- * The generation in the marker of @name: 1 and *@gen when present and
- * well formed, 0 when absent, -1 when malformed.
- */
-static int read_marker(const struct zone_edit *e, const uint8_t *name,
-                       size_t len, uint64_t *gen)
-{
-	uint8_t m[DNAME_MAXLEN];
-	size_t ll = strlen(GUARD_MARKER_LABEL);
-	if (len + ll + 1 > DNAME_MAXLEN)
-		return 0;
-	m[0] = (uint8_t)ll;
-	memcpy(m + 1, GUARD_MARKER_LABEL, ll);
-	memcpy(m + 1 + ll, name, len);
-	struct zone_rrset rs;
-	if (!zone_edit_get(e, m, len + ll + 1, RR_TYPE_TXT, &rs))
-		return 0;
-	size_t rdlen = rd16(rs.rdata);
-	const uint8_t *t = rs.rdata + 2;
-	if (rs.count != 1 || rdlen < 2 || t[0] != rdlen - 1 || t[0] > 19)
-		return -1;
-	uint64_t v = 0;
-	for (size_t i = 1; i < rdlen; i++) {
-		if (t[i] < '0' || t[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(t[i] - '0');
-	}
-	*gen = v;
-	return 1;
-}
-
-struct guard_state {
-	unsigned addrs;
-	int marker;
-	uint64_t gen;
-	bool far;
-};
-
-/* Read the rules @which[0..n) into @s (same order). */
-static void guard_read(const struct zone_edit *e, const struct guard *g,
-                       const struct zone_node *apex, const size_t *which,
-                       size_t n, struct guard_state *s)
-{
-	for (size_t k = 0; k < n; k++) {
-		const struct guard_rule *r = &g->rules[which[k]];
-		memset(&s[k], 0, sizeof(s[k]));
-		if (!dname_is_sub(r->name, r->namelen, apex->name,
-		                  apex->namelen)) {
-			s[k].marker = -2; /* another zone */
-			continue;
-		}
-		s[k].addrs = count_addresses(e, apex, r->name, r->namelen,
-		                             &s[k].far);
-		s[k].marker = read_marker(e, r->name, r->namelen, &s[k].gen);
-	}
-}
-
-/* Compare before and after; fill @res and return false on a violation. */
-static bool guard_check(const struct guard *g, const size_t *which, size_t n,
-                        const struct guard_state *pre,
-                        const struct guard_state *post,
-                        struct update_result *res)
-{
-	char nb[1024];
-	for (size_t k = 0; k < n; k++) {
-		const struct guard_rule *r = &g->rules[which[k]];
-		if (pre[k].marker == -2)
-			continue;
-		dname_to_str(r->name, nb, sizeof(nb));
-		/* Refuse a loss below the minimum; a name already below it
-		 * may still be repaired by any update. */
-		if (post[k].addrs < r->min_addresses &&
-		    post[k].addrs < pre[k].addrs) {
-			snprintf(res->text, sizeof(res->text),
-			         "guard: update would leave %s with %u "
-			         "addresses (minimum %u)",
-			         nb, post[k].addrs, r->min_addresses);
-			res->reason = UPDATE_GUARD;
-			return false;
-		}
-		if (pre[k].marker == 1 &&
-		    (post[k].marker != 1 || post[k].gen < pre[k].gen)) {
-			if (post[k].marker == 1)
-				snprintf(res->text, sizeof(res->text),
-				         "fence: update would move %s back "
-				         "from generation %llu to %llu",
-				         nb, (unsigned long long)pre[k].gen,
-				         (unsigned long long)post[k].gen);
-			else
-				snprintf(res->text, sizeof(res->text),
-				         "fence: update would %s the "
-				         "generation marker of %s (at %llu)",
-				         post[k].marker == 0 ? "remove"
-				                             : "corrupt",
-				         nb, (unsigned long long)pre[k].gen);
-			res->reason = UPDATE_FENCE;
-			return false;
-		}
-		if (pre[k].marker != 1 && post[k].marker == -1) {
-			snprintf(res->text, sizeof(res->text),
-			         "fence: malformed generation marker for %s",
-			         nb);
-			res->reason = UPDATE_FENCE;
-			return false;
-		}
-	}
-	return true;
-}
-
-/* The slot of @name in the hash: holding its first rule, or empty. */
-static size_t *index_slot(const struct guard *g, const struct guard_index *ix,
-                          const uint8_t *name, size_t len)
-{
-	size_t h = dname_hash(name, len) & (ix->nslots - 1);
-	for (;; h = (h + 1) & (ix->nslots - 1)) {
-		size_t v = ix->slots[h];
-		if (v == 0 || dname_equal(g->rules[v - 1].name,
-		                          g->rules[v - 1].namelen, name, len))
-			return &ix->slots[h];
-	}
-}
-
-static void index_build(const struct guard *g, struct guard_index *ix)
-{
-	index_clear(ix);
-	ix->nslots = 16;
-	while (ix->nslots < 2 * g->n)
-		ix->nslots *= 2;
-	ix->slots = xcalloc(ix->nslots, sizeof(*ix->slots));
-	ix->next = xcalloc(g->n + 1, sizeof(*ix->next));
-	ix->far = xcalloc(g->n + 1, sizeof(*ix->far));
-	ix->cand = xcalloc(g->n + 1, sizeof(*ix->cand));
-	for (size_t i = 0; i < g->n; i++) {
-		const struct guard_rule *r = &g->rules[i];
-		size_t *p = index_slot(g, ix, r->name, r->namelen);
-		/* Rules of the same name: chained behind the first. */
-		while (*p != 0)
-			p = &ix->next[*p - 1];
-		*p = i + 1;
-	}
-	ix->built = true;
-}
-
-/* Mark the rules named @name as candidates. */
-static void index_mark(const struct guard *g, struct guard_index *ix,
-                       const uint8_t *name, size_t len)
-{
-	for (size_t v = *index_slot(g, ix, name, len); v != 0;
-	     v = ix->next[v - 1])
-		ix->cand[v - 1] = true;
-}
-
-/* The SOA serial of the zone being edited; false when it has none. */
-static bool edit_serial(const struct zone_edit *e, const struct zone_node *apex,
-                        uint32_t *serial)
-{
-	struct zone_rrset soa;
-	if (!zone_edit_get(e, apex->name, apex->namelen, RR_TYPE_SOA, &soa) ||
-	    rd16(soa.rdata) < 20)
-		return false;
-	*serial = soa_serial(&soa);
-	return true;
-}
-
-static struct guard_tag *index_tag(struct guard_index *ix,
-                                   const struct zone_node *apex, bool add)
-{
-	for (size_t i = 0; i < ix->ntags; i++)
-		if (dname_equal(ix->tags[i].apex, ix->tags[i].apexlen,
-		                apex->name, apex->namelen))
-			return &ix->tags[i];
-	if (!add)
-		return NULL;
-	ix->tags = xrealloc(ix->tags, (ix->ntags + 1) * sizeof(*ix->tags));
-	struct guard_tag *t = &ix->tags[ix->ntags++];
-	memcpy(t->apex, apex->name, apex->namelen);
-	t->apexlen = apex->namelen;
-	return t;
-}
-
-/*
- * The rules this update must read, into @which (g->n entries): every rule
- * of the zone when the index does not describe the zone as it is now,
- * else those named at or above an owner name of the update section and
- * those with a chain out of their subtree.
- */
-static size_t guard_select(const struct guard *g, const struct zone_edit *e,
-                           const struct zone_node *apex, const uint8_t *msg,
-                           size_t len, size_t pos, unsigned upcount,
-                           struct rr *r, size_t *which)
-{
-	struct guard_index *ix = g->ix;
-	if (ix == NULL) { /* rules set by hand: read them all */
-		for (size_t i = 0; i < g->n; i++)
-			which[i] = i;
-		return g->n;
-	}
-	if (!ix->built)
-		index_build(g, ix);
-	uint32_t serial = 0;
-	const struct guard_tag *t = index_tag(ix, apex, false);
-	bool all = !edit_serial(e, apex, &serial) || t == NULL ||
-	           t->serial != serial;
-	memset(ix->cand, 0, g->n * sizeof(*ix->cand));
-	for (unsigned i = 0; !all && i < upcount; i++) {
-		if (read_rr(msg, len, &pos, r) != 0) {
-			all = true; /* prescan passed it; be safe anyway */
-			break;
-		}
-		/* The owner and each of its ancestors down to the apex. */
-		const uint8_t *n = r->name;
-		size_t nl = r->namelen;
-		while (nl >= apex->namelen) {
-			index_mark(g, ix, n, nl);
-			if (nl == apex->namelen || n[0] == 0)
-				break;
-			nl -= (size_t)n[0] + 1;
-			n += n[0] + 1;
-		}
-	}
-	size_t k = 0;
-	for (size_t i = 0; i < g->n; i++)
-		if (all || ix->cand[i] || ix->far[i])
-			which[k++] = i;
-	return k;
-}
-
-/* Remember what this update read, and the zone's serial now. */
-static void guard_remember(const struct guard *g, const struct zone_edit *e,
-                           const struct zone_node *apex, const size_t *which,
-                           size_t n, const struct guard_state *pre,
-                           const struct guard_state *post, bool have_post)
-{
-	struct guard_index *ix = g->ix;
-	if (ix == NULL || !ix->built)
-		return;
-	for (size_t k = 0; k < n; k++)
-		ix->far[which[k]] = pre[k].far || (have_post && post[k].far);
-	/* Without a serial the next update reads every rule anyway. */
-	uint32_t serial;
-	if (edit_serial(e, apex, &serial))
-		index_tag(ix, apex, true)->serial = serial;
-}
-
 /* Raise the SOA serial by one (RFC 1982: it wraps). */
 static void bump_serial(struct zone_edit *e, const struct zone_node *apex)
 {
@@ -845,6 +477,27 @@ int update_zone(const struct zoneset *zs, const uint8_t *msg, size_t len,
 	return DNS_RCODE_NOERROR;
 }
 
+/* The owner names of an update section, for the guard to choose its rules. */
+struct owner_iter {
+	const uint8_t *msg;
+	size_t len, pos;
+	unsigned left;
+	struct rr *r;
+};
+
+static int next_owner(void *arg, const uint8_t **name, size_t *len)
+{
+	struct owner_iter *it = arg;
+	if (it->left == 0)
+		return 0;
+	it->left--;
+	if (read_rr(it->msg, it->len, &it->pos, it->r) != 0)
+		return -1; /* prescan passed it; the guard reads every rule */
+	*name = it->r->name;
+	*len = it->r->namelen;
+	return 1;
+}
+
 void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
                   const struct tsig_key *key, const struct guard *g,
                   struct update_result *res)
@@ -854,9 +507,7 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 	const struct zone_node *apex = zone_apex(zone_edit_base(e));
 	size_t mark = zone_edit_mark(e);
 	struct rr *r = xmalloc(sizeof(*r));
-	struct guard_state *pre = NULL, *post = NULL;
-	size_t *which = NULL, nwhich = 0;
-	bool have_post = false;
+	struct guard_pass gp = {0};
 
 	/* Past the zone section (update_zone checked it). */
 	size_t pos = 12;
@@ -881,15 +532,8 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 			res->ede = EDE_PROHIBITED;
 		goto out;
 	}
-	bool guarded = g->enabled && g->n > 0;
-	if (guarded) {
-		which = xcalloc(g->n, sizeof(*which));
-		nwhich = guard_select(g, e, apex, msg, len, pos, upcount, r,
-		                      which);
-		pre = xcalloc(nwhich + 1, sizeof(*pre));
-		post = xcalloc(nwhich + 1, sizeof(*post));
-		guard_read(e, g, apex, which, nwhich, pre);
-	}
+	struct owner_iter it = {msg, len, pos, upcount, r};
+	guard_pass_begin(&gp, g, e, apex, next_owner, &it);
 	bool serial_set = false;
 	res->changed =
 	        apply_updates(e, msg, len, pos, upcount, apex, r, &serial_set);
@@ -898,10 +542,12 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 		zone_edit_rollback(e, mark);
 		res->changed = false;
 	}
-	if (guarded && res->changed) {
-		guard_read(e, g, apex, which, nwhich, post);
-		have_post = true;
-		if (!guard_check(g, which, nwhich, pre, post, res)) {
+	if (res->changed) {
+		enum guard_verdict v =
+		        guard_pass_check(&gp, e, res->text, sizeof(res->text));
+		if (v != GUARD_PASS) {
+			res->reason = v == GUARD_TOO_FEW ? UPDATE_GUARD
+			                                 : UPDATE_FENCE;
 			res->rcode = DNS_RCODE_REFUSED;
 			res->ede = EDE_PROHIBITED;
 			goto out;
@@ -914,10 +560,6 @@ out:
 		zone_edit_rollback(e, mark);
 		res->changed = false;
 	}
-	if (which != NULL)
-		guard_remember(g, e, apex, which, nwhich, pre, post, have_post);
+	guard_pass_end(&gp, e);
 	free(r);
-	free(which);
-	free(pre);
-	free(post);
 }

@@ -16,53 +16,8 @@
 
 #include "dname.h"
 #include "keys.h"
+#include "guard.h"
 #include "zone.h"
-
-/* A guarded name: the service endpoint the guard protects. */
-struct guard_rule {
-	uint8_t name[DNAME_MAXLEN];
-	size_t namelen;
-	unsigned min_addresses; /* at least 1 */
-};
-
-/*
- * Which rules an update can touch (update.c).  An update reads only the
- * guarded names it can change: those at or above one of its owner names
- * (the marker _gen.NAME and plan records under NAME included), and those
- * whose CNAME chain left their own subtree when last read.  That
- * knowledge holds for the zone at the SOA serial it was taken at; at any
- * other serial (a failed commit, a reload, a restart) every rule of the
- * zone is read again.
- */
-struct guard_index;
-
-struct guard {
-	bool enabled; /* off: the legacy lab, every update goes through */
-	struct guard_rule *rules;
-	size_t n;
-	struct guard_index *ix; /* built by guard_parse, kept by updates */
-};
-
-/*
- * guard_parse - add "NAME" or "NAME=MIN" to @g.  Returns 0, -1 when the
- * text is not a name with an optional count of 1..1000.
- */
-int guard_parse(struct guard *g, const char *text);
-
-/*
- * guard_forget - the zones are not what the updates left them (a batch
- * that failed to commit): the next update of each zone reads every rule.
- */
-void guard_forget(struct guard *g);
-
-/* guard_free - free the rules of @g (not @g itself).  Idempotent. */
-void guard_free(struct guard *g);
-
-/*
- * The generation marker of a guarded name NAME is the TXT record at
- * "_gen.NAME" holding the plan generation as decimal text ("42").
- */
-#define GUARD_MARKER_LABEL "_gen"
 
 /* Why an update was refused, for logs and metrics. */
 enum update_reason {

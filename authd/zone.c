@@ -463,6 +463,12 @@ uint32_t zone_serial(const struct zone *z)
 	return z->serial;
 }
 
+uint32_t zone_rrset_serial(const struct zone_rrset *soa)
+{
+	size_t l = rd16(soa->rdata);
+	return rd32(soa->rdata + 2 + l - 20);
+}
+
 size_t zone_node_count(const struct zone *z)
 {
 	return z->nnodes;
@@ -686,6 +692,17 @@ bool zone_edit_changed_since(const struct zone_edit *e, size_t mark)
 			return true;
 	}
 	return false;
+}
+
+bool zone_edit_serial(const struct zone_edit *e, uint32_t *serial)
+{
+	const struct zone_node *apex = zone_apex(e->base);
+	struct zone_rrset soa;
+	if (!zone_edit_get(e, apex->name, apex->namelen, RR_TYPE_SOA, &soa) ||
+	    rd16(soa.rdata) < 20)
+		return false;
+	*serial = zone_rrset_serial(&soa);
+	return true;
 }
 
 /* The index (1-based) of the newest edit entry of @name, 0 when none. */

@@ -93,6 +93,9 @@ const struct zone_rrset *zone_soa(const struct zone *z);
 /* zone_serial - the SOA serial. */
 uint32_t zone_serial(const struct zone *z);
 
+/* zone_rrset_serial - the serial of the SOA RRset @soa (one record). */
+uint32_t zone_rrset_serial(const struct zone_rrset *soa);
+
 /* zone_node_count - number of nodes, empty non-terminals included. */
 size_t zone_node_count(const struct zone *z);
 
@@ -175,6 +178,12 @@ void zone_edit_rollback(struct zone_edit *e, size_t mark);
  * serial).
  */
 bool zone_edit_changed_since(const struct zone_edit *e, size_t mark);
+
+/*
+ * zone_edit_serial - the SOA serial of the zone as edited so far, into
+ * *@serial; false when it has no well-formed SOA.
+ */
+bool zone_edit_serial(const struct zone_edit *e, uint32_t *serial);
 
 /*
  * One RRset a commit changed: what it was and what it is now (count 0

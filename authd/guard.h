@@ -1,0 +1,123 @@
+/*
+ * guard.h - the invariant guard and the generation fence of authd.
+ *
+ * A guard rule protects a service endpoint: an update may not leave it
+ * with fewer than its minimum of addresses (when it had more), nor lower,
+ * remove or corrupt its generation marker (TXT "G" at _gen.NAME).  The
+ * update code opens a guard pass on the zone edit before applying an
+ * update, and checks it after: pure logic over the edit, no I/O.
+ */
+#ifndef GUARD_H
+#define GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dname.h"
+#include "zone.h"
+
+/* A guarded name: the service endpoint the guard protects. */
+struct guard_rule {
+	uint8_t name[DNAME_MAXLEN];
+	size_t namelen;
+	unsigned min_addresses; /* at least 1 */
+};
+
+/*
+ * Which rules an update can touch (update.c).  An update reads only the
+ * guarded names it can change: those at or above one of its owner names
+ * (the marker _gen.NAME and plan records under NAME included), and those
+ * whose CNAME chain left their own subtree when last read.  That
+ * knowledge holds for the zone at the SOA serial it was taken at; at any
+ * other serial (a failed commit, a reload, a restart) every rule of the
+ * zone is read again.
+ */
+struct guard_index;
+
+struct guard {
+	bool enabled; /* off: the legacy lab, every update goes through */
+	struct guard_rule *rules;
+	size_t n;
+	struct guard_index *ix; /* built by guard_parse, kept by updates */
+};
+
+/*
+ * guard_parse - add "NAME" or "NAME=MIN" to @g.  Returns 0, -1 when the
+ * text is not a name with an optional count of 1..1000.
+ */
+int guard_parse(struct guard *g, const char *text);
+
+/*
+ * guard_forget - the zones are not what the updates left them (a batch
+ * that failed to commit): the next update of each zone reads every rule.
+ */
+void guard_forget(struct guard *g);
+
+/* guard_free - free the rules of @g (not @g itself).  Idempotent. */
+void guard_free(struct guard *g);
+
+/*
+ * The generation marker of a guarded name NAME is the TXT record at
+ * "_gen.NAME" holding the plan generation as decimal text ("42").
+ */
+#define GUARD_MARKER_LABEL "_gen"
+
+/* What a guard pass found. */
+enum guard_verdict {
+	GUARD_PASS = 0,
+	GUARD_TOO_FEW, /* an endpoint would keep too few addresses */
+	GUARD_FENCE,   /* a generation marker would go back or break */
+};
+
+/* What one rule looked like, before or after an update. */
+struct guard_state {
+	unsigned addrs;
+	int marker;
+	uint64_t gen;
+	bool far;
+};
+
+/*
+ * The owner names of the update being checked, one per call: returns 1
+ * with *@name and *@len set, 0 at the end, -1 when one cannot be read
+ * (then every rule of the zone is read).
+ */
+typedef int (*guard_owner_fn)(void *arg, const uint8_t **name, size_t *len);
+
+/* One update's pass of the guard (on the caller's stack). */
+struct guard_pass {
+	const struct guard *g; /* NULL: nothing guarded */
+	const struct zone_node *apex;
+	size_t *which; /* the rules read */
+	size_t n;
+	struct guard_state *pre, *post;
+	bool have_post;
+};
+
+/*
+ * guard_pass_begin - before an update of the zone at @apex: choose the
+ * rules of @g it can touch (its owners from @next) and read them on @e.
+ * Does nothing when the guard is off or has no rules.
+ */
+void guard_pass_begin(struct guard_pass *p, const struct guard *g,
+                      const struct zone_edit *e, const struct zone_node *apex,
+                      guard_owner_fn next, void *arg);
+
+/*
+ * guard_pass_check - after the update: read the rules again and compare.
+ * Returns GUARD_PASS, or the violation with a sentence naming the rule
+ * and the endpoint in @text.
+ */
+enum guard_verdict guard_pass_check(struct guard_pass *p,
+                                    const struct zone_edit *e, char *text,
+                                    size_t textlen);
+
+/*
+ * guard_pass_end - remember what the pass read (for the next update's
+ * choice of rules) and free it; @e as it stands after the update was
+ * applied or rolled back.
+ */
+void guard_pass_end(struct guard_pass *p, const struct zone_edit *e);
+
+#endif /* GUARD_H */
