@@ -649,22 +649,17 @@ static const struct zone *query_zone(const struct zoneset *zs,
 	return parent != NULL ? parent : z;
 }
 
-dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
-                       const struct answer_opts *opts, uint8_t *out,
-                       size_t *outlen, int *rcode)
+/* Answer the parsed query @q (@rc from parse_query()) in place. */
+static void answer_parsed(const struct zoneset *zs, const struct query *q,
+                          int rc, const struct answer_opts *opts, uint8_t *out,
+                          size_t *outlen, int *rcode)
 {
-	struct query q;
-	int rc = parse_query(&q, pkt, len);
-	if (rc < 0)
-		return DP_EINVAL;
-	if (q.tsig)
-		return DP_ESIGNED;
-
+	const uint8_t *pkt = q->pkt;
 	struct ctx c;
 	memset(&c, 0, offsetof(struct ctx, seen));
 	c.nseen = 0;
 	c.zs = zs;
-	c.q = &q;
+	c.q = q;
 	c.rcode = rc;
 	c.minimal = opts->minimal_responses;
 	c.w.buf = out;
@@ -674,43 +669,43 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	size_t limit = DNS_MAX_MSG;
 	if (!opts->tcp) {
 		limit = DNS_MIN_UDP;
-		if (q.edns && q.edns_payload > DNS_MIN_UDP)
-			limit = q.edns_payload < opts->max_udp_payload
-			                ? q.edns_payload
+		if (q->edns && q->edns_payload > DNS_MIN_UDP)
+			limit = q->edns_payload < opts->max_udp_payload
+			                ? q->edns_payload
 			                : opts->max_udp_payload;
 	}
-	bool with_opt = q.edns && rc != DNS_RCODE_FORMERR;
+	bool with_opt = q->edns && rc != DNS_RCODE_FORMERR;
 	c.w.cap = limit - (with_opt ? DNS_OPT_LEN : 0);
 
 	/* The question exactly as it was asked (NSD leaves it out of
 	 * NOTIMP answers).  Every suffix of it is a compression target, so
 	 * names in the answer take on the query's letter case. */
-	bool echo = q.qend != 0 && rc != DNS_RCODE_NOTIMP;
-	bool notify = rc == DNS_RCODE_NOTIMP && q.qend != 0 &&
-	              DNS_OPCODE(q.flags) == DNS_OPCODE_NOTIFY;
+	bool echo = q->qend != 0 && rc != DNS_RCODE_NOTIMP;
+	bool notify = rc == DNS_RCODE_NOTIMP && q->qend != 0 &&
+	              DNS_OPCODE(q->flags) == DNS_OPCODE_NOTIFY;
 	if (notify)
-		c.rcode = notify_rcode(zs, &q);
+		c.rcode = notify_rcode(zs, q);
 	if (rc == DNS_RCODE_NOERROR && refuse_early(&c, zs, &ede, &echo))
 		;
 	else if (rc == DNS_RCODE_NOERROR &&
-	         (c.zone = query_zone(zs, &q)) == NULL) {
+	         (c.zone = query_zone(zs, q)) == NULL) {
 		c.rcode = DNS_RCODE_REFUSED;
 		ede = EDE_NOT_AUTHORITATIVE;
 	}
 	c.w.len = DNS_HEADER_LEN;
 	if (echo) {
 		memcpy(out + DNS_HEADER_LEN, pkt + DNS_HEADER_LEN,
-		       q.qend - DNS_HEADER_LEN);
-		c.w.len = q.qend;
+		       q->qend - DNS_HEADER_LEN);
+		c.w.len = q->qend;
 		/* A name of more labels than MAX_COMP: the first ones. */
-		for (size_t o = 0; q.qname[o] != 0 && c.w.ncomp < MAX_COMP;
-		     o += q.qname[o] + 1U)
+		for (size_t o = 0; q->qname[o] != 0 && c.w.ncomp < MAX_COMP;
+		     o += q->qname[o] + 1U)
 			c.w.comp[c.w.ncomp++] = (uint16_t)(DNS_HEADER_LEN + o);
 	}
 	if (c.zone != NULL) {
 		/* Class ANY is answered from the IN data, but not
 		 * authoritatively. */
-		c.aa = q.qclass == RR_CLASS_IN;
+		c.aa = q->qclass == RR_CLASS_IN;
 		answer_chain(&c);
 		if (c.positive) {
 			add_zone_ns(&c);
@@ -721,12 +716,12 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	if (c.w.tc) {
 		/* Keep only the question: a truncated answer is retried
 		 * over TCP, and a partial one must not be cached. */
-		c.w.len = echo ? q.qend : DNS_HEADER_LEN;
+		c.w.len = echo ? q->qend : DNS_HEADER_LEN;
 		memset(c.w.count, 0, sizeof(c.w.count));
 	}
-	bool aa = c.aa || (notify && (q.flags & DNS_FLAG_AA));
-	uint16_t flags = msg_reply_flags(q.flags, aa, c.w.tc, c.rcode);
-	wr16(out, q.id);
+	bool aa = c.aa || (notify && (q->flags & DNS_FLAG_AA));
+	uint16_t flags = msg_reply_flags(q->flags, aa, c.w.tc, c.rcode);
+	wr16(out, q->id);
 	wr16(out + 2, flags);
 	wr16(out + 4, echo ? 1 : 0);
 	wr16(out + 6, c.w.count[SEC_ANSWER]);
@@ -735,11 +730,48 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	if (with_opt) {
 		c.w.len +=
 		        msg_write_opt(c.w.buf + c.w.len, opts->max_udp_payload,
-		                      c.rcode, q.edns_do, ede, NULL, 0);
+		                      c.rcode, q->edns_do, ede, NULL, 0);
 		ar++;
 	}
 	wr16(out + 10, ar);
 	*outlen = c.w.len;
 	*rcode = c.rcode;
+}
+
+dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
+                       const struct answer_opts *opts, uint8_t *out,
+                       size_t *outlen, int *rcode)
+{
+	struct query q;
+	int rc = parse_query(&q, pkt, len);
+	if (rc < 0)
+		return DP_EINVAL;
+	if (q.tsig)
+		return DP_ESIGNED;
+	answer_parsed(zs, &q, rc, opts, out, outlen, rcode);
 	return DP_OK;
+}
+
+enum answer_route answer_message(const struct zoneset *zs, const uint8_t *pkt,
+                                 size_t len, const struct answer_opts *opts,
+                                 uint8_t *out, size_t *outlen, int *rcode)
+{
+	struct query q;
+	int rc = parse_query(&q, pkt, len);
+	if (rc < 0)
+		return ANSWER_DROP;
+	/* The update thread checks an UPDATE whole, whatever its shape. */
+	if (DNS_OPCODE(q.flags) == DNS_OPCODE_UPDATE && opts->updates)
+		return ANSWER_TO_UPDATER;
+	/* Zone transfers: over TCP, and IXFR also over UDP (RFC 1995 2);
+	 * the transfer thread checks access, signed or not. */
+	bool xfr_type = q.qtype == RR_TYPE_IXFR ||
+	                (q.qtype == RR_TYPE_AXFR && opts->tcp);
+	if (rc == DNS_RCODE_NOERROR && xfr_type && opts->transfers)
+		return ANSWER_TO_TRANSFER;
+	/* A signed query: the update thread holds the keys. */
+	if (q.tsig)
+		return opts->updates ? ANSWER_TO_UPDATER : ANSWER_DROP;
+	answer_parsed(zs, &q, rc, opts, out, outlen, rcode);
+	return ANSWER_DONE;
 }

@@ -18,6 +18,8 @@ struct answer_opts {
 	bool tcp;                 /* the query came over TCP */
 	uint16_t max_udp_payload; /* our EDNS maximum (512..4096) */
 	bool minimal_responses;   /* leave the zone's NS out of answers */
+	bool updates;             /* an update thread takes UPDATEs */
+	bool transfers;           /* a transfer thread takes AXFR and IXFR */
 };
 
 /*
@@ -36,5 +38,25 @@ struct answer_opts {
 dp_status answer_query(const struct zoneset *zs, const uint8_t *q, size_t qlen,
                        const struct answer_opts *opts, uint8_t *out,
                        size_t *outlen, int *rcode);
+
+/* Where answer_message() sent a message. */
+enum answer_route {
+	ANSWER_DONE,        /* answered here: *outlen bytes in out, *rcode */
+	ANSWER_DROP,        /* no answer at all (too short, a response) */
+	ANSWER_TO_UPDATER,  /* an UPDATE, or a TSIG-signed query */
+	ANSWER_TO_TRANSFER, /* AXFR over TCP, IXFR */
+};
+
+/*
+ * answer_message - the request path's one decision: answer the request
+ * @pkt of @len bytes from @zs in place (as answer_query() does), or say
+ * which thread takes it.  UPDATEs and signed queries go to the update
+ * thread when @opts->updates, zone transfers to the transfer thread when
+ * @opts->transfers; every message passes the same shape check first
+ * (msg_shape()).  Output as answer_query()'s when ANSWER_DONE.
+ */
+enum answer_route answer_message(const struct zoneset *zs, const uint8_t *pkt,
+                                 size_t len, const struct answer_opts *opts,
+                                 uint8_t *out, size_t *outlen, int *rcode);
 
 #endif /* ANSWER_H */

@@ -175,12 +175,6 @@ void server_set_zones(struct server *srv, struct zoneset *zones)
 }
 
 /* Is @msg a request (not a response) with opcode UPDATE? */
-static bool is_update(const uint8_t *msg, size_t len)
-{
-	return len >= DNS_HEADER_LEN && !(msg[2] & 0x80) &&
-	       ((msg[2] >> 3) & 0xF) == DNS_OPCODE_UPDATE;
-}
-
 /* ---- UDP ---- */
 
 static void udp_update_reply(void *arg, const uint8_t *resp, size_t len)
@@ -240,6 +234,8 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 	        .tcp = false,
 	        .max_udp_payload = (uint16_t)srv->cfg.max_udp_payload,
 	        .minimal_responses = srv->cfg.minimal_responses,
+	        .updates = srv->updater != NULL,
+	        .transfers = srv->xfr != NULL,
 	};
 	struct zoneset *zs = zones_acquire(srv);
 
@@ -268,18 +264,23 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 			struct msghdr *m = &w->in[i].msg_hdr;
 			if (m->msg_flags & MSG_TRUNC)
 				continue; /* larger than any query we take */
-			if ((srv->updater != NULL &&
-			     is_update(w->inbuf[i], w->in[i].msg_len)) ||
-			    (srv->xfr != NULL &&
-			     xfr_qtype(w->inbuf[i], w->in[i].msg_len) ==
-			             RR_TYPE_IXFR)) {
+			size_t outlen;
+			int rcode;
+			enum answer_route route = answer_message(
+			        zs, w->inbuf[i], w->in[i].msg_len, &opts,
+			        w->outbuf[i], &outlen, &rcode);
+			if (route == ANSWER_DROP) {
+				metrics_count(&w->qc.dropped);
+				continue;
+			}
+			if (route != ANSWER_DONE) {
 				struct udp_reply *r = xcalloc(1, sizeof(*r));
 				r->fd = fd;
 				memcpy(&r->peer, &w->peer[i], m->msg_namelen);
 				r->peerlen = m->msg_namelen;
 				if (us->pktinfo)
 					r->ctrllen = reply_control(m, r->ctrl);
-				if (!is_update(w->inbuf[i], w->in[i].msg_len))
+				if (route == ANSWER_TO_TRANSFER)
 					xfrout_submit(
 					        srv->xfr, w->inbuf[i],
 					        w->in[i].msg_len,
@@ -291,27 +292,6 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 					               w->inbuf[i],
 					               w->in[i].msg_len, false,
 					               udp_update_reply, r);
-				continue;
-			}
-			size_t outlen;
-			int rcode;
-			dp_status rc = answer_query(
-			        zs, w->inbuf[i], w->in[i].msg_len, &opts,
-			        w->outbuf[i], &outlen, &rcode);
-			if (rc == DP_ESIGNED && srv->updater != NULL) {
-				struct udp_reply *r = xcalloc(1, sizeof(*r));
-				r->fd = fd;
-				memcpy(&r->peer, &w->peer[i], m->msg_namelen);
-				r->peerlen = m->msg_namelen;
-				if (us->pktinfo)
-					r->ctrllen = reply_control(m, r->ctrl);
-				updater_submit(srv->updater, w->inbuf[i],
-				               w->in[i].msg_len, false,
-				               udp_update_reply, r);
-				continue;
-			}
-			if (rc != DP_OK) {
-				metrics_count(&w->qc.dropped);
 				continue;
 			}
 			metrics_count(
@@ -492,6 +472,8 @@ static void conn_process(struct conn *c)
 	        .tcp = true,
 	        .max_udp_payload = (uint16_t)w->srv->cfg.max_udp_payload,
 	        .minimal_responses = w->srv->cfg.minimal_responses,
+	        .updates = w->srv->updater != NULL,
+	        .transfers = w->srv->xfr != NULL,
 	};
 	struct zoneset *zs = NULL;
 	size_t off = 0;
@@ -503,29 +485,22 @@ static void conn_process(struct conn *c)
 			zs = zones_acquire(w->srv);
 		size_t outlen;
 		int rcode;
-		dp_status rc = DP_ESIGNED;
 		const uint8_t *msg = c->in + off + 2;
-		if (w->srv->xfr != NULL && xfr_qtype(msg, len) != 0) {
+		enum answer_route route = answer_message(
+		        zs, msg, len, &opts, w->tcp_scratch, &outlen, &rcode);
+		if (route == ANSWER_TO_TRANSFER || route == ANSWER_TO_UPDATER) {
 			struct tcp_reply *r = xmalloc(sizeof(*r));
 			r->w = w;
 			r->conn_id = c->id;
-			xfrout_submit(w->srv->xfr, msg, len,
-			              (struct sockaddr *)&c->peer, c->peerlen,
-			              true, tcp_xfr_reply, r);
-			off += 2 + len;
-			continue;
-		}
-		if (!is_update(msg, len)) {
-			rc = answer_query(zs, msg, len, &opts, w->tcp_scratch,
-			                  &outlen, &rcode);
-		}
-		if (rc == DP_ESIGNED && w->srv->updater != NULL) {
-			struct tcp_reply *r = xmalloc(sizeof(*r));
-			r->w = w;
-			r->conn_id = c->id;
-			updater_submit(w->srv->updater, c->in + off + 2, len,
-			               true, tcp_update_reply, r);
-		} else if (rc == DP_OK) {
+			if (route == ANSWER_TO_TRANSFER)
+				xfrout_submit(w->srv->xfr, msg, len,
+				              (struct sockaddr *)&c->peer,
+				              c->peerlen, true, tcp_xfr_reply,
+				              r);
+			else
+				updater_submit(w->srv->updater, msg, len, true,
+				               tcp_update_reply, r);
+		} else if (route == ANSWER_DONE) {
 			conn_queue(c, w->tcp_scratch, outlen);
 			metrics_count(
 			        &w->qc.tcp[rcode < METRICS_RCODES ? rcode : 0]);

@@ -279,12 +279,13 @@ static void run_job(struct updater *u, const struct zoneset *zs,
                     struct bzone *zones, size_t *nzones, struct job *j)
 {
 	const struct request *r = j->req;
-	j->answer = r->len >= 12 && !(r->msg[2] & 0x80);
+	j->answer =
+	        r->len >= DNS_HEADER_LEN && !(rd16(r->msg + 2) & DNS_FLAG_QR);
 	j->ede = -1;
 	j->zoneidx = SIZE_MAX;
 	if (!j->answer)
 		return;
-	if (((r->msg[2] >> 3) & 0xF) != DNS_OPCODE_UPDATE) {
+	if (DNS_OPCODE(rd16(r->msg + 2)) != DNS_OPCODE_UPDATE) {
 		run_query(u, zs, j);
 		return;
 	}

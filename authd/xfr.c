@@ -157,23 +157,6 @@ static size_t read_question(const uint8_t *msg, size_t len, uint8_t *qname,
 	return pos + 4;
 }
 
-uint16_t xfr_qtype(const uint8_t *msg, size_t len)
-{
-	/* Every UDP query passes here: skip the name without copying it. */
-	if (len < DNS_HEADER_LEN || (msg[2] & 0xF8) != 0 || rd16(msg + 4) != 1)
-		return 0;
-	size_t pos = DNS_HEADER_LEN;
-	while (pos < len && msg[pos] != 0) {
-		if (msg[pos] & 0xC0)
-			return 0;
-		pos += (size_t)msg[pos] + 1;
-	}
-	if (pos + 5 > len)
-		return 0;
-	uint16_t t = rd16(msg + pos + 1);
-	return t == RR_TYPE_AXFR || t == RR_TYPE_IXFR ? t : 0;
-}
-
 int xfr_parse(const uint8_t *msg, size_t len, struct xfr_query *q)
 {
 	memset(q, 0, sizeof(*q));

@@ -69,13 +69,6 @@ struct xfr_target {
 int xfr_target_parse(const char *text, struct xfr_target *out,
                      const char **why);
 
-/*
- * xfr_qtype - RR_TYPE_AXFR or RR_TYPE_IXFR when @msg is a standard query
- * (not a response) for a zone transfer, else 0.  Only the header and the
- * question are looked at.
- */
-uint16_t xfr_qtype(const uint8_t *msg, size_t len);
-
 /* A parsed transfer request (its TSIG record already left out). */
 struct xfr_query {
 	const uint8_t *msg;

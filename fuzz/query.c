@@ -121,10 +121,11 @@ static void answer_signed(const uint8_t *data, size_t size, bool tcp)
 /* A transfer request, as the transfer thread answers it (xfrout.c). */
 static void answer_xfr(const uint8_t *data, size_t size)
 {
-	uint16_t qtype = xfr_qtype(data, size);
 	struct xfr_query xq;
-	if (qtype == 0 || xfr_parse(data, size, &xq) != 0)
+	if (xfr_parse(data, size, &xq) != 0 ||
+	    (xq.qtype != RR_TYPE_AXFR && xq.qtype != RR_TYPE_IXFR))
 		return;
+	uint16_t qtype = xq.qtype;
 	const struct zone *z = zoneset_find(zones, xq.qname, xq.qnamelen);
 	if (z == NULL)
 		return;
