@@ -66,7 +66,7 @@ for v in $variants; do
 			exit 90
 		exec chroot "$d" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			/bin/bash -c "cd /root/src && $2"' _ "$root" "$cmd" || st=$?
+			/bin/bash -c "cd /root/src && $1"' _ "$root" "$cmd" || st=$?
 	echo "== fresh-test ($v policy-rc.d): exit $st"
 	[ "$st" -eq 0 ] || fails=$((fails + 1))
 	rm -rf "$root"
