@@ -14,6 +14,7 @@
 #include "log.h"
 #include "tsig.h"
 #include "updater.h"
+#include "workq.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -21,7 +22,7 @@
 #define RESP_CAP  2048
 
 struct request {
-	struct request *next;
+	struct workq_item item; /* first: the queue links requests */
 	uint8_t *msg;
 	size_t len;
 	bool tcp;
@@ -36,11 +37,7 @@ struct updater {
 	unsigned journal_keep;
 	struct updater_hooks hooks;
 
-	pthread_t thread;
-	bool running, stopping;
-	pthread_mutex_t qlock; /* the queue */
-	pthread_cond_t qcond;
-	struct request *head, **tail;
+	struct workq *queue;
 	pthread_mutex_t work; /* held while a batch runs */
 	pthread_mutex_t slock;
 	struct updater_stats stats;
@@ -70,6 +67,14 @@ struct bzone {
 	bool failed;
 };
 
+/* The request after @r in its batch. */
+static struct request *req_next(const struct request *r)
+{
+	return (struct request *)r->item.next;
+}
+
+static void run_batch(void *arg, struct workq_item *list);
+
 struct updater *updater_new(struct zonestore *store, struct keyring *keys,
                             struct guard *guard, unsigned journal_keep,
                             const struct updater_hooks *hooks)
@@ -81,9 +86,7 @@ struct updater *updater_new(struct zonestore *store, struct keyring *keys,
 	memset(guard, 0, sizeof(*guard));
 	u->journal_keep = journal_keep;
 	u->hooks = *hooks;
-	u->tail = &u->head;
-	pthread_mutex_init(&u->qlock, NULL);
-	pthread_cond_init(&u->qcond, NULL);
+	u->queue = workq_new("update", MAX_BATCH, 0, run_batch, u);
 	pthread_mutex_init(&u->work, NULL);
 	pthread_mutex_init(&u->slock, NULL);
 	return u;
@@ -99,11 +102,7 @@ void updater_submit(struct updater *u, const uint8_t *msg, size_t len, bool tcp,
 	r->len = len;
 	r->reply = reply;
 	r->arg = arg;
-	pthread_mutex_lock(&u->qlock);
-	*u->tail = r;
-	u->tail = &r->next;
-	pthread_cond_signal(&u->qcond);
-	pthread_mutex_unlock(&u->qlock);
+	workq_submit(u->queue, &r->item);
 }
 
 void updater_lock(struct updater *u)
@@ -416,7 +415,7 @@ static void process_batch(struct updater *u, struct request *list)
 	struct job *jobs = xcalloc(MAX_BATCH, sizeof(*jobs));
 	struct bzone *zones = xcalloc(MAX_BATCH, sizeof(*zones));
 	size_t njobs = 0, nzones = 0;
-	for (struct request *r = list; r != NULL; r = r->next)
+	for (struct request *r = list; r != NULL; r = req_next(r))
 		jobs[njobs++].req = r;
 
 	pthread_mutex_lock(&u->work);
@@ -473,7 +472,7 @@ static void process_batch(struct updater *u, struct request *list)
 	pthread_mutex_unlock(&u->work);
 
 	while (list != NULL) {
-		struct request *next = list->next;
+		struct request *next = req_next(list);
 		free(list->msg);
 		free(list);
 		list = next;
@@ -482,49 +481,21 @@ static void process_batch(struct updater *u, struct request *list)
 	free(zones);
 }
 
-static void *updater_main(void *arg)
+/* The queue's run function: one batch of requests. */
+static void run_batch(void *arg, struct workq_item *list)
 {
-	struct updater *u = arg;
-	for (;;) {
-		pthread_mutex_lock(&u->qlock);
-		while (u->head == NULL && !u->stopping)
-			pthread_cond_wait(&u->qcond, &u->qlock);
-		if (u->head == NULL) {
-			pthread_mutex_unlock(&u->qlock);
-			break;
-		}
-		/* Take up to MAX_BATCH requests. */
-		struct request *list = u->head, *r = list;
-		for (int i = 1; i < MAX_BATCH && r->next != NULL; i++)
-			r = r->next;
-		u->head = r->next;
-		if (u->head == NULL)
-			u->tail = &u->head;
-		r->next = NULL;
-		pthread_mutex_unlock(&u->qlock);
-		process_batch(u, list);
-	}
-	return NULL;
+	process_batch(arg, (struct request *)list);
 }
 
 dp_status updater_start(struct updater *u)
 {
-	if (pthread_create(&u->thread, NULL, updater_main, u) != 0)
-		return DP_EIO;
-	u->running = true;
-	return DP_OK;
+	return workq_start(u->queue);
 }
 
 void updater_stop(struct updater *u)
 {
-	if (u == NULL || !u->running)
-		return;
-	pthread_mutex_lock(&u->qlock);
-	u->stopping = true;
-	pthread_cond_signal(&u->qcond);
-	pthread_mutex_unlock(&u->qlock);
-	pthread_join(u->thread, NULL);
-	u->running = false;
+	if (u != NULL)
+		workq_stop(u->queue);
 }
 
 void updater_free(struct updater *u)
@@ -532,17 +503,17 @@ void updater_free(struct updater *u)
 	if (u == NULL)
 		return;
 	updater_stop(u);
-	while (u->head != NULL) {
-		struct request *r = u->head;
-		u->head = r->next;
+	struct workq_item *it = workq_drain(u->queue);
+	while (it != NULL) {
+		struct request *r = (struct request *)it;
+		it = it->next;
 		r->reply(r->arg, NULL, 0);
 		free(r->msg);
 		free(r);
 	}
+	workq_free(u->queue);
 	keyring_free(u->keys);
 	guard_free(&u->guard);
-	pthread_mutex_destroy(&u->qlock);
-	pthread_cond_destroy(&u->qcond);
 	pthread_mutex_destroy(&u->work);
 	pthread_mutex_destroy(&u->slock);
 	free(u);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "xalloc.h"
 #include "wire.h"
+#include "workq.h"
 #include "xfrout.h"
 #include "zonestore.h"
 
@@ -110,7 +111,7 @@ void xfr_policy_unref(struct xfr_policy *p)
 /* ---- the thread ---- */
 
 struct xreq {
-	struct xreq *next;
+	struct workq_item item; /* first: the queue links requests */
 	uint8_t *msg;
 	size_t len;
 	struct sockaddr_storage peer;
@@ -125,13 +126,9 @@ struct xfrout {
 	struct zonestore *store;
 	xfrout_acquire_fn acquire;
 	void *arg;
-	pthread_mutex_t lock; /* queue and policy */
-	pthread_cond_t cond;
+	pthread_mutex_t lock; /* the policy */
 	struct xfr_policy *policy;
-	struct xreq *head, **tail;
-	size_t queued;
-	bool running, stopping;
-	pthread_t thread;
+	struct workq *queue;
 };
 
 /* The work on one request. */
@@ -147,6 +144,8 @@ struct xjob {
 	struct xfr_msgs out;
 };
 
+static void run_one(void *arg, struct workq_item *it);
+
 struct xfrout *xfrout_new(const char *dbpath, uint16_t max_udp_payload,
                           xfrout_acquire_fn acquire, void *arg,
                           struct xfr_policy *policy)
@@ -157,9 +156,8 @@ struct xfrout *xfrout_new(const char *dbpath, uint16_t max_udp_payload,
 	x->acquire = acquire;
 	x->arg = arg;
 	x->policy = policy;
-	x->tail = &x->head;
+	x->queue = workq_new("transfer", 1, QUEUE_MAX, run_one, x);
 	pthread_mutex_init(&x->lock, NULL);
-	pthread_cond_init(&x->cond, NULL);
 	return x;
 }
 
@@ -176,13 +174,6 @@ void xfrout_submit(struct xfrout *x, const uint8_t *msg, size_t len,
                    const struct sockaddr *peer, socklen_t peerlen, bool tcp,
                    xfrout_reply_fn reply, void *arg)
 {
-	pthread_mutex_lock(&x->lock);
-	bool full = x->queued >= QUEUE_MAX;
-	pthread_mutex_unlock(&x->lock);
-	if (full) {
-		reply(arg, NULL, 0);
-		return;
-	}
 	struct xreq *r = xcalloc(1, sizeof(*r));
 	r->msg = xmalloc(len ? len : 1);
 	memcpy(r->msg, msg, len);
@@ -193,12 +184,12 @@ void xfrout_submit(struct xfrout *x, const uint8_t *msg, size_t len,
 	r->tcp = tcp;
 	r->reply = reply;
 	r->arg = arg;
-	pthread_mutex_lock(&x->lock);
-	*x->tail = r;
-	x->tail = &r->next;
-	x->queued++;
-	pthread_cond_signal(&x->cond);
-	pthread_mutex_unlock(&x->lock);
+	if (!workq_submit(x->queue, &r->item)) {
+		/* Full: no answer, as for a lost datagram. */
+		free(r->msg);
+		free(r);
+		reply(arg, NULL, 0);
+	}
 }
 
 static void peer_text(const struct sockaddr_storage *ss, char *out,
@@ -408,28 +399,13 @@ static void run_request(struct xfrout *x, struct xreq *r)
 	xfr_policy_unref(pol);
 }
 
-static void *xfrout_main(void *arg)
+/* The queue's run function: one request. */
+static void run_one(void *arg, struct workq_item *it)
 {
-	struct xfrout *x = arg;
-	for (;;) {
-		pthread_mutex_lock(&x->lock);
-		while (x->head == NULL && !x->stopping)
-			pthread_cond_wait(&x->cond, &x->lock);
-		struct xreq *r = x->head;
-		if (r != NULL) {
-			x->queued--;
-			x->head = r->next;
-			if (x->head == NULL)
-				x->tail = &x->head;
-		}
-		pthread_mutex_unlock(&x->lock);
-		if (r == NULL)
-			break;
-		run_request(x, r);
-		free(r->msg);
-		free(r);
-	}
-	return NULL;
+	struct xreq *r = (struct xreq *)it;
+	run_request(arg, r);
+	free(r->msg);
+	free(r);
 }
 
 dp_status xfrout_start(struct xfrout *x, char *err, size_t errlen)
@@ -437,24 +413,17 @@ dp_status xfrout_start(struct xfrout *x, char *err, size_t errlen)
 	dp_status rc = zonestore_open(x->dbpath, &x->store, err, errlen);
 	if (rc != DP_OK)
 		return rc;
-	if (pthread_create(&x->thread, NULL, xfrout_main, x) != 0) {
+	if (workq_start(x->queue) != DP_OK) {
 		snprintf(err, errlen, "cannot start the transfer thread");
 		return DP_EIO;
 	}
-	x->running = true;
 	return DP_OK;
 }
 
 void xfrout_stop(struct xfrout *x)
 {
-	if (x == NULL || !x->running)
-		return;
-	pthread_mutex_lock(&x->lock);
-	x->stopping = true;
-	pthread_cond_signal(&x->cond);
-	pthread_mutex_unlock(&x->lock);
-	pthread_join(x->thread, NULL);
-	x->running = false;
+	if (x != NULL)
+		workq_stop(x->queue);
 }
 
 void xfrout_free(struct xfrout *x)
@@ -462,17 +431,18 @@ void xfrout_free(struct xfrout *x)
 	if (x == NULL)
 		return;
 	xfrout_stop(x);
-	while (x->head != NULL) {
-		struct xreq *r = x->head;
-		x->head = r->next;
+	struct workq_item *it = workq_drain(x->queue);
+	while (it != NULL) {
+		struct xreq *r = (struct xreq *)it;
+		it = it->next;
 		r->reply(r->arg, NULL, 0);
 		free(r->msg);
 		free(r);
 	}
+	workq_free(x->queue);
 	zonestore_close(x->store);
 	xfr_policy_unref(x->policy);
 	pthread_mutex_destroy(&x->lock);
-	pthread_cond_destroy(&x->cond);
 	free(x->dbpath);
 	free(x);
 }
