@@ -352,7 +352,7 @@ int main(int argc, char **argv)
 	a.xfr = xfrout_new(dbpath, (uint16_t)a.settings.max_udp_payload,
 	                   hook_acquire, &a, xpol);
 	xpol = NULL;
-	if (notify_start(a.notify, err, sizeof(err)) != DP_OK ||
+	if (server_set_notify(srv, a.notify, err, sizeof(err)) != DP_OK ||
 	    xfrout_start(a.xfr, err, sizeof(err)) != DP_OK) {
 		log_err("%s", err);
 		goto out;

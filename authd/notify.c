@@ -1,14 +1,11 @@
 /*
- * notify.c - the NOTIFY thread: send, retry, match the answers.
- *
- * It waits in poll() on its sockets and a wake-up pipe, with a timeout
- * until the next retry is due, so it costs nothing while no zone changes.
+ * notify.c - NOTIFY's logic: what to send, when to retry, which answer
+ * settles what.  The sockets and the timer are server.c's (the one I/O
+ * file of authd); this file only builds, counts and matches.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +13,6 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "answer.h"
 #include "log.h"
@@ -49,9 +45,8 @@ struct notify {
 	pthread_mutex_t lock;
 	struct xfr_policy *policy;
 	struct pending *list;
-	int fd4, fd6, wake[2];
-	bool running, stopping;
-	pthread_t thread;
+	notify_wake_fn wake; /* the I/O's: something is due now */
+	void *wake_arg;
 };
 
 static uint64_t now_ms(void)
@@ -66,7 +61,6 @@ struct notify *notify_new(struct xfr_policy *policy)
 	struct notify *n = xcalloc(1, sizeof(*n));
 	pthread_mutex_init(&n->lock, NULL);
 	n->policy = policy;
-	n->fd4 = n->fd6 = n->wake[0] = n->wake[1] = -1;
 	return n;
 }
 
@@ -79,11 +73,12 @@ void notify_set_policy(struct notify *n, struct xfr_policy *policy)
 	xfr_policy_unref(old);
 }
 
-static void wake_up(struct notify *n)
+void notify_set_wake(struct notify *n, notify_wake_fn wake, void *arg)
 {
-	if (n->wake[1] >= 0 && write(n->wake[1], "", 1) < 0 && errno != EAGAIN)
-		log_warning("notify: cannot wake the thread: %s",
-		            strerror(errno));
+	pthread_mutex_lock(&n->lock);
+	n->wake = wake;
+	n->wake_arg = arg;
+	pthread_mutex_unlock(&n->lock);
 }
 
 /* Queue (or refresh) the NOTIFY of @z to @t; called with the lock held. */
@@ -143,13 +138,15 @@ void notify_changes(struct notify *n, const struct zoneset *before,
 			queue_one(n, z, t);
 		any = true;
 	}
+	notify_wake_fn wake = any ? n->wake : NULL;
+	void *wake_arg = n->wake_arg;
 	pthread_mutex_unlock(&n->lock);
-	if (any)
-		wake_up(n);
+	if (wake != NULL)
+		wake(wake_arg);
 }
 
 /* Build and send one NOTIFY; called with the lock held. */
-static void send_one(struct notify *n, struct pending *p)
+static void send_one(struct pending *p, notify_send_fn send, void *arg)
 {
 	uint8_t msg[MSG_CAP];
 	memset(msg, 0, DNS_HEADER_LEN);
@@ -178,14 +175,12 @@ static void send_one(struct notify *n, struct pending *p)
 	if (p->key != NULL && tsig_sign_request(p->key, msg, &len, sizeof(msg),
 	                                        time(NULL), 300, &st) != DP_OK)
 		log_warning("notify: cannot sign for %s", p->target->text);
-	int fd = p->target->ss.ss_family == AF_INET6 ? n->fd6 : n->fd4;
 	char zn[1024];
 	dname_to_str(p->apex, zn, sizeof(zn));
-	if (sendto(fd, msg, len, MSG_DONTWAIT,
-	           (const struct sockaddr *)&p->target->ss,
-	           p->target->sslen) < 0)
+	int err = send(arg, &p->target->ss, p->target->sslen, msg, len);
+	if (err != 0)
 		log_warning("notify: %s serial %u to %s: %s", zn, p->serial,
-		            p->target->text, strerror(errno));
+		            p->target->text, strerror(err));
 	else
 		log_debug("notify: %s serial %u sent to %s (try %d)", zn,
 		          p->serial, p->target->text, p->tries + 1);
@@ -199,12 +194,9 @@ static void drop(struct pending **pp)
 	free(p);
 }
 
-/*
- * Send what is due, give up on what was tried enough; returns the ms
- * until the next retry (-1: none).  Called with the lock held.
- */
-static int send_due(struct notify *n)
+int notify_run(struct notify *n, notify_send_fn send, void *arg)
 {
+	pthread_mutex_lock(&n->lock);
 	uint64_t t = now_ms();
 	int64_t next = -1;
 	for (struct pending **pp = &n->list; *pp != NULL;) {
@@ -220,7 +212,7 @@ static int send_due(struct notify *n)
 				drop(pp);
 				continue;
 			}
-			send_one(n, p);
+			send_one(p, send, arg);
 			p->tries++;
 			p->due = t + NOTIFY_RETRY_MS;
 		}
@@ -229,6 +221,7 @@ static int send_due(struct notify *n)
 			next = left;
 		pp = &p->next;
 	}
+	pthread_mutex_unlock(&n->lock);
 	return (int)next;
 }
 
@@ -238,111 +231,39 @@ static bool same_addr(const struct sockaddr_storage *a, socklen_t alen,
 	return alen == t->sslen && memcmp(a, &t->ss, alen) == 0;
 }
 
-/* Read the answers waiting on @fd and settle their notifications. */
-static void read_answers(struct notify *n, int fd)
+void notify_answer(struct notify *n, const struct sockaddr_storage *from,
+                   socklen_t fromlen, const uint8_t *buf, size_t len)
 {
-	uint8_t buf[MSG_CAP];
-	for (;;) {
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		memset(&from, 0, sizeof(from));
-		ssize_t r = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-		                     (struct sockaddr *)&from, &fl);
-		if (r < 0)
-			return;
-		if (r < DNS_HEADER_LEN || !(buf[2] & 0x80) ||
-		    ((buf[2] >> 3) & 0xF) != DNS_OPCODE_NOTIFY)
+	if (len < DNS_HEADER_LEN || !(rd16(buf + 2) & DNS_FLAG_QR) ||
+	    DNS_OPCODE(rd16(buf + 2)) != DNS_OPCODE_NOTIFY)
+		return;
+	uint16_t id = rd16(buf);
+	int rcode = buf[3] & 0xF;
+	pthread_mutex_lock(&n->lock);
+	for (struct pending **pp = &n->list; *pp != NULL; pp = &(*pp)->next) {
+		struct pending *p = *pp;
+		if (p->id != id || !same_addr(from, fromlen, p->target))
 			continue;
-		uint16_t id = (uint16_t)(buf[0] << 8 | buf[1]);
-		int rcode = buf[3] & 0xF;
-		pthread_mutex_lock(&n->lock);
-		for (struct pending **pp = &n->list; *pp != NULL;
-		     pp = &(*pp)->next) {
-			struct pending *p = *pp;
-			if (p->id != id || !same_addr(&from, fl, p->target))
-				continue;
-			char zn[1024];
-			dname_to_str(p->apex, zn, sizeof(zn));
-			if (rcode == 0)
-				log_info("notify: %s serial %u acknowledged by "
-				         "%s",
-				         zn, p->serial, p->target->text);
-			else
-				log_notice("notify: %s serial %u: %s answered "
-				           "rcode %d",
-				           zn, p->serial, p->target->text,
-				           rcode);
-			drop(pp);
-			break;
-		}
-		pthread_mutex_unlock(&n->lock);
+		char zn[1024];
+		dname_to_str(p->apex, zn, sizeof(zn));
+		if (rcode == 0)
+			log_info("notify: %s serial %u acknowledged by %s", zn,
+			         p->serial, p->target->text);
+		else
+			log_notice("notify: %s serial %u: %s answered rcode %d",
+			           zn, p->serial, p->target->text, rcode);
+		drop(pp);
+		break;
 	}
-}
-
-static void *notify_main(void *arg)
-{
-	struct notify *n = arg;
-	for (;;) {
-		pthread_mutex_lock(&n->lock);
-		bool stop = n->stopping;
-		int timeout = stop ? 0 : send_due(n);
-		pthread_mutex_unlock(&n->lock);
-		if (stop)
-			break;
-		struct pollfd fds[3] = {{n->wake[0], POLLIN, 0},
-		                        {n->fd4, POLLIN, 0},
-		                        {n->fd6, POLLIN, 0}};
-		if (poll(fds, 3, timeout) <= 0)
-			continue;
-		if (fds[0].revents & POLLIN) {
-			char b[64];
-			while (read(n->wake[0], b, sizeof(b)) > 0)
-				;
-		}
-		for (int i = 1; i < 3; i++) {
-			if (fds[i].revents & POLLIN)
-				read_answers(n, fds[i].fd);
-		}
-	}
-	return NULL;
-}
-
-dp_status notify_start(struct notify *n, char *err, size_t errlen)
-{
-	if (pipe2(n->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
-		snprintf(err, errlen, "notify: pipe: %s", strerror(errno));
-		return DP_EIO;
-	}
-	/* An address family the host lacks leaves its socket at -1, which
-	 * poll() ignores; a target of that family gets a warning. */
-	n->fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	n->fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (pthread_create(&n->thread, NULL, notify_main, n) != 0) {
-		snprintf(err, errlen, "cannot start the notify thread");
-		return DP_EIO;
-	}
-	n->running = true;
-	return DP_OK;
+	pthread_mutex_unlock(&n->lock);
 }
 
 void notify_free(struct notify *n)
 {
 	if (n == NULL)
 		return;
-	if (n->running) {
-		pthread_mutex_lock(&n->lock);
-		n->stopping = true;
-		pthread_mutex_unlock(&n->lock);
-		wake_up(n);
-		pthread_join(n->thread, NULL);
-	}
 	while (n->list != NULL)
 		drop(&n->list);
-	int fds[] = {n->fd4, n->fd6, n->wake[0], n->wake[1]};
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
-	}
 	xfr_policy_unref(n->policy);
 	pthread_mutex_destroy(&n->lock);
 	free(n);

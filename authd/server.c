@@ -39,6 +39,7 @@
 #include "update.h"
 #include "updater.h"
 #include "xfr.h"
+#include "notify.h"
 #include "xfrout.h"
 #include "sdnotify.h"
 #include "server.h"
@@ -125,6 +126,10 @@ struct server {
 	void *reload_arg;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	struct evhttp *http; /* /metrics and /healthz, when configured */
+	/* NOTIFY: its sockets, their reads, the retry timer, the wake-up. */
+	struct notify *notify;
+	int notify_fd[2]; /* IPv4, IPv6; -1 when the host lacks one */
+	struct event *ev_notify_read[2], *ev_notify_timer, *ev_notify_wake;
 };
 
 struct conn {
@@ -163,6 +168,89 @@ void server_set_updater(struct server *srv, struct updater *u)
 void server_set_xfrout(struct server *srv, struct xfrout *x)
 {
 	srv->xfr = x;
+}
+
+/* ---- NOTIFY ---- */
+
+static int notify_send(void *arg, const struct sockaddr_storage *to,
+                       socklen_t tolen, const uint8_t *msg, size_t len)
+{
+	struct server *srv = arg;
+	int fd = srv->notify_fd[to->ss_family == AF_INET6 ? 1 : 0];
+	if (fd < 0)
+		return EAFNOSUPPORT;
+	if (sendto(fd, msg, len, MSG_DONTWAIT, (const struct sockaddr *)to,
+	           tolen) < 0)
+		return errno;
+	return 0;
+}
+
+/* Send what is due and set the timer for the next retry. */
+static void notify_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	(void)fd;
+	(void)what;
+	int ms = notify_run(srv->notify, notify_send, srv);
+	if (ms >= 0) {
+		struct timeval tv = {ms / 1000,
+		                     (suseconds_t)(ms % 1000) * 1000};
+		event_add(srv->ev_notify_timer, &tv);
+	}
+}
+
+static void notify_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	(void)what;
+	uint8_t buf[2048];
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		memset(&from, 0, sizeof(from));
+		ssize_t r = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		                     (struct sockaddr *)&from, &fl);
+		if (r < 0)
+			return;
+		notify_answer(srv->notify, &from, fl, buf, (size_t)r);
+	}
+}
+
+/* From any thread: make the main loop run notify_tick() now. */
+static void notify_wake(void *arg)
+{
+	struct server *srv = arg;
+	event_active(srv->ev_notify_wake, 0, 0);
+}
+
+dp_status server_set_notify(struct server *srv, struct notify *n, char *err,
+                            size_t errlen)
+{
+	struct event_base *base = srv->workers[0].base;
+	static const int families[2] = {AF_INET, AF_INET6};
+	for (int i = 0; i < 2; i++) {
+		/* A family the host lacks leaves its socket at -1; a target
+		 * of that family gets a warning when it is sent to. */
+		srv->notify_fd[i] =
+		        socket(families[i],
+		               SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (srv->notify_fd[i] < 0)
+			continue;
+		srv->ev_notify_read[i] =
+		        event_new(base, srv->notify_fd[i], EV_READ | EV_PERSIST,
+		                  notify_read, srv);
+		event_add(srv->ev_notify_read[i], NULL);
+	}
+	if (srv->notify_fd[0] < 0 && srv->notify_fd[1] < 0) {
+		snprintf(err, errlen, "notify: no UDP socket: %s",
+		         strerror(errno));
+		return DP_EIO;
+	}
+	srv->ev_notify_timer = evtimer_new(base, notify_tick, srv);
+	srv->ev_notify_wake = event_new(base, -1, 0, notify_tick, srv);
+	srv->notify = n;
+	notify_set_wake(n, notify_wake, srv);
+	return DP_OK;
 }
 
 void server_set_zones(struct server *srv, struct zoneset *zones)
@@ -885,6 +973,7 @@ dp_status server_new(const struct server_config *cfg, struct zoneset *zones,
 	srv->reload = reload;
 	srv->reload_arg = reload_arg;
 	srv->workers = xcalloc((size_t)cfg->workers, sizeof(*srv->workers));
+	srv->notify_fd[0] = srv->notify_fd[1] = -1;
 	dp_status rc = DP_OK;
 	for (int i = 0; i < cfg->workers; i++) {
 		struct event_base *base = event_base_new();
@@ -964,6 +1053,18 @@ void server_free(struct server *srv)
 		event_free(srv->ev_watchdog);
 	if (srv->http != NULL)
 		evhttp_free(srv->http);
+	if (srv->notify != NULL)
+		notify_set_wake(srv->notify, NULL, NULL);
+	struct event *nev[] = {srv->ev_notify_read[0], srv->ev_notify_read[1],
+	                       srv->ev_notify_timer, srv->ev_notify_wake};
+	for (size_t i = 0; i < sizeof(nev) / sizeof(nev[0]); i++) {
+		if (nev[i] != NULL)
+			event_free(nev[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (srv->notify_fd[i] >= 0)
+			close(srv->notify_fd[i]);
+	}
 	for (int i = 0; i < srv->cfg.workers; i++)
 		worker_free(&srv->workers[i]);
 	free(srv->workers);

@@ -77,6 +77,18 @@ struct xfrout;
  */
 void server_set_xfrout(struct server *srv, struct xfrout *x);
 
+struct notify;
+
+/*
+ * server_set_notify - send the NOTIFYs of @n (borrowed until
+ * server_free()) from this server's main loop: opens a UDP socket per
+ * address family, reads the secondaries' answers, runs the retry timer,
+ * and lets @n wake the loop when a zone changes.  Call before
+ * server_run.  DP_EIO (with @err) when no socket can be opened.
+ */
+dp_status server_set_notify(struct server *srv, struct notify *n, char *err,
+                            size_t errlen);
+
 /* server_free - close every socket and free the server.  Idempotent. */
 void server_free(struct server *srv);
 

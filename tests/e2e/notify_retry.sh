@@ -1,0 +1,48 @@
+#!/bin/bash
+# notify_retry.sh - NOTIFY from authd's main loop: sent after a change,
+# sent again every 2 s to a secondary that does not answer, given up after
+# five tries with a warning; an answer settles it at once.
+. "$(dirname "$0")/lib.bash"
+
+P=$(free_port)
+SP=$(free_port)  # a silent secondary: counts, never answers
+AP=$(free_port)  # a secondary that answers
+secret=$(head -c 32 /dev/urandom | base64)
+printf 'key "k" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$secret" >"$T/k.key"
+/usr/bin/python3 - "$SP" "$AP" "$T" <<'PY' &
+import socket, sys, select, time
+silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+silent.bind(("127.0.0.1", int(sys.argv[1])))
+answer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+answer.bind(("127.0.0.1", int(sys.argv[2])))
+open(sys.argv[3] + "/listening", "w").close()
+n = {silent: 0, answer: 0}
+end = time.time() + 30
+while time.time() < end:
+    r, _, _ = select.select([silent, answer], [], [], 0.2)
+    for s in r:
+        data, peer = s.recvfrom(2048)
+        n[s] += 1
+        if s is answer:  # the header turned around: QR, NOERROR
+            s.sendto(data[:2] + bytes([data[2] | 0x80, 0]) + data[4:12], peer)
+    open(sys.argv[3] + "/counts", "w").write("%d %d\n" % (n[silent], n[answer]))
+PY
+PIDS="$PIDS $!"
+while [ ! -e "$T/listening" ]; do sleep 0.05; done
+start_authd "$T/authd.log" --listen 127.0.0.1:$P \
+	--zone "example.test.=$ZONES/example.test.zone" --state-dir "$T/state" \
+	--key "$T/k.key" --notify "127.0.0.1:$SP" --notify "127.0.0.1:$AP"
+printf 'server 127.0.0.1 %s\nupdate add n.example.test. 60 A 192.0.2.1\nsend\n' "$P" |
+	nsupdate -t 5 -k "$T/k.key"
+sleep 1
+check "the answering secondary got one NOTIFY" [ "$(cut -d' ' -f2 "$T/counts")" -eq 1 ]
+check "...and it was acknowledged" grep -q "acknowledged by 127.0.0.1:$AP" "$T/authd.log"
+for _ in $(seq 120); do
+	grep -q "no answer from 127.0.0.1:$SP after 5 tries" "$T/authd.log" && break
+	sleep 0.1
+done
+check "the silent one got five, one every 2 s" [ "$(cut -d' ' -f1 "$T/counts")" -eq 5 ]
+check "...then a warning" grep -q "no answer from 127.0.0.1:$SP after 5 tries" "$T/authd.log"
+check "the answering one no more" [ "$(cut -d' ' -f2 "$T/counts")" -eq 1 ]
+stop_authd
+finish
