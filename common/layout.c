@@ -102,7 +102,7 @@ static int txt_of(const ldns_rr *rr, char *buf, size_t len)
 }
 
 /* The queries of one endpoint's read, in this order. */
-enum { RQ_A, RQ_AAAA, RQ_MARKER, RQ_LOCK, RQ_MAX };
+enum { RQ_A, RQ_AAAA, RQ_MARKER, RQ_LOCK };
 
 static ldns_pkt *query(const char *name, ldns_rr_type type)
 {
@@ -114,8 +114,7 @@ static ldns_pkt *query(const char *name, ldns_rr_type type)
 	return q;
 }
 
-/* Fill @st from the answers @a (RQ_* order) to the queries about @e. */
-static void parse_read(const char *e, ldns_pkt *const *a, bool lock,
+void layout_read_parse(const char *e, ldns_pkt *const *a, bool lock,
                        struct endpoint_state *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -176,31 +175,45 @@ static void parse_read(const char *e, ldns_pkt *const *a, bool lock,
 	}
 }
 
+size_t layout_read_queries(const char *endpoint, bool lock, ldns_pkt **q)
+{
+	char name[LAYOUT_NAMELEN];
+	q[RQ_A] = query(endpoint, LDNS_RR_TYPE_A);
+	q[RQ_AAAA] = query(endpoint, LDNS_RR_TYPE_AAAA);
+	layout_marker_name(endpoint, name, sizeof(name));
+	q[RQ_MARKER] = query(name, LDNS_RR_TYPE_TXT);
+	size_t n = RQ_LOCK;
+	if (lock) {
+		layout_lock_name(endpoint, name, sizeof(name));
+		q[RQ_LOCK] = query(name, LDNS_RR_TYPE_TXT);
+		n++;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (q[k] == NULL) {
+			for (size_t j = 0; j < n; j++) {
+				ldns_pkt_free(q[j]);
+				q[j] = NULL;
+			}
+			return 0;
+		}
+	}
+	return n;
+}
+
 dp_status layout_read_many(struct dnsclient *c, const char *const *endpoints,
                            size_t n, bool lock, struct endpoint_state *st,
                            bool *ok, char *err, size_t errlen)
 {
-	size_t per = lock ? RQ_MAX : RQ_LOCK;
+	size_t per = lock ? LAYOUT_READ_QUERIES : LAYOUT_READ_QUERIES - 1;
 	ldns_pkt **qs = xcalloc(n * per + 1, sizeof(*qs));
 	ldns_pkt **as = xcalloc(n * per + 1, sizeof(*as));
-	char name[LAYOUT_NAMELEN];
 	dp_status rc = DP_OK;
 	for (size_t i = 0; i < n && rc == DP_OK; i++) {
-		ldns_pkt **q = qs + i * per;
-		q[RQ_A] = query(endpoints[i], LDNS_RR_TYPE_A);
-		q[RQ_AAAA] = query(endpoints[i], LDNS_RR_TYPE_AAAA);
-		layout_marker_name(endpoints[i], name, sizeof(name));
-		q[RQ_MARKER] = query(name, LDNS_RR_TYPE_TXT);
-		if (lock) {
-			layout_lock_name(endpoints[i], name, sizeof(name));
-			q[RQ_LOCK] = query(name, LDNS_RR_TYPE_TXT);
+		if (layout_read_queries(endpoints[i], lock, qs + i * per) ==
+		    0) {
+			snprintf(err, errlen, "'%s': bad name", endpoints[i]);
+			rc = DP_EINVAL;
 		}
-		for (size_t k = 0; k < per; k++)
-			if (q[k] == NULL) {
-				snprintf(err, errlen, "'%s': bad name",
-				         endpoints[i]);
-				rc = DP_EINVAL;
-			}
 	}
 	if (rc == DP_OK)
 		rc = dnsclient_exchange_many(c, qs, n * per, as, err, errlen);
@@ -210,7 +223,7 @@ dp_status layout_read_many(struct dnsclient *c, const char *const *endpoints,
 		for (size_t k = 0; k < per; k++)
 			ok[i] &= a[k] != NULL;
 		if (ok[i])
-			parse_read(endpoints[i], a, lock, &st[i]);
+			layout_read_parse(endpoints[i], a, lock, &st[i]);
 		else
 			memset(&st[i], 0, sizeof(st[i]));
 	}

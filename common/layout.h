@@ -65,6 +65,25 @@ struct endpoint_state {
 dp_status layout_read(struct dnsclient *c, const char *endpoint,
                       struct endpoint_state *st, char *err, size_t errlen);
 
+/* The queries of one endpoint's read, with the lock's. */
+#define LAYOUT_READ_QUERIES 4
+
+/*
+ * layout_read_queries - the queries that read @endpoint, into @q (room
+ * for LAYOUT_READ_QUERIES): its A, its AAAA, its marker's TXT and, when
+ * @lock, its lock's TXT.  Returns how many (each owned by the caller), 0
+ * when the name is not one.
+ */
+size_t layout_read_queries(const char *endpoint, bool lock, ldns_pkt **q);
+
+/*
+ * layout_read_parse - @endpoint's state from the answers @a to the
+ * queries of layout_read_queries(), in their order.  Pure: the network
+ * reads and the in-process contract tests share it.
+ */
+void layout_read_parse(const char *endpoint, ldns_pkt *const *a, bool lock,
+                       struct endpoint_state *st);
+
 /*
  * layout_read_many - layout_read() of the @n endpoints of @endpoints at
  * once, in one pipelined round trip; the lock only when @lock.  @st[i]

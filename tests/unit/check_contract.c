@@ -1,0 +1,306 @@
+/*
+ * check_contract.c - the contract dnsplane exists for, in process: the
+ * enactor's UPDATEs (common/layout.c) applied by authd's update code and
+ * guard (update_apply()), and the enactor's reads answered by authd's
+ * query code (answer_query()) and parsed by layout_read_parse(), for the
+ * safe and the legacy mode, with every refusal of the guard and the fence.
+ * No socket: the bytes go from one function to the other.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "answer.h"
+#include "layout.h"
+#include "unit.h"
+#include "update.h"
+#include "zonestore.h"
+
+#define EP   "dynamodb.us-east-1.api.test."
+#define ZONE "api.test."
+
+static struct zoneset *zs; /* serving z, its only zone */
+static struct zone *z;     /* owned by zs */
+static struct guard g;
+
+/* Serve @next from now on (the set takes it). */
+static void serve(struct zone *next)
+{
+	zoneset_unref(zs);
+	zs = zoneset_new();
+	ck_assert_int_eq(zoneset_add(zs, next), DP_OK);
+	z = next;
+}
+
+static void setup(void)
+{
+	char err[512];
+	struct zone *first;
+	ck_assert_msg(zonestore_parse_file(ZONE, "tests/zones/api.test.zone",
+	                                   &first, err, sizeof(err)) == DP_OK,
+	              "%s", err);
+	zs = NULL;
+	serve(first);
+	memset(&g, 0, sizeof(g));
+	g.enabled = true;
+	ck_assert_int_eq(guard_parse(&g, EP), 0);
+}
+
+static void teardown(void)
+{
+	zoneset_unref(zs);
+	guard_free(&g);
+}
+
+/* Apply the UPDATE @p (freed here) to @z as authd does; the result. */
+static struct update_result apply(ldns_pkt *p)
+{
+	uint8_t *w;
+	size_t wl;
+	ck_assert_int_eq(ldns_pkt2wire(&w, p, &wl), LDNS_STATUS_OK);
+	ldns_pkt_free(p);
+	struct zone_edit *e = zone_edit_new(z);
+	struct update_result res;
+	update_apply(e, w, wl, NULL, &g, &res);
+	free(w);
+	struct zone *next = NULL;
+	if (res.changed) {
+		struct zone_change *ch;
+		size_t nch;
+		char err[256];
+		ck_assert_int_eq(
+		        zone_edit_commit(e, &next, &ch, &nch, err, sizeof(err)),
+		        DP_OK);
+		free(ch);
+	}
+	zone_edit_free(e);
+	if (next != NULL)
+		serve(next);
+	return res;
+}
+
+/* Read @ep as the enactor does, from authd's query code. */
+static struct endpoint_state read_ep(const char *ep)
+{
+	ldns_pkt *q[LAYOUT_READ_QUERIES], *a[LAYOUT_READ_QUERIES];
+	size_t n = layout_read_queries(ep, true, q);
+	ck_assert_uint_eq(n, LAYOUT_READ_QUERIES);
+	const struct zoneset *set = zs;
+	static uint8_t out[DNS_MAX_MSG];
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *w;
+		size_t wl, outlen;
+		int rcode;
+		ck_assert_int_eq(ldns_pkt2wire(&w, q[i], &wl), LDNS_STATUS_OK);
+		struct answer_opts o = {.tcp = true, .max_udp_payload = 1232};
+		ck_assert_int_eq(
+		        answer_query(set, w, wl, &o, out, &outlen, &rcode),
+		        DP_OK);
+		free(w);
+		ck_assert_int_eq(ldns_wire2pkt(&a[i], out, outlen),
+		                 LDNS_STATUS_OK);
+		ldns_pkt_free(q[i]);
+	}
+	struct endpoint_state st;
+	layout_read_parse(ep, a, true, &st);
+	for (size_t i = 0; i < n; i++)
+		ldns_pkt_free(a[i]);
+	return st;
+}
+
+/* A plan's endpoint with @n addresses 10.9.<gen>.<i>. */
+static struct plan_endpoint *endpoint(uint64_t gen, size_t n)
+{
+	static struct plan_addr addrs[8];
+	static struct plan_endpoint ep;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(addrs[i].address, sizeof(addrs[i].address),
+		         "10.9.%u.%zu", (unsigned)gen, i + 1);
+		addrs[i].weight = 1;
+	}
+	ep.name = (char *)EP;
+	ep.addrs = addrs;
+	ep.naddrs = n;
+	return &ep;
+}
+
+static struct update_result move(uint64_t gen, size_t naddrs,
+                                 const struct endpoint_state *st,
+                                 enum layout_mode mode)
+{
+	return apply(
+	        layout_apply(ZONE, endpoint(gen, naddrs), gen, st, mode, 60));
+}
+
+/* Safe mode: read, compare-and-swap forward; what is served follows. */
+START_TEST(test_safe_forward)
+{
+	struct endpoint_state st = read_ep(EP);
+	ck_assert_int_eq(st.marker, 1);
+	ck_assert_uint_eq(st.gen, 5);
+	ck_assert_uint_eq(st.naddrs, 2);
+	struct update_result r = move(6, 3, &st, LAYOUT_CAS);
+	ck_assert_int_eq(r.rcode, DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert(st.cname);
+	ck_assert_uint_eq(st.target_gen, 6);
+	ck_assert_uint_eq(st.gen, 6);
+	ck_assert_uint_eq(st.naddrs, 3);
+	ck_assert_int_eq(st.rcode, DNS_RCODE_NOERROR);
+}
+END_TEST
+
+/* A read that another enactor overtook: the compare-and-swap fails. */
+START_TEST(test_safe_stale_read)
+{
+	struct endpoint_state old = read_ep(EP);
+	ck_assert_int_eq(move(7, 2, &old, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	struct update_result r = move(6, 2, &old, LAYOUT_CAS);
+	ck_assert_int_eq(r.rcode, DNS_RCODE_NXRRSET);
+	ck_assert_int_eq(r.reason, UPDATE_PREREQ);
+	ck_assert_uint_eq(read_ep(EP).gen, 7);
+}
+END_TEST
+
+/* The fence: no generation goes back, whatever the prerequisites say. */
+START_TEST(test_fence)
+{
+	struct endpoint_state st = read_ep(EP);
+	ck_assert_int_eq(move(8, 2, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	/* A correct compare-and-swap to an older plan. */
+	struct update_result r = move(4, 2, &st, LAYOUT_CAS);
+	ck_assert_int_eq(r.rcode, DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_FENCE);
+	ck_assert_int_eq(r.ede, EDE_PROHIBITED);
+	ck_assert_ptr_nonnull(strstr(r.text, "from generation 8 to 4"));
+	/* The legacy write and the operator's forced one alike. */
+	ck_assert_int_eq(move(4, 2, &st, LAYOUT_LEGACY).reason, UPDATE_FENCE);
+	ck_assert_int_eq(move(4, 2, &st, LAYOUT_FORCE).reason, UPDATE_FENCE);
+	ck_assert_uint_eq(read_ep(EP).gen, 8);
+}
+END_TEST
+
+/* The guard: no plan may leave the endpoint without an address, and the
+ * records an endpoint stands on may not be deleted. */
+START_TEST(test_guard)
+{
+	struct endpoint_state st = read_ep(EP);
+	struct update_result r = move(9, 0, &st, LAYOUT_CAS);
+	ck_assert_int_eq(r.rcode, DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_GUARD);
+	ck_assert_ptr_nonnull(strstr(r.text, "with 0 addresses"));
+	ck_assert_int_eq(move(9, 2, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	/* Cleanup of the plan in use. */
+	r = apply(layout_delete_plan(ZONE, EP, 9));
+	ck_assert_int_eq(r.rcode, DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_GUARD);
+	ck_assert_uint_eq(read_ep(EP).naddrs, 2);
+	/* An older plan's records may go. */
+	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 3)).rcode,
+	                 DNS_RCODE_NOERROR);
+}
+END_TEST
+
+/*
+ * Legacy mode with the guard off (the 2025 lab): the delayed enactor's
+ * old plan overwrites the newer one, cleanup deletes it, the endpoint
+ * resolves to nothing, and every later legacy transition fails its
+ * prerequisite on the deleted active plan.
+ */
+START_TEST(test_legacy_race)
+{
+	g.enabled = false;
+	struct endpoint_state st = read_ep(EP);
+	ck_assert_int_eq(move(6, 2, &st, LAYOUT_LEGACY).rcode,
+	                 DNS_RCODE_NOERROR);
+	struct endpoint_state delayed = read_ep(EP); /* on plan 6 */
+	st = read_ep(EP);
+	ck_assert_int_eq(move(9, 2, &st, LAYOUT_LEGACY).rcode,
+	                 DNS_RCODE_NOERROR);
+	/* The delayed enactor applies plan 6 over plan 9 ... */
+	ck_assert_int_eq(move(6, 2, &delayed, LAYOUT_LEGACY).rcode,
+	                 DNS_RCODE_NOERROR);
+	/* ... and cleanup deletes plan 6, which is now in use. */
+	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 6)).rcode,
+	                 DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert_uint_eq(st.naddrs, 0);
+	ck_assert_int_eq(st.rcode, DNS_RCODE_NXDOMAIN);
+	ck_assert_uint_eq(st.target_gen, 6);
+	/* Stuck: the transition to plan 10 needs the active plan. */
+	struct update_result r = move(10, 2, &st, LAYOUT_LEGACY);
+	ck_assert_int_eq(r.rcode, DNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(r.reason, UPDATE_PREREQ);
+	/* With the fence on, even the operator's forced write of an older
+	 * plan is refused. */
+	g.enabled = true;
+	r = move(5, 2, &st, LAYOUT_FORCE);
+	ck_assert_int_eq(r.reason, UPDATE_FENCE);
+}
+END_TEST
+
+/* The legacy lock: taken when free, refused when held, released. */
+START_TEST(test_lock)
+{
+	ck_assert_int_eq(apply(layout_lock(ZONE, EP, "enactor-1")).rcode,
+	                 DNS_RCODE_NOERROR);
+	struct endpoint_state st = read_ep(EP);
+	ck_assert(st.locked);
+	ck_assert_str_eq(st.lock_owner, "enactor-1");
+	ck_assert_int_eq(apply(layout_lock(ZONE, EP, "enactor-2")).rcode,
+	                 DNS_RCODE_YXRRSET);
+	ck_assert_int_eq(apply(layout_unlock(ZONE, EP)).rcode,
+	                 DNS_RCODE_NOERROR);
+	ck_assert(!read_ep(EP).locked);
+}
+END_TEST
+
+/* A marker that is not one number: reads as malformed; the fence keeps
+ * an update from making one. */
+START_TEST(test_marker_malformed)
+{
+	g.enabled = true;
+	ldns_rr_list *up = ldns_rr_list_new();
+	ldns_rr *rr = NULL;
+	ldns_rr_new_frm_str(&rr, "_gen." EP " 60 IN TXT \"x5\"", 0, NULL, NULL);
+	ldns_rr_list_push_rr(up, rr);
+	ldns_rr *del = ldns_rr_new();
+	ldns_rr_set_owner(del, ldns_dname_new_frm_str("_gen." EP));
+	ldns_rr_set_type(del, LDNS_RR_TYPE_TXT);
+	ldns_rr_set_class(del, LDNS_RR_CLASS_ANY);
+	ldns_rr_set_ttl(del, 0);
+	ldns_rr_list_push_rr(up, del);
+	/* The deletion first, then the bad marker. */
+	ldns_rr_list *ordered = ldns_rr_list_new();
+	ldns_rr_list_push_rr(ordered, del);
+	ldns_rr_list_push_rr(ordered, rr);
+	ldns_pkt *p =
+	        ldns_update_pkt_new(ldns_dname_new_frm_str(ZONE),
+	                            LDNS_RR_CLASS_IN, NULL, ordered, NULL);
+	ldns_rr_list_free(ordered);
+	ldns_rr_list_deep_free(up);
+	struct update_result r = apply(p);
+	ck_assert_int_eq(r.rcode, DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_FENCE);
+	ck_assert_int_eq(read_ep(EP).marker, 1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("contract");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_safe_forward);
+	tcase_add_test(tc, test_safe_stale_read);
+	tcase_add_test(tc, test_fence);
+	tcase_add_test(tc, test_guard);
+	tcase_add_test(tc, test_legacy_race);
+	tcase_add_test(tc, test_lock);
+	tcase_add_test(tc, test_marker_malformed);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
