@@ -13,6 +13,18 @@
  *   answer / authority / additional, each followed by RR lines
  *   end                     run the case
  *
+ * UPDATE cases (RFC 2136) change the zones the later cases see:
+ *
+ *   guard NAME[=MIN]        a guarded endpoint (authd's guard on)
+ *   update ZONE             an UPDATE of ZONE, made of the lines:
+ *     prereq yxdomain|nxdomain NAME
+ *     prereq yxrrset NAME TYPE [RDATA] | prereq nxrrset NAME TYPE
+ *     add NAME TTL TYPE RDATA
+ *     delete NAME [TYPE [RDATA]]
+ *   rcode NAME              its expected rcode
+ *   reason NAME             why it was refused (guard, fence, prereq, ...)
+ *   end                     apply it (on success the zone changes)
+ *
  * Sections are compared as sets of records in ldns's presentation format
  * (RRset order aside); a section that is not listed must be empty.
  * The exit status is the number of failed cases (0 when all pass).
@@ -27,6 +39,7 @@
 
 #include "answer.h"
 #include "dname.h"
+#include "update.h"
 #include "zonestore.h"
 
 struct expect {
@@ -42,6 +55,10 @@ struct expect {
 	char *sec[3][64];
 	int nsec[3];
 	int line;
+	bool update; /* an UPDATE case: qname is the zone */
+	char *up[256];
+	int nup;
+	char reason[32];
 };
 
 static int failures, cases;
@@ -51,6 +68,8 @@ static void expect_reset(struct expect *e)
 	for (int s = 0; s < 3; s++)
 		for (int i = 0; i < e->nsec[s]; i++)
 			free(e->sec[s][i]);
+	for (int i = 0; i < e->nup; i++)
+		free(e->up[i]);
 	memset(e, 0, sizeof(*e));
 	e->bufsize = 1232;
 	e->max = 1232;
@@ -233,6 +252,137 @@ static void run_case(const char *file, const struct zoneset *zs,
 	ldns_pkt_free(p);
 }
 
+/* A record without data (class ANY or NONE): an RRset or a name. */
+static ldns_rr *bare_rr(const char *name, const char *type, ldns_rr_class cls)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(name));
+	ldns_rr_set_type(rr, type ? ldns_get_rr_type_by_name(type)
+	                          : LDNS_RR_TYPE_ANY);
+	ldns_rr_set_class(rr, cls);
+	ldns_rr_set_ttl(rr, 0);
+	return rr;
+}
+
+/* A record with data, in class @cls, TTL @ttl: "NAME TYPE RDATA". */
+static ldns_rr *data_rr(const char *name, const char *ttl, const char *type,
+                        const char *rdata, ldns_rr_class cls)
+{
+	char text[2048];
+	snprintf(text, sizeof(text), "%s %s IN %s %s", name, ttl, type, rdata);
+	ldns_rr *rr = NULL;
+	if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK)
+		return NULL;
+	ldns_rr_set_class(rr, cls);
+	if (cls != LDNS_RR_CLASS_IN)
+		ldns_rr_set_ttl(rr, 0);
+	return rr;
+}
+
+/* One line of an UPDATE case into the prerequisite or update list. */
+static bool update_line(char *line, ldns_rr_list *pr, ldns_rr_list *up)
+{
+	char w[4][512] = {"", "", "", ""};
+	int off = 0, n = sscanf(line, "%511s %511s %511s %511s%n", w[0], w[1],
+	                        w[2], w[3], &off);
+	if (n < 4)
+		n = sscanf(line, "%511s %511s %511s %511s", w[0], w[1], w[2],
+		           w[3]);
+	const char *rest = n == 4 && off > 0 ? line + off : "";
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	ldns_rr *rr = NULL;
+	if (strcmp(w[0], "prereq") == 0 && n >= 3) {
+		const char *kind = w[1], *name = w[2];
+		if (strcmp(kind, "yxdomain") == 0)
+			rr = bare_rr(name, NULL, LDNS_RR_CLASS_ANY);
+		else if (strcmp(kind, "nxdomain") == 0)
+			rr = bare_rr(name, NULL, LDNS_RR_CLASS_NONE);
+		else if (strcmp(kind, "nxrrset") == 0 && n == 4)
+			rr = bare_rr(name, w[3], LDNS_RR_CLASS_NONE);
+		else if (strcmp(kind, "yxrrset") == 0 && n == 4 && *rest)
+			rr = data_rr(name, "0", w[3], rest, LDNS_RR_CLASS_IN);
+		else if (strcmp(kind, "yxrrset") == 0 && n == 4)
+			rr = bare_rr(name, w[3], LDNS_RR_CLASS_ANY);
+		if (rr != NULL)
+			ldns_rr_list_push_rr(pr, rr);
+		return rr != NULL;
+	}
+	if (strcmp(w[0], "add") == 0 && n == 4) {
+		/* add NAME TTL TYPE RDATA */
+		if (*rest == '\0')
+			return false;
+		rr = data_rr(w[1], w[2], w[3], rest, LDNS_RR_CLASS_IN);
+	} else if (strcmp(w[0], "delete") == 0 && n == 2) {
+		rr = bare_rr(w[1], NULL, LDNS_RR_CLASS_ANY);
+	} else if (strcmp(w[0], "delete") == 0 && n == 3) {
+		rr = bare_rr(w[1], w[2], LDNS_RR_CLASS_ANY);
+	} else if (strcmp(w[0], "delete") == 0 && n == 4) {
+		char rd[1024];
+		snprintf(rd, sizeof(rd), "%s%s%s", w[3], *rest ? " " : "",
+		         rest);
+		rr = data_rr(w[1], "0", w[2], rd, LDNS_RR_CLASS_NONE);
+	}
+	if (rr != NULL)
+		ldns_rr_list_push_rr(up, rr);
+	return rr != NULL;
+}
+
+/* Apply an UPDATE case to the zones of *@zs as authd's update thread. */
+static void run_update(const char *file, struct zoneset **zs,
+                       const struct guard *g, struct expect *e)
+{
+	cases++;
+	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	for (int i = 0; i < e->nup; i++) {
+		if (!update_line(e->up[i], pr, up)) {
+			fail(file, e, "cannot read '%s'%s", e->up[i], "");
+			ldns_rr_list_deep_free(pr);
+			ldns_rr_list_deep_free(up);
+			return;
+		}
+	}
+	ldns_pkt *p = ldns_update_pkt_new(ldns_dname_new_frm_str(e->qname),
+	                                  LDNS_RR_CLASS_IN, pr, up, NULL);
+	ldns_rr_list_deep_free(pr);
+	ldns_rr_list_deep_free(up);
+	uint8_t *wire;
+	size_t wlen;
+	ldns_pkt2wire(&wire, p, &wlen);
+	ldns_pkt_free(p);
+	const struct zone *z;
+	int rcode = update_zone(*zs, wire, wlen, &z);
+	struct update_result res = {.rcode = rcode, .ede = -1};
+	struct zone *next = NULL;
+	if (rcode == DNS_RCODE_NOERROR) {
+		struct zone_edit *ed = zone_edit_new(z);
+		update_apply(ed, wire, wlen, NULL, g, &res);
+		struct zone_change *ch = NULL;
+		size_t nch;
+		char err[256];
+		if (res.changed && zone_edit_commit(ed, &next, &ch, &nch, err,
+		                                    sizeof(err)) != DP_OK)
+			fail(file, e, "the zone cannot be built: %s%s", err,
+			     "");
+		free(ch);
+		zone_edit_free(ed);
+	}
+	free(wire);
+	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, res.rcode);
+	const char *rname = lt ? lt->name : "?";
+	if (e->rcode[0] && strcasecmp(e->rcode, rname) != 0)
+		fail(file, e, "rcode %s, expected %s", rname, e->rcode);
+	if (e->reason[0] &&
+	    strcmp(e->reason, update_reason_name(res.reason)) != 0)
+		fail(file, e, "refused for '%s', expected '%s'",
+		     update_reason_name(res.reason), e->reason);
+	if (next != NULL) {
+		struct zoneset *n = zoneset_replace(*zs, next);
+		zoneset_unref(*zs);
+		*zs = n;
+	}
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -250,6 +400,7 @@ static void run_file(const char *path)
 		return;
 	}
 	struct zoneset *zs = zoneset_new();
+	struct guard g = {.enabled = true};
 	struct expect e;
 	memset(&e, 0, sizeof(e));
 	expect_reset(&e);
@@ -280,6 +431,27 @@ static void run_file(const char *path)
 				failures++;
 				break;
 			}
+		} else if (strcmp(word, "guard") == 0) {
+			if (guard_parse(&g, rest) != 0) {
+				fprintf(stderr, "FAIL %s:%d: guard '%s'\n",
+				        path, lineno, rest);
+				failures++;
+			}
+		} else if (strcmp(word, "update") == 0) {
+			expect_reset(&e);
+			section = -1;
+			e.line = lineno;
+			e.update = true;
+			snprintf(e.qname, sizeof(e.qname), "%s", rest);
+			strcpy(e.qtype, "UPDATE");
+		} else if (e.update &&
+		           (strcmp(word, "prereq") == 0 ||
+		            strcmp(word, "add") == 0 ||
+		            strcmp(word, "delete") == 0) &&
+		           e.nup < 256) {
+			e.up[e.nup++] = strdup(p);
+		} else if (strcmp(word, "reason") == 0) {
+			snprintf(e.reason, sizeof(e.reason), "%s", rest);
 		} else if (strcmp(word, "query") == 0) {
 			expect_reset(&e);
 			section = -1;
@@ -343,7 +515,10 @@ static void run_file(const char *path)
 		} else if (strcmp(word, "additional") == 0) {
 			section = 2;
 		} else if (strcmp(word, "end") == 0) {
-			run_case(path, zs, &e);
+			if (e.update)
+				run_update(path, &zs, &g, &e);
+			else
+				run_case(path, zs, &e);
 			expect_reset(&e);
 			section = -1;
 		} else if (section >= 0 && e.nsec[section] < 64) {
@@ -364,6 +539,7 @@ static void run_file(const char *path)
 	expect_reset(&e);
 	fclose(f);
 	zoneset_unref(zs);
+	guard_free(&g);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
