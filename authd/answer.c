@@ -307,9 +307,7 @@ static void add_negative_soa(struct ctx *c)
 	const struct zone_rrset *soa = zone_soa(c->zone);
 	const uint8_t *rd = soa->rdata + 2;
 	uint16_t rdlen = rd16(soa->rdata);
-	uint32_t minimum = (uint32_t)rd[rdlen - 4] << 24 |
-	                   (uint32_t)rd[rdlen - 3] << 16 |
-	                   (uint32_t)rd[rdlen - 2] << 8 | rd[rdlen - 1];
+	uint32_t minimum = rd32(rd + rdlen - 4);
 	uint32_t ttl = soa->ttl < minimum ? soa->ttl : minimum;
 	/* A class ANY query cannot be answered authoritatively, so there is
 	 * no SOA to prove the negative with. */

@@ -105,7 +105,7 @@ static void queue_one(struct notify *n, const struct zone *z, size_t ti)
 	p->key = n->policy->target_keys[ti];
 	memcpy(p->apex, apex->name, apex->namelen);
 	p->apexlen = apex->namelen;
-	p->soalen = (uint16_t)(soa->rdata[0] << 8 | soa->rdata[1]);
+	p->soalen = rd16(soa->rdata);
 	if (p->soalen > SOA_MAX)
 		p->soalen = 0;
 	memcpy(p->soa, soa->rdata + 2, p->soalen);

@@ -38,6 +38,7 @@
 #include "metrics.h"
 #include "update.h"
 #include "updater.h"
+#include "wire.h"
 #include "xfr.h"
 #include "notify.h"
 #include "xfrout.h"
@@ -566,7 +567,7 @@ static void conn_process(struct conn *c)
 	struct zoneset *zs = NULL;
 	size_t off = 0;
 	while (c->inlen - off >= 2 && c->outlen < TCP_OUT_MAX) {
-		size_t len = (size_t)c->in[off] << 8 | c->in[off + 1];
+		size_t len = rd16(c->in + off);
 		if (c->inlen - off < 2 + len)
 			break;
 		if (zs == NULL)
@@ -603,7 +604,7 @@ static void conn_process(struct conn *c)
 	c->inlen -= off;
 	/* Make room for the whole of the next message. */
 	if (c->inlen >= 2) {
-		size_t need = 2 + ((size_t)c->in[0] << 8 | c->in[1]);
+		size_t need = 2 + (size_t)rd16(c->in);
 		if (need > c->incap) {
 			c->incap = need;
 			c->in = xrealloc(c->in, c->incap);

@@ -351,8 +351,7 @@ dp_status zone_builder_finish(struct zone_builder *b, struct zone **out,
 	{
 		/* The serial is the third field of the SOA rdata. */
 		const uint8_t *rd = z->soa->rdata + 2;
-		size_t rdlen =
-		        (size_t)(z->soa->rdata[0] << 8 | z->soa->rdata[1]);
+		size_t rdlen = (size_t)rd16(z->soa->rdata);
 		int m = dname_length(rd, rdlen);
 		int r = m < 0 ? -1 : dname_length(rd + m, rdlen - (size_t)m);
 		if (m < 0 || r < 0 || (size_t)(m + r + 20) != rdlen) {
@@ -787,7 +786,7 @@ static size_t rrset_bytes(const struct zone_rrset *rs)
 {
 	size_t off = 0;
 	for (uint16_t i = 0; i < rs->count; i++)
-		off += 2u + (size_t)(rs->rdata[off] << 8 | rs->rdata[off + 1]);
+		off += 2u + (size_t)rd16(rs->rdata + off);
 	return off;
 }
 
@@ -974,8 +973,7 @@ static dp_status rebuild(const struct zone *base, const struct zone_change *ch,
 				const uint8_t *rd = rs->rdata;
 				for (uint16_t r = 0;
 				     rc == DP_OK && r < rs->count; r++) {
-					uint16_t l =
-					        (uint16_t)(rd[0] << 8 | rd[1]);
+					uint16_t l = rd16(rd);
 					rc = zone_builder_add(
 					        b, n->name, rs->type, rs->ttl,
 					        rd + 2, l, err, errlen);
@@ -988,7 +986,7 @@ static dp_status rebuild(const struct zone *base, const struct zone_change *ch,
 		const uint8_t *rd = ch[c].after.rdata;
 		for (uint16_t r = 0; rc == DP_OK && r < ch[c].after.count;
 		     r++) {
-			uint16_t l = (uint16_t)(rd[0] << 8 | rd[1]);
+			uint16_t l = rd16(rd);
 			rc = zone_builder_add(b, ch[c].name, ch[c].type,
 			                      ch[c].after.ttl, rd + 2, l, err,
 			                      errlen);
@@ -1015,7 +1013,7 @@ static dp_status finish_edited(struct zone *z, const struct zone *base,
 		return DP_EINVAL;
 	}
 	const uint8_t *rd = z->soa->rdata;
-	size_t rdlen = (size_t)(rd[0] << 8 | rd[1]);
+	size_t rdlen = rd16(rd);
 	z->serial = rd32(rd + 2 + rdlen - 20);
 	for (size_t i = 0; i < nch; i++) {
 		const struct zone_node *n =

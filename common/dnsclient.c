@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dns.h"
 #include "dnsclient.h"
+#include "wire.h"
 #include "tsig.h"
 #include "xalloc.h"
 
@@ -195,14 +197,14 @@ static int take_answers(struct dnsclient *c, struct batch *b, ldns_pkt **ans,
 {
 	size_t off = 0;
 	while (b->inlen - off >= 2) {
-		size_t len = (size_t)(b->in[off] << 8 | b->in[off + 1]);
+		size_t len = rd16(b->in + off);
 		if (b->inlen - off - 2 < len)
 			break;
 		const uint8_t *m = b->in + off + 2;
 		off += 2 + len;
 		if (len < 12)
 			return -1;
-		size_t i = (uint16_t)((m[0] << 8 | m[1]) - b->base);
+		size_t i = (uint16_t)(rd16(m) - b->base);
 		if (i >= b->n || b->done[i])
 			continue; /* not ours, or a duplicate: ignore */
 		char e[256];
@@ -374,8 +376,8 @@ void dnsclient_ede(const ldns_pkt *p, char *buf, size_t len)
 	const uint8_t *d = ldns_rdf_data(ed);
 	size_t n = ldns_rdf_size(ed), o = 0;
 	while (o + 4 <= n) {
-		size_t ol = (size_t)(d[o + 2] << 8 | d[o + 3]);
-		if ((d[o] << 8 | d[o + 1]) == 15 && ol >= 2 &&
+		size_t ol = rd16(d + o + 2);
+		if (rd16(d + o) == DNS_OPTION_EDE && ol >= 2 &&
 		    o + 4 + ol <= n) {
 			snprintf(buf, len, "%.*s", (int)(ol - 2),
 			         (const char *)d + o + 6);

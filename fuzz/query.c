@@ -18,6 +18,7 @@
 
 #include <ldns/ldns.h>
 
+#include "wire.h"
 #include "answer.h"
 #include "dnsclient.h"
 #include "dnsprobe_judge.h"
@@ -55,11 +56,6 @@ static void init(void)
 			fuzz_fail("cannot load %s: %s", zone_files[i][1], err);
 	}
 	fuzz_keyring();
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /* The checks every answer must pass. */

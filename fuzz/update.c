@@ -22,6 +22,7 @@
 
 #include <ldns/ldns.h>
 
+#include "wire.h"
 #include "answer.h"
 #include "dname.h"
 #include "fuzz.h"
@@ -59,11 +60,6 @@ static void init(void)
 	endpointlen = (size_t)dname_from_str(ENDPOINT, endpoint);
 	markerlen = (size_t)dname_from_str("_gen." ENDPOINT, marker);
 	fuzz_keyring();
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /*

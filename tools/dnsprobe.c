@@ -34,6 +34,7 @@
 #include "dnsprobe_judge.h"
 #include "dnsprobe_plot.h"
 #include "log.h"
+#include "wire.h"
 #include "xalloc.h"
 
 #define PROBE_VERSION "0.1.0"
@@ -367,7 +368,7 @@ static void transport_read(struct prober *p)
 		p->inlen += (size_t)r;
 		size_t o = 0;
 		while (p->inlen - o >= 2) {
-			size_t m = (size_t)(p->in[o] << 8 | p->in[o + 1]);
+			size_t m = rd16(p->in + o);
 			if (p->inlen - o - 2 < m)
 				break;
 			on_message(p, p->in + o + 2, m);

@@ -10,6 +10,7 @@
 
 #include "dnsprobe_judge.h"
 #include "layout.h"
+#include "wire.h"
 #include "xalloc.h"
 
 /* Latency histogram: 8 buckets per power of two, up to 2^40 us. */
@@ -92,7 +93,7 @@ dp_status probe_answer_id(const uint8_t *wire, size_t len, uint16_t *id,
                           uint16_t *qtype)
 {
 	/* Header, then one question: its name, type and class. */
-	if (len < 12 || !(wire[2] & 0x80) || (wire[4] << 8 | wire[5]) != 1)
+	if (len < 12 || !(wire[2] & 0x80) || rd16(wire + 4) != 1)
 		return DP_EPARSE;
 	size_t o = 12;
 	while (o < len && wire[o] != 0) {
@@ -102,8 +103,8 @@ dp_status probe_answer_id(const uint8_t *wire, size_t len, uint16_t *id,
 	}
 	if (o + 5 > len)
 		return DP_EPARSE;
-	*id = (uint16_t)(wire[0] << 8 | wire[1]);
-	*qtype = (uint16_t)(wire[o + 1] << 8 | wire[o + 2]);
+	*id = rd16(wire);
+	*qtype = rd16(wire + o + 1);
 	return DP_OK;
 }
 

@@ -29,6 +29,7 @@
 
 #include "keys.h"
 #include "tsig.h"
+#include "wire.h"
 
 static struct sockaddr_in server;
 static const struct tsig_key *key;
@@ -196,7 +197,7 @@ static long exchange(int fd, const uint8_t *msg, size_t len, uint8_t *ans,
 		return -1;
 	if (read_full(fd, hdr, 2) != 0)
 		return -1;
-	size_t alen = (size_t)(hdr[0] << 8 | hdr[1]);
+	size_t alen = rd16(hdr);
 	if (alen > cap || read_full(fd, ans, alen) != 0)
 		return -1;
 	return (long)alen;
@@ -225,12 +226,12 @@ static int report(const uint8_t *ans, size_t len)
 		const uint8_t *d = ldns_rdf_data(ed);
 		size_t n = ldns_rdf_size(ed), o = 0;
 		while (o + 4 <= n) {
-			unsigned code = (unsigned)(d[o] << 8 | d[o + 1]);
-			size_t ol = (size_t)(d[o + 2] << 8 | d[o + 3]);
+			unsigned code = rd16(d + o);
+			size_t ol = rd16(d + o + 2);
 			if (code == 15 && ol >= 2 && o + 4 + ol <= n)
 				printf(" ede=%u text=\"%.*s\"",
-				       (unsigned)(d[o + 4] << 8 | d[o + 5]),
-				       (int)(ol - 2), (const char *)d + o + 6);
+				       (unsigned)rd16(d + o + 4), (int)(ol - 2),
+				       (const char *)d + o + 6);
 			o += 4 + ol;
 		}
 	}
