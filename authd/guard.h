@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "dname.h"
+#include "labels.h"
 #include "zone.h"
 
 /* A guarded name: the service endpoint the guard protects. */
@@ -61,7 +62,7 @@ void guard_free(struct guard *g);
  * The generation marker of a guarded name NAME is the TXT record at
  * "_gen.NAME" holding the plan generation as decimal text ("42").
  */
-#define GUARD_MARKER_LABEL "_gen"
+#define GUARD_MARKER_LABEL LABEL_GEN
 
 /* What a guard pass found. */
 enum guard_verdict {

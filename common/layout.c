@@ -7,22 +7,24 @@
 #include <string.h>
 #include <strings.h>
 
+#include "labels.h"
 #include "layout.h"
 #include "xalloc.h"
 
 void layout_plan_name(const char *endpoint, uint64_t gen, char *out, size_t len)
 {
-	snprintf(out, len, "g%llu._plan.%s", (unsigned long long)gen, endpoint);
+	snprintf(out, len, "g%llu." LABEL_PLAN ".%s", (unsigned long long)gen,
+	         endpoint);
 }
 
 void layout_marker_name(const char *endpoint, char *out, size_t len)
 {
-	snprintf(out, len, "_gen.%s", endpoint);
+	snprintf(out, len, LABEL_GEN ".%s", endpoint);
 }
 
 void layout_lock_name(const char *endpoint, char *out, size_t len)
 {
-	snprintf(out, len, "_lock.%s", endpoint);
+	snprintf(out, len, LABEL_LOCK ".%s", endpoint);
 }
 
 uint64_t layout_plan_gen(const char *target, const char *endpoint)
@@ -31,8 +33,10 @@ uint64_t layout_plan_gen(const char *target, const char *endpoint)
 		return 0;
 	char *end;
 	unsigned long long g = strtoull(target + 1, &end, 10);
-	if (end == target + 1 || strncasecmp(end, "._plan.", 7) != 0 ||
-	    strcasecmp(end + 7, endpoint) != 0)
+	static const char mid[] = "." LABEL_PLAN ".";
+	size_t ml = sizeof(mid) - 1;
+	if (end == target + 1 || strncasecmp(end, mid, ml) != 0 ||
+	    strcasecmp(end + ml, endpoint) != 0)
 		return 0;
 	return (uint64_t)g;
 }

@@ -33,6 +33,7 @@
 #include "config.h"
 #include "dnsprobe_judge.h"
 #include "dnsprobe_plot.h"
+#include "labels.h"
 #include "log.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -753,7 +754,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(p.name, sizeof(p.name), "%s%s", s.name,
 	         s.name[nl - 1] == '.' ? "" : ".");
-	snprintf(p.txtname, sizeof(p.txtname), "_gen.%s", p.name);
+	snprintf(p.txtname, sizeof(p.txtname), LABEL_GEN ".%s", p.name);
 	enum log_level lvl;
 	log_level_parse(s.log_level, &lvl);
 	char *prog = s.label ? xasprintf("dnsprobe[%s]", s.label)
