@@ -23,7 +23,8 @@ static size_t query(uint8_t *buf, uint16_t flags, uint16_t ar,
 	wr16(buf + 4, 1);
 	wr16(buf + 10, ar);
 	memcpy(buf + DNS_HEADER_LEN, q, sizeof(q));
-	memcpy(buf + DNS_HEADER_LEN + sizeof(q), extra, extralen);
+	if (extralen > 0)
+		memcpy(buf + DNS_HEADER_LEN + sizeof(q), extra, extralen);
 	return DNS_HEADER_LEN + sizeof(q) + extralen;
 }
 
