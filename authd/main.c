@@ -102,16 +102,8 @@ static void hook_publish(void *arg, struct zoneset *zs)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: authd [-c FILE] [-n] [-h] [-V] [--option value ...]\n"
-	        "\n"
-	        "  -c FILE   read settings from FILE (one 'option value' per "
-	        "line)\n"
-	        "  -n        check the settings and zone files, then exit\n"
-	        "  -h        this help\n"
-	        "  -V        print the version\n"
-	        "\noptions (in a file without the leading --):\n");
-	cfg_usage(authd_options, out);
+	cfg_daemon_usage("authd", "the settings and zone files", authd_options,
+	                 out);
 }
 
 /*
@@ -122,16 +114,8 @@ static int read_settings(const struct authd *a, struct authd_settings *s,
                          char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
-	if (cfg_init(authd_options, s, err, errlen) != 0)
-		return -1;
-	if (a->config_file != NULL &&
-	    cfg_load_file(authd_options, s, a->config_file, err, errlen) != 0)
-		return -1;
-	if (cfg_parse_args(authd_options, s, a->argc, a->argv, err, errlen) !=
-	    0)
-		return -1;
-	cfg_finish(authd_options, s);
-	return 0;
+	return cfg_read(authd_options, s, a->config_file, a->argc, a->argv, err,
+	                errlen);
 }
 
 static int parse_addrs(const struct authd_settings *s, struct listen_addr **out,
@@ -154,9 +138,7 @@ static int parse_addrs(const struct authd_settings *s, struct listen_addr **out,
 
 static void apply_log_level(const struct authd_settings *s)
 {
-	enum log_level level = LOG_LEVEL_INFO;
-	log_level_parse(s->log_level, &level);
-	log_init("authd", level);
+	log_init("authd", (enum log_level)s->log_level);
 }
 
 static void reload(struct server *srv, void *arg)
@@ -246,7 +228,7 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	struct zoneset *zs = NULL;
 	char err[1024];
-	bool check_only = false;
+	bool check_only = false, verbose = false;
 	int status = 1;
 	struct keyring *keys = NULL;
 	struct guard guard = {0};
@@ -263,6 +245,8 @@ int main(int argc, char **argv)
 			a.config_file = argv[++i];
 		} else if (strcmp(argv[i], "-n") == 0) {
 			check_only = true;
+		} else if (strcmp(argv[i], "-v") == 0) {
+			verbose = true;
 		} else if (strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -293,14 +277,19 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	if (check_only) {
-		if (zones_check(&a.settings, err, sizeof(err)) != DP_OK) {
-			log_err("%s", err);
-			goto out;
-		}
+	if (check_only && zones_check(&a.settings, err, sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (verbose) {
+		cfg_print(authd_options, &a.settings, stdout);
+		fflush(stdout);
+	} else if (check_only) {
 		printf("authd: settings%s%s and %zu zone files are valid\n",
 		       a.config_file ? " in " : "",
 		       a.config_file ? a.config_file : "", a.settings.zone.n);
+	}
+	if (check_only) {
 		status = 0;
 		goto out;
 	}

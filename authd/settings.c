@@ -1,25 +1,15 @@
 /*
  * settings.c - authd's option table and the parsers of its values.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dname.h"
-#include "log.h"
+#include "netaddr.h"
 #include "settings.h"
 #include "update.h"
 #include "xfr.h"
-
-static const char *check_listen(const char *value)
-{
-	struct listen_addr a;
-	if (settings_parse_listen(value, &a) != 0)
-		return "expected ADDRESS[:PORT] or [IPV6]:PORT";
-	return NULL;
-}
 
 static const char *check_zone(const char *value)
 {
@@ -29,14 +19,6 @@ static const char *check_zone(const char *value)
 		return "expected NAME=ZONEFILE with a valid domain name";
 	if (file != NULL && *file == '\0')
 		return "empty zone file path";
-	return NULL;
-}
-
-static const char *check_level(const char *value)
-{
-	enum log_level l;
-	if (log_level_parse(value, &l) != 0)
-		return "expected error, warning, notice, info or debug";
 	return NULL;
 }
 
@@ -81,104 +63,108 @@ static const char *check_path(const char *value)
 	return NULL;
 }
 
+/* The zone name of @value ("NAME=FILE", checked) in wire form into @w. */
+static int zone_wire(const char *value, uint8_t *w, char *name, size_t len)
+{
+	const char *file;
+	settings_split_zone(value, name, len, &file);
+	return dname_from_str(name, w);
+}
+
+/*
+ * Checks across options: a zone named twice (zones_load() would refuse it
+ * only at start, after importing), and /metrics on a DNS address.
+ */
+static int cross_check(const struct cfg_option *table, const void *settings,
+                       char *err, size_t errlen)
+{
+	const struct authd_settings *s = settings;
+	char where[512], name[1024], other[1024];
+	uint8_t wi[DNAME_MAXLEN], wj[DNAME_MAXLEN];
+	for (size_t i = 0; i < s->zone.n; i++) {
+		int li = zone_wire(s->zone.v[i], wi, name, sizeof(name));
+		for (size_t j = 0; j < i; j++) {
+			int lj = zone_wire(s->zone.v[j], wj, other,
+			                   sizeof(other));
+			if (!dname_equal(wi, (size_t)li, wj, (size_t)lj))
+				continue;
+			cfg_origin_text(cfg_origin(table, s, "zone", j), where,
+			                sizeof(where));
+			return cfg_error(
+			        table, s, "zone", i, err, errlen,
+			        "zone %s configured twice (first at %s)", name,
+			        where);
+		}
+	}
+	for (size_t i = 0; s->metrics_listen != NULL && i < s->listen.n; i++) {
+		if (strcmp(s->listen.v[i], s->metrics_listen) != 0)
+			continue;
+		cfg_origin_text(cfg_origin(table, s, "listen", i), where,
+		                sizeof(where));
+		return cfg_error(table, s, "metrics-listen", 0, err, errlen,
+		                 "also a DNS listen address (%s)", where);
+	}
+	return 0;
+}
+
 #define OFF(f) offsetof(struct authd_settings, f)
 
 const struct cfg_option authd_options[] = {
-        {"listen", CFG_LIST, "127.0.0.1:53", 0, 0, OFF(listen), check_listen,
-         "address to serve UDP and TCP on, ADDR[:PORT] or [IPV6]:PORT"},
-        {"zone", CFG_LIST, NULL, 0, 0, OFF(zone), check_zone,
-         "zone to serve, NAME=ZONEFILE (imported into the store)"},
-        {"state-dir", CFG_STRING, "/var/lib/dnsplane", 0, 0, OFF(state_dir),
-         check_path, "directory of the zone store (zones.db)"},
-        {"workers", CFG_INT, "1", 1, 64, OFF(workers), NULL,
-         "I/O worker threads"},
-        {"max-udp-payload", CFG_INT, "1232", 512, 4096, OFF(max_udp_payload),
-         NULL, "largest UDP response with EDNS, in bytes"},
-        {"tcp-idle-timeout", CFG_INT, "10", 1, 3600, OFF(tcp_idle_timeout),
-         NULL, "seconds before an idle TCP connection is closed"},
-        {"tcp-max-clients", CFG_INT, "256", 1, 65536, OFF(tcp_max_clients),
-         NULL, "open TCP connections per worker"},
-        {"socket-buffer", CFG_INT, "8388608", 65536, 268435456,
-         OFF(socket_buffer), NULL,
-         "UDP socket receive and send buffer, in bytes"},
-        {"minimal-responses", CFG_BOOL, "no", 0, 0, OFF(minimal_responses),
-         NULL, "leave the zone's NS records out of positive answers"},
-        {"key", CFG_LIST, NULL, 0, 0, OFF(key), check_path,
-         "TSIG key file (BIND format, as from tsig-keygen)"},
-        {"policy", CFG_LIST, NULL, 0, 0, OFF(policy), check_policy,
-         "what a key may change: \"KEY name|subdomain NAME [TYPE...]\""},
-        {"guard", CFG_LIST, NULL, 0, 0, OFF(guard), check_guard,
-         "guarded endpoint NAME[=MIN]: updates may not leave it with "
-         "fewer than MIN (1) addresses nor move its generation back"},
-        {"guard-enabled", CFG_BOOL, "yes", 0, 0, OFF(guard_enabled), NULL,
-         "enforce the guard (no: the legacy lab)"},
-        {"journal-size", CFG_INT, "1000", 1, 1000000, OFF(journal_size), NULL,
-         "committed changes kept per zone for IXFR"},
-        {"allow-transfer", CFG_LIST, NULL, 0, 0, OFF(allow_transfer),
-         check_allow_transfer,
-         "who may transfer the zones (AXFR, IXFR): \"ADDR[/BITS] [KEY]\", "
-         "the request signed with KEY when one is named"},
-        {"notify", CFG_LIST, NULL, 0, 0, OFF(notify), check_notify,
-         "secondary to NOTIFY after each change: \"ADDR[:PORT] [KEY]\""},
-        {"metrics-listen", CFG_STRING, NULL, 0, 0, OFF(metrics_listen),
-         check_listen,
-         "ADDR:PORT of the HTTP listener for /metrics and /healthz "
-         "(loopback advised; off when unset)"},
-        {"log-level", CFG_STRING, "info", 0, 0, OFF(log_level), check_level,
-         "error, warning, notice, info or debug"},
-        {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+        CFG_OPT_ADDRS("listen", "127.0.0.1:53", 53, OFF(listen),
+                      "address to serve UDP and TCP on"),
+        CFG_OPT_LIST("zone", NULL, OFF(zone), check_zone,
+                     "zone to serve, NAME=ZONEFILE (imported into the store)"),
+        CFG_OPT_STRING("state-dir", "/var/lib/dnsplane", OFF(state_dir),
+                       check_path, "directory of the zone store (zones.db)"),
+        CFG_OPT_INT("workers", "1", 1, 64, OFF(workers), "I/O worker threads"),
+        CFG_OPT_INT("max-udp-payload", "1232", 512, 4096, OFF(max_udp_payload),
+                    "largest UDP response with EDNS, in bytes"),
+        CFG_OPT_INT("tcp-idle-timeout", "10", 1, 3600, OFF(tcp_idle_timeout),
+                    "seconds before an idle TCP connection is closed"),
+        CFG_OPT_INT("tcp-max-clients", "256", 1, 65536, OFF(tcp_max_clients),
+                    "open TCP connections per worker"),
+        CFG_OPT_INT("socket-buffer", "8388608", 65536, 268435456,
+                    OFF(socket_buffer),
+                    "UDP socket receive and send buffer, in bytes"),
+        CFG_OPT_BOOL("minimal-responses", "no", OFF(minimal_responses),
+                     "leave the zone's NS records out of positive answers"),
+        CFG_OPT_LIST("key", NULL, OFF(key), check_path,
+                     "TSIG key file (BIND format, as from tsig-keygen)"),
+        CFG_OPT_LIST("policy", NULL, OFF(policy), check_policy,
+                     "what a key may change: \"KEY name|subdomain NAME "
+                     "[TYPE...]\""),
+        CFG_OPT_LIST("guard", NULL, OFF(guard), check_guard,
+                     "guarded endpoint NAME[=MIN]: updates may not leave it "
+                     "with fewer than MIN (1) addresses nor move its "
+                     "generation back"),
+        CFG_OPT_BOOL("guard-enabled", "yes", OFF(guard_enabled),
+                     "enforce the guard (no: the legacy lab)"),
+        CFG_OPT_INT("journal-size", "1000", 1, 1000000, OFF(journal_size),
+                    "committed changes kept per zone for IXFR"),
+        CFG_OPT_LIST("allow-transfer", NULL, OFF(allow_transfer),
+                     check_allow_transfer,
+                     "who may transfer the zones (AXFR, IXFR): \"ADDR[/BITS] "
+                     "[KEY]\", the request signed with KEY when one is named"),
+        CFG_OPT_LIST("notify", NULL, OFF(notify), check_notify,
+                     "secondary to NOTIFY after each change: \"ADDR[:PORT] "
+                     "[KEY]\""),
+        CFG_OPT_ADDR("metrics-listen", NULL, 0, OFF(metrics_listen),
+                     "the HTTP listener for /metrics and /healthz (loopback "
+                     "advised; off when unset)"),
+        CFG_OPT_ENUM("log-level", "info", cfg_log_levels, OFF(log_level),
+                     "the least important log lines written"),
+        CFG_END(struct authd_settings, cfg, cross_check),
 };
 
 int settings_parse_listen(const char *text, struct listen_addr *out)
 {
-	char host[64];
-	const char *port = NULL;
+	struct netaddr a;
 	memset(out, 0, sizeof(*out));
-	if (text[0] == '[') {
-		const char *end = strchr(text, ']');
-		if (end == NULL || (size_t)(end - text - 1) >= sizeof(host))
-			return -1;
-		memcpy(host, text + 1, (size_t)(end - text - 1));
-		host[end - text - 1] = '\0';
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1] != '\0')
-			return -1;
-	} else {
-		const char *colon = strchr(text, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
-			colon = NULL; /* a bare IPv6 address */
-		}
-		size_t n = colon ? (size_t)(colon - text) : strlen(text);
-		if (n >= sizeof(host))
-			return -1;
-		memcpy(host, text, n);
-		host[n] = '\0';
-		if (colon != NULL)
-			port = colon + 1;
-	}
-	long p = 53;
-	if (port != NULL) {
-		char *end;
-		p = strtol(port, &end, 10);
-		if (*port == '\0' || *end != '\0' || p < 1 || p > 65535)
-			return -1;
-	}
-	struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)p);
-		out->len = sizeof(*sin);
-		snprintf(out->text, sizeof(out->text), "%s:%ld", host, p);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)p);
-		out->len = sizeof(*sin6);
-		snprintf(out->text, sizeof(out->text), "[%s]:%ld", host, p);
-	} else {
+	if (netaddr_parse(text, 53, &a) != NULL)
 		return -1;
-	}
+	out->ss = a.ss;
+	out->len = a.len;
+	snprintf(out->text, sizeof(out->text), "%s", a.text);
 	return 0;
 }
 

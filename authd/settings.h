@@ -16,7 +16,7 @@
 #include "dp.h"
 
 struct authd_settings {
-	struct cfg_list listen; /* "ADDR[:PORT]", "[V6]:PORT" */
+	struct cfg_list listen; /* "ADDR:PORT", "[V6]:PORT" (normalised) */
 	struct cfg_list zone;   /* "NAME=FILE" or "NAME" (store only) */
 	char *state_dir;        /* holds zones.db */
 	long workers;           /* I/O threads */
@@ -30,10 +30,11 @@ struct authd_settings {
 	struct cfg_list guard;  /* "NAME[=MIN]" guarded endpoints */
 	bool guard_enabled;     /* no: the legacy lab */
 	long journal_size;      /* journal steps kept per zone */
-	char *metrics_listen;   /* HTTP /metrics address, or NULL */
+	char *metrics_listen;   /* HTTP /metrics "ADDR:PORT", or NULL */
 	struct cfg_list allow_transfer; /* "ADDR[/BITS] [KEY]" */
 	struct cfg_list notify;         /* "ADDR[:PORT] [KEY]" secondaries */
-	char *log_level;
+	int log_level;                  /* enum log_level */
+	struct cfg_state cfg;           /* origins of the values */
 };
 
 extern const struct cfg_option authd_options[];
@@ -47,7 +48,8 @@ struct listen_addr {
 
 /*
  * settings_parse_listen - parse "ADDR", "ADDR:PORT", "[V6]" or "[V6]:PORT"
- * (default port 53).  Returns 0, or -1 for a malformed address.
+ * (default port 53) with netaddr_parse().  Returns 0, or -1 for a
+ * malformed address.
  */
 int settings_parse_listen(const char *text, struct listen_addr *out);
 

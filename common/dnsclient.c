@@ -1,7 +1,6 @@
 /*
  * dnsclient.c - a blocking DNS-over-TCP client with TSIG.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,6 +14,7 @@
 
 #include "dns.h"
 #include "dnsclient.h"
+#include "netaddr.h"
 #include "wire.h"
 #include "tsig.h"
 #include "xalloc.h"
@@ -28,56 +28,20 @@ struct dnsclient {
 	int fd;
 };
 
-static int parse_server(const char *s, struct sockaddr_storage *ss,
-                        socklen_t *len)
-{
-	char host[128];
-	const char *port;
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (e == NULL || e[1] != ':' || (size_t)(e - s) >= sizeof(host))
-			return -1;
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		host[e - s - 1] = '\0';
-		port = e + 2;
-	} else {
-		const char *c = strrchr(s, ':');
-		if (c == NULL || (size_t)(c - s) >= sizeof(host))
-			return -1;
-		memcpy(host, s, (size_t)(c - s));
-		host[c - s] = '\0';
-		port = c + 1;
-	}
-	int p = atoi(port);
-	if (p <= 0 || p > 65535)
-		return -1;
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)p);
-		*len = sizeof(*in);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)p);
-		*len = sizeof(*in6);
-	} else {
-		return -1;
-	}
-	return 0;
-}
-
 dp_status dnsclient_new(const char *server, const struct tsig_key *key,
                         int timeout_ms, struct dnsclient **out, char *err,
                         size_t errlen)
 {
-	struct dnsclient *c = xcalloc(1, sizeof(*c));
-	if (parse_server(server, &c->ss, &c->sslen) != 0) {
-		snprintf(err, errlen, "'%s': expected ADDRESS:PORT", server);
-		free(c);
+	struct netaddr a;
+	const char *why = netaddr_parse(server, 0, &a);
+	if (why != NULL) {
+		snprintf(err, errlen, "'%s': expected ADDRESS:PORT: %s", server,
+		         why);
 		return DP_EINVAL;
 	}
+	struct dnsclient *c = xcalloc(1, sizeof(*c));
+	c->ss = a.ss;
+	c->sslen = a.len;
 	c->server = xstrdup(server);
 	c->key = key;
 	c->timeout_ms = timeout_ms;

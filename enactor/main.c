@@ -151,9 +151,7 @@ static void on_stop(uv_signal_t *h, int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: enactor [-c FILE] [-n] [-h] [-V] [--option value "
-	             "...]\n\noptions (in a file without the leading --):\n");
-	cfg_usage(enactor_options, out);
+	cfg_daemon_usage("enactor", "the settings", enactor_options, out);
 }
 
 static void close_cb(uv_handle_t *h)
@@ -166,7 +164,7 @@ int main(int argc, char **argv)
 	struct daemon d;
 	char err[1024];
 	const char *config = NULL;
-	bool check_only = false;
+	bool check_only = false, verbose = false;
 	int status = 1;
 	memset(&d, 0, sizeof(d));
 	log_init("enactor", LOG_LEVEL_INFO);
@@ -177,6 +175,8 @@ int main(int argc, char **argv)
 			config = argv[++i];
 		else if (strcmp(argv[i], "-n") == 0)
 			check_only = true;
+		else if (strcmp(argv[i], "-v") == 0)
+			verbose = true;
 		else if (strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -190,23 +190,22 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (cfg_init(enactor_options, &d.s, err, sizeof(err)) != 0 ||
-	    (config != NULL && cfg_load_file(enactor_options, &d.s, config, err,
-	                                     sizeof(err)) != 0) ||
-	    cfg_parse_args(enactor_options, &d.s, argc - i, argv + i, err,
-	                   sizeof(err)) != 0) {
+	if (cfg_read(enactor_options, &d.s, config, argc - i, argv + i, err,
+	             sizeof(err)) != 0) {
 		log_err("%s", err);
 		goto out;
 	}
-	cfg_finish(enactor_options, &d.s);
-	enum log_level level = LOG_LEVEL_INFO;
-	log_level_parse(d.s.log_level, &level);
 	char prog[64];
 	snprintf(prog, sizeof(prog), "enactor[%s]", d.s.id);
-	log_init(prog, level);
-	if (check_only) {
+	log_init(prog, (enum log_level)d.s.log_level);
+	if (verbose) {
+		cfg_print(enactor_options, &d.s, stdout);
+		fflush(stdout);
+	} else if (check_only) {
 		printf("enactor: settings%s%s are valid\n",
 		       config ? " in " : "", config ? config : "");
+	}
+	if (check_only) {
 		status = 0;
 		goto out;
 	}
@@ -231,8 +230,9 @@ int main(int argc, char **argv)
 	uv_timer_start(&d.beat, on_beat, (uint64_t)d.s.heartbeat_ms,
 	               (uint64_t)d.s.heartbeat_ms);
 	uv_timer_start(&d.tick, on_tick, 0, (uint64_t)d.s.interval_ms);
-	log_notice("ready: %s mode, store %s, authd %s, zone %s", d.s.mode,
-	           d.s.store, d.s.server, d.s.zone);
+	log_notice("ready: %s mode, store %s, authd %s, zone %s",
+	           cfg_word(enactor_modes, d.s.mode), d.s.store, d.s.server,
+	           d.s.zone);
 	sdnotify_ready("enacting");
 	uv_run(d.loop, UV_RUN_DEFAULT);
 

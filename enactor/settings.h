@@ -15,9 +15,9 @@ enum enactor_mode {
 
 struct enactor_settings {
 	char *id;                 /* this instance, e.g. "1" */
-	char *mode;               /* "legacy" or "safe" */
+	int mode;                 /* enum enactor_mode */
 	char *store;              /* the plan store */
-	char *server;             /* authd, ADDR:PORT */
+	char *server;             /* authd, "ADDR:PORT" (normalised) */
 	char *zone;               /* the zone the endpoints are in */
 	char *key;                /* TSIG key file */
 	long keep;                /* cleanup keeps this many generations */
@@ -30,10 +30,14 @@ struct enactor_settings {
 	long backoff_base_ms;     /* first retry delay */
 	long backoff_max_ms;      /* retry delay cap */
 	struct cfg_list pause_at; /* pause points */
-	char *log_level;
+	int log_level;            /* enum log_level */
+	struct cfg_state cfg;     /* origins of the values */
 };
 
 extern const struct cfg_option enactor_options[];
+
+/* The words of the mode option. */
+extern const struct cfg_word enactor_modes[];
 
 /* settings_mode - the parsed mode. */
 enum enactor_mode settings_mode(const struct enactor_settings *s);

@@ -39,16 +39,7 @@ struct app {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: planner [-c FILE] [-n] [-h] [-V] [--option value ...]\n"
-	        "\n"
-	        "  -c FILE   read settings from FILE (one 'option value' per "
-	        "line)\n"
-	        "  -n        check the settings, then exit\n"
-	        "  -h        this help\n"
-	        "  -V        print the version\n"
-	        "\noptions (in a file without the leading --):\n");
-	cfg_usage(planner_options, out);
+	cfg_daemon_usage("planner", "the settings", planner_options, out);
 }
 
 static int64_t now_ms(void)
@@ -60,9 +51,7 @@ static int64_t now_ms(void)
 
 static void apply_log_level(const struct planner_settings *s)
 {
-	enum log_level level = LOG_LEVEL_INFO;
-	log_level_parse(s->log_level, &level);
-	log_init("planner", level);
+	log_init("planner", (enum log_level)s->log_level);
 }
 
 static struct loop_config loop_config(const struct planner_settings *s)
@@ -168,7 +157,7 @@ int main(int argc, char **argv)
 {
 	struct app a;
 	char err[1024];
-	bool check_only = false;
+	bool check_only = false, verbose = false;
 	int status = 1;
 	struct region *r = NULL;
 
@@ -181,6 +170,8 @@ int main(int argc, char **argv)
 			a.config_file = argv[++i];
 		} else if (strcmp(argv[i], "-n") == 0) {
 			check_only = true;
+		} else if (strcmp(argv[i], "-v") == 0) {
+			verbose = true;
 		} else if (strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -203,12 +194,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	apply_log_level(&a.settings);
-	if (check_only) {
+	if (verbose) {
+		cfg_print(planner_options, &a.settings, stdout);
+		fflush(stdout);
+	} else if (check_only) {
 		printf("planner: settings%s%s are valid: region %s, %zu "
 		       "endpoints, %zu load balancers\n",
 		       a.config_file ? " in " : "",
 		       a.config_file ? a.config_file : "", r->name,
 		       r->nendpoints, r->nlbs);
+	}
+	if (check_only) {
 		status = 0;
 		goto out;
 	}

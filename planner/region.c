@@ -3,25 +3,16 @@
  * the region model built from them with the checks that span lines.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "netaddr.h"
 #include "planstore.h"
 #include "region.h"
 #include "xalloc.h"
-
-static const char *check_level(const char *value)
-{
-	enum log_level l;
-	if (log_level_parse(value, &l) != 0)
-		return "expected error, warning, notice, info or debug";
-	return NULL;
-}
 
 static const char *check_nonempty(const char *value)
 {
@@ -49,109 +40,74 @@ static const char *check_lb(const char *value)
 	return region_parse_lb(value, name, &lb);
 }
 
+/* Checks across options. */
+static int cross_check(const struct cfg_option *table, const void *settings,
+                       char *err, size_t errlen)
+{
+	return cfg_check_order(table, settings, "check-timeout-ms",
+	                       "check-interval-ms", true, err, errlen);
+}
+
 #define OFF(f) offsetof(struct planner_settings, f)
 
 const struct cfg_option planner_options[] = {
-        {"region", CFG_STRING, "us-east-1", 0, 0, OFF(region), check_nonempty,
-         "name of the region; the plan store is bound to it"},
-        {"store", CFG_STRING, "/var/lib/dnsplane/plans.db", 0, 0, OFF(store),
-         check_nonempty, "path of the SQLite plan store"},
-        {"endpoint", CFG_LIST, NULL, 0, 0, OFF(endpoint), check_endpoint,
-         "an endpoint of the region, a DNS name"},
-        {"lb", CFG_LIST, NULL, 0, 0, OFF(lb), check_lb,
-         "a load balancer: ENDPOINT ADDRESS CHECK WEIGHT, CHECK "
-         "tcp://IP:PORT or http://IP[:PORT]/PATH"},
-        {"check-interval-ms", CFG_INT, "2000", 50, 3600000,
-         OFF(check_interval_ms), NULL,
-         "a health round starts this often, in milliseconds"},
-        {"check-timeout-ms", CFG_INT, "1000", 10, 600000, OFF(check_timeout_ms),
-         NULL,
-         "a check not answered within this fails (less than the interval)"},
-        {"healthy-threshold", CFG_INT, "3", 1, 10, OFF(healthy_threshold), NULL,
-         "consecutive successes before a down load balancer is up"},
-        {"unhealthy-threshold", CFG_INT, "3", 1, 10, OFF(unhealthy_threshold),
-         NULL, "consecutive failures before an up load balancer is down"},
-        {"check-concurrency", CFG_INT, "256", 1, 10000, OFF(check_concurrency),
-         NULL, "health checks in flight at once"},
-        {"plan-interval-ms", CFG_INT, "30000", 100, 86400000,
-         OFF(plan_interval_ms), NULL,
-         "write a new generation at least this often, in milliseconds"},
-        {"fail-open", CFG_BOOL, "yes", 0, 0, OFF(fail_open), NULL,
-         "never write a plan that leaves an endpoint without an address"},
-        {"velocity-limit", CFG_BOOL, "yes", 0, 0, OFF(velocity_limit), NULL,
-         "limit the capacity one generation removes from an endpoint"},
-        {"velocity-max-drop", CFG_INT, "25", 1, 100, OFF(velocity_max_drop),
-         NULL,
-         "largest share of an endpoint's capacity one generation "
-         "removes, in percent"},
-        {"log-level", CFG_STRING, "info", 0, 0, OFF(log_level), check_level,
-         "error, warning, notice, info or debug"},
-        {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+        CFG_OPT_STRING("region", "us-east-1", OFF(region), check_nonempty,
+                       "name of the region; the plan store is bound to it"),
+        CFG_OPT_STRING("store", "/var/lib/dnsplane/plans.db", OFF(store),
+                       check_nonempty, "path of the SQLite plan store"),
+        CFG_OPT_LIST("endpoint", NULL, OFF(endpoint), check_endpoint,
+                     "an endpoint of the region, a DNS name"),
+        CFG_OPT_LIST("lb", NULL, OFF(lb), check_lb,
+                     "a load balancer: ENDPOINT ADDRESS CHECK WEIGHT, CHECK "
+                     "tcp://IP:PORT or http://IP[:PORT]/PATH"),
+        CFG_OPT_INT("check-interval-ms", "2000", 50, 3600000,
+                    OFF(check_interval_ms),
+                    "a health round starts this often, in milliseconds"),
+        CFG_OPT_INT("check-timeout-ms", "1000", 10, 600000,
+                    OFF(check_timeout_ms),
+                    "a check not answered within this fails (less than the "
+                    "interval)"),
+        CFG_OPT_INT("healthy-threshold", "3", 1, 10, OFF(healthy_threshold),
+                    "consecutive successes before a down load balancer is "
+                    "up"),
+        CFG_OPT_INT("unhealthy-threshold", "3", 1, 10, OFF(unhealthy_threshold),
+                    "consecutive failures before an up load balancer is "
+                    "down"),
+        CFG_OPT_INT("check-concurrency", "256", 1, 10000,
+                    OFF(check_concurrency), "health checks in flight at once"),
+        CFG_OPT_INT("plan-interval-ms", "30000", 100, 86400000,
+                    OFF(plan_interval_ms),
+                    "write a new generation at least this often, in "
+                    "milliseconds"),
+        CFG_OPT_BOOL("fail-open", "yes", OFF(fail_open),
+                     "never write a plan that leaves an endpoint without an "
+                     "address"),
+        CFG_OPT_BOOL("velocity-limit", "yes", OFF(velocity_limit),
+                     "limit the capacity one generation removes from an "
+                     "endpoint"),
+        CFG_OPT_INT("velocity-max-drop", "25", 1, 100, OFF(velocity_max_drop),
+                    "largest share of an endpoint's capacity one generation "
+                    "removes, in percent"),
+        CFG_OPT_ENUM("log-level", "info", cfg_log_levels, OFF(log_level),
+                     "the least important log lines written"),
+        CFG_END(struct planner_settings, cfg, cross_check),
 };
 
-/* Parse "IP:PORT" or "[IP6]:PORT" (@needport) or without the port. */
-static const char *parse_hostport(const char *s, size_t len, long defport,
+/* The host and port of a target, @len bytes of @s, into @t. */
+static const char *parse_hostport(const char *s, size_t len, uint16_t defport,
                                   struct check_target *t)
 {
-	char host[64];
-	const char *port = NULL;
-	size_t hlen;
-	if (len > 0 && s[0] == '[') {
-		const char *end = memchr(s, ']', len);
-		if (end == NULL)
-			return "unterminated [IPv6] address";
-		hlen = (size_t)(end - s - 1);
-		if (hlen >= sizeof(host))
-			return "address too long";
-		memcpy(host, s + 1, hlen);
-		if ((size_t)(end - s) + 1 < len) {
-			if (end[1] != ':')
-				return "text after the [IPv6] address";
-			port = end + 2;
-		}
-	} else {
-		const char *colon = memchr(s, ':', len);
-		hlen = colon ? (size_t)(colon - s) : len;
-		if (hlen >= sizeof(host))
-			return "address too long";
-		memcpy(host, s, hlen);
-		if (colon != NULL)
-			port = colon + 1;
-	}
-	host[hlen] = '\0';
-	long p = defport;
-	if (port != NULL) {
-		size_t plen = len - (size_t)(port - s);
-		char digits[8];
-		if (plen == 0 || plen >= sizeof(digits))
-			return "bad port";
-		memcpy(digits, port, plen);
-		digits[plen] = '\0';
-		char *end;
-		p = strtol(digits, &end, 10);
-		if (*end != '\0' || !isdigit((unsigned char)digits[0]))
-			return "bad port";
-	}
-	if (p < 1 || p > 65535)
-		return "a port 1..65535 is needed";
-	memset(&t->addr, 0, sizeof(t->addr));
-	struct sockaddr_in *sin = &t->addr.sin;
-	struct sockaddr_in6 *sin6 = &t->addr.sin6;
-	char canon[INET6_ADDRSTRLEN];
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)p);
-		inet_ntop(AF_INET, &sin->sin_addr, canon, sizeof(canon));
-		snprintf(t->hostport, sizeof(t->hostport), "%s:%ld", canon, p);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)p);
-		inet_ntop(AF_INET6, &sin6->sin6_addr, canon, sizeof(canon));
-		snprintf(t->hostport, sizeof(t->hostport), "[%s]:%ld", canon,
-		         p);
-	} else {
-		return "the host must be an IPv4 or [IPv6] address";
-	}
+	char text[sizeof(t->hostport)];
+	struct netaddr a;
+	if (len >= sizeof(text))
+		return "address too long";
+	memcpy(text, s, len);
+	text[len] = '\0';
+	const char *why = netaddr_parse(text, defport, &a);
+	if (why != NULL)
+		return why;
+	memcpy(&t->addr, &a.ss, a.len);
+	snprintf(t->hostport, sizeof(t->hostport), "%s", a.text);
 	return NULL;
 }
 
@@ -223,74 +179,6 @@ const char *region_parse_lb(const char *text, char *endpoint,
 	return NULL;
 }
 
-/* ---- errors that span lines ---- */
-
-/*
- * The line of @path where option @key has the value @value for the
- * @nth time (0 first), as "PATH:LINE", or "command line" when the value
- * did not come from the file.  Values are read as common/config.c reads
- * them: a quoted value unquoted, else up to a '#' and without trailing
- * space.
- */
-static void origin_of(const char *path, const char *key, const char *value,
-                      size_t nth, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "command line");
-	FILE *f = path ? fopen(path, "r") : NULL;
-	if (f == NULL)
-		return;
-	char *line = NULL;
-	size_t cap = 0;
-	size_t klen = strlen(key);
-	unsigned lineno = 0;
-	while (getline(&line, &cap, f) != -1) {
-		lineno++;
-		char *p = line;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (strncmp(p, key, klen) != 0 ||
-		    !isspace((unsigned char)p[klen]))
-			continue;
-		p += klen;
-		while (isspace((unsigned char)*p))
-			p++;
-		char *w = p;
-		if (*p == '"') {
-			for (char *q = p + 1; *q && *q != '"'; q++) {
-				if (*q == '\\' && q[1] != '\0')
-					q++;
-				*w++ = *q;
-			}
-		} else {
-			w = p + strcspn(p, "#");
-			while (w > p && isspace((unsigned char)w[-1]))
-				w--;
-		}
-		*w = '\0';
-		if (strcmp(p, value) == 0 && nth-- == 0) {
-			snprintf(out, outlen, "%s:%u", path, lineno);
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-}
-
-/* An error about value @i of list @key, naming where it came from. */
-static dp_status list_error(const char *path, const char *key,
-                            const struct cfg_list *l, size_t i, const char *why,
-                            char *err, size_t errlen)
-{
-	size_t nth = 0;
-	for (size_t j = 0; j < i; j++)
-		nth += strcmp(l->v[j], l->v[i]) == 0;
-	char origin[1024];
-	origin_of(path, key, l->v[i], nth, origin, sizeof(origin));
-	snprintf(err, errlen, "%s: option '%s': value '%s': %s", origin, key,
-	         l->v[i], why);
-	return DP_EINVAL;
-}
-
 /* ---- building the region ---- */
 
 struct named {
@@ -349,8 +237,15 @@ size_t region_find_lb(const struct region *r, size_t e, const char *address)
 	return lb ? (size_t)(lb - r->lbs) : SIZE_MAX;
 }
 
-static dp_status build_endpoints(const char *path,
-                                 const struct planner_settings *s,
+/* An error about value @i of list option @key, naming where it was set. */
+static dp_status list_error(const struct planner_settings *s, const char *key,
+                            size_t i, const char *why, char *err, size_t errlen)
+{
+	cfg_error(planner_options, s, key, i, err, errlen, "%s", why);
+	return DP_EINVAL;
+}
+
+static dp_status build_endpoints(const struct planner_settings *s,
                                  struct region *r, char *err, size_t errlen)
 {
 	size_t n = s->endpoint.n;
@@ -367,9 +262,8 @@ static dp_status build_endpoints(const char *path,
 	for (size_t i = 0; i < n; i++) {
 		if (rc == DP_OK && i > 0 &&
 		    strcmp(v[i].name, v[i - 1].name) == 0)
-			rc = list_error(path, "endpoint", &s->endpoint,
-			                v[i].line, "endpoint declared twice",
-			                err, errlen);
+			rc = list_error(s, "endpoint", v[i].line,
+			                "endpoint declared twice", err, errlen);
 		if (rc != DP_OK) {
 			free(v[i].name);
 			continue;
@@ -380,8 +274,8 @@ static dp_status build_endpoints(const char *path,
 	return rc;
 }
 
-static dp_status build_lbs(const char *path, const struct planner_settings *s,
-                           struct region *r, char *err, size_t errlen)
+static dp_status build_lbs(const struct planner_settings *s, struct region *r,
+                           char *err, size_t errlen)
 {
 	size_t n = s->lb.n;
 	struct lb_ref *v = xcalloc(n + 1, sizeof(*v));
@@ -394,8 +288,7 @@ static dp_status build_lbs(const char *path, const struct planner_settings *s,
 			why = "its endpoint is not declared by an endpoint "
 			      "line";
 		if (why != NULL) {
-			rc = list_error(path, "lb", &s->lb, i, why, err,
-			                errlen);
+			rc = list_error(s, "lb", i, why, err, errlen);
 			break;
 		}
 		v[i].lb.endpoint = e;
@@ -406,7 +299,7 @@ static dp_status build_lbs(const char *path, const struct planner_settings *s,
 	for (size_t i = 1; i < n && rc == DP_OK; i++) {
 		if (v[i].lb.endpoint == v[i - 1].lb.endpoint &&
 		    strcmp(v[i].lb.address, v[i - 1].lb.address) == 0)
-			rc = list_error(path, "lb", &s->lb, v[i].line,
+			rc = list_error(s, "lb", v[i].line,
 			                "the endpoint has this address twice",
 			                err, errlen);
 	}
@@ -428,8 +321,7 @@ static dp_status build_lbs(const char *path, const struct planner_settings *s,
 		for (size_t j = 0; j < s->endpoint.n; j++) {
 			planstore_canonical_name(s->endpoint.v[j], name);
 			if (strcmp(name, r->endpoints[i].name) == 0) {
-				rc = list_error(path, "endpoint", &s->endpoint,
-				                j,
+				rc = list_error(s, "endpoint", j,
 				                "the endpoint has no lb line",
 				                err, errlen);
 				break;
@@ -439,25 +331,6 @@ static dp_status build_lbs(const char *path, const struct planner_settings *s,
 	return rc;
 }
 
-/* Checks between single options. */
-static dp_status check_options(const char *path,
-                               const struct planner_settings *s, char *err,
-                               size_t errlen)
-{
-	if (s->check_timeout_ms >= s->check_interval_ms) {
-		char value[32], origin[1024];
-		snprintf(value, sizeof(value), "%ld", s->check_timeout_ms);
-		origin_of(path, "check-timeout-ms", value, 0, origin,
-		          sizeof(origin));
-		snprintf(err, errlen,
-		         "%s: option 'check-timeout-ms': value '%s': must be "
-		         "less than check-interval-ms (%ld)",
-		         origin, value, s->check_interval_ms);
-		return DP_EINVAL;
-	}
-	return DP_OK;
-}
-
 dp_status region_read(const char *config_file, int argc, char **argv,
                       struct planner_settings *s, struct region **out,
                       char *err, size_t errlen)
@@ -465,20 +338,13 @@ dp_status region_read(const char *config_file, int argc, char **argv,
 	struct region *r = NULL;
 	dp_status rc = DP_EINVAL;
 	memset(s, 0, sizeof(*s));
-	if (cfg_init(planner_options, s, err, errlen) != 0)
-		goto fail;
-	if (config_file != NULL &&
-	    cfg_load_file(planner_options, s, config_file, err, errlen) != 0)
-		goto fail;
-	if (cfg_parse_args(planner_options, s, argc, argv, err, errlen) != 0)
-		goto fail;
-	cfg_finish(planner_options, s);
-	if ((rc = check_options(config_file, s, err, errlen)) != DP_OK)
+	if (cfg_read(planner_options, s, config_file, argc, argv, err,
+	             errlen) != 0)
 		goto fail;
 	r = xcalloc(1, sizeof(*r));
 	r->name = xstrdup(s->region);
-	if ((rc = build_endpoints(config_file, s, r, err, errlen)) != DP_OK ||
-	    (rc = build_lbs(config_file, s, r, err, errlen)) != DP_OK)
+	if ((rc = build_endpoints(s, r, err, errlen)) != DP_OK ||
+	    (rc = build_lbs(s, r, err, errlen)) != DP_OK)
 		goto fail;
 	*out = r;
 	return DP_OK;

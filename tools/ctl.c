@@ -33,16 +33,6 @@ static const char *check_nonempty(const char *v)
 	return *v ? NULL : "empty value";
 }
 
-static const char *check_server(const char *v)
-{
-	struct dnsclient *c;
-	char err[256];
-	if (dnsclient_new(v, NULL, 1000, &c, err, sizeof(err)) != DP_OK)
-		return "expected ADDRESS:PORT or [IPv6]:PORT";
-	dnsclient_free(c);
-	return NULL;
-}
-
 static const char *check_name(const char *v)
 {
 	char name[1024];
@@ -54,21 +44,24 @@ static const char *check_name(const char *v)
 #define OFF(f) offsetof(struct ctl_settings, f)
 
 const struct cfg_option ctl_options[] = {
-        {"store", CFG_STRING, "/var/lib/dnsplane/plans.db", 0, 0, OFF(store),
-         check_nonempty, "the plan store (SQLite); never created here"},
-        {"server", CFG_STRING, "127.0.0.1:53", 0, 0, OFF(server), check_server,
-         "authd, ADDRESS:PORT, reached over TCP"},
-        {"zone", CFG_STRING, "api.test.", 0, 0, OFF(zone), check_name,
-         "the zone the endpoints are in"},
-        {"key", CFG_STRING, NULL, 0, 0, OFF(key), check_nonempty,
-         "TSIG key file (BIND format) repair signs with; its first key"},
-        {"ttl", CFG_INT, "60", 0, 86400, OFF(ttl), NULL,
-         "TTL of the records repair writes"},
-        {"timeout-ms", CFG_INT, "2000", 50, 60000, OFF(timeout_ms), NULL,
-         "wait for one answer from authd"},
-        {"endpoint", CFG_LIST, NULL, 0, 0, OFF(endpoint), check_name,
-         "an endpoint to look at besides those of the newest plan"},
-        {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+        CFG_OPT_STRING("store", "/var/lib/dnsplane/plans.db", OFF(store),
+                       check_nonempty,
+                       "the plan store (SQLite); never created here"),
+        CFG_OPT_ADDR("server", "127.0.0.1:53", 53, OFF(server),
+                     "authd, reached over TCP"),
+        CFG_OPT_STRING("zone", "api.test.", OFF(zone), check_name,
+                       "the zone the endpoints are in"),
+        CFG_OPT_STRING("key", NULL, OFF(key), check_nonempty,
+                       "TSIG key file (BIND format) repair signs with; its "
+                       "first key"),
+        CFG_OPT_INT("ttl", "60", 0, 86400, OFF(ttl),
+                    "TTL of the records repair writes"),
+        CFG_OPT_INT("timeout-ms", "2000", 50, 60000, OFF(timeout_ms),
+                    "wait for one answer from authd"),
+        CFG_OPT_LIST("endpoint", NULL, OFF(endpoint), check_name,
+                     "an endpoint to look at besides those of the newest "
+                     "plan"),
+        CFG_END(struct ctl_settings, cfg, NULL),
 };
 
 char *ctl_format_time(int64_t ms, char *buf, size_t len)

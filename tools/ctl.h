@@ -36,12 +36,13 @@ enum ctl_exit {
 /* The settings (option names shared with the enactor's where they meet). */
 struct ctl_settings {
 	char *store;
-	char *server;
+	char *server; /* "ADDR:PORT" (normalised) */
 	char *zone;
 	char *key;
 	long ttl;
 	long timeout_ms;
 	struct cfg_list endpoint; /* endpoints beyond those of the plans */
+	struct cfg_state cfg;     /* origins of the values */
 };
 
 extern const struct cfg_option ctl_options[];

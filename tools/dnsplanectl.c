@@ -150,13 +150,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 static int read_settings(const struct args *a, struct ctl_settings *s,
                          char *err, size_t errlen)
 {
-	if (cfg_init(ctl_options, s, err, errlen) != 0 ||
-	    (a->config_file != NULL &&
-	     cfg_load_file(ctl_options, s, a->config_file, err, errlen) != 0) ||
-	    cfg_parse_args(ctl_options, s, a->nopts, a->opts, err, errlen) != 0)
-		return -1;
-	cfg_finish(ctl_options, s);
-	return 0;
+	return cfg_read(ctl_options, s, a->config_file, a->nopts, a->opts, err,
+	                errlen);
 }
 
 static int cmd_status(struct ctl *c, const struct args *a,

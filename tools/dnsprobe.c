@@ -13,11 +13,9 @@
  *   dnsprobe --server 127.0.0.1:5300 --name E --csv t.csv --plot t.png
  *   dnsprobe plot --out FILE [--events FILE] [--title T] CSV[=LABEL]...
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,6 +33,7 @@
 #include "dnsprobe_plot.h"
 #include "labels.h"
 #include "log.h"
+#include "netaddr.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -43,70 +42,66 @@
 #define TYPE_TXT      16
 
 struct probe_settings {
-	char *server;     /* ADDR:PORT */
+	char *server;     /* "ADDR:PORT" (normalised) */
 	char *name;       /* the endpoint */
 	long rate;        /* probes per second */
 	long interval_ms; /* of the timeline */
 	long timeout_ms;  /* a probe not answered by then: no answer */
-	char *transport;  /* udp or tcp */
+	int transport;    /* enum probe_transport */
 	bool rd;          /* recursion desired (a resolver) */
 	bool gen_txt;     /* ask _gen.NAME TXT with every probe */
 	long duration;    /* seconds, 0: until SIGTERM or SIGINT */
 	char *csv, *json, *summary, *plot, *events, *title, *label;
-	char *log_level;
+	int log_level; /* enum log_level */
+	struct cfg_state cfg;
 };
 
-static const char *check_transport(const char *v)
-{
-	return strcmp(v, "udp") == 0 || strcmp(v, "tcp") == 0
-	               ? NULL
-	               : "expected udp or tcp";
-}
+enum probe_transport { PROBE_UDP, PROBE_TCP };
 
-static const char *check_level(const char *v)
-{
-	enum log_level l;
-	return log_level_parse(v, &l) == 0
-	               ? NULL
-	               : "expected error, warning, notice, info or debug";
-}
+static const struct cfg_word transports[] = {
+        {"udp", PROBE_UDP},
+        {"tcp", PROBE_TCP},
+        {NULL, 0},
+};
 
 #define OFF(f) offsetof(struct probe_settings, f)
 
 static const struct cfg_option probe_options[] = {
-        {"server", CFG_STRING, "127.0.0.1:53", 0, 0, OFF(server), NULL,
-         "the server to ask, ADDR:PORT or [IPV6]:PORT (authd or a resolver)"},
-        {"name", CFG_STRING, "dynamodb.us-east-1.api.test.", 0, 0, OFF(name),
-         NULL, "the endpoint to query (A, and _gen.NAME TXT)"},
-        {"rate", CFG_INT, "50", 1, 10000, OFF(rate), NULL, "probes per second"},
-        {"interval-ms", CFG_INT, "100", 10, 3600000, OFF(interval_ms), NULL,
-         "one row of the timeline per interval"},
-        {"timeout-ms", CFG_INT, "500", 10, 60000, OFF(timeout_ms), NULL,
-         "a probe not answered within this counts as no answer"},
-        {"transport", CFG_STRING, "udp", 0, 0, OFF(transport), check_transport,
-         "udp, or tcp (one connection, reopened)"},
-        {"rd", CFG_BOOL, "yes", 0, 0, OFF(rd), NULL,
-         "set recursion desired, as a stub resolver does"},
-        {"gen-txt", CFG_BOOL, "yes", 0, 0, OFF(gen_txt), NULL,
-         "also ask _gen.NAME TXT with every probe (the marker)"},
-        {"duration", CFG_INT, "0", 0, 31536000, OFF(duration), NULL,
-         "stop after this many seconds (0: at SIGTERM or SIGINT)"},
-        {"csv", CFG_STRING, NULL, 0, 0, OFF(csv), NULL,
-         "write the timeline here, one CSV row per interval"},
-        {"json", CFG_STRING, NULL, 0, 0, OFF(json), NULL,
-         "write the timeline here, one JSON object per line"},
-        {"summary", CFG_STRING, NULL, 0, 0, OFF(summary), NULL,
-         "write the summary here as one JSON object"},
-        {"plot", CFG_STRING, NULL, 0, 0, OFF(plot), NULL,
-         "draw the timeline at the end (PNG, or SVG for FILE.svg)"},
-        {"events", CFG_STRING, NULL, 0, 0, OFF(events), NULL,
-         "events to mark on the plot: lines 'unix_ms label'"},
-        {"title", CFG_STRING, NULL, 0, 0, OFF(title), NULL, "the plot's title"},
-        {"label", CFG_STRING, NULL, 0, 0, OFF(label), NULL,
-         "a name for this prober in its log lines and plot"},
-        {"log-level", CFG_STRING, "notice", 0, 0, OFF(log_level), check_level,
-         "notice: changes of state; info: every new generation too"},
-        {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+        CFG_OPT_ADDR("server", "127.0.0.1:53", 53, OFF(server),
+                     "the server to ask (authd or a resolver)"),
+        CFG_OPT_STRING("name", "dynamodb.us-east-1.api.test.", OFF(name), NULL,
+                       "the endpoint to query (A, and _gen.NAME TXT)"),
+        CFG_OPT_INT("rate", "50", 1, 10000, OFF(rate), "probes per second"),
+        CFG_OPT_INT("interval-ms", "100", 10, 3600000, OFF(interval_ms),
+                    "one row of the timeline per interval"),
+        CFG_OPT_INT("timeout-ms", "500", 10, 60000, OFF(timeout_ms),
+                    "a probe not answered within this counts as no answer"),
+        CFG_OPT_ENUM("transport", "udp", transports, OFF(transport),
+                     "udp, or tcp (one connection, reopened)"),
+        CFG_OPT_BOOL("rd", "yes", OFF(rd),
+                     "set recursion desired, as a stub resolver does"),
+        CFG_OPT_BOOL("gen-txt", "yes", OFF(gen_txt),
+                     "also ask _gen.NAME TXT with every probe (the marker)"),
+        CFG_OPT_INT("duration", "0", 0, 31536000, OFF(duration),
+                    "stop after this many seconds (0: at SIGTERM or SIGINT)"),
+        CFG_OPT_STRING("csv", NULL, OFF(csv), NULL,
+                       "write the timeline here, one CSV row per interval"),
+        CFG_OPT_STRING("json", NULL, OFF(json), NULL,
+                       "write the timeline here, one JSON object per line"),
+        CFG_OPT_STRING("summary", NULL, OFF(summary), NULL,
+                       "write the summary here as one JSON object"),
+        CFG_OPT_STRING("plot", NULL, OFF(plot), NULL,
+                       "draw the timeline at the end (PNG, or SVG for "
+                       "FILE.svg)"),
+        CFG_OPT_STRING("events", NULL, OFF(events), NULL,
+                       "events to mark on the plot: lines 'unix_ms label'"),
+        CFG_OPT_STRING("title", NULL, OFF(title), NULL, "the plot's title"),
+        CFG_OPT_STRING("label", NULL, OFF(label), NULL,
+                       "a name for this prober in its log lines and plot"),
+        CFG_OPT_ENUM("log-level", "notice", cfg_log_levels, OFF(log_level),
+                     "notice: changes of state; info: every new generation "
+                     "too"),
+        CFG_END(struct probe_settings, cfg, NULL),
 };
 
 /* One probe in flight: the A query and, when asked, the TXT query. */
@@ -165,37 +160,6 @@ static const char *clock_text(int64_t ms, char *buf, size_t len)
 	size_t n = strftime(buf, len, "%H:%M:%S", &tm);
 	snprintf(buf + n, len - n, ".%03d", (int)(ms % 1000));
 	return buf;
-}
-
-static int parse_server(const char *s, struct sockaddr_storage *ss,
-                        socklen_t *len)
-{
-	char host[256];
-	const char *port;
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (e == NULL || e[1] != ':' || (size_t)(e - s - 1) >= 256)
-			return -1;
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		host[e - s - 1] = '\0';
-		port = e + 2;
-	} else {
-		const char *c = strrchr(s, ':');
-		if (c == NULL || (size_t)(c - s) >= 256)
-			return -1;
-		memcpy(host, s, (size_t)(c - s));
-		host[c - s] = '\0';
-		port = c + 1;
-	}
-	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
-	                         .ai_socktype = SOCK_DGRAM};
-	struct addrinfo *ai = NULL;
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		return -1;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
 }
 
 /* ---- transport ---- */
@@ -708,45 +672,37 @@ int main(int argc, char **argv)
 	struct prober p;
 	char err[1024];
 	int status = 2;
+	const char *config = NULL;
 	memset(&p, 0, sizeof(p));
+	memset(&s, 0, sizeof(s));
 	p.fd = -1;
-	if (cfg_init(probe_options, &s, err, sizeof(err)) != 0) {
-		fprintf(stderr, "dnsprobe: %s\n", err);
-		return 2;
-	}
 	int i = 1;
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
-			cfg_free(probe_options, &s);
 			return 0;
 		}
 		if (strcmp(argv[i], "-V") == 0) {
 			printf("dnsprobe %s\n", PROBE_VERSION);
-			cfg_free(probe_options, &s);
 			return 0;
 		}
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			if (cfg_load_file(probe_options, &s, argv[++i], err,
-			                  sizeof(err)) != 0)
-				goto bad;
+			config = argv[++i];
 			continue;
 		}
 		break;
 	}
-	if (cfg_parse_args(probe_options, &s, argc - i, argv + i, err,
-	                   sizeof(err)) != 0)
+	if (cfg_read(probe_options, &s, config, argc - i, argv + i, err,
+	             sizeof(err)) != 0)
 		goto bad;
-	cfg_finish(probe_options, &s);
 	p.s = &s;
-	p.tcp = strcmp(s.transport, "tcp") == 0;
-	if (parse_server(s.server, &p.addr, &p.addrlen) != 0) {
-		snprintf(err, sizeof(err),
-		         "server: '%s' is not ADDR:PORT or [IPV6]:PORT",
-		         s.server);
-		goto bad;
-	}
+	p.tcp = s.transport == PROBE_TCP;
+	/* The table checked it: this does not fail. */
+	struct netaddr server;
+	netaddr_parse(s.server, 53, &server);
+	p.addr = server.ss;
+	p.addrlen = server.len;
 	size_t nl = strlen(s.name);
 	if (nl == 0 || nl + 7 > sizeof(p.name)) {
 		snprintf(err, sizeof(err), "name: '%s' is not a name", s.name);
@@ -755,11 +711,9 @@ int main(int argc, char **argv)
 	snprintf(p.name, sizeof(p.name), "%s%s", s.name,
 	         s.name[nl - 1] == '.' ? "" : ".");
 	snprintf(p.txtname, sizeof(p.txtname), LABEL_GEN ".%s", p.name);
-	enum log_level lvl;
-	log_level_parse(s.log_level, &lvl);
 	char *prog = s.label ? xasprintf("dnsprobe[%s]", s.label)
 	                     : xstrdup("dnsprobe");
-	log_init(prog, lvl);
+	log_init(prog, (enum log_level)s.log_level);
 
 	char *csv = s.csv    ? xstrdup(s.csv)
 	            : s.plot ? xasprintf("%s.csv", s.plot)
