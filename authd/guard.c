@@ -82,6 +82,7 @@ void guard_forget(struct guard *g)
 
 void guard_free(struct guard *g)
 {
+	failover_free(&g->failover);
 	free(g->rules);
 	g->rules = NULL;
 	g->n = 0;
@@ -91,14 +92,9 @@ void guard_free(struct guard *g)
 	g->ix = NULL;
 }
 
-/*
- * Addresses @name resolves to inside the zone, CNAMEs followed.  *@far
- * is set when a name of the chain is not @name or below it (or the chain
- * leaves the zone, loops or is too long).
- */
-static unsigned count_addresses(const struct zone_edit *e,
-                                const struct zone_node *apex,
-                                const uint8_t *name, size_t len, bool *far)
+unsigned guard_count_addresses(const struct zone_edit *e,
+                               const struct zone_node *apex,
+                               const uint8_t *name, size_t len, bool *far)
 {
 	uint8_t cur[DNAME_MAXLEN];
 	memcpy(cur, name, len);
@@ -176,8 +172,8 @@ static void guard_read(const struct zone_edit *e, const struct guard *g,
 			s[k].marker = -2; /* another zone */
 			continue;
 		}
-		s[k].addrs = count_addresses(e, apex, r->name, r->namelen,
-		                             &s[k].far);
+		s[k].addrs = guard_count_addresses(e, apex, r->name, r->namelen,
+		                                   &s[k].far);
 		s[k].marker = read_marker(e, r->name, r->namelen, &s[k].gen);
 	}
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "dname.h"
+#include "failover.h"
 #include "labels.h"
 #include "zone.h"
 
@@ -38,6 +39,7 @@ struct guard_index;
 
 struct guard {
 	bool enabled; /* off: the legacy lab, every update goes through */
+	struct failover failover; /* backup records, guard on or off */
 	struct guard_rule *rules;
 	size_t n;
 	struct guard_index *ix; /* built by guard_parse, kept by updates */
@@ -63,6 +65,17 @@ void guard_free(struct guard *g);
  * "_gen.NAME" holding the plan generation as decimal text ("42").
  */
 #define GUARD_MARKER_LABEL LABEL_GEN
+
+/*
+ * guard_count_addresses - the addresses @name resolves to inside the zone
+ * of @apex as edited by @e, CNAMEs followed (UINT32_MAX when a chain
+ * leaves the zone: more than it can see).  *@far is set when a name of
+ * the chain is not @name or below it, or the chain leaves the zone, loops
+ * or is too long.
+ */
+unsigned guard_count_addresses(const struct zone_edit *e,
+                               const struct zone_node *apex,
+                               const uint8_t *name, size_t len, bool *far);
 
 /* What a guard pass found. */
 enum guard_verdict {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "failover.h"
 #include "log.h"
 #include "sdnotify.h"
 #include "keys.h"
@@ -43,7 +44,21 @@ struct authd {
 	struct server *srv;
 	struct xfrout *xfr;
 	struct notify *notify;
+	struct failover_watch fw; /* which endpoints are on their backup */
 };
+
+/* The failover rules of @s into @f (settings checked them already). */
+static int parse_failover(const struct authd_settings *s, struct failover *f,
+                          char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->failover.n; i++) {
+		if (failover_parse(f, s->failover.v[i], err, errlen) != 0) {
+			failover_free(f);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /*
  * Build the keyring and the guard of @s.  On success the caller owns
@@ -70,6 +85,8 @@ static int load_policy(const struct authd_settings *s, struct keyring **keys,
 			goto fail;
 		}
 	}
+	if (parse_failover(s, &g->failover, err, errlen) != 0)
+		goto fail;
 	*keys = kr;
 	return 0;
 fail:
@@ -90,6 +107,7 @@ static void publish(struct authd *a, struct zoneset *zs)
 	struct zoneset *before = server_zones(a->srv);
 	zoneset_ref(zs);
 	server_set_zones(a->srv, zs);
+	failover_watch_publish(&a->fw, zs);
 	notify_changes(a->notify, before, zs);
 	zoneset_unref(before);
 	zoneset_unref(zs);
@@ -166,10 +184,17 @@ static void reload(struct server *srv, void *arg)
 		log_err("reload failed, keeping the old settings: %s", err);
 		goto out;
 	}
-	if (zones_load(&s, a->store, &zs, err, sizeof(err)) != DP_OK) {
+	if (zones_load(&s, a->store, &guard.failover, &zs, err, sizeof(err)) !=
+	    DP_OK) {
 		log_err("reload failed, keeping the old zones: %s", err);
 		goto out;
 	}
+	/* The watch takes the new rules, as served until now. */
+	struct failover fo = {0};
+	parse_failover(&s, &fo, err, sizeof(err));
+	struct zoneset *served = server_zones(a->srv);
+	failover_watch_rules(&a->fw, &fo, served);
+	zoneset_unref(served);
 	updater_set_policy(a->updater, keys, &guard);
 	keys = NULL;
 	xfrout_set_policy(a->xfr, xfr_policy_ref(xpol));
@@ -236,6 +261,7 @@ int main(int argc, char **argv)
 	char *dbpath = NULL;
 
 	memset(&a, 0, sizeof(a));
+	failover_watch_init(&a.fw);
 	log_init("authd", LOG_LEVEL_INFO);
 
 	/* Short options come first; the rest are --settings. */
@@ -306,10 +332,15 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	if (zones_load(&a.settings, a.store, &zs, err, sizeof(err)) != DP_OK) {
+	if (zones_load(&a.settings, a.store, &guard.failover, &zs, err,
+	               sizeof(err)) != DP_OK) {
 		log_err("%s", err);
 		goto out;
 	}
+	struct failover fo = {0};
+	parse_failover(&a.settings, &fo, err, sizeof(err));
+	failover_watch_rules(&a.fw, &fo, NULL);
+	failover_watch_publish(&a.fw, zs); /* logs what starts on backup */
 	/* Return the zone file parser's memory to the system. */
 	malloc_trim(0);
 
@@ -347,6 +378,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	server_set_xfrout(srv, a.xfr);
+	server_set_failover(srv, &a.fw);
+	/* As BIND does on loading a zone: tell the secondaries, which may
+	 * hold an older copy (a zone file or a failover taken in at start). */
+	struct zoneset *now = server_zones(srv);
+	notify_changes(a.notify, NULL, now);
+	zoneset_unref(now);
 	struct updater_hooks hooks = {hook_acquire, hook_publish, &a};
 	a.updater = updater_new(a.store, keys, &guard,
 	                        (unsigned)a.settings.journal_size, &hooks);
@@ -378,6 +415,7 @@ out:
 	updater_stop(a.updater);
 	xfrout_stop(a.xfr);
 	server_free(srv);
+	failover_watch_free(&a.fw);
 	updater_free(a.updater);
 	xfrout_free(a.xfr);
 	notify_free(a.notify);

@@ -56,9 +56,15 @@ static const char *rcode_name(int rc, char *buf, size_t len)
 	return buf;
 }
 
+/* failover_watch_render()'s writer. */
+static void put_line(void *arg, const char *line)
+{
+	put(arg, "%s", line);
+}
+
 char *metrics_render(const struct query_counters *q,
                      const struct updater_stats *u, const struct zoneset *zs,
-                     size_t *len)
+                     struct failover_watch *fw, size_t *len)
 {
 	struct out o = {xmalloc(4096), 0, 4096};
 	char nb[32];
@@ -151,6 +157,8 @@ char *metrics_render(const struct query_counters *q,
 			           : (unsigned long long)zone_record_count(z));
 		}
 	}
+	if (fw != NULL)
+		failover_watch_render(fw, put_line, &o);
 	*len = o.len;
 	return o.buf;
 }

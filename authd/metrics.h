@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "failover.h"
 #include "updater.h"
 #include "zone.h"
 
@@ -34,12 +35,12 @@ static inline void metrics_count(uint64_t *c)
 void metrics_add(struct query_counters *sum, const struct query_counters *c);
 
 /*
- * metrics_render - the Prometheus text for @q, @u (may be NULL) and the
- * serials of @zs.  Returns a string owned by the caller (free()); *@len
+ * metrics_render - the Prometheus text for @q, @u (may be NULL), the
+ * serials of @zs and the failover state of @fw (may be NULL).  Returns a string owned by the caller (free()); *@len
  * is its length.
  */
 char *metrics_render(const struct query_counters *q,
                      const struct updater_stats *u, const struct zoneset *zs,
-                     size_t *len);
+                     struct failover_watch *fw, size_t *len);
 
 #endif /* METRICS_H */

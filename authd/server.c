@@ -127,6 +127,7 @@ struct server {
 	void *reload_arg;
 	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	struct evhttp *http; /* /metrics and /healthz, when configured */
+	struct failover_watch *failover; /* for /metrics, or NULL */
 	/* NOTIFY: its sockets, their reads, the retry timer, the wake-up. */
 	struct notify *notify;
 	int notify_fd[2]; /* IPv4, IPv6; -1 when the host lacks one */
@@ -252,6 +253,11 @@ dp_status server_set_notify(struct server *srv, struct notify *n, char *err,
 	srv->notify = n;
 	notify_set_wake(n, notify_wake, srv);
 	return DP_OK;
+}
+
+void server_set_failover(struct server *srv, struct failover_watch *w)
+{
+	srv->failover = w;
 }
 
 void server_set_zones(struct server *srv, struct zoneset *zones)
@@ -898,7 +904,8 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 		updater_stats(srv->updater, &us);
 	struct zoneset *zs = zones_acquire(srv);
 	size_t len;
-	char *text = metrics_render(&sum, srv->updater ? &us : NULL, zs, &len);
+	char *text = metrics_render(&sum, srv->updater ? &us : NULL, zs,
+	                            srv->failover, &len);
 	zoneset_unref(zs);
 	struct evbuffer *b = evbuffer_new();
 	evbuffer_add(b, text, len);

@@ -89,6 +89,14 @@ struct notify;
 dp_status server_set_notify(struct server *srv, struct notify *n, char *err,
                             size_t errlen);
 
+struct failover_watch;
+
+/*
+ * server_set_failover - show @w (borrowed until server_free()) on
+ * /metrics.  Call before server_run.
+ */
+void server_set_failover(struct server *srv, struct failover_watch *w);
+
 /* server_free - close every socket and free the server.  Idempotent. */
 void server_free(struct server *srv);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dname.h"
+#include "failover.h"
 #include "netaddr.h"
 #include "settings.h"
 #include "update.h"
@@ -40,6 +41,15 @@ static const char *check_guard(const char *value)
 	int rc = guard_parse(&g, value);
 	guard_free(&g);
 	return rc == 0 ? NULL : "expected NAME or NAME=MIN (1..1000)";
+}
+
+static const char *check_failover(const char *value)
+{
+	static _Thread_local char why[512];
+	struct failover f = {0};
+	int rc = failover_parse(&f, value, why, sizeof(why));
+	failover_free(&f);
+	return rc == 0 ? NULL : why;
 }
 
 static const char *check_allow_transfer(const char *value)
@@ -96,6 +106,17 @@ static int cross_check(const struct cfg_option *table, const void *settings,
 			        where);
 		}
 	}
+	/* One failover rule per endpoint. */
+	struct failover f = {0};
+	for (size_t i = 0; i < s->failover.n; i++) {
+		char why[512];
+		if (failover_parse(&f, s->failover.v[i], why, sizeof(why)) == 0)
+			continue;
+		failover_free(&f);
+		return cfg_error(table, s, "failover", i, err, errlen, "%s",
+		                 why);
+	}
+	failover_free(&f);
 	for (size_t i = 0; s->metrics_listen != NULL && i < s->listen.n; i++) {
 		if (strcmp(s->listen.v[i], s->metrics_listen) != 0)
 			continue;
@@ -139,6 +160,10 @@ const struct cfg_option authd_options[] = {
                      "generation back"),
         CFG_OPT_BOOL("guard-enabled", "yes", OFF(guard_enabled),
                      "enforce the guard (no: the legacy lab)"),
+        CFG_OPT_LIST("failover", NULL, OFF(failover), check_failover,
+                     "backup addresses \"ENDPOINT ADDRESS [ADDRESS...]\": "
+                     "whenever ENDPOINT would answer no address it answers "
+                     "these, in the zone itself"),
         CFG_OPT_INT("journal-size", "1000", 1, 1000000, OFF(journal_size),
                     "committed changes kept per zone for IXFR"),
         CFG_OPT_LIST("allow-transfer", NULL, OFF(allow_transfer),

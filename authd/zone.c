@@ -704,6 +704,21 @@ bool zone_edit_serial(const struct zone_edit *e, uint32_t *serial)
 	return true;
 }
 
+void zone_edit_bump_serial(struct zone_edit *e)
+{
+	const struct zone_node *apex = zone_apex(e->base);
+	struct zone_rrset soa;
+	if (!zone_edit_get(e, apex->name, apex->namelen, RR_TYPE_SOA, &soa))
+		return;
+	size_t l = 2u + rd16(soa.rdata);
+	uint8_t *buf = xmalloc(l);
+	memcpy(buf, soa.rdata, l);
+	wr32(buf + l - 20, rd32(buf + l - 20) + 1);
+	zone_edit_put(e, apex->name, apex->namelen, RR_TYPE_SOA, soa.ttl, 1,
+	              buf, l);
+	free(buf);
+}
+
 /* The index (1-based) of the newest edit entry of @name, 0 when none. */
 static size_t edit_newest(const struct zone_edit *e, const uint8_t *name,
                           size_t len)

@@ -185,6 +185,9 @@ bool zone_edit_changed_since(const struct zone_edit *e, size_t mark);
  */
 bool zone_edit_serial(const struct zone_edit *e, uint32_t *serial);
 
+/* zone_edit_bump_serial - raise the SOA serial by one (RFC 1982: wraps). */
+void zone_edit_bump_serial(struct zone_edit *e);
+
 /*
  * One RRset a commit changed: what it was and what it is now (count 0
  * for none).  Pointers are into the old and new snapshots.

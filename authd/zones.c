@@ -2,12 +2,57 @@
  * zones.c - build the served zone set from the settings and the store.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
 #include "zones.h"
 
+/*
+ * The failover rules of @fo on the loaded zone *@z: when they change it,
+ * commit the change to @store (journalled) and serve the new snapshot.
+ */
+static dp_status load_failover(struct zonestore *store, struct zone **z,
+                               const struct failover *fo, unsigned keep,
+                               char *err, size_t errlen)
+{
+	struct zone_edit *e = zone_edit_new(*z);
+	if (failover_apply(fo, e, NULL) == 0 ||
+	    !zone_edit_changed_since(e, 0)) {
+		zone_edit_free(e);
+		return DP_OK;
+	}
+	zone_edit_bump_serial(e);
+	struct zone *next = NULL;
+	struct zone_change *ch = NULL;
+	size_t nch = 0;
+	dp_status rc = zone_edit_commit(e, &next, &ch, &nch, err, errlen);
+	zone_edit_free(e);
+	if (rc == DP_OK)
+		rc = zonestore_begin(store, err, errlen);
+	if (rc == DP_OK) {
+		rc = zonestore_commit(store, next, zone_serial(*z), ch, nch,
+		                      keep, err, errlen);
+		char e2[256];
+		if (zonestore_end(store, rc == DP_OK, e2, sizeof(e2)) !=
+		            DP_OK &&
+		    rc == DP_OK) {
+			snprintf(err, errlen, "%s", e2);
+			rc = DP_EIO;
+		}
+	}
+	free(ch);
+	if (rc != DP_OK) {
+		zone_free(next);
+		return rc;
+	}
+	zone_free(*z);
+	*z = next;
+	return DP_OK;
+}
+
 dp_status zones_load(const struct authd_settings *s, struct zonestore *store,
-                     struct zoneset **out, char *err, size_t errlen)
+                     const struct failover *fo, struct zoneset **out, char *err,
+                     size_t errlen)
 {
 	struct zoneset *zs = zoneset_new();
 	dp_status rc = DP_OK;
@@ -36,6 +81,12 @@ dp_status zones_load(const struct authd_settings *s, struct zonestore *store,
 		rc = zonestore_load(store, name, &z, err, errlen);
 		if (rc != DP_OK)
 			break;
+		if (fo != NULL && (rc = load_failover(store, &z, fo,
+		                                      (unsigned)s->journal_size,
+		                                      err, errlen)) != DP_OK) {
+			zone_free(z);
+			break;
+		}
 		log_info("zone %s: serial %u, %zu records, %zu names, %zu "
 		         "bytes",
 		         name, zone_serial(z), zone_record_count(z),

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "dp.h"
+#include "failover.h"
 #include "settings.h"
 #include "zone.h"
 #include "zonestore.h"
@@ -17,11 +18,15 @@
  * zones_load - import and load every zone of @s.  All or nothing: on
  * failure no zone set is returned and @err names the zone and file (the
  * store may already hold zones imported before the failing one, each in
- * its own transaction, which is harmless: they are complete).  On success
+ * its own transaction, which is harmless: they are complete).  A zone
+ * that leaves an endpoint of @fo without an address gets its backup
+ * records here, as a change of its own (committed, journalled, the
+ * serial raised), before it is served.  On success
  * *@out holds one reference owned by the caller.
  */
 dp_status zones_load(const struct authd_settings *s, struct zonestore *store,
-                     struct zoneset **out, char *err, size_t errlen);
+                     const struct failover *fo, struct zoneset **out, char *err,
+                     size_t errlen);
 
 /*
  * zones_check - parse and validate every zone file of @s without a store

@@ -12,5 +12,7 @@
 #define LABEL_PLAN "_plan"
 /* _lock.E: the legacy enactors' lock. */
 #define LABEL_LOCK "_lock"
+/* _failover.E: TXT "backup" while E answers its backup addresses. */
+#define LABEL_FAILOVER "_failover"
 
 #endif /* LABELS_H */

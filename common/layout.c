@@ -106,7 +106,7 @@ static int txt_of(const ldns_rr *rr, char *buf, size_t len)
 }
 
 /* The queries of one endpoint's read, in this order. */
-enum { RQ_A, RQ_AAAA, RQ_MARKER, RQ_LOCK };
+enum { RQ_A, RQ_AAAA, RQ_MARKER, RQ_LOCK, RQ_BACKUP };
 
 static ldns_pkt *query(const char *name, ldns_rr_type type)
 {
@@ -177,6 +177,11 @@ void layout_read_parse(const char *e, ldns_pkt *const *a, bool lock,
 			txt_of(rr, st->lock_owner, sizeof(st->lock_owner));
 		}
 	}
+	an = ldns_pkt_answer(a[RQ_BACKUP]);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) ==
+		    LDNS_RR_TYPE_TXT)
+			st->backup = true;
 }
 
 size_t layout_read_queries(const char *endpoint, bool lock, ldns_pkt **q)
@@ -190,7 +195,9 @@ size_t layout_read_queries(const char *endpoint, bool lock, ldns_pkt **q)
 	if (lock) {
 		layout_lock_name(endpoint, name, sizeof(name));
 		q[RQ_LOCK] = query(name, LDNS_RR_TYPE_TXT);
-		n++;
+		snprintf(name, sizeof(name), LABEL_FAILOVER ".%s", endpoint);
+		q[RQ_BACKUP] = query(name, LDNS_RR_TYPE_TXT);
+		n += 2;
 	}
 	for (size_t k = 0; k < n; k++) {
 		if (q[k] == NULL) {
@@ -208,7 +215,7 @@ dp_status layout_read_many(struct dnsclient *c, const char *const *endpoints,
                            size_t n, bool lock, struct endpoint_state *st,
                            bool *ok, char *err, size_t errlen)
 {
-	size_t per = lock ? LAYOUT_READ_QUERIES : LAYOUT_READ_QUERIES - 1;
+	size_t per = lock ? LAYOUT_READ_QUERIES : RQ_LOCK;
 	ldns_pkt **qs = xcalloc(n * per + 1, sizeof(*qs));
 	ldns_pkt **as = xcalloc(n * per + 1, sizeof(*as));
 	dp_status rc = DP_OK;

@@ -8,6 +8,7 @@
  *   E              CNAME      g<G>._plan.E: the plan E is on
  *   _gen.E         TXT "G"    the generation marker authd's guard fences
  *   _lock.E        TXT        the legacy enactors' lock (the post-mortem's)
+ *   _failover.E    TXT        "backup": authd put E on its backup addresses
  *
  * Deleting plan G deletes every g<G>._plan.E, so an endpoint still on G
  * resolves to nothing (NXDOMAIN through its dangling CNAME), as in the
@@ -55,6 +56,7 @@ struct endpoint_state {
 	int rcode;           /* of the address query: NXDOMAIN when emptied */
 	bool locked;         /* _lock.E exists */
 	char lock_owner[128];
+	bool backup; /* _failover.E: on its backup (read with the lock) */
 };
 
 /*
@@ -65,13 +67,13 @@ struct endpoint_state {
 dp_status layout_read(struct dnsclient *c, const char *endpoint,
                       struct endpoint_state *st, char *err, size_t errlen);
 
-/* The queries of one endpoint's read, with the lock's. */
-#define LAYOUT_READ_QUERIES 4
+/* The queries of one endpoint's read, with the lock's and the failover's. */
+#define LAYOUT_READ_QUERIES 5
 
 /*
  * layout_read_queries - the queries that read @endpoint, into @q (room
  * for LAYOUT_READ_QUERIES): its A, its AAAA, its marker's TXT and, when
- * @lock, its lock's TXT.  Returns how many (each owned by the caller), 0
+ * @lock, its lock's and its failover mark's TXT.  Returns how many (each owned by the caller), 0
  * when the name is not one.
  */
 size_t layout_read_queries(const char *endpoint, bool lock, ldns_pkt **q);

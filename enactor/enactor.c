@@ -357,7 +357,11 @@ static dp_status legacy_pass(struct enactor *e)
 /* Is the endpoint where it should be for plan @newest? */
 static bool up_to_date(const struct endpoint_state *st, uint64_t newest)
 {
-	return st->marker == 1 && st->gen >= newest && st->naddrs > 0;
+	/* On its plan: the marker's plan is the one its CNAME names (an
+	 * endpoint on authd's backup addresses, or with addresses of its
+	 * own, is moved onto the plan). */
+	return st->marker == 1 && st->gen >= newest && st->naddrs > 0 &&
+	       st->cname && st->target_gen == st->gen;
 }
 
 /* Has a generation newer than @g been written? */

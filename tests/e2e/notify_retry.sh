@@ -1,5 +1,6 @@
 #!/bin/bash
-# notify_retry.sh - NOTIFY from authd's main loop: sent after a change,
+# notify_retry.sh - NOTIFY from authd's main loop: sent at start and
+# after a change,
 # sent again every 2 s to a secondary that does not answer, given up after
 # five tries with a warning; an answer settles it at once.
 . "$(dirname "$0")/lib.bash"
@@ -32,17 +33,24 @@ while [ ! -e "$T/listening" ]; do sleep 0.05; done
 start_authd "$T/authd.log" --listen 127.0.0.1:$P \
 	--zone "example.test.=$ZONES/example.test.zone" --state-dir "$T/state" \
 	--key "$T/k.key" --notify "127.0.0.1:$SP" --notify "127.0.0.1:$AP"
+# At start authd tells both (as BIND does on loading a zone).
+for _ in $(seq 50); do
+	grep -q "acknowledged by 127.0.0.1:$AP" "$T/authd.log" && break
+	sleep 0.1
+done
+check "at start: a NOTIFY, acknowledged" grep -q "serial 2026112301 acknowledged by 127.0.0.1:$AP" "$T/authd.log"
+c0=$(cut -d' ' -f1 "$T/counts")
 printf 'server 127.0.0.1 %s\nupdate add n.example.test. 60 A 192.0.2.1\nsend\n' "$P" |
 	nsupdate -t 5 -k "$T/k.key"
 sleep 1
-check "the answering secondary got one NOTIFY" [ "$(cut -d' ' -f2 "$T/counts")" -eq 1 ]
-check "...and it was acknowledged" grep -q "acknowledged by 127.0.0.1:$AP" "$T/authd.log"
+check "the answering secondary got one NOTIFY for the change" [ "$(cut -d' ' -f2 "$T/counts")" -eq 2 ]
+check "...and it was acknowledged" grep -q "serial 2026112302 acknowledged by 127.0.0.1:$AP" "$T/authd.log"
 for _ in $(seq 120); do
 	grep -q "no answer from 127.0.0.1:$SP after 5 tries" "$T/authd.log" && break
 	sleep 0.1
 done
-check "the silent one got five, one every 2 s" [ "$(cut -d' ' -f1 "$T/counts")" -eq 5 ]
-check "...then a warning" grep -q "no answer from 127.0.0.1:$SP after 5 tries" "$T/authd.log"
-check "the answering one no more" [ "$(cut -d' ' -f2 "$T/counts")" -eq 1 ]
+check "the silent one got five for the change, one every 2 s" [ $(($(cut -d' ' -f1 "$T/counts") - c0)) -eq 5 ]
+check "...then a warning" grep -q "serial 2026112302: no answer from 127.0.0.1:$SP after 5 tries" "$T/authd.log"
+check "the answering one no more" [ "$(cut -d' ' -f2 "$T/counts")" -eq 2 ]
 stop_authd
 finish

@@ -289,6 +289,83 @@ START_TEST(test_marker_malformed)
 }
 END_TEST
 
+/* Failover rules: what is refused when the settings are read. */
+START_TEST(test_failover_parse)
+{
+	struct failover f = {0};
+	char why[256];
+	ck_assert_int_eq(failover_parse(&f, EP " 192.0.2.250 2001:db8::250",
+	                                why, sizeof(why)),
+	                 0);
+	ck_assert_uint_eq(f.rules[0].n4, 1);
+	ck_assert_uint_eq(f.rules[0].n6, 1);
+	ck_assert_int_eq(
+	        failover_parse(&f, EP " 192.0.2.251", why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "a second rule"));
+	ck_assert_int_eq(failover_parse(&f, "x.api.test.", why, sizeof(why)),
+	                 -1);
+	ck_assert_ptr_nonnull(strstr(why, "no backup address"));
+	ck_assert_int_eq(
+	        failover_parse(&f, "x.api.test. 192.0.2.300", why, sizeof(why)),
+	        -1);
+	ck_assert_ptr_nonnull(strstr(why, "'192.0.2.300'"));
+	failover_free(&f);
+}
+END_TEST
+
+/*
+ * The legacy race with the guard off and a failover rule: from the
+ * commit of the cleanup that empties the endpoint, it answers the backup
+ * addresses; a safe enactor's next plan takes it off them in its own
+ * commit.  A name without a rule is left alone.
+ */
+START_TEST(test_failover_race)
+{
+	char why[256];
+	g.enabled = false;
+	ck_assert_int_eq(failover_parse(&g.failover,
+	                                EP " 192.0.2.250 2001:db8::250", why,
+	                                sizeof(why)),
+	                 0);
+	struct endpoint_state st = read_ep(EP);
+	ck_assert_int_eq(move(6, 2, &st, LAYOUT_LEGACY).rcode,
+	                 DNS_RCODE_NOERROR);
+	ck_assert(!failover_active(&g.failover.rules[0], z));
+	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 6)).rcode,
+	                 DNS_RCODE_NOERROR);
+	ck_assert(failover_active(&g.failover.rules[0], z));
+	st = read_ep(EP);
+	ck_assert(!st.cname);
+	ck_assert_uint_eq(st.naddrs, 2); /* the backup's A and AAAA */
+	ck_assert_int_eq(st.rcode, DNS_RCODE_NOERROR);
+	/* The marker is kept: the enactors move on from it. */
+	ck_assert_uint_eq(st.gen, 6);
+	/* A safe enactor's plan: off the backup. */
+	g.enabled = true;
+	ck_assert_int_eq(guard_parse(&g, EP), 0);
+	ck_assert_int_eq(move(7, 3, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	ck_assert(!failover_active(&g.failover.rules[0], z));
+	st = read_ep(EP);
+	ck_assert_uint_eq(st.target_gen, 7);
+	ck_assert_uint_eq(st.naddrs, 3);
+	/* s3.us-east-1 has no rule: emptied, it stays empty. */
+	g.enabled = false;
+	ldns_rr_list *up = ldns_rr_list_new();
+	ldns_rr *del = ldns_rr_new();
+	ldns_rr_set_owner(del,
+	                  ldns_dname_new_frm_str("lb.s3.us-east-1.api.test."));
+	ldns_rr_set_type(del, LDNS_RR_TYPE_A);
+	ldns_rr_set_class(del, LDNS_RR_CLASS_ANY);
+	ldns_rr_set_ttl(del, 0);
+	ldns_rr_list_push_rr(up, del);
+	ldns_pkt *p = ldns_update_pkt_new(ldns_dname_new_frm_str(ZONE),
+	                                  LDNS_RR_CLASS_IN, NULL, up, NULL);
+	ldns_rr_list_deep_free(up);
+	ck_assert_int_eq(apply(p).rcode, DNS_RCODE_NOERROR);
+	ck_assert_uint_eq(read_ep("s3.us-east-1.api.test.").naddrs, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("contract");
@@ -301,6 +378,8 @@ int main(void)
 	tcase_add_test(tc, test_legacy_race);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_marker_malformed);
+	tcase_add_test(tc, test_failover_parse);
+	tcase_add_test(tc, test_failover_race);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
