@@ -31,34 +31,7 @@ metrics-listen 127.0.0.1:$MP
 EOF
 start_authd "$T/authd.log" -c "$T/authd.conf"
 
-mkdir -p "$T/nsd"
-cat >"$T/nsd/nsd.conf" <<EOF
-server:
-    ip-address: 127.0.0.1@$NP
-    server-count: 1
-    zonesdir: "$T/nsd"
-    pidfile: "$T/nsd/nsd.pid"
-    database: ""
-    xfrdfile: "$T/nsd/xfrd.state"
-    xfrdir: "$T/nsd"
-    zonelistfile: "$T/nsd/zone.list"
-    zonefiles-write: 0
-    username: ""
-    chroot: ""
-    xfrd-reload-timeout: 0
-remote-control:
-    control-enable: no
-key:
-    name: "k"
-    algorithm: hmac-sha256
-    secret: "$S"
-zone:
-    name: "api.test."
-    request-xfr: 127.0.0.1@$P k
-    allow-notify: 127.0.0.1 k
-EOF
-nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd.log" 2>&1 &
-PIDS="$PIDS $!"
+start_nsd_secondary "$NP" "$P" api.test. "$S"
 D="dig @127.0.0.1 -p $P +short +time=1 +tries=1"
 N="dig @127.0.0.1 -p $NP +short +time=1 +tries=1"
 up() { # up COMMAND...: one nsupdate message

@@ -111,3 +111,39 @@ finish() {
 	echo "$(basename "$0"): $CHECKS checks, $FAILS failures"
 	[ "$FAILS" -eq 0 ]
 }
+
+# start_nsd_secondary PORT PRIMARY_PORT ZONE SECRET: a real NSD on
+# 127.0.0.1:PORT, secondary for ZONE from authd on PRIMARY_PORT (transfers
+# and NOTIFY signed with key "k" of SECRET), in $T/nsd; logs to $T/nsd.log.
+start_nsd_secondary() {
+	mkdir -p "$T/nsd"
+	cat >"$T/nsd/nsd.conf" <<NSDCONF
+server:
+    ip-address: 127.0.0.1@$1
+    server-count: 1
+    zonesdir: "$T/nsd"
+    pidfile: "$T/nsd/nsd.pid"
+    database: ""
+    xfrdfile: "$T/nsd/xfrd.state"
+    xfrdir: "$T/nsd"
+    zonelistfile: "$T/nsd/zone.list"
+    zonefiles-write: 0
+    username: ""
+    chroot: ""
+    verbosity: 2
+    xfrd-reload-timeout: 0
+remote-control:
+    control-enable: no
+key:
+    name: "k"
+    algorithm: hmac-sha256
+    secret: "$4"
+zone:
+    name: "$3"
+    request-xfr: 127.0.0.1@$2 k
+    allow-notify: 127.0.0.1 k
+NSDCONF
+	nsd-checkconf "$T/nsd/nsd.conf"
+	nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd.log" 2>&1 &
+	PIDS="$PIDS $!"
+}

@@ -58,36 +58,7 @@ check "IXFR over UDP from an allowed client: the current SOA alone" \
 	[ "$($D +notcp +short example.test IXFR=1 $Y | awk '{print $3}')" = 2026112301 ]
 
 # The secondary.
-mkdir -p "$T/nsd"
-cat >"$T/nsd/nsd.conf" <<EOF
-server:
-    ip-address: 127.0.0.1@$NP
-    server-count: 1
-    zonesdir: "$T/nsd"
-    pidfile: "$T/nsd/nsd.pid"
-    database: ""
-    xfrdfile: "$T/nsd/xfrd.state"
-    xfrdir: "$T/nsd"
-    zonelistfile: "$T/nsd/zone.list"
-    zonefiles-write: 0
-    username: ""
-    chroot: ""
-    verbosity: 2
-    xfrd-reload-timeout: 0
-remote-control:
-    control-enable: no
-key:
-    name: "k"
-    algorithm: hmac-sha256
-    secret: "$S"
-zone:
-    name: "example.test."
-    request-xfr: 127.0.0.1@$P k
-    allow-notify: 127.0.0.1 k
-EOF
-nsd-checkconf "$T/nsd/nsd.conf"
-nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd.log" 2>&1 &
-PIDS="$PIDS $!"
+start_nsd_secondary "$NP" "$P" example.test. "$S"
 N="dig @127.0.0.1 -p $NP +short +time=1 +tries=1"
 for _ in $(seq 100); do
 	[ "$($N example.test SOA | awk '{print $3}')" = 2026112301 ] && break
