@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "labels.h"
 #include "dname.h"
 #include "dnsclient.h"
 #include "keys.h"
@@ -151,6 +152,8 @@ const char *ctl_health_name(enum ctl_health h)
 		return "ok";
 	case CTL_BEHIND:
 		return "behind";
+	case CTL_BACKUP:
+		return "backup";
 	case CTL_BROKEN:
 		break;
 	}
@@ -188,7 +191,14 @@ void ctl_judge(struct ctl_endpoint *ep)
 			snprintf(gone, sizeof(gone),
 			         "its plan %llu is not in the store", g);
 	}
-	if (st->naddrs == 0) {
+	if (st->backup && st->naddrs > 0 && !st->cname) {
+		/* authd's failover put it on its backup addresses. */
+		judged(ep, CTL_BACKUP,
+		       "on its %u backup address%s (authd's failover); "
+		       "plan %llu is the newest",
+		       st->naddrs, st->naddrs == 1 ? "" : "es",
+		       (unsigned long long)ep->newest);
+	} else if (st->naddrs == 0) {
 		if (*gone)
 			judged(ep, CTL_BROKEN, "%s: %s", rcode, gone);
 		else if (g != 0)
@@ -213,10 +223,11 @@ void ctl_judge(struct ctl_endpoint *ep)
 		judged(ep, CTL_BROKEN, "%s; its records are still served",
 		       gone);
 	} else if (st->marker == 0) {
-		judged(ep, CTL_BROKEN, "no generation marker at _gen.%s",
-		       ep->name);
+		judged(ep, CTL_BROKEN,
+		       "no generation marker at " LABEL_GEN ".%s", ep->name);
 	} else if (st->marker < 0) {
-		judged(ep, CTL_BROKEN, "malformed generation marker at _gen.%s",
+		judged(ep, CTL_BROKEN,
+		       "malformed generation marker at " LABEL_GEN ".%s",
 		       ep->name);
 	} else if (st->gen != g) {
 		judged(ep, CTL_BROKEN,

@@ -56,10 +56,11 @@ char *ctl_format_time(int64_t ms, char *buf, size_t len);
 enum ctl_health {
 	CTL_OK,     /* on the newest plan that has addresses for it */
 	CTL_BEHIND, /* on an existing, older plan: serving, a warning */
+	CTL_BACKUP, /* on authd's failover addresses: serving, off its plan */
 	CTL_BROKEN, /* no address, on no plan or on a deleted one */
 };
 
-/* ctl_health_name - "ok", "behind" or "broken". */
+/* ctl_health_name - "ok", "behind", "backup" or "broken". */
 const char *ctl_health_name(enum ctl_health h);
 
 /* One endpoint: what authd serves, judged against the store. */

@@ -349,10 +349,13 @@ static void text_enactors(FILE *out, const struct ctl_view *v)
 
 static void text_summary(FILE *out, const struct ctl_view *v)
 {
-	fprintf(out, "\n%zu %s: %zu ok, %zu behind, %zu broken\n", v->neps,
+	size_t backup = ctl_view_count(v, CTL_BACKUP);
+	fprintf(out, "\n%zu %s: %zu ok, %zu behind, ", v->neps,
 	        plural(v->neps, "endpoint", "endpoints"),
-	        ctl_view_count(v, CTL_OK), ctl_view_count(v, CTL_BEHIND),
-	        ctl_view_count(v, CTL_BROKEN));
+	        ctl_view_count(v, CTL_OK), ctl_view_count(v, CTL_BEHIND));
+	if (backup > 0)
+		fprintf(out, "%zu on backup, ", backup);
+	fprintf(out, "%zu broken\n", ctl_view_count(v, CTL_BROKEN));
 }
 
 void ctl_out_status(FILE *out, const struct ctl_settings *s,
