@@ -40,7 +40,7 @@ LDLIBS	= $(PKG_LIBS) -lpthread
 
 COMMON_SRC = $(wildcard common/*.c)
 AUTHD_LIB_SRC = $(filter-out authd/main.c,$(wildcard authd/*.c))
-GEN_SRC	= $(BUILD)/gen/sql_zonestore.c $(BUILD)/gen/sql_zonestore_2.c
+GEN_SRC	= $(BUILD)/gen/sql_zonestore.c
 
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 AUTHD_LIB_OBJ = $(AUTHD_LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_SRC:.c=.o)
@@ -80,13 +80,10 @@ $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/gen/sql_zonestore.c: sql/zonestore.sql scripts/embed-sql.sh
+# sql/NAME.sql, a list of schema steps, becomes the array sql_NAME.
+$(BUILD)/gen/sql_%.c: sql/%.sql scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
-	scripts/embed-sql.sh sql_zonestore $< > $@
-
-$(BUILD)/gen/sql_zonestore_2.c: sql/zonestore-2.sql scripts/embed-sql.sh
-	@mkdir -p $(dir $@)
-	scripts/embed-sql.sh sql_zonestore_2 $< > $@
+	scripts/embed-sql.sh sql_$* $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c | deps
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -3,7 +3,8 @@
  *
  * ldns parses RFC 1035 zone files; each record is kept as presentation
  * owner, type, TTL and uncompressed wire rdata.  Every change of the store
- * is one transaction.
+ * is one transaction.  The file is opened, identified and migrated by
+ * common/sqlstore.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,12 +19,22 @@
 #include "arena.h"
 #include "dname.h"
 #include "log.h"
+#include "sqlstore.h"
 #include "xalloc.h"
 #include "zonestore.h"
 
-/* The schema and its migrations, generated from sql/ at build time. */
-extern const char sql_zonestore[];
-extern const char sql_zonestore_2[];
+/* The schema steps, generated from sql/zonestore.sql at build time. */
+extern const char *const sql_zonestore[];
+
+static const struct sqlstore_schema zonestore_schema = {
+        .kind = "zone store",
+        .app_id = ZONESTORE_APP_ID,
+        .version = ZONESTORE_VERSION,
+        .steps = sql_zonestore,
+        .busy_timeout_ms = 5000,
+        .synchronous = "FULL",
+        .cache_kib = 2000,
+};
 
 /* The statements of a commit, prepared once. */
 enum commit_stmt {
@@ -74,83 +85,13 @@ bool serial_gt(uint32_t a, uint32_t b)
 static dp_status db_err(struct zonestore *zs, const char *what, char *err,
                         size_t errlen)
 {
-	snprintf(err, errlen, "%s: %s: %s", zs->path, what,
-	         sqlite3_errmsg(zs->db));
-	return DP_EDB;
+	return sqlstore_error(zs->db, zs->path, what, err, errlen);
 }
 
 static dp_status exec(struct zonestore *zs, const char *sql, char *err,
                       size_t errlen)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(zs->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", zs->path,
-		         msg ? msg : sqlite3_errmsg(zs->db));
-		sqlite3_free(msg);
-		return DP_EDB;
-	}
-	return DP_OK;
-}
-
-static int pragma_int(struct zonestore *zs, const char *sql, long *out)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(zs->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* Check the file is ours and of a known version; create it if empty. */
-static dp_status check_schema(struct zonestore *zs, char *err, size_t errlen)
-{
-	long app = 0, ver = 0, tables = 0;
-	if (pragma_int(zs, "PRAGMA application_id", &app) != 0 ||
-	    pragma_int(zs, "PRAGMA user_version", &ver) != 0 ||
-	    pragma_int(zs, "SELECT count(*) FROM sqlite_master", &tables) != 0)
-		return db_err(zs, "cannot read the database header", err,
-		              errlen);
-	if (app == 0 && ver == 0 && tables == 0) {
-		char *sql = xasprintf("BEGIN IMMEDIATE;\n%s\n"
-		                      "PRAGMA application_id = %d;\n"
-		                      "PRAGMA user_version = %d;\nCOMMIT;",
-		                      sql_zonestore, ZONESTORE_APP_ID,
-		                      ZONESTORE_VERSION);
-		dp_status rc = exec(zs, sql, err, errlen);
-		free(sql);
-		if (rc != DP_OK)
-			exec(zs, "ROLLBACK", err, 0);
-		return rc;
-	}
-	if (app != ZONESTORE_APP_ID) {
-		snprintf(err, errlen,
-		         "%s: not a dnsplane zone store (application_id "
-		         "0x%08lx, expected 0x%08x); refusing to use it",
-		         zs->path, (unsigned long)app, ZONESTORE_APP_ID);
-		return DP_EFOREIGN;
-	}
-	if (ver == 1) {
-		/* Schema 1 lacked the journal. */
-		char *sql = xasprintf("BEGIN IMMEDIATE;\n%s\n"
-		                      "PRAGMA user_version = 2;\nCOMMIT;",
-		                      sql_zonestore_2);
-		dp_status rc = exec(zs, sql, err, errlen);
-		free(sql);
-		if (rc != DP_OK)
-			exec(zs, "ROLLBACK", err, 0);
-		return rc;
-	}
-	if (ver != ZONESTORE_VERSION) {
-		snprintf(err, errlen,
-		         "%s: zone store schema version %ld, but this authd "
-		         "knows version %d; refusing to use it",
-		         zs->path, ver, ZONESTORE_VERSION);
-		return DP_EFOREIGN;
-	}
-	return DP_OK;
+	return sqlstore_exec(zs->db, zs->path, sql, err, errlen);
 }
 
 dp_status zonestore_open(const char *path, struct zonestore **out, char *err,
@@ -158,27 +99,14 @@ dp_status zonestore_open(const char *path, struct zonestore **out, char *err,
 {
 	struct zonestore *zs = xcalloc(1, sizeof(*zs));
 	zs->path = xstrdup(path);
-	dp_status rc;
-	if (sqlite3_open_v2(path, &zs->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                            SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		rc = db_err(zs, "cannot open", err, errlen);
-		goto fail;
+	dp_status rc = sqlstore_open(path, &zonestore_schema, SQLSTORE_CREATE,
+	                             &zs->db, err, errlen);
+	if (rc != DP_OK) {
+		zonestore_close(zs);
+		return rc;
 	}
-	sqlite3_busy_timeout(zs->db, 5000);
-	if ((rc = check_schema(zs, err, errlen)) != DP_OK)
-		goto fail;
-	if ((rc = exec(zs,
-	               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-	               "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;",
-	               err, errlen)) != DP_OK)
-		goto fail;
 	*out = zs;
 	return DP_OK;
-fail:
-	zonestore_close(zs);
-	return rc;
 }
 
 void zonestore_close(struct zonestore *zs)

@@ -4,7 +4,8 @@
  * One database file (zones.db in the state directory) holds every zone.
  * Zone files are imported into it; snapshots for serving are built from
  * it.  The file carries an application id and a schema version; opening
- * a file of another program or of a newer schema fails with a message.
+ * a file of another program or of a newer schema fails with a message,
+ * and an older one is migrated (common/sqlstore.h).
  */
 #ifndef ZONESTORE_H
 #define ZONESTORE_H
@@ -24,7 +25,10 @@ struct zonestore;
 
 /*
  * zonestore_open - open or create the store at @path (WAL mode,
- * synchronous=FULL).  On success *@out is owned by the caller (close with
+ * synchronous=FULL), migrating a store of an older schema version step by
+ * step.  A file of another program or of a newer version is refused with
+ * DP_EFOREIGN and left as it was; one that is not a database gives
+ * DP_EDB.  On success *@out is owned by the caller (close with
  * zonestore_close()).  On failure @err says why, naming the file.
  */
 dp_status zonestore_open(const char *path, struct zonestore **out, char *err,

@@ -1,6 +1,7 @@
 /*
- * planstore.c - the SQLite plan store: schema steps, plans in and out,
- * enactor reports and the automation switch.
+ * planstore.c - the SQLite plan store: plans in and out, enactor reports
+ * and the automation switch.  The file is opened, identified and migrated
+ * by common/sqlstore.c.
  *
  * Writing a plan of 100,000 addresses is the hot path: one transaction,
  * statements prepared once, one row per endpoint (its addresses as a JSON
@@ -18,12 +19,21 @@
 
 #include "dname.h"
 #include "planstore.h"
+#include "sqlstore.h"
 #include "xalloc.h"
 
 /* The schema steps, generated from sql/planstore.sql at build time. */
-extern const char sql_planstore[];
+extern const char *const sql_planstore[];
 
-#define BUSY_TIMEOUT_MS 10000
+static const struct sqlstore_schema planstore_schema = {
+        .kind = "plan store",
+        .app_id = PLANSTORE_APP_ID,
+        .version = PLANSTORE_VERSION,
+        .steps = sql_planstore,
+        .busy_timeout_ms = 10000,
+        .synchronous = "FULL",
+        .cache_kib = 16000,
+};
 
 enum stmt_id {
 	ST_BUMP,
@@ -89,22 +99,13 @@ static int64_t now_ms(void)
 static dp_status db_err(struct planstore *ps, const char *what, char *err,
                         size_t errlen)
 {
-	snprintf(err, errlen, "%s: %s: %s", ps->path, what,
-	         sqlite3_errmsg(ps->db));
-	return DP_EDB;
+	return sqlstore_error(ps->db, ps->path, what, err, errlen);
 }
 
 static dp_status exec(struct planstore *ps, const char *sql, char *err,
                       size_t errlen)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(ps->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", ps->path,
-		         msg ? msg : sqlite3_errmsg(ps->db));
-		sqlite3_free(msg);
-		return DP_EDB;
-	}
-	return DP_OK;
+	return sqlstore_exec(ps->db, ps->path, sql, err, errlen);
 }
 
 static void rollback(struct planstore *ps)
@@ -148,165 +149,19 @@ static int pragma_int(struct planstore *ps, const char *sql, int64_t *out)
 	return rc;
 }
 
-/* ---- schema ---- */
-
-/*
- * The text of step @n of sql/planstore.sql (from its "-- step N:" line to
- * the next one), copied; NULL when there is no such step.
- */
-static char *schema_step(int n)
-{
-	char mark[32];
-	snprintf(mark, sizeof(mark), "\n-- step %d:", n);
-	const char *start = strstr(sql_planstore, mark);
-	if (start == NULL)
-		return NULL;
-	snprintf(mark, sizeof(mark), "\n-- step %d:", n + 1);
-	const char *end = strstr(start, mark);
-	size_t len = end ? (size_t)(end - start) : strlen(start);
-	return xstrndup(start, len);
-}
-
-/* Bring a store of version @from (0: empty) up to PLANSTORE_VERSION. */
-static dp_status migrate(struct planstore *ps, int64_t from, char *err,
-                         size_t errlen)
-{
-	for (int64_t v = from + 1; v <= PLANSTORE_VERSION; v++) {
-		char *sql = schema_step((int)v);
-		if (sql == NULL) {
-			snprintf(err, errlen, "%s: schema step %lld is missing",
-			         ps->path, (long long)v);
-			return DP_EINVAL;
-		}
-		dp_status rc = exec(ps, sql, err, errlen);
-		free(sql);
-		if (rc != DP_OK)
-			return rc;
-	}
-	char sql[128];
-	snprintf(sql, sizeof(sql),
-	         "PRAGMA application_id = %d; PRAGMA user_version = %d;",
-	         PLANSTORE_APP_ID, PLANSTORE_VERSION);
-	return exec(ps, sql, err, errlen);
-}
-
-/*
- * Is the file ours, and of a version we know?  Sets *@version (0 for an
- * empty file).  One statement, so one snapshot of a file another process
- * may be creating right now.
- */
-static dp_status identify(struct planstore *ps, int64_t *version, char *err,
-                          size_t errlen)
-{
-	static const char sql[] =
-	        "SELECT (SELECT application_id FROM pragma_application_id), "
-	        "(SELECT user_version FROM pragma_user_version), "
-	        "(SELECT count(*) FROM sqlite_master)";
-	int64_t app = 0, ver = 0, tables = 0;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(ps->db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		app = sqlite3_column_int64(st, 0);
-		ver = sqlite3_column_int64(st, 1);
-		tables = sqlite3_column_int64(st, 2);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_err(ps, "cannot read the database header", err,
-		              errlen);
-	if (app == 0 && ver == 0 && tables == 0) {
-		*version = 0;
-		return DP_OK;
-	}
-	if (app != PLANSTORE_APP_ID) {
-		snprintf(err, errlen,
-		         "%s: not a dnsplane plan store (application_id "
-		         "0x%08llx, expected 0x%08x); refusing to use it",
-		         ps->path, (unsigned long long)app, PLANSTORE_APP_ID);
-		return DP_EFOREIGN;
-	}
-	if (ver < 1 || ver > PLANSTORE_VERSION) {
-		snprintf(err, errlen,
-		         "%s: plan store schema version %lld, but this program "
-		         "knows versions 1 to %d; refusing to use it",
-		         ps->path, (long long)ver, PLANSTORE_VERSION);
-		return DP_EFOREIGN;
-	}
-	*version = ver;
-	return DP_OK;
-}
-
-/*
- * Put the file in WAL mode.  While other processes open the same new
- * file, SQLite may answer SQLITE_BUSY at once instead of calling the busy
- * handler, so wait and retry here, as long as the busy timeout.
- */
-static dp_status set_wal(struct planstore *ps, char *err, size_t errlen)
-{
-	for (int waited = 0;; waited += 10) {
-		int rc = sqlite3_exec(ps->db, "PRAGMA journal_mode=WAL", NULL,
-		                      NULL, NULL);
-		if (rc == SQLITE_OK)
-			return DP_OK;
-		if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
-			return db_err(ps, "cannot switch to WAL", err, errlen);
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-}
-
-static dp_status check_schema(struct planstore *ps, char *err, size_t errlen)
-{
-	int64_t ver;
-	dp_status rc = identify(ps, &ver, err, errlen);
-	if (rc != DP_OK)
-		return rc;
-	if (ver == PLANSTORE_VERSION)
-		return DP_OK;
-	/* WAL is a property of the file: set it only on a file known to be
-	 * ours (or empty), and before the transaction, as SQLite requires. */
-	if ((rc = set_wal(ps, err, errlen)) != DP_OK)
-		return rc;
-	if ((rc = exec(ps, "BEGIN IMMEDIATE", err, errlen)) != DP_OK)
-		return rc;
-	/* Another process may have created or migrated it meanwhile. */
-	if ((rc = identify(ps, &ver, err, errlen)) == DP_OK &&
-	    ver < PLANSTORE_VERSION)
-		rc = migrate(ps, ver, err, errlen);
-	if (rc == DP_OK)
-		rc = exec(ps, "COMMIT", err, errlen);
-	if (rc != DP_OK)
-		rollback(ps);
-	return rc;
-}
-
 dp_status planstore_open(const char *path, struct planstore **out, char *err,
                          size_t errlen)
 {
 	struct planstore *ps = xcalloc(1, sizeof(*ps));
 	ps->path = xstrdup(path);
-	dp_status rc;
-	if (sqlite3_open_v2(path, &ps->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                            SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		rc = db_err(ps, "cannot open", err, errlen);
-		goto fail;
+	dp_status rc = sqlstore_open(path, &planstore_schema, SQLSTORE_CREATE,
+	                             &ps->db, err, errlen);
+	if (rc != DP_OK) {
+		planstore_close(ps);
+		return rc;
 	}
-	sqlite3_busy_timeout(ps->db, BUSY_TIMEOUT_MS);
-	if ((rc = check_schema(ps, err, errlen)) != DP_OK)
-		goto fail;
-	if ((rc = set_wal(ps, err, errlen)) != DP_OK ||
-	    (rc = exec(ps,
-	               "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-	               "PRAGMA cache_size=-16000;",
-	               err, errlen)) != DP_OK)
-		goto fail;
 	*out = ps;
 	return DP_OK;
-fail:
-	planstore_close(ps);
-	return rc;
 }
 
 void planstore_close(struct planstore *ps)

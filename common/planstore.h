@@ -17,6 +17,11 @@
  * waited for (busy timeout) rather than failed.  A handle is not safe for
  * several threads at once.
  *
+ * This interface is the seam where a second backend (etcd) plugs in: it
+ * names no SQLite type, and callers see only struct planstore, plain data
+ * and dp_status.  Keep it so.  The SQLite file itself is opened,
+ * identified and migrated by common/sqlstore.h, as the zone store is.
+ *
  * Every function returns DP_OK or a negative dp_status and, on failure,
  * writes a message naming the file into @err (@errlen bytes).
  */
@@ -110,10 +115,11 @@ struct planstore;
 /*
  * planstore_open - open or create the store at @path.  A new or empty
  * file gets the whole schema; a store of an older schema version is
- * migrated in one transaction; a file of another program (another
- * application_id, or tables without one), of a newer version, or not a
- * database at all is refused with DP_EFOREIGN or DP_EDB.  On success
- * *@out is owned by the caller (planstore_close()).
+ * migrated step by step, each step in its own transaction; a file of
+ * another program (another application_id, or tables without one), of a
+ * newer version, or not a database at all is refused with DP_EFOREIGN or
+ * DP_EDB and left as it was.  On success *@out is owned by the caller
+ * (planstore_close()).
  */
 dp_status planstore_open(const char *path, struct planstore **out, char *err,
                          size_t errlen);

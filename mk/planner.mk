@@ -13,11 +13,8 @@ EXTRA_INCLUDES += -Iplanner
 
 .PHONY: planner-demo bench-planner install-planner
 
-# The plan store is in common/; its schema steps are compiled in.
-$(BUILD)/gen/sql_planstore.c: sql/planstore.sql scripts/embed-sql.sh
-	@mkdir -p $(dir $@)
-	scripts/embed-sql.sh sql_planstore $< > $@
-
+# The plan store is in common/; its schema steps are compiled in (the
+# top Makefile's rule for $(BUILD)/gen/sql_%.c).
 $(LIBCOMMON): $(BUILD)/gen/sql_planstore.o
 
 $(LIBPLANNER): $(PLANNER_LIB_OBJ)

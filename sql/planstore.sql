@@ -7,10 +7,11 @@
 -- its schema version in PRAGMA user_version; a database of another
 -- program or of a newer version is refused, never reused.
 --
--- This file is a list of steps.  Step N brings a store from version N-1
--- to version N; a new store runs them all, an older one the steps it
--- lacks, in one transaction with the new user_version.  A released step
--- is never edited: a change of the schema is a new step at the end.
+-- This file is a list of steps (common/sqlstore.h).  Step N brings a
+-- store from version N-1 to version N, in its own transaction with the
+-- new user_version; a new store runs them all, an older one the steps it
+-- lacks.  A released step is never edited: a change of the schema is a
+-- new step at the end.
 --
 -- Times are unix milliseconds.  Endpoint names are lower case with a
 -- final dot; addresses are IPv4 or IPv6 text as inet_ntop writes it.

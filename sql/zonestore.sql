@@ -2,11 +2,17 @@
 --
 -- authd answers queries from in-memory snapshots built from these tables;
 -- SQLite is never read on the query path.  The file is tagged with
--- PRAGMA application_id 0x64705a53 ("dpZS") and the schema version in
--- PRAGMA user_version, so that a database of another program or of an
--- unknown version is refused instead of reused.
+-- PRAGMA application_id 0x64705a53 ("dpZS") and its schema version in
+-- PRAGMA user_version, so that a database of another program or of a
+-- newer version is refused instead of reused.
 --
--- Schema version 2 (version 1 lacked the journal; authd adds it).
+-- This file is a list of steps (common/sqlstore.h).  Step N brings a
+-- store from version N-1 to version N, in its own transaction with the
+-- new user_version; a new store runs them all, an older one the steps it
+-- lacks.  A released step is never edited: a change of the schema is a
+-- new step at the end.
+
+-- step 1: zones and their records
 
 CREATE TABLE zone (
 	id          INTEGER PRIMARY KEY,
@@ -27,6 +33,8 @@ CREATE TABLE rr (
 );
 
 CREATE INDEX rr_by_owner ON rr(zone_id, owner COLLATE NOCASE, type);
+
+-- step 2: the journal
 
 -- Every committed change, for IXFR (RFC 1995): the records one commit
 -- removed (op 0) and added (op 1), taking the zone from prev_serial to
