@@ -15,7 +15,11 @@
 #      clients behind the resolver get the cached NXDOMAIN a while longer;
 #   2. safe mode (authd's guard and fence on, safe enactors): the same
 #      schedule; no empty answer, the stale writes refused by authd (its
-#      log, its /metrics).
+#      log, its /metrics);
+#   3. legacy mode again with authd's failover on (backup addresses that
+#      activate by themselves): the race still happens, but clients
+#      asking authd get the backup addresses instead of NXDOMAIN, and the
+#      enactors move on by themselves.
 # It ends with a summary and a picture (build/demo/demo.png), and stops
 # every process it started.  Timelines, logs and the picture stay in
 # BUILD_DIR/demo/.
@@ -98,7 +102,8 @@ dynamodb.us-east-1	$TTL	A	192.0.2.250
 ZONE
 P=$(free_port)
 M=$(free_port)
-# authd reads its guard switch from a file: SIGHUP turns it on.
+# authd reads its guard switch (and, in act 3, its failover rule) from a
+# file: SIGHUP applies them.
 authd_conf() {
 	cat >"$T/authd.conf" <<CONF
 listen 127.0.0.1:$P
@@ -111,6 +116,7 @@ key $T/enactor-1.key
 key $T/enactor-2.key
 key $T/enactor-3.key
 key $T/operator.key
+${2:+failover "$2"}
 CONF
 }
 authd_conf no
@@ -191,8 +197,8 @@ newer_plans() {
 # enactors_2_3 STEP: enactors 2 and 3 apply the newest plan and stop
 # before their cleanup; GOT is the plan they left the endpoint on.
 enactors_2_3() {
-	start_enactor 2 "$PHASE" --pause-at before-cleanup
-	start_enactor 3 "$PHASE" --pause-at before-cleanup
+	start_enactor 2 "${MODE:-$PHASE}" --pause-at before-cleanup
+	start_enactor 3 "${MODE:-$PHASE}" --pause-at before-cleanup
 	wait_for 10 stopped "$EN2" && wait_for 10 stopped "$EN3" ||
 		die "enactors 2 and 3 did not pause"
 	GOT=$(gen_served)
@@ -224,6 +230,53 @@ cleanup keeps $KEEP generations), unbound on 127.0.0.1:$U as the resolver \
 clients sit behind, and dnsprobe asking $E A 50 times a second, of \
 authd and of unbound."
 
+# race A: the post-mortem's schedule with legacy enactors, steps Aa-Ae:
+# enactor 1 delayed with plan G1, enactors 2 and 3 on the newest (G6),
+# enactor 1 writes G1 over it, enactor 2's cleanup deletes G1.
+race() {
+	A=$1
+	step "${A}a. The lab arms the enactors' pause points (the post-mortem's timing)"
+	stop_enactors 1 2 3
+	start_enactor 1 legacy --pause-at after-freshness-check --pause-at before-cleanup
+	wait_for 10 stopped "$EN1" || die "enactor 1 did not pause"
+	G1=$(last_line 1 "applying plan" | grep -o 'plan [0-9]*' | cut -d' ' -f2)
+	event "${A}a: enactor 1 paused, plan $G1"
+	say "Enactor 1 took plan $G1, checked once that it is newer than the plan \
+last applied, and stopped right after that check (as if delayed):"
+	grep -E "applying plan|pause point" "$(elog 1)" | tail -2 | cut -d' ' -f2- | indent
+
+	step "${A}b. The planner writes newer generations"
+	newer_plans "$G1"
+	if [ "${2:-}" = hold ]; then
+		# hold: no newer plan until the lab lets the planner go, so the
+		# state after the cleanup stays to be looked at.
+		kill -STOP "$PLANNER_PID"
+		say "(The lab holds the planner now: no newer plan comes until \
+it lets it go.)"
+	fi
+
+	step "${A}c. Enactors 2 and 3 apply the newest plan and stop before their cleanup"
+	enactors_2_3 "${A}c"
+	G6=$GOT
+
+	step "${A}d. Enactor 1 resumes and writes its old plan $G1 over plan $G6"
+	kill -CONT "$EN1"
+	wait_for 10 stopped "$EN1" || die "enactor 1 did not pause again"
+	event "${A}d: enactor 1 wrote plan $G1"
+	say "Its freshness check was passed long ago; the transition only checks \
+that the plan it replaces exists.  It stops before its own cleanup."
+	show "stale: back on plan $G1"
+	[ "$(gen_served)" = "$G1" ] || die "enactor 1 did not write plan $G1"
+	sleep 0.7
+
+	step "${A}e. Enactor 2 resumes: its cleanup deletes plan $G1, with its records"
+	kill -CONT "$EN2"
+	wait_for 10 grep -q "cleanup: deleted plan $G1 " "$(elog 2)" ||
+		die "enactor 2 did not delete plan $G1"
+	event "${A}e: plan $G1 deleted"
+	last_line 2 "cleanup: deleted plan $G1 " | indent
+}
+
 # ==== 1. legacy ====
 
 PHASE=legacy
@@ -240,39 +293,7 @@ BACK0=$(grep -c "went back" "$T/probe-authd.err" || true)
 back $((BACK0 / 2)) times: legacy enactors that passed their freshness \
 check together write in either order.)"
 
-step "1a. The lab arms the enactors' pause points (the post-mortem's timing)"
-stop_enactors 1 2 3
-start_enactor 1 legacy --pause-at after-freshness-check --pause-at before-cleanup
-wait_for 10 stopped "$EN1" || die "enactor 1 did not pause"
-G1=$(last_line 1 "applying plan" | grep -o 'plan [0-9]*' | cut -d' ' -f2)
-event "1a: enactor 1 paused, plan $G1"
-say "Enactor 1 took plan $G1, checked once that it is newer than the plan \
-last applied, and stopped right after that check (as if delayed):"
-grep -E "applying plan|pause point" "$(elog 1)" | tail -2 | cut -d' ' -f2- | indent
-
-step "1b. The planner writes newer generations"
-newer_plans "$G1"
-
-step "1c. Enactors 2 and 3 apply the newest plan and stop before their cleanup"
-enactors_2_3 1c
-G6=$GOT
-
-step "1d. Enactor 1 resumes and writes its old plan $G1 over plan $G6"
-kill -CONT "$EN1"
-wait_for 10 stopped "$EN1" || die "enactor 1 did not pause again"
-event "1d: enactor 1 wrote plan $G1"
-say "Its freshness check was passed long ago; the transition only checks \
-that the plan it replaces exists.  It stops before its own cleanup."
-show "stale: back on plan $G1"
-[ "$(gen_served)" = "$G1" ] || die "enactor 1 did not write plan $G1"
-sleep 0.7
-
-step "1e. Enactor 2 resumes: its cleanup deletes plan $G1, with its records"
-kill -CONT "$EN2"
-wait_for 10 grep -q "cleanup: deleted plan $G1 " "$(elog 2)" ||
-	die "enactor 2 did not delete plan $G1"
-event "1e: plan $G1 deleted"
-last_line 2 "cleanup: deleted plan $G1 " | indent
+race 1
 show "after: the endpoint is empty"
 kill -CONT "$EN3" "$EN1"
 sleep 1
@@ -412,6 +433,54 @@ sleep 1
 show "safe, at the end"
 stop_enactors 1 2 3
 
+# ==== 3. legacy, with authd's failover ====
+
+PHASE=failover
+MODE=legacy
+FO_ADDRS="192.0.2.250 2001:db8::250"
+step "3. Legacy mode again, with authd's failover on (SIGHUP)"
+RELOADS=$(grep -c "reloaded" "$T/authd.log")
+authd_conf no "$E $FO_ADDRS"
+kill -HUP "$AUTHD_PID"
+reloaded_again() { [ "$(grep -c "reloaded" "$T/authd.log")" -gt "$RELOADS" ]; }
+wait_for 10 reloaded_again || die "authd did not reload"
+event "3: legacy + failover"
+FO_MS=$(date +%s%3N)
+say "authd's guard is off again (the legacy lab), but it now holds backup \
+addresses for the endpoint (failover \"$E $FO_ADDRS\"): whenever a change \
+would leave the endpoint without an address, it answers these instead, \
+from the same commit on, as AWS added after the outage.  The legacy \
+enactors run the same schedule."
+for n in 1 2 3; do start_enactor "$n" legacy; done
+wait_for 10 served_at_least "$(newest)" || die "the enactors applied nothing"
+sleep 1
+race 3 hold
+show "after: the endpoint answers its backup addresses"
+authd_lines "failover: .* has no address" | tail -1 | indent
+printf '   %s$ curl -s 127.0.0.1:%s/metrics | grep failover%s\n' "$B" "$M" "$N"
+curl -s "127.0.0.1:$M/metrics" | grep -E '^dnsplane_authd_failover' | indent
+kill -CONT "$EN3" "$EN1"
+sleep 1
+show "a second later, still on its backup"
+say "The race happened as in act 1 (plan $G1 over plan $G6, then deleted), \
+but in the commit of that cleanup authd put the backup addresses in place \
+of the dangling CNAME: no client asking authd got NXDOMAIN.  Clients behind \
+unbound that had cached the CNAME to plan $G1 follow it to the deleted plan \
+until its TTL ($TTL s) runs out: the failover cannot reach into their cache."
+
+step "3f. The lab lets the planner go: the enactors move on by themselves"
+kill -CONT "$PLANNER_PID"
+event "3f: planner resumes"
+say "The endpoint is no longer a CNAME to the deleted plan, so the legacy \
+transition finds no active plan to require: the next plan goes through and \
+takes the endpoint off its backup in its own commit."
+wait_for 10 grep -q "failover: $E is off its backup" "$T/authd.log" ||
+	die "the enactors did not move the endpoint off its backup"
+authd_lines "failover: $E is off its backup" | tail -1 | indent
+show "on the newest plan again"
+FO_END=$(date +%s%3N)
+stop_enactors 1 2 3
+
 # ==== the end ====
 
 for p in $PROBERS; do
@@ -421,7 +490,7 @@ for p in $PROBERS; do
 done
 keep
 "$PROBE" plot --out "$OUT/demo.png" --events "$OUT/events" \
-	--title "dnsplane demo: $E as clients see it (legacy mode, then safe mode)" \
+	--title "dnsplane demo: $E as clients see it (legacy, safe, legacy with failover)" \
 	"$OUT/authd.csv=asking authd 127.0.0.1:$P (UDP, 50 queries a second)" \
 	"$OUT/unbound.csv=asking unbound 127.0.0.1:$U, the resolver in front of authd" ||
 	die "no plot"
@@ -432,10 +501,13 @@ nx_periods() {
 	grep -oE '"outcome":"(nxdomain|empty)","start_ms":[0-9]+,"end_ms":[0-9]+' "$1" |
 		sed -E 's/.*"start_ms":([0-9]+),"end_ms":([0-9]+)/\1 \2/'
 }
-# bad_after FILE MS: probes without an address in rows from MS on.
-bad_after() { awk -F, -v t="$2" 'NR > 1 && $1 >= t { b += $4 + $5 } END { print b + 0 }' "$1"; }
-back_after() { awk -F, -v t="$2" 'NR > 1 && $1 >= t { b += $12 } END { print b + 0 }' "$1"; }
-probes_after() { awk -F, -v t="$2" 'NR > 1 && $1 >= t { b += $2 } END { print b + 0 }' "$1"; }
+# bad_after FILE MS [END]: probes without an address in rows from MS on
+# (before END); back_after: steps back; probes_after: probes.
+rows() { awk -F, -v t="$2" -v e="${3:-9999999999999}" -v c="$4" \
+	'NR > 1 && $1 >= t && $1 < e { split(c, k, "+"); for (i in k) b += $k[i] } END { print b + 0 }' "$1"; }
+bad_after() { rows "$1" "$2" "${3:-}" 4+5; }
+back_after() { rows "$1" "$2" "${3:-}" 12; }
+probes_after() { rows "$1" "$2" "${3:-}" 2; }
 # legacy VIEW: "start end" of the outage seen there (first to last
 # answer without an address before the safe run).
 legacy() {
@@ -448,11 +520,16 @@ read -r US UE <<<"$(legacy unbound)"
 LEGACY_S=$(secs "${LS:-0}" "${LE:-0}")
 UNBOUND_S=$(secs "${US:-0}" "${UE:-0}")
 TAIL_S=$(secs "${LE:-0}" "${UE:-0}")
-SAFE_BAD=$(bad_after "$OUT/authd.csv" "$SAFE_MS")
-SAFE_BACK=$(back_after "$OUT/authd.csv" "$SAFE_MS")
-SAFE_N=$(probes_after "$OUT/authd.csv" "$SAFE_MS")
-SAFE_UBAD=$(bad_after "$OUT/unbound.csv" "$SAFE_MS")
-SAFE_UN=$(probes_after "$OUT/unbound.csv" "$SAFE_MS")
+SAFE_BAD=$(bad_after "$OUT/authd.csv" "$SAFE_MS" "$FO_MS")
+SAFE_BACK=$(back_after "$OUT/authd.csv" "$SAFE_MS" "$FO_MS")
+SAFE_N=$(probes_after "$OUT/authd.csv" "$SAFE_MS" "$FO_MS")
+SAFE_UBAD=$(bad_after "$OUT/unbound.csv" "$SAFE_MS" "$FO_MS")
+SAFE_UN=$(probes_after "$OUT/unbound.csv" "$SAFE_MS" "$FO_MS")
+FO_BAD=$(bad_after "$OUT/authd.csv" "$FO_MS" "$FO_END")
+FO_N=$(probes_after "$OUT/authd.csv" "$FO_MS" "$FO_END")
+FO_UBAD=$(bad_after "$OUT/unbound.csv" "$FO_MS" "$FO_END")
+FO_UN=$(probes_after "$OUT/unbound.csv" "$FO_MS" "$FO_END")
+FO_ON=$(metric dnsplane_authd_failover_activations_total)
 PREREQ=$(($(metric 'dnsplane_authd_updates_total{result="prereq"}') - PREREQ0))
 # Who was refused, from authd's log of the safe run.
 cas_by() { sed -n '/SIGHUP received/,$p' "$T/authd.log" | grep -cE "key enactor-$1\.?: prereq" || true; }
@@ -469,6 +546,11 @@ printf '   safe:   %s%s answers without an address%s in %s probes of authd, %s i
 printf '           the generation never went back (%s steps);\n' "$SAFE_BACK"
 printf '           stale writes refused by authd: %s by compare-and-swap (%s:\n' "$PREREQ" "$CAS_WHO"
 printf '           each lost a race and read again), %s by the fence (the replayed legacy write)\n' "$FENCE"
+printf '   legacy+failover: %s%s answers without an address%s in %s probes of authd (the race ran;\n' \
+	"$G" "$FO_BAD" "$N" "$FO_N"
+printf '           the backup answered, %s activation), the enactors moved on by themselves;\n' "${FO_ON:-0}"
+printf '           behind unbound %s in %s probes (a resolver holding a cached CNAME to the\n' "$FO_UBAD" "$FO_UN"
+printf '           deleted plan follows it until its TTL, %s s, runs out)\n' "$TTL"
 printf '   plot:   %s\n' "$OUT/demo.png"
 printf '   logs, timelines (CSV) and the prober'"'"'s summaries: %s/\n' "$OUT"
 
@@ -477,6 +559,8 @@ printf '   logs, timelines (CSV) and the prober'"'"'s summaries: %s/\n' "$OUT"
 [ "$SAFE_BAD" -eq 0 ] && [ "$SAFE_BACK" -eq 0 ] && [ "$SAFE_UBAD" -eq 0 ] ||
 	die "safe mode broke an invariant"
 [ "$FENCE" -ge 1 ] || die "authd's fence refused nothing"
+[ "$FO_BAD" -eq 0 ] && [ "${FO_ON:-0}" -ge 1 ] ||
+	die "with failover on, authd answered without an address"
 
 stop_planner >/dev/null
 stop_authd >/dev/null
