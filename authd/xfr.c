@@ -567,11 +567,6 @@ static dp_status pack_step(struct pack *p, const struct xfr_step *st)
 	return rc;
 }
 
-static bool serial_newer(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(a - b) < 0x80000000u;
-}
-
 dp_status xfr_ixfr(const struct zone *z, const struct xfr_step *steps, size_t n,
                    const struct xfr_query *q, bool udp, struct tsig_state *tsig,
                    time_t now, struct xfr_msgs *out)
@@ -582,7 +577,7 @@ dp_status xfr_ixfr(const struct zone *z, const struct xfr_step *steps, size_t n,
 	dp_status rc;
 	if (!q->has_serial)
 		return xfr_axfr(z, q, tsig, now, out);
-	if (udp || !serial_newer(cur, q->serial)) {
+	if (udp || !serial_gt(cur, q->serial)) {
 		pack_init(&p, q, tsig, now, out);
 		out->ixfr = true;
 		return pack_finish(&p, pack_rrset(&p, apex->name, zone_soa(z)));

@@ -77,11 +77,6 @@ struct zonestore {
 	unsigned since_trim;
 };
 
-bool serial_gt(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(a - b) < 0x80000000u;
-}
-
 static dp_status db_err(struct zonestore *zs, const char *what, char *err,
                         size_t errlen)
 {

@@ -113,9 +113,4 @@ dp_status zonestore_journal_read(struct zonestore *zs, const struct zone *z,
 /* zonestore_journal_free - free what was read; idempotent. */
 void zonestore_journal_free(struct zonestore_journal *j);
 
-/*
- * serial_gt - RFC 1982 serial number arithmetic: is @a greater than @b?
- */
-bool serial_gt(uint32_t a, uint32_t b);
-
 #endif /* ZONESTORE_H */

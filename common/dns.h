@@ -8,6 +8,9 @@
 #ifndef DNS_H
 #define DNS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 /* Message limits (RFC 1035 4.2, RFC 6891 6.2.5). */
 #define DNS_HEADER_LEN 12
 #define DNS_MAX_MSG    65535
@@ -82,5 +85,14 @@
 #define EDE_PROHIBITED        18
 #define EDE_NOT_AUTHORITATIVE 20
 #define EDE_NOT_SUPPORTED     21
+
+/*
+ * serial_gt - RFC 1982 serial number arithmetic on SOA serials: is @a
+ * greater than @b?  (Neither when they are 2^31 apart.)
+ */
+static inline bool serial_gt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
 
 #endif /* DNS_H */
