@@ -118,12 +118,6 @@ static void hook_publish(void *arg, struct zoneset *zs)
 	publish(arg, zs);
 }
 
-static void usage(FILE *out)
-{
-	cfg_daemon_usage("authd", "the settings and zone files", authd_options,
-	                 out);
-}
-
 /*
  * Build settings from defaults, the file and the command line into @s.
  * Returns 0, or -1 with @err naming the file, line and key.
@@ -265,26 +259,18 @@ int main(int argc, char **argv)
 	log_init("authd", LOG_LEVEL_INFO);
 
 	/* Short options come first; the rest are --settings. */
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '-'; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			a.config_file = argv[++i];
-		} else if (strcmp(argv[i], "-n") == 0) {
-			check_only = true;
-		} else if (strcmp(argv[i], "-v") == 0) {
-			verbose = true;
-		} else if (strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "-V") == 0) {
-			printf("authd (dnsplane) %s\n", AUTHD_VERSION);
-			return 0;
-		} else {
-			fprintf(stderr, "authd: unknown flag '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
+	struct cfg_flags fl;
+	int rc0 = cfg_daemon_flags("authd", AUTHD_VERSION,
+	                           "the settings and zone files", authd_options,
+	                           argc, argv, &fl);
+	if (rc0 >= 0) {
+		failover_watch_free(&a.fw);
+		return rc0;
 	}
+	a.config_file = fl.config_file;
+	check_only = fl.check_only;
+	verbose = fl.verbose;
+	int i = fl.next;
 	a.argc = argc - i;
 	a.argv = argv + i;
 

@@ -498,20 +498,20 @@ void updater_stop(struct updater *u)
 		workq_stop(u->queue);
 }
 
+/* A request the thread never ran: no answer. */
+static void cancel(struct workq_item *it)
+{
+	struct request *r = (struct request *)it;
+	r->reply(r->arg, NULL, 0);
+	free(r->msg);
+	free(r);
+}
+
 void updater_free(struct updater *u)
 {
 	if (u == NULL)
 		return;
-	updater_stop(u);
-	struct workq_item *it = workq_drain(u->queue);
-	while (it != NULL) {
-		struct request *r = (struct request *)it;
-		it = it->next;
-		r->reply(r->arg, NULL, 0);
-		free(r->msg);
-		free(r);
-	}
-	workq_free(u->queue);
+	workq_free(u->queue, cancel);
 	keyring_free(u->keys);
 	guard_free(&u->guard);
 	pthread_mutex_destroy(&u->work);

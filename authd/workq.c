@@ -99,22 +99,16 @@ void workq_stop(struct workq *q)
 	q->running = false;
 }
 
-struct workq_item *workq_drain(struct workq *q)
-{
-	pthread_mutex_lock(&q->lock);
-	struct workq_item *list = q->head;
-	q->head = NULL;
-	q->tail = &q->head;
-	q->queued = 0;
-	pthread_mutex_unlock(&q->lock);
-	return list;
-}
-
-void workq_free(struct workq *q)
+void workq_free(struct workq *q, void (*cancel)(struct workq_item *it))
 {
 	if (q == NULL)
 		return;
 	workq_stop(q);
+	while (q->head != NULL) {
+		struct workq_item *it = q->head;
+		q->head = it->next;
+		cancel(it);
+	}
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->cond);
 	free(q->name);

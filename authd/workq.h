@@ -44,14 +44,16 @@ bool workq_submit(struct workq *q, struct workq_item *it);
 
 /*
  * workq_stop - let the thread run what is queued, then stop; idempotent.
- * Items submitted after it stopped stay queued (workq_drain()).
+ * Items submitted after it stopped stay queued (workq_free() cancels
+ * them).
  */
 void workq_stop(struct workq *q);
 
-/* workq_drain - take every item still queued, as a list (or NULL). */
-struct workq_item *workq_drain(struct workq *q);
-
-/* workq_free - stop and free the queue (not the items).  NULL is fine. */
-void workq_free(struct workq *q);
+/*
+ * workq_free - stop and free the queue; each item still queued (submitted
+ * after it stopped) goes to @cancel, which owns it from then on.  NULL is
+ * fine.
+ */
+void workq_free(struct workq *q, void (*cancel)(struct workq_item *it));
 
 #endif /* WORKQ_H */

@@ -426,20 +426,20 @@ void xfrout_stop(struct xfrout *x)
 		workq_stop(x->queue);
 }
 
+/* A request the thread never ran: no answer. */
+static void cancel(struct workq_item *it)
+{
+	struct xreq *r = (struct xreq *)it;
+	r->reply(r->arg, NULL, 0);
+	free(r->msg);
+	free(r);
+}
+
 void xfrout_free(struct xfrout *x)
 {
 	if (x == NULL)
 		return;
-	xfrout_stop(x);
-	struct workq_item *it = workq_drain(x->queue);
-	while (it != NULL) {
-		struct xreq *r = (struct xreq *)it;
-		it = it->next;
-		r->reply(r->arg, NULL, 0);
-		free(r->msg);
-		free(r);
-	}
-	workq_free(x->queue);
+	workq_free(x->queue, cancel);
 	zonestore_close(x->store);
 	xfr_policy_unref(x->policy);
 	pthread_mutex_destroy(&x->lock);

@@ -707,3 +707,33 @@ void cfg_free(const struct cfg_option *table, void *settings)
 	st->rows = NULL;
 	st->nrows = 0;
 }
+
+int cfg_daemon_flags(const char *prog, const char *version, const char *checked,
+                     const struct cfg_option *table, int argc, char **argv,
+                     struct cfg_flags *f)
+{
+	memset(f, 0, sizeof(*f));
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			f->config_file = argv[++i];
+		} else if (strcmp(argv[i], "-n") == 0) {
+			f->check_only = true;
+		} else if (strcmp(argv[i], "-v") == 0) {
+			f->verbose = true;
+		} else if (strcmp(argv[i], "-h") == 0) {
+			cfg_daemon_usage(prog, checked, table, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-V") == 0) {
+			printf("%s (dnsplane) %s\n", prog, version);
+			return 0;
+		} else {
+			fprintf(stderr, "%s: unknown flag '%s'\n", prog,
+			        argv[i]);
+			cfg_daemon_usage(prog, checked, table, stderr);
+			return 2;
+		}
+	}
+	f->next = i;
+	return -1;
+}

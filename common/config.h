@@ -274,6 +274,25 @@ void cfg_usage(const struct cfg_option *table, FILE *out);
 void cfg_daemon_usage(const char *prog, const char *checked,
                       const struct cfg_option *table, FILE *out);
 
+/* The flags every daemon takes before its --options. */
+struct cfg_flags {
+	const char *config_file; /* -c FILE, or NULL */
+	bool check_only;         /* -n */
+	bool verbose;            /* -v (with -n: print the settings) */
+	int next;                /* argv index of the first --option */
+};
+
+/*
+ * cfg_daemon_flags - read -c FILE, -n, -v, -h and -V from the start of
+ * @argv for the daemon @prog (@checked and @table as cfg_daemon_usage()).
+ * Returns -1 with @f filled to go on; otherwise the exit status: 0 after
+ * printing the help (-h) or "@prog (dnsplane) @version" (-V), 2 after
+ * naming an unknown flag and printing the help to stderr.
+ */
+int cfg_daemon_flags(const char *prog, const char *version, const char *checked,
+                     const struct cfg_option *table, int argc, char **argv,
+                     struct cfg_flags *f);
+
 /*
  * cfg_free - release every string and list held by @settings, and the
  * origins in its struct cfg_state.  Idempotent.

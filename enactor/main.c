@@ -149,11 +149,6 @@ static void on_stop(uv_signal_t *h, int sig)
 		uv_stop(d->loop);
 }
 
-static void usage(FILE *out)
-{
-	cfg_daemon_usage("enactor", "the settings", enactor_options, out);
-}
-
 static void close_cb(uv_handle_t *h)
 {
 	(void)h;
@@ -169,27 +164,15 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	log_init("enactor", LOG_LEVEL_INFO);
 
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '-'; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			config = argv[++i];
-		else if (strcmp(argv[i], "-n") == 0)
-			check_only = true;
-		else if (strcmp(argv[i], "-v") == 0)
-			verbose = true;
-		else if (strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "-V") == 0) {
-			printf("enactor (dnsplane) %s\n", ENACTOR_VERSION);
-			return 0;
-		} else {
-			fprintf(stderr, "enactor: unknown flag '%s'\n",
-			        argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
+	struct cfg_flags fl;
+	int rc0 = cfg_daemon_flags("enactor", ENACTOR_VERSION, "the settings",
+	                           enactor_options, argc, argv, &fl);
+	if (rc0 >= 0)
+		return rc0;
+	config = fl.config_file;
+	check_only = fl.check_only;
+	verbose = fl.verbose;
+	int i = fl.next;
 	if (cfg_read(enactor_options, &d.s, config, argc - i, argv + i, err,
 	             sizeof(err)) != 0) {
 		log_err("%s", err);

@@ -37,11 +37,6 @@ struct app {
 	struct region *pending_region;
 };
 
-static void usage(FILE *out)
-{
-	cfg_daemon_usage("planner", "the settings", planner_options, out);
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -164,27 +159,15 @@ int main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	log_init("planner", LOG_LEVEL_INFO);
 
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '-'; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			a.config_file = argv[++i];
-		} else if (strcmp(argv[i], "-n") == 0) {
-			check_only = true;
-		} else if (strcmp(argv[i], "-v") == 0) {
-			verbose = true;
-		} else if (strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "-V") == 0) {
-			printf("planner (dnsplane) %s\n", PLANNER_VERSION);
-			return 0;
-		} else {
-			fprintf(stderr, "planner: unknown flag '%s'\n",
-			        argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
+	struct cfg_flags fl;
+	int rc0 = cfg_daemon_flags("planner", PLANNER_VERSION, "the settings",
+	                           planner_options, argc, argv, &fl);
+	if (rc0 >= 0)
+		return rc0;
+	a.config_file = fl.config_file;
+	check_only = fl.check_only;
+	verbose = fl.verbose;
+	int i = fl.next;
 	a.argc = argc - i;
 	a.argv = argv + i;
 
