@@ -21,6 +21,7 @@
 
 #include "dnsclient.h"
 #include "unit.h"
+#include "wire.h"
 
 enum script {
 	REVERSED,      /* every answer, in reverse order, plus a stranger */
@@ -85,15 +86,14 @@ static void *serve(void *arg)
 		for (size_t i = 0; i < s->n; i++) {
 			uint8_t hdr[2];
 			ck_assert_int_eq(read_all(fd, hdr, 2), 0);
-			len[i] = (size_t)(hdr[0] << 8 | hdr[1]);
+			len[i] = rd16(hdr);
 			msg[i] = malloc(len[i]);
 			ck_assert_int_eq(read_all(fd, msg[i], len[i]), 0);
 		}
 		if (s->script == REVERSED) {
 			/* An answer to nobody first: its ID is no request's. */
 			uint8_t stranger[12] = {0};
-			uint16_t id =
-			        (uint16_t)((msg[0][0] << 8 | msg[0][1]) - 1000);
+			uint16_t id = (uint16_t)(rd16(msg[0]) - 1000);
 			stranger[0] = (uint8_t)(id >> 8);
 			stranger[1] = (uint8_t)id;
 			stranger[2] = 0x80;

@@ -81,10 +81,7 @@ static uint32_t serial_now(void)
 	const struct zone_node *apex = zone_apex(z);
 	ck_assert(
 	        zone_edit_get(e, apex->name, apex->namelen, RR_TYPE_SOA, &soa));
-	size_t l = (size_t)(soa.rdata[0] << 8 | soa.rdata[1]);
-	const uint8_t *p = soa.rdata + 2 + l - 20;
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	return zone_rrset_serial(&soa);
 }
 
 static unsigned count(const char *name, uint16_t type)

@@ -19,6 +19,7 @@
 #include "unit.h"
 #include "xfr.h"
 #include "zonestore.h"
+#include "wire.h"
 
 #define EXAMPLE_ZONE "tests/zones/example.test.zone"
 
@@ -125,7 +126,7 @@ static ldns_rr_list *read_stream(const struct xfr_msgs *m, size_t *nmsgs,
 	*nmsgs = 0;
 	*largest = 0;
 	while (off < m->len) {
-		size_t len = (size_t)m->buf[off] << 8 | m->buf[off + 1];
+		size_t len = rd16(m->buf + off);
 		ldns_pkt *p = NULL;
 		ck_assert_int_eq(ldns_wire2pkt(&p, m->buf + off + 2, len),
 		                 LDNS_STATUS_OK);
@@ -293,7 +294,7 @@ static void verify_stream(const struct xfr_msgs *m, const char *secret,
 	size_t off = 0;
 	bool first = true;
 	while (off < m->len) {
-		size_t len = (size_t)m->buf[off] << 8 | m->buf[off + 1];
+		size_t len = rd16(m->buf + off);
 		ldns_pkt *p = NULL;
 		ck_assert_int_eq(ldns_wire2pkt(&p, m->buf + off + 2, len),
 		                 LDNS_STATUS_OK);
