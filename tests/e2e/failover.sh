@@ -115,5 +115,18 @@ check "as a change of the zone (serial 101)" [ "$(serial "$D")" = 101 ]
 check "logged at start" grep -q "failover: $E. has no address of its own" "$T/authd2.log"
 check "the secondary follows" follow
 check "...and serves the backup" [ "$($N $E A)" = 192.0.2.250 ]
+
+# A reload with a new rule: taken with the keys, applied at once.
+soon() { for _ in $(seq 50); do "$@" && return 0; sleep 0.1; done; return 1; }
+new_on_backup() { [ "$($D new.api.test A)" = 192.0.2.251 ]; }
+echo 'failover "new.api.test. 192.0.2.251"' >>"$T/authd.conf"
+kill -HUP "$AUTHD_PID"
+check "reload: a new rule applies at once" soon new_on_backup
+check "reload: logged" grep -q "failover: new.api.test. has no address of its own" "$T/authd2.log"
+echo 'failover "new.api.test. nonsense"' >>"$T/authd.conf"
+kill -HUP "$AUTHD_PID"
+check "reload: a bad rule keeps the old settings" \
+	soon grep -q "reload failed, keeping the old settings: .*option 'failover'" "$T/authd2.log"
+check "...and the old backup" new_on_backup
 stop_authd
 finish
