@@ -350,3 +350,50 @@ void dnsclient_ede(const ldns_pkt *p, char *buf, size_t len)
 		o += 4 + ol;
 	}
 }
+
+int dnsclient_tsig_error(const ldns_pkt *p, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	const ldns_rr *t = ldns_pkt_tsig(p);
+	if (t == NULL || ldns_rr_rd_count(t) < 7)
+		return 0;
+	int err = ldns_rdf2native_int16(ldns_rr_rdf(t, 5));
+	char *key = ldns_rdf2str(ldns_rr_owner(t));
+	const char *k = key ? key : "?";
+	switch (err) {
+	case TSIG_BADKEY:
+		snprintf(buf, len,
+		         "BADKEY: authd does not know key %s (a key rotated "
+		         "on one side only?)",
+		         k);
+		break;
+	case TSIG_BADSIG:
+		snprintf(buf, len,
+		         "BADSIG: authd's secret for key %s is not ours (a key "
+		         "rotated on one side only?)",
+		         k);
+		break;
+	case TSIG_BADTIME: {
+		/* The server's clock: six bytes of other data (5.2.3). */
+		const ldns_rdf *o = ldns_rr_rdf(t, 6);
+		uint64_t server = 0;
+		if (ldns_rdf_size(o) >= 8)
+			server = rd48(ldns_rdf_data(o) + 2);
+		int64_t skew = (int64_t)server - (int64_t)time(NULL);
+		snprintf(buf, len,
+		         "BADTIME: authd's clock is %lld s %s ours (server "
+		         "time %llu): check NTP on both hosts",
+		         (long long)(skew < 0 ? -skew : skew),
+		         skew < 0 ? "behind" : "ahead of",
+		         (unsigned long long)server);
+		break;
+	}
+	case 0:
+		break;
+	default:
+		snprintf(buf, len, "TSIG error %d with key %s", err, k);
+		break;
+	}
+	free(key);
+	return err;
+}

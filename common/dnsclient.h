@@ -68,4 +68,12 @@ dp_status dnsclient_query(struct dnsclient *c, const char *name,
  */
 void dnsclient_ede(const ldns_pkt *p, char *buf, size_t len);
 
+/*
+ * dnsclient_tsig_error - the TSIG error of the answer @p (RFC 8945 5.2:
+ * BADSIG 16, BADKEY 17, BADTIME 18), 0 when it carries none, with a
+ * sentence for the operator in @buf: which key, and for BADTIME the
+ * server's clock beside ours.
+ */
+int dnsclient_tsig_error(const ldns_pkt *p, char *buf, size_t len);
+
 #endif /* DNSCLIENT_H */

@@ -42,6 +42,10 @@ struct enactor {
 	int64_t quiet_ms;      /* when it began (CLOCK_MONOTONIC) */
 	struct enactor_stats st;
 	unsigned seed;
+	/* authd's last refusal of our signature, said once with a count */
+	int tsig_error; /* its TSIG error code, 0: none */
+	char tsig_problem[320];
+	uint64_t tsig_repeats;
 };
 
 static int64_t clock_ms(clockid_t id)
@@ -185,6 +189,28 @@ static int send_update(struct enactor *e, ldns_pkt *q, char *ede, size_t elen)
 	int rcode = ldns_pkt_get_rcode(a);
 	if (ede != NULL)
 		dnsclient_ede(a, ede, elen);
+	char why[320];
+	int terr = dnsclient_tsig_error(a, why, sizeof(why));
+	if (terr != 0) {
+		/* A signature authd refuses stops everything: say what and
+		 * why at once, then again only when the error changes. */
+		if (terr != e->tsig_error) {
+			log_err("authd refused our signature: %s", why);
+			snprintf(e->tsig_problem, sizeof(e->tsig_problem), "%s",
+			         why);
+			e->tsig_error = terr;
+			e->tsig_repeats = 0;
+		}
+		e->tsig_repeats++;
+		if (ede != NULL)
+			snprintf(ede, elen, "%s", why);
+	} else if (e->tsig_error != 0) {
+		log_notice("authd accepts our signature again (refused %llu "
+		           "times: %s)",
+		           (unsigned long long)e->tsig_repeats,
+		           e->tsig_problem);
+		e->tsig_error = 0;
+	}
 	ldns_pkt_free(a);
 	return rcode;
 }

@@ -1,0 +1,56 @@
+#!/bin/bash
+# tsig_errors.sh - an enactor whose signature authd refuses says at once
+# what is wrong and where, once, not on every attempt: a key authd does
+# not know (BADKEY), a secret that is not authd's (BADSIG), a clock ten
+# minutes off (BADTIME, with authd's clock; libfaketime moves the
+# enactor's); and says when authd accepts it again.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/planner_lib.bash"
+
+command -v faketime >/dev/null || {
+	echo "tsig_errors.sh: faketime is missing (scripts/deps.sh test installs it)" >&2
+	exit 1
+}
+new_key "$T/k.key" enactor
+new_key "$T/wrong.key" enactor  # the same name, another secret
+new_key "$T/other.key" stranger
+api_zone "$T/api.zone" 1
+P=$(free_port)
+start_authd "$T/authd.log" --listen "127.0.0.1:$P" \
+	--zone "api.test.=$T/api.zone" --state-dir "$T/state" --key "$T/k.key"
+"$PLANWRITE" "$STORE" write "$E=10.0.0.1,10.0.0.2" >/dev/null
+# run_enactor LOG KEY [WRAPPER...]: a safe enactor for 3 s.
+run_enactor() {
+	log=$1 key=$2
+	shift 2
+	"$@" "$ENACTOR" --id 1 --mode safe --store "$STORE" \
+		--server "127.0.0.1:$P" --zone api.test. --key "$key" \
+		--interval-ms 100 --backoff-max-ms 200 >"$log" 2>&1 &
+	pid=$!
+	PIDS="$PIDS $pid"
+	sleep 3
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null || true
+	PIDS=$(echo "$PIDS" | sed "s/ $pid//")
+}
+once() { [ "$(grep -c "authd refused our signature" "$1")" -eq 1 ]; }
+
+run_enactor "$T/badkey.log" "$T/other.key"
+check "BADKEY: named, with the key" grep -q "authd refused our signature: BADKEY: authd does not know key stranger." "$T/badkey.log"
+check "BADKEY: said once, not on every attempt" once "$T/badkey.log"
+
+run_enactor "$T/badsig.log" "$T/wrong.key"
+check "BADSIG: named, with the key" grep -q "authd refused our signature: BADSIG: authd's secret for key enactor. is not ours" "$T/badsig.log"
+check "BADSIG: said once" once "$T/badsig.log"
+
+run_enactor "$T/badtime.log" "$T/k.key" faketime -f +600s
+check "BADTIME: named, with authd's clock" grep -qE "authd refused our signature: BADTIME: authd's clock is (59[89]|60[012]) s behind ours \(server time [0-9]+\): check NTP" "$T/badtime.log"
+check "BADTIME: said once" once "$T/badtime.log"
+check "nothing was applied meanwhile" [ -z "$(dig @127.0.0.1 -p "$P" +short "_gen.$E" TXT)" ]
+
+# The right key from the start: no complaint, the plan applied.
+run_enactor "$T/ok.log" "$T/k.key"
+check "the right key: no complaint" [ "$(grep -c "refused our signature" "$T/ok.log")" -eq 0 ]
+check "the right key: the plan applied" [ "$(dig @127.0.0.1 -p "$P" +short "_gen.$E" TXT)" = '"1"' ]
+stop_authd
+finish
