@@ -10,9 +10,11 @@
  * committed).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -149,19 +151,40 @@ static int pragma_int(struct planstore *ps, const char *sql, int64_t *out)
 	return rc;
 }
 
-dp_status planstore_open(const char *path, struct planstore **out, char *err,
-                         size_t errlen)
+/* Open the store at @path with sqlstore_open()'s @flags. */
+static dp_status open_store(const char *path, unsigned flags,
+                            struct planstore **out, char *err, size_t errlen)
 {
 	struct planstore *ps = xcalloc(1, sizeof(*ps));
 	ps->path = xstrdup(path);
-	dp_status rc = sqlstore_open(path, &planstore_schema, SQLSTORE_CREATE,
-	                             &ps->db, err, errlen);
+	dp_status rc = sqlstore_open(path, &planstore_schema, flags, &ps->db,
+	                             err, errlen);
 	if (rc != DP_OK) {
 		planstore_close(ps);
 		return rc;
 	}
 	*out = ps;
 	return DP_OK;
+}
+
+dp_status planstore_open(const char *path, struct planstore **out, char *err,
+                         size_t errlen)
+{
+	return open_store(path, SQLSTORE_CREATE, out, err, errlen);
+}
+
+dp_status planstore_attach(const char *path, struct planstore **out, char *err,
+                           size_t errlen)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		snprintf(err, errlen,
+		         "%s: no plan store there (%s); the planner creates "
+		         "it: is --store right?",
+		         path, strerror(errno));
+		return DP_ENOENT;
+	}
+	return open_store(path, 0, out, err, errlen);
 }
 
 void planstore_close(struct planstore *ps)

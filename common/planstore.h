@@ -124,6 +124,15 @@ struct planstore;
 dp_status planstore_open(const char *path, struct planstore **out, char *err,
                          size_t errlen);
 
+/*
+ * planstore_attach - open the store at @path as planstore_open() does,
+ * but never create it: a path where no file is (a mistyped --store)
+ * gives DP_ENOENT and a message saying the planner creates the store.
+ * For the enactors and the CLI, which only use a store the planner made.
+ */
+dp_status planstore_attach(const char *path, struct planstore **out, char *err,
+                           size_t errlen);
+
 /* planstore_close - close the store.  Idempotent on NULL. */
 void planstore_close(struct planstore *ps);
 

@@ -131,7 +131,7 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 	e->in_flight = in_flight;
 	e->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	e->paused_once = xcalloc(s->pause_at.n + 1, sizeof(bool));
-	dp_status rc = planstore_open(s->store, &e->ps, err, errlen);
+	dp_status rc = planstore_attach(s->store, &e->ps, err, errlen);
 	if (rc != DP_OK)
 		goto fail;
 	if (s->key != NULL) {

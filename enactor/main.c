@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 	}
 	if (enactor_new(&d.s, &d.stop, &d.in_flight, &d.e, err, sizeof(err)) !=
 	            DP_OK ||
-	    planstore_open(d.s.store, &d.ps, err, sizeof(err)) != DP_OK) {
+	    planstore_attach(d.s.store, &d.ps, err, sizeof(err)) != DP_OK) {
 		log_err("%s", err);
 		goto out;
 	}

@@ -134,13 +134,7 @@ void ctl_free(struct ctl *c)
 
 dp_status ctl_open_store(struct ctl *c, char *err, size_t errlen)
 {
-	struct stat sb;
-	if (stat(c->s->store, &sb) != 0) {
-		snprintf(err, errlen, "%s: no plan store: %s", c->s->store,
-		         strerror(errno));
-		return DP_ENOENT;
-	}
-	return planstore_open(c->s->store, &c->store, err, errlen);
+	return planstore_attach(c->s->store, &c->store, err, errlen);
 }
 
 /* ---- judging an endpoint ---- */

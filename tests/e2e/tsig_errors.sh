@@ -1,9 +1,9 @@
 #!/bin/bash
-# tsig_errors.sh - an enactor whose signature authd refuses says at once
-# what is wrong and where, once, not on every attempt: a key authd does
-# not know (BADKEY), a secret that is not authd's (BADSIG), a clock ten
-# minutes off (BADTIME, with authd's clock; libfaketime moves the
-# enactor's); and says when authd accepts it again.
+# tsig_errors.sh - an enactor that cannot work says at once what is wrong
+# and where, once, not on every attempt: a key authd does not know
+# (BADKEY), a secret that is not authd's (BADSIG), a clock ten minutes
+# off (BADTIME, with authd's clock; libfaketime moves the enactor's); a
+# mistyped --store (no store is created: the planner makes it).
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/planner_lib.bash"
 
@@ -52,5 +52,16 @@ check "nothing was applied meanwhile" [ -z "$(dig @127.0.0.1 -p "$P" +short "_ge
 run_enactor "$T/ok.log" "$T/k.key"
 check "the right key: no complaint" [ "$(grep -c "refused our signature" "$T/ok.log")" -eq 0 ]
 check "the right key: the plan applied" [ "$(dig @127.0.0.1 -p "$P" +short "_gen.$E" TXT)" = '"1"' ]
+# A mistyped store path: refused at start, nothing created.
+st=0
+"$ENACTOR" --id 1 --store "$T/plan.db" --server "127.0.0.1:$P" \
+	--key "$T/k.key" >"$T/nostore.log" 2>&1 || st=$?
+check "a mistyped --store: the enactor exits 1" [ "$st" -eq 1 ]
+check "...saying so" grep -q "$T/plan.db: no plan store there (No such file or directory); the planner creates it: is --store right?" "$T/nostore.log"
+check "...creating nothing" [ ! -e "$T/plan.db" ]
+st=0
+"$BUILD_DIR/dnsplanectl" --store "$T/plan.db" --server "127.0.0.1:$P" status >"$T/ctl.out" 2>&1 || st=$?
+check "dnsplanectl too" grep -q "no plan store there" "$T/ctl.out"
+check "...creating nothing" [ ! -e "$T/plan.db" ]
 stop_authd
 finish
