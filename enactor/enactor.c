@@ -232,6 +232,17 @@ static void report_plan(struct enactor *e, uint64_t gen)
 	e->reported = gen;
 }
 
+/*
+ * The plan's records are gone from authd but the store still lists it:
+ * say so (a later cleanup deletes it from the store again).
+ */
+static void log_store_delete_failed(uint64_t g, const char *err)
+{
+	log_warning("cleanup: plan %llu's records are deleted from authd, but "
+	            "not the plan from the store: %s",
+	            (unsigned long long)g, err);
+}
+
 /* ---- legacy ---- */
 
 /* The newest generation any enactor reports as applied. */
@@ -302,6 +313,8 @@ static void legacy_cleanup(struct enactor *e, uint64_t applied)
 			e->st.deleted++;
 			log_info("cleanup: deleted plan %llu (%s)",
 			         (unsigned long long)g, why);
+		} else {
+			log_store_delete_failed(g, err);
 		}
 	}
 	free(list);
@@ -803,12 +816,16 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 			continue;
 		bool ok = delete_records(e, p, newest);
 		planstore_plan_free(p);
-		if (ok && planstore_delete_plan(e->ps, g, e->s->id,
-		                                "unreferenced and old", err,
-		                                sizeof(err)) == DP_OK) {
+		if (!ok)
+			continue;
+		if (planstore_delete_plan(e->ps, g, e->s->id,
+		                          "unreferenced and old", err,
+		                          sizeof(err)) == DP_OK) {
 			e->st.deleted++;
 			log_info("cleanup: deleted plan %llu",
 			         (unsigned long long)g);
+		} else {
+			log_store_delete_failed(g, err);
 		}
 	}
 	free(refs);
