@@ -218,7 +218,10 @@ static enum guard_verdict guard_check(const struct guard *g,
 				         nb, (unsigned long long)pre[k].gen);
 			return GUARD_FENCE;
 		}
-		if (pre[k].marker != 1 && post[k].marker == -1) {
+		/* Only an update that makes a marker malformed is refused:
+		 * one already malformed (a hand edit) does not block updates
+		 * of other names, and any update may repair it. */
+		if (pre[k].marker == 0 && post[k].marker == -1) {
 			snprintf(text, textlen,
 			         "fence: malformed generation marker for %s",
 			         nb);

@@ -276,6 +276,12 @@ ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
 		if (read->marker == 1)
 			push(pr, rr_text("%s 0 IN TXT \"%llu\"", marker,
 			                 (unsigned long long)read->gen));
+		else if (read->marker < 0)
+			/* A malformed marker (a hand edit: two records, not
+			 * a number) cannot be compared by value: that it
+			 * exists, and authd's fence for the rest. */
+			push(pr, rr_bare(marker, LDNS_RR_TYPE_TXT,
+			                 LDNS_RR_CLASS_ANY));
 		else
 			push(pr, rr_bare(marker, LDNS_RR_TYPE_TXT,
 			                 LDNS_RR_CLASS_NONE));

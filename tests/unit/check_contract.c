@@ -289,6 +289,49 @@ START_TEST(test_marker_malformed)
 }
 END_TEST
 
+/*
+ * A hand-edited zone: the endpoint's marker has two records.  An update
+ * of another name is not refused for it, and a safe enactor's
+ * compare-and-swap repairs it (the fence still keeps any update from
+ * making a marker malformed, or moving a sound one back).
+ */
+START_TEST(test_marker_hand_edited)
+{
+	ldns_rr_list *up = ldns_rr_list_new();
+	ldns_rr *rr = NULL;
+	ldns_rr_new_frm_str(&rr, "_gen." EP " 60 IN TXT \"9\"", 0, NULL, NULL);
+	ldns_rr_list_push_rr(up, rr);
+	g.enabled = false; /* the hand edit */
+	ck_assert_int_eq(
+	        apply(ldns_update_pkt_new(ldns_dname_new_frm_str(ZONE),
+	                                  LDNS_RR_CLASS_IN, NULL, up, NULL))
+	                .rcode,
+	        DNS_RCODE_NOERROR);
+	ldns_rr_list_deep_free(up);
+	g.enabled = true;
+	struct endpoint_state st = read_ep(EP);
+	ck_assert_int_eq(st.marker, -1);
+	/* Another name: not the fence's business. */
+	up = ldns_rr_list_new();
+	rr = NULL;
+	ldns_rr_new_frm_str(&rr, "other.api.test. 60 IN A 192.0.2.7", 0, NULL,
+	                    NULL);
+	ldns_rr_list_push_rr(up, rr);
+	struct update_result r =
+	        apply(ldns_update_pkt_new(ldns_dname_new_frm_str(ZONE),
+	                                  LDNS_RR_CLASS_IN, NULL, up, NULL));
+	ldns_rr_list_deep_free(up);
+	ck_assert_int_eq(r.rcode, DNS_RCODE_NOERROR);
+	/* The enactor's compare-and-swap repairs it. */
+	r = move(10, 2, &st, LAYOUT_CAS);
+	ck_assert_int_eq(r.rcode, DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert_int_eq(st.marker, 1);
+	ck_assert_uint_eq(st.gen, 10);
+	ck_assert_uint_eq(st.target_gen, 10);
+}
+END_TEST
+
 /* Failover rules: what is refused when the settings are read. */
 START_TEST(test_failover_parse)
 {
@@ -378,6 +421,7 @@ int main(void)
 	tcase_add_test(tc, test_legacy_race);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_marker_malformed);
+	tcase_add_test(tc, test_marker_hand_edited);
 	tcase_add_test(tc, test_failover_parse);
 	tcase_add_test(tc, test_failover_race);
 	suite_add_tcase(s, tc);
