@@ -630,9 +630,12 @@ static const struct plan_endpoint **walk_order(const struct enactor *e,
 	return o;
 }
 
-/* The generations the endpoints of @p are on, and are marked with. */
+/*
+ * The generations the endpoints of @p are on, and are marked with; a plan
+ * newer than @newest written meanwhile stops the reading (DP_EAGAIN).
+ */
 static dp_status referenced(struct enactor *e, const struct plan *p,
-                            uint64_t **refs, size_t *nrefs)
+                            uint64_t newest, uint64_t **refs, size_t *nrefs)
 {
 	char err[512];
 	size_t n = p->nendpoints;
@@ -643,9 +646,9 @@ static dp_status referenced(struct enactor *e, const struct plan *p,
 	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
 	dp_status rc = DP_OK;
 	for (size_t off = 0; off < n && rc == DP_OK; off += READ_WINDOW) {
-		if (off > 0 && superseded(e, p->generation)) {
+		if (off > 0 && superseded(e, newest)) {
 			snprintf(err, sizeof(err), "a newer plan than %llu",
-			         (unsigned long long)p->generation);
+			         (unsigned long long)newest);
 			rc = DP_EAGAIN;
 			break;
 		}
@@ -709,6 +712,26 @@ static bool listed(const uint64_t *refs, size_t n, uint64_t g)
 }
 
 /* May plan @g go?  Checked again right before each deletion. */
+/*
+ * Does no endpoint of plan @p itself stand on it (its CNAME or marker
+ * naming it)?  False also when authd cannot be read.
+ */
+static bool unreferenced_by_own(struct enactor *e, const struct plan *p,
+                                uint64_t newest)
+{
+	uint64_t *refs;
+	size_t n;
+	if (referenced(e, p, newest, &refs, &n) != DP_OK)
+		return false;
+	bool used = listed(refs, n, p->generation);
+	free(refs);
+	if (used)
+		log_debug("cleanup: plan %llu kept: an endpoint that is not "
+		          "in the newest plan stands on it",
+		          (unsigned long long)p->generation);
+	return !used;
+}
+
 static bool deletable(struct enactor *e, const struct plan *newest_plan,
                       uint64_t g, uint64_t newest)
 {
@@ -716,7 +739,7 @@ static bool deletable(struct enactor *e, const struct plan *newest_plan,
 		return false;
 	uint64_t *refs;
 	size_t n;
-	if (referenced(e, newest_plan, &refs, &n) != DP_OK)
+	if (referenced(e, newest_plan, newest, &refs, &n) != DP_OK)
 		return false;
 	bool used = listed(refs, n, g);
 	free(refs);
@@ -792,7 +815,8 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 	bool any = false;
 	for (size_t i = 0; i < n && !any; i++)
 		any = old_and_idle(e, list[i].generation, newest);
-	if (!any || referenced(e, newest_plan, &refs, &nrefs) != DP_OK) {
+	if (!any ||
+	    referenced(e, newest_plan, newest, &refs, &nrefs) != DP_OK) {
 		free(list);
 		return;
 	}
@@ -814,6 +838,13 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 		struct plan *p = NULL;
 		if (planstore_get_plan(e->ps, g, &p, err, sizeof(err)) != DP_OK)
 			continue;
+		/* Its own endpoints too: one the newest plan no longer has
+		 * (removed from the planner's settings) may still stand on
+		 * it, and keeps it. */
+		if (!unreferenced_by_own(e, p, newest)) {
+			planstore_plan_free(p);
+			continue;
+		}
 		bool ok = delete_records(e, p, newest);
 		planstore_plan_free(p);
 		if (!ok)
