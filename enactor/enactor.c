@@ -23,6 +23,13 @@
 #define LOCK_TRIES    100000
 #define HEARTBEAT_OLD 10000 /* ms: an enactor silent longer is gone */
 
+/* An endpoint authd keeps refusing, and why: said once, with a count. */
+struct refusal {
+	char *endpoint;
+	char why[512];
+	uint64_t count;
+};
+
 struct enactor {
 	const struct enactor_settings *s;
 	enum enactor_mode mode;
@@ -43,6 +50,8 @@ struct enactor {
 	struct enactor_stats st;
 	unsigned seed;
 	/* authd's last refusal of our signature, said once with a count */
+	struct refusal *refusals; /* endpoints authd refuses, by name */
+	size_t nrefusals;
 	int tsig_error; /* its TSIG error code, 0: none */
 	char tsig_problem[320];
 	uint64_t tsig_repeats;
@@ -165,6 +174,9 @@ void enactor_free(struct enactor *e)
 	planstore_close(e->ps);
 	planstore_plan_free(e->last);
 	free(e->paused_once);
+	for (size_t i = 0; i < e->nrefusals; i++)
+		free(e->refusals[i].endpoint);
+	free(e->refusals);
 	free(e);
 }
 
@@ -411,12 +423,28 @@ static bool superseded(struct enactor *e, uint64_t g)
 	return planstore_newest(e->ps, &n, err, sizeof(err)) == DP_OK && n > g;
 }
 
-static void log_moved(const struct plan_endpoint *ep,
+/* The refusal entry of @endpoint, or NULL. */
+static struct refusal *refusal_of(struct enactor *e, const char *endpoint)
+{
+	for (size_t i = 0; i < e->nrefusals; i++)
+		if (strcmp(e->refusals[i].endpoint, endpoint) == 0)
+			return &e->refusals[i];
+	return NULL;
+}
+
+static void log_moved(struct enactor *e, const struct plan_endpoint *ep,
                       const struct endpoint_state *st, uint64_t newest)
 {
 	log_info("%s: plan %llu -> %llu", ep->name,
 	         (unsigned long long)(st->marker == 1 ? st->gen : 0),
 	         (unsigned long long)newest);
+	struct refusal *r = refusal_of(e, ep->name);
+	if (r == NULL)
+		return;
+	log_notice("%s: moved after %llu refusals (%s)", ep->name,
+	           (unsigned long long)r->count, r->why);
+	free(r->endpoint);
+	*r = e->refusals[--e->nrefusals];
 }
 
 /*
@@ -435,11 +463,34 @@ static bool needs_move(const struct plan_endpoint *ep,
 	return true;
 }
 
-static void log_refused(const struct plan_endpoint *ep, uint64_t newest,
-                        const char *ede)
+/*
+ * authd refused to move @ep to @newest: said once per endpoint and
+ * reason, with a count when the reason changes or the endpoint moves,
+ * not on every pass (a stuck endpoint would fill the log).
+ */
+static void log_refused(struct enactor *e, const struct plan_endpoint *ep,
+                        uint64_t newest, const char *ede)
 {
-	log_warning("%s: authd refused plan %llu: %s", ep->name,
-	            (unsigned long long)newest, *ede ? ede : "refused");
+	const char *why = *ede ? ede : "refused";
+	struct refusal *r = refusal_of(e, ep->name);
+	if (r != NULL && strcmp(r->why, why) == 0) {
+		r->count++;
+		return;
+	}
+	if (r == NULL) {
+		e->refusals = xrealloc(
+		        e->refusals, (e->nrefusals + 1) * sizeof(*e->refusals));
+		r = &e->refusals[e->nrefusals++];
+		r->endpoint = xstrdup(ep->name);
+	} else {
+		log_notice("%s: the refusal before repeated %llu times (%s)",
+		           ep->name, (unsigned long long)r->count, r->why);
+	}
+	snprintf(r->why, sizeof(r->why), "%s", why);
+	r->count = 1;
+	log_warning("%s: authd refused plan %llu: %s (said once; again when "
+	            "the reason changes)",
+	            ep->name, (unsigned long long)newest, why);
 }
 
 /*
@@ -475,7 +526,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 		if (rc == LDNS_RCODE_NOERROR) {
 			e->st.applied++;
 			report(e, newest, ep->name);
-			log_moved(ep, &st, newest);
+			log_moved(e, ep, &st, newest);
 			return true;
 		}
 		if (rc == LDNS_RCODE_NXRRSET || rc == LDNS_RCODE_YXRRSET) {
@@ -485,7 +536,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 		}
 		if (rc == LDNS_RCODE_REFUSED) {
 			e->st.refused++;
-			log_refused(ep, newest, ede);
+			log_refused(e, ep, newest, ede);
 			return false;
 		}
 		e->st.failed++;
@@ -533,11 +584,11 @@ static size_t window_flush(struct enactor *e, struct window *w, uint64_t newest)
 		if (rc == LDNS_RCODE_NOERROR) {
 			e->st.applied++;
 			w->moved[w->nmoved++] = ep->name;
-			log_moved(ep, st, newest);
+			log_moved(e, ep, st, newest);
 		} else if (rc == LDNS_RCODE_REFUSED) {
 			e->st.refused++;
 			behind++;
-			log_refused(ep, newest, ede);
+			log_refused(e, ep, newest, ede);
 		} else {
 			if (rc == LDNS_RCODE_NXRRSET ||
 			    rc == LDNS_RCODE_YXRRSET)

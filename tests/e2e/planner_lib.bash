@@ -97,3 +97,14 @@ newer_than() {
 newest_has() {
 	[ "$(naddrs "$(newest)" "$1")" -eq "$2" ]
 }
+
+# lab_authd ARGS...: key $T/k.key ("enactor"), the zone api.test. at
+# serial 1, and authd on port $P guarding $E, with ARGS added.
+lab_authd() {
+	new_key "$T/k.key" enactor
+	api_zone "$T/api.zone" 1
+	P=$(free_port)
+	start_authd "$T/authd.log" --listen "127.0.0.1:$P" \
+		--zone "api.test.=$T/api.zone" --state-dir "$T/state" \
+		--key "$T/k.key" --guard "$E" "$@"
+}

@@ -9,12 +9,7 @@
 . "$(dirname "$0")/planner_lib.bash"
 
 F=s3.us-east-1.api.test.
-new_key "$T/k.key" enactor
-api_zone "$T/api.zone" 1
-P=$(free_port)
-start_authd "$T/authd.log" --listen "127.0.0.1:$P" \
-	--zone "api.test.=$T/api.zone" --state-dir "$T/state" \
-	--key "$T/k.key" --guard "$E"
+lab_authd
 g1=$("$PLANWRITE" "$STORE" write "$E=10.0.0.1" "$F=10.0.9.1")
 "$ENACTOR" --id 1 --mode safe --store "$STORE" --server "127.0.0.1:$P" \
 	--zone api.test. --key "$T/k.key" --keep 1 --interval-ms 100 \
