@@ -107,12 +107,14 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/tests/unit.o \
 		$(UNIT_LIBS)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/packet_run: $(BUILD)/tests/packet/run.o $(LIBAUTHD) $(LIBCOMMON)
+$(BUILD)/tests/packet_run: $(BUILD)/tests/packet/run.o \
+		$(BUILD)/tests/tools/updtext.o $(LIBAUTHD) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 TEST_PROGRAMS += $(BUILD)/tests/dpupdate
 
-$(BUILD)/tests/dpupdate: $(BUILD)/tests/tools/dpupdate.o $(LIBAUTHD) $(LIBCOMMON)
+$(BUILD)/tests/dpupdate: $(BUILD)/tests/tools/dpupdate.o \
+		$(BUILD)/tests/tools/updtext.o $(LIBAUTHD) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/tools/%.o: tests/tools/%.c | deps
@@ -121,7 +123,7 @@ $(BUILD)/tests/tools/%.o: tests/tools/%.c | deps
 
 $(BUILD)/tests/packet/run.o: tests/packet/run.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Itests/tools -c -o $@ $<
 
 # ---- tests ----
 

@@ -63,8 +63,7 @@ static ldns_rr *rr_text(const char *fmt, ...)
 	return rr;
 }
 
-/* A record without rdata: RRset (type) or name (ANY) for class ANY/NONE. */
-static ldns_rr *rr_bare(const char *name, ldns_rr_type type, ldns_rr_class cls)
+ldns_rr *layout_rr_bare(const char *name, ldns_rr_type type, ldns_rr_class cls)
 {
 	ldns_rr *rr = ldns_rr_new();
 	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(name));
@@ -270,8 +269,8 @@ ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
 	if (mode == LAYOUT_LEGACY && read->cname && read->target_gen != 0 &&
 	    read->target_gen != gen)
 		/* The transition replaces the active plan: it must exist. */
-		push(pr, rr_bare(read->target, LDNS_RR_TYPE_ANY,
-		                 LDNS_RR_CLASS_ANY));
+		push(pr, layout_rr_bare(read->target, LDNS_RR_TYPE_ANY,
+		                        LDNS_RR_CLASS_ANY));
 	if (mode == LAYOUT_CAS) {
 		if (read->marker == 1)
 			push(pr, rr_text("%s 0 IN TXT \"%llu\"", marker,
@@ -280,29 +279,30 @@ ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
 			/* A malformed marker (a hand edit: two records, not
 			 * a number) cannot be compared by value: that it
 			 * exists, and authd's fence for the rest. */
-			push(pr, rr_bare(marker, LDNS_RR_TYPE_TXT,
-			                 LDNS_RR_CLASS_ANY));
+			push(pr, layout_rr_bare(marker, LDNS_RR_TYPE_TXT,
+			                        LDNS_RR_CLASS_ANY));
 		else
-			push(pr, rr_bare(marker, LDNS_RR_TYPE_TXT,
-			                 LDNS_RR_CLASS_NONE));
+			push(pr, layout_rr_bare(marker, LDNS_RR_TYPE_TXT,
+			                        LDNS_RR_CLASS_NONE));
 	}
 	/* The plan's records, fresh. */
-	push(up, rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
+	push(up, layout_rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
 	for (size_t i = 0; i < ep->naddrs; i++) {
 		const char *a = ep->addrs[i].address;
 		push(up, rr_text("%s %u IN %s %s", plan, ttl,
 		                 strchr(a, ':') ? "AAAA" : "A", a));
 	}
 	/* The endpoint onto it; addresses held by the name itself go. */
-	push(up, rr_bare(e, LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY));
-	push(up, rr_bare(e, LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_ANY));
-	push(up, rr_bare(e, LDNS_RR_TYPE_CNAME, LDNS_RR_CLASS_ANY));
+	push(up, layout_rr_bare(e, LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY));
+	push(up, layout_rr_bare(e, LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_ANY));
+	push(up, layout_rr_bare(e, LDNS_RR_TYPE_CNAME, LDNS_RR_CLASS_ANY));
 	push(up, rr_text("%s %u IN CNAME %s", e, ttl, plan));
-	push(up, rr_bare(marker, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
+	push(up, layout_rr_bare(marker, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
 	push(up, rr_text("%s %u IN TXT \"%llu\"", marker, ttl,
 	                 (unsigned long long)gen));
 	if (mode == LAYOUT_LEGACY)
-		push(up, rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
+		push(up,
+		     layout_rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
 	return make(zone, pr, up);
 }
 
@@ -311,7 +311,7 @@ ldns_pkt *layout_lock(const char *zone, const char *endpoint, const char *owner)
 	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
 	char lock[LAYOUT_NAMELEN];
 	layout_lock_name(endpoint, lock, sizeof(lock));
-	push(pr, rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_NONE));
+	push(pr, layout_rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_NONE));
 	push(up, rr_text("%s 30 IN TXT \"%s\"", lock, owner));
 	return make(zone, pr, up);
 }
@@ -321,7 +321,7 @@ ldns_pkt *layout_unlock(const char *zone, const char *endpoint)
 	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
 	char lock[LAYOUT_NAMELEN];
 	layout_lock_name(endpoint, lock, sizeof(lock));
-	push(up, rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
+	push(up, layout_rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
 	return make(zone, pr, up);
 }
 
@@ -331,6 +331,6 @@ ldns_pkt *layout_delete_plan(const char *zone, const char *endpoint,
 	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
 	char plan[LAYOUT_NAMELEN];
 	layout_plan_name(endpoint, gen, plan, sizeof(plan));
-	push(up, rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
+	push(up, layout_rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
 	return make(zone, pr, up);
 }

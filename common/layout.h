@@ -122,6 +122,13 @@ ldns_pkt *layout_unlock(const char *zone, const char *endpoint);
 ldns_pkt *layout_delete_plan(const char *zone, const char *endpoint,
                              uint64_t gen);
 
+/*
+ * layout_rr_bare - a record without rdata, TTL 0: an RRset (@type) or a
+ * whole name (ANY) in class ANY or NONE, as prerequisites and deletions
+ * of an UPDATE write them.  Owned by the caller.
+ */
+ldns_rr *layout_rr_bare(const char *name, ldns_rr_type type, ldns_rr_class cls);
+
 /* layout_rcode_name - "NOERROR", "NXRRSET", ... */
 const char *layout_rcode_name(int rcode);
 

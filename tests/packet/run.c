@@ -16,11 +16,10 @@
  * UPDATE cases (RFC 2136) change the zones the later cases see:
  *
  *   guard NAME[=MIN]        a guarded endpoint (authd's guard on)
- *   update ZONE             an UPDATE of ZONE, made of the lines:
- *     prereq yxdomain|nxdomain NAME
- *     prereq yxrrset NAME TYPE [RDATA] | prereq nxrrset NAME TYPE
- *     add NAME TTL TYPE RDATA
- *     delete NAME [TYPE [RDATA]]
+ *   update ZONE             an UPDATE of ZONE, made of the lines
+ *                           (tests/tools/updtext.h, as dpupdate's):
+ *     yxdomain NAME | nxdomain NAME | yxrrset NAME TYPE [RDATA]
+ *     nxrrset NAME TYPE | add NAME TTL TYPE RDATA | del NAME [TYPE [RDATA]]
  *   rcode NAME              its expected rcode
  *   reason NAME             why it was refused (guard, fence, prereq, ...)
  *   end                     apply it (on success the zone changes)
@@ -40,6 +39,7 @@
 #include "answer.h"
 #include "dname.h"
 #include "update.h"
+#include "updtext.h"
 #include "zonestore.h"
 
 struct expect {
@@ -252,80 +252,16 @@ static void run_case(const char *file, const struct zoneset *zs,
 	ldns_pkt_free(p);
 }
 
-/* A record without data (class ANY or NONE): an RRset or a name. */
-static ldns_rr *bare_rr(const char *name, const char *type, ldns_rr_class cls)
-{
-	ldns_rr *rr = ldns_rr_new();
-	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(name));
-	ldns_rr_set_type(rr, type ? ldns_get_rr_type_by_name(type)
-	                          : LDNS_RR_TYPE_ANY);
-	ldns_rr_set_class(rr, cls);
-	ldns_rr_set_ttl(rr, 0);
-	return rr;
-}
-
-/* A record with data, in class @cls, TTL @ttl: "NAME TYPE RDATA". */
-static ldns_rr *data_rr(const char *name, const char *ttl, const char *type,
-                        const char *rdata, ldns_rr_class cls)
-{
-	char text[2048];
-	snprintf(text, sizeof(text), "%s %s IN %s %s", name, ttl, type, rdata);
-	ldns_rr *rr = NULL;
-	if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK)
-		return NULL;
-	ldns_rr_set_class(rr, cls);
-	if (cls != LDNS_RR_CLASS_IN)
-		ldns_rr_set_ttl(rr, 0);
-	return rr;
-}
-
 /* One line of an UPDATE case into the prerequisite or update list. */
-static bool update_line(char *line, ldns_rr_list *pr, ldns_rr_list *up)
+static bool update_line(const char *line, ldns_rr_list *pr, ldns_rr_list *up)
 {
-	char w[4][512] = {"", "", "", ""};
-	int off = 0, n = sscanf(line, "%511s %511s %511s %511s%n", w[0], w[1],
-	                        w[2], w[3], &off);
-	if (n < 4)
-		n = sscanf(line, "%511s %511s %511s %511s", w[0], w[1], w[2],
-		           w[3]);
-	const char *rest = n == 4 && off > 0 ? line + off : "";
-	while (*rest == ' ' || *rest == '\t')
-		rest++;
-	ldns_rr *rr = NULL;
-	if (strcmp(w[0], "prereq") == 0 && n >= 3) {
-		const char *kind = w[1], *name = w[2];
-		if (strcmp(kind, "yxdomain") == 0)
-			rr = bare_rr(name, NULL, LDNS_RR_CLASS_ANY);
-		else if (strcmp(kind, "nxdomain") == 0)
-			rr = bare_rr(name, NULL, LDNS_RR_CLASS_NONE);
-		else if (strcmp(kind, "nxrrset") == 0 && n == 4)
-			rr = bare_rr(name, w[3], LDNS_RR_CLASS_NONE);
-		else if (strcmp(kind, "yxrrset") == 0 && n == 4 && *rest)
-			rr = data_rr(name, "0", w[3], rest, LDNS_RR_CLASS_IN);
-		else if (strcmp(kind, "yxrrset") == 0 && n == 4)
-			rr = bare_rr(name, w[3], LDNS_RR_CLASS_ANY);
-		if (rr != NULL)
-			ldns_rr_list_push_rr(pr, rr);
-		return rr != NULL;
-	}
-	if (strcmp(w[0], "add") == 0 && n == 4) {
-		/* add NAME TTL TYPE RDATA */
-		if (*rest == '\0')
-			return false;
-		rr = data_rr(w[1], w[2], w[3], rest, LDNS_RR_CLASS_IN);
-	} else if (strcmp(w[0], "delete") == 0 && n == 2) {
-		rr = bare_rr(w[1], NULL, LDNS_RR_CLASS_ANY);
-	} else if (strcmp(w[0], "delete") == 0 && n == 3) {
-		rr = bare_rr(w[1], w[2], LDNS_RR_CLASS_ANY);
-	} else if (strcmp(w[0], "delete") == 0 && n == 4) {
-		char rd[1024];
-		snprintf(rd, sizeof(rd), "%s%s%s", w[3], *rest ? " " : "",
-		         rest);
-		rr = data_rr(w[1], "0", w[2], rd, LDNS_RR_CLASS_NONE);
-	}
-	if (rr != NULL)
-		ldns_rr_list_push_rr(up, rr);
-	return rr != NULL;
+	char copy[4096], *w[64], *save = NULL;
+	int n = 0;
+	snprintf(copy, sizeof(copy), "%s", line);
+	for (char *t = strtok_r(copy, " \t", &save); t != NULL && n < 64;
+	     t = strtok_r(NULL, " \t", &save))
+		w[n++] = t;
+	return n > 0 && updtext_action(w, n, pr, up) == 0;
 }
 
 /* Apply an UPDATE case to the zones of *@zs as authd's update thread. */
@@ -445,9 +381,12 @@ static void run_file(const char *path)
 			snprintf(e.qname, sizeof(e.qname), "%s", rest);
 			strcpy(e.qtype, "UPDATE");
 		} else if (e.update &&
-		           (strcmp(word, "prereq") == 0 ||
+		           (strcmp(word, "yxdomain") == 0 ||
+		            strcmp(word, "nxdomain") == 0 ||
+		            strcmp(word, "yxrrset") == 0 ||
+		            strcmp(word, "nxrrset") == 0 ||
 		            strcmp(word, "add") == 0 ||
-		            strcmp(word, "delete") == 0) &&
+		            strcmp(word, "del") == 0) &&
 		           e.nup < 256) {
 			e.up[e.nup++] = strdup(p);
 		} else if (strcmp(word, "reason") == 0) {

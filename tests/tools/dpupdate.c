@@ -29,6 +29,7 @@
 
 #include "keys.h"
 #include "tsig.h"
+#include "updtext.h"
 #include "wire.h"
 
 static struct sockaddr_in server;
@@ -48,82 +49,6 @@ static int parse_addr(const char *s)
 	server.sin_family = AF_INET;
 	server.sin_port = htons((uint16_t)atoi(colon + 1));
 	return inet_pton(AF_INET, host, &server.sin_addr) == 1 ? 0 : -1;
-}
-
-static ldns_rr *rr_from(const char *text, ldns_rr_class cls)
-{
-	ldns_rr *rr = NULL;
-	if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK) {
-		fprintf(stderr, "dpupdate: bad record '%s'\n", text);
-		exit(2);
-	}
-	ldns_rr_set_class(rr, cls);
-	return rr;
-}
-
-/* A question-less record: owner, type, no rdata. */
-static ldns_rr *rr_empty(const char *name, const char *type, ldns_rr_class cls)
-{
-	ldns_rr *rr = ldns_rr_new();
-	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(name));
-	ldns_rr_set_type(rr, type ? ldns_get_rr_type_by_name(type)
-	                          : LDNS_RR_TYPE_ANY);
-	ldns_rr_set_class(rr, cls);
-	ldns_rr_set_ttl(rr, 0);
-	return rr;
-}
-
-/* Add one ACTION (words in @w) to the prerequisite or update list. */
-static void action(char **w, int n, ldns_rr_list *pr, ldns_rr_list *up)
-{
-	char buf[2048];
-	if (strcmp(w[0], "yxdomain") == 0 && n == 2) {
-		ldns_rr_list_push_rr(pr,
-		                     rr_empty(w[1], "ANY", LDNS_RR_CLASS_ANY));
-	} else if (strcmp(w[0], "nxdomain") == 0 && n == 2) {
-		ldns_rr_list_push_rr(pr,
-		                     rr_empty(w[1], "ANY", LDNS_RR_CLASS_NONE));
-	} else if (strcmp(w[0], "yxrrset") == 0 && n == 3) {
-		ldns_rr_list_push_rr(pr,
-		                     rr_empty(w[1], w[2], LDNS_RR_CLASS_ANY));
-	} else if (strcmp(w[0], "yxrrset") == 0 && n >= 4) {
-		snprintf(buf, sizeof(buf), "%s 0 IN %s", w[1], w[2]);
-		for (int i = 3; i < n; i++) {
-			strcat(buf, " ");
-			strcat(buf, w[i]);
-		}
-		ldns_rr *rr = rr_from(buf, LDNS_RR_CLASS_IN);
-		ldns_rr_set_ttl(rr, 0);
-		ldns_rr_list_push_rr(pr, rr);
-	} else if (strcmp(w[0], "nxrrset") == 0 && n == 3) {
-		ldns_rr_list_push_rr(pr,
-		                     rr_empty(w[1], w[2], LDNS_RR_CLASS_NONE));
-	} else if (strcmp(w[0], "add") == 0 && n >= 5) {
-		snprintf(buf, sizeof(buf), "%s %s IN %s", w[1], w[2], w[3]);
-		for (int i = 4; i < n; i++) {
-			strcat(buf, " ");
-			strcat(buf, w[i]);
-		}
-		ldns_rr_list_push_rr(up, rr_from(buf, LDNS_RR_CLASS_IN));
-	} else if (strcmp(w[0], "del") == 0 && n == 2) {
-		ldns_rr_list_push_rr(up,
-		                     rr_empty(w[1], "ANY", LDNS_RR_CLASS_ANY));
-	} else if (strcmp(w[0], "del") == 0 && n == 3) {
-		ldns_rr_list_push_rr(up,
-		                     rr_empty(w[1], w[2], LDNS_RR_CLASS_ANY));
-	} else if (strcmp(w[0], "del") == 0 && n >= 4) {
-		snprintf(buf, sizeof(buf), "%s 0 IN %s", w[1], w[2]);
-		for (int i = 3; i < n; i++) {
-			strcat(buf, " ");
-			strcat(buf, w[i]);
-		}
-		ldns_rr *rr = rr_from(buf, LDNS_RR_CLASS_NONE);
-		ldns_rr_set_ttl(rr, 0);
-		ldns_rr_list_push_rr(up, rr);
-	} else {
-		fprintf(stderr, "dpupdate: bad action '%s'\n", w[0]);
-		exit(2);
-	}
 }
 
 /* Build, sign and (maybe) tamper with an UPDATE; returns its length. */
@@ -264,12 +189,17 @@ static int stream(long count, const char *prefix, const char *acked)
 			}
 			failures = 0;
 		}
-		char name[1200], rr[1300];
+		char name[1200], addr[32], add[] = "add", ttl[] = "60",
+		                           a[] = "A";
 		snprintf(name, sizeof(name), "%s-%ld.%s", prefix, done, zbuf);
-		snprintf(rr, sizeof(rr), "%s 60 IN A 10.%ld.%ld.%ld", name,
+		snprintf(addr, sizeof(addr), "10.%ld.%ld.%ld",
 		         (done >> 16) & 255, (done >> 8) & 255, done & 255);
+		char *w[] = {add, name, ttl, a, addr};
 		ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
-		ldns_rr_list_push_rr(up, rr_from(rr, LDNS_RR_CLASS_IN));
+		if (updtext_action(w, 5, pr, up) != 0) {
+			fprintf(stderr, "dpupdate: bad record for %s\n", name);
+			exit(2);
+		}
 		size_t len = build(pr, up, msg, sizeof(msg));
 		long alen = exchange(fd, msg, len, ans, sizeof(ans));
 		if (alen < 12 || (ans[3] & 0xF) != 0) {
@@ -365,8 +295,11 @@ int main(int argc, char **argv)
 			for (char *t = strtok_r(copy, " ", &save); t && n < 16;
 			     t = strtok_r(NULL, " ", &save))
 				w[n++] = t;
-			if (n > 0)
-				action(w, n, pr, up);
+			if (n > 0 && updtext_action(w, n, pr, up) != 0) {
+				fprintf(stderr, "dpupdate: bad action '%s'\n",
+				        argv[i]);
+				exit(2);
+			}
 			free(copy);
 		}
 		uint8_t msg[65535], ans[65536];

@@ -263,25 +263,16 @@ END_TEST
 START_TEST(test_marker_malformed)
 {
 	g.enabled = true;
+	/* The deletion first, then the bad marker. */
 	ldns_rr_list *up = ldns_rr_list_new();
+	ldns_rr_list_push_rr(up, layout_rr_bare("_gen." EP, LDNS_RR_TYPE_TXT,
+	                                        LDNS_RR_CLASS_ANY));
 	ldns_rr *rr = NULL;
 	ldns_rr_new_frm_str(&rr, "_gen." EP " 60 IN TXT \"x5\"", 0, NULL, NULL);
 	ldns_rr_list_push_rr(up, rr);
-	ldns_rr *del = ldns_rr_new();
-	ldns_rr_set_owner(del, ldns_dname_new_frm_str("_gen." EP));
-	ldns_rr_set_type(del, LDNS_RR_TYPE_TXT);
-	ldns_rr_set_class(del, LDNS_RR_CLASS_ANY);
-	ldns_rr_set_ttl(del, 0);
-	ldns_rr_list_push_rr(up, del);
-	/* The deletion first, then the bad marker. */
-	ldns_rr_list *ordered = ldns_rr_list_new();
-	ldns_rr_list_push_rr(ordered, del);
-	ldns_rr_list_push_rr(ordered, rr);
-	ldns_pkt *p =
-	        ldns_update_pkt_new(ldns_dname_new_frm_str(ZONE),
-	                            LDNS_RR_CLASS_IN, NULL, ordered, NULL);
-	ldns_rr_list_free(ordered);
-	ldns_rr_list_deep_free(up);
+	ldns_pkt *p = ldns_update_pkt_new(ldns_dname_new_frm_str(ZONE),
+	                                  LDNS_RR_CLASS_IN, NULL, up, NULL);
+	ldns_rr_list_deep_free(up); /* ldns cloned the records */
 	struct update_result r = apply(p);
 	ck_assert_int_eq(r.rcode, DNS_RCODE_REFUSED);
 	ck_assert_int_eq(r.reason, UPDATE_FENCE);
@@ -394,13 +385,9 @@ START_TEST(test_failover_race)
 	/* s3.us-east-1 has no rule: emptied, it stays empty. */
 	g.enabled = false;
 	ldns_rr_list *up = ldns_rr_list_new();
-	ldns_rr *del = ldns_rr_new();
-	ldns_rr_set_owner(del,
-	                  ldns_dname_new_frm_str("lb.s3.us-east-1.api.test."));
-	ldns_rr_set_type(del, LDNS_RR_TYPE_A);
-	ldns_rr_set_class(del, LDNS_RR_CLASS_ANY);
-	ldns_rr_set_ttl(del, 0);
-	ldns_rr_list_push_rr(up, del);
+	ldns_rr_list_push_rr(up,
+	                     layout_rr_bare("lb.s3.us-east-1.api.test.",
+	                                    LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY));
 	ldns_pkt *p = ldns_update_pkt_new(ldns_dname_new_frm_str(ZONE),
 	                                  LDNS_RR_CLASS_IN, NULL, up, NULL);
 	ldns_rr_list_deep_free(up);

@@ -16,6 +16,7 @@
 #include <ldns/ldns.h>
 
 #include "dns.h"
+#include "layout.h"
 #include "tsig.h"
 #include "unit.h"
 #include "updater.h"
@@ -103,17 +104,6 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* A record without data: an RRset or a name, for class ANY or NONE. */
-static ldns_rr *bare(const char *name, ldns_rr_type type, ldns_rr_class cls)
-{
-	ldns_rr *rr = ldns_rr_new();
-	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(name));
-	ldns_rr_set_type(rr, type);
-	ldns_rr_set_class(rr, cls);
-	ldns_rr_set_ttl(rr, 0);
-	return rr;
-}
-
 /* One signed UPDATE of api.test.: an optional "name not in use"
  * prerequisite, an optional record to add, an optional A RRset to
  * delete. */
@@ -124,8 +114,9 @@ static void submit(struct updater *u, const struct tsig_key *key, int i,
 	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
 	ldns_rr *rr;
 	if (prereq_absent != NULL) /* name not in use */
-		ldns_rr_list_push_rr(pr, bare(prereq_absent, LDNS_RR_TYPE_ANY,
-		                              LDNS_RR_CLASS_NONE));
+		ldns_rr_list_push_rr(pr, layout_rr_bare(prereq_absent,
+		                                        LDNS_RR_TYPE_ANY,
+		                                        LDNS_RR_CLASS_NONE));
 	if (add != NULL) {
 		rr = NULL;
 		ck_assert_int_eq(ldns_rr_new_frm_str(&rr, add, 0, NULL, NULL),
@@ -133,8 +124,9 @@ static void submit(struct updater *u, const struct tsig_key *key, int i,
 		ldns_rr_list_push_rr(up, rr);
 	}
 	if (del_rrset != NULL) /* delete the A RRset */
-		ldns_rr_list_push_rr(
-		        up, bare(del_rrset, LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY));
+		ldns_rr_list_push_rr(up,
+		                     layout_rr_bare(del_rrset, LDNS_RR_TYPE_A,
+		                                    LDNS_RR_CLASS_ANY));
 	ldns_pkt *p = ldns_update_pkt_new(ldns_dname_new_frm_str("api.test."),
 	                                  LDNS_RR_CLASS_IN, pr, up, NULL);
 	ldns_rr_list_deep_free(pr);
