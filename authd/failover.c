@@ -131,18 +131,6 @@ bool failover_active(const struct failover_rule *r, const struct zone *z)
 	                 zone_node_rrset(n, RR_TYPE_AAAA));
 }
 
-/* The failover mark of @r's endpoint, _failover.E, into @m. */
-static size_t mark_name(const struct failover_rule *r, uint8_t *m)
-{
-	size_t ll = strlen(LABEL_FAILOVER);
-	if (r->namelen + ll + 1 > DNAME_MAXLEN)
-		return 0;
-	m[0] = (uint8_t)ll;
-	memcpy(m + 1, LABEL_FAILOVER, ll);
-	memcpy(m + 1 + ll, r->name, r->namelen);
-	return r->namelen + ll + 1;
-}
-
 /* Is @r's endpoint on its backup in the zone as edited by @e? */
 static bool edit_on_backup(const struct failover_rule *r,
                            const struct zone_edit *e)
@@ -154,22 +142,18 @@ static bool edit_on_backup(const struct failover_rule *r,
 	return on_backup(r, hc ? &c : NULL, ha ? &a : NULL, h6 ? &aaaa : NULL);
 }
 
-size_t failover_apply(const struct failover *f, struct zone_edit *e,
-                      enum failover_change *changes)
+size_t failover_apply(const struct failover *f, struct zone_edit *e)
 {
-	const struct zone *base = zone_edit_base(e);
-	const struct zone_node *apex = zone_apex(base);
+	const struct zone_node *apex = zone_apex(zone_edit_base(e));
 	size_t on = 0;
 	for (size_t i = 0; i < f->n; i++) {
 		const struct failover_rule *r = &f->rules[i];
-		if (changes != NULL)
-			changes[i] = FAILOVER_SAME;
 		if (!dname_is_sub(r->name, r->namelen, apex->name,
 		                  apex->namelen))
 			continue;
-		bool was = failover_active(r, base);
 		uint8_t m[DNAME_MAXLEN];
-		size_t ml = mark_name(r, m);
+		size_t ml =
+		        dname_prepend(LABEL_FAILOVER, r->name, r->namelen, m);
 		bool far = false;
 		if (guard_count_addresses(e, apex, r->name, r->namelen, &far) ==
 		    0) {
@@ -188,16 +172,12 @@ size_t failover_apply(const struct failover *f, struct zone_edit *e,
 				              FAILOVER_TTL, 1, backup,
 				              sizeof(backup));
 			on++;
-			if (!was && changes != NULL)
-				changes[i] = FAILOVER_ON;
 		} else if (!edit_on_backup(r, e)) {
 			/* Off its backup (or never on it): no mark. */
 			struct zone_rrset t;
 			if (ml > 0 && zone_edit_get(e, m, ml, RR_TYPE_TXT, &t))
 				zone_edit_put(e, m, ml, RR_TYPE_TXT, 0, 0, NULL,
 				              0);
-			if (was && changes != NULL)
-				changes[i] = FAILOVER_OFF;
 		}
 	}
 	return on;

@@ -53,23 +53,14 @@ int failover_parse(struct failover *f, const char *text, char *why,
 /* failover_free - free @f's rules (not @f).  Idempotent. */
 void failover_free(struct failover *f);
 
-/* What failover_apply() did to one rule's endpoint. */
-enum failover_change {
-	FAILOVER_SAME = 0,
-	FAILOVER_ON,  /* put on its backup */
-	FAILOVER_OFF, /* left its backup for other addresses */
-};
-
 /*
  * failover_apply - after a change of the zone edited by @e: put every
  * endpoint of @f in that zone which would answer no address on its
- * backup, and say in @changes[i] (f->n entries) what happened to rule
- * i's endpoint compared with the zone the edit started from (@changes
- * may be NULL).  Returns
- * how many endpoints it put on their backup (each a change of @e).
+ * backup, and drop the mark of one that is no longer on it.  Returns how
+ * many endpoints it put on their backup (each a change of @e).  Who went
+ * on or off is told by struct failover_watch, from the zones served.
  */
-size_t failover_apply(const struct failover *f, struct zone_edit *e,
-                      enum failover_change *changes);
+size_t failover_apply(const struct failover *f, struct zone_edit *e);
 
 /* failover_active - is rule @r's endpoint on its backup in @z? */
 bool failover_active(const struct failover_rule *r, const struct zone *z);

@@ -136,14 +136,9 @@ static int read_marker(const struct zone_edit *e, const uint8_t *name,
                        size_t len, uint64_t *gen)
 {
 	uint8_t m[DNAME_MAXLEN];
-	size_t ll = strlen(GUARD_MARKER_LABEL);
-	if (len + ll + 1 > DNAME_MAXLEN)
-		return 0;
-	m[0] = (uint8_t)ll;
-	memcpy(m + 1, GUARD_MARKER_LABEL, ll);
-	memcpy(m + 1 + ll, name, len);
+	size_t ml = dname_prepend(GUARD_MARKER_LABEL, name, len, m);
 	struct zone_rrset rs;
-	if (!zone_edit_get(e, m, len + ll + 1, RR_TYPE_TXT, &rs))
+	if (ml == 0 || !zone_edit_get(e, m, ml, RR_TYPE_TXT, &rs))
 		return 0;
 	size_t rdlen = rd16(rs.rdata);
 	const uint8_t *t = rs.rdata + 2;

@@ -541,7 +541,7 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 	/* The last line of defence, guard on or off: an endpoint left
 	 * without an address answers its backup, from this commit on. */
 	if (res->changed)
-		failover_apply(&g->failover, e, NULL);
+		failover_apply(&g->failover, e);
 	if (res->changed && !serial_set)
 		zone_edit_bump_serial(e);
 out:

@@ -16,8 +16,7 @@ static dp_status load_failover(struct zonestore *store, struct zone **z,
                                char *err, size_t errlen)
 {
 	struct zone_edit *e = zone_edit_new(*z);
-	if (failover_apply(fo, e, NULL) == 0 ||
-	    !zone_edit_changed_since(e, 0)) {
+	if (failover_apply(fo, e) == 0 || !zone_edit_changed_since(e, 0)) {
 		zone_edit_free(e);
 		return DP_OK;
 	}

@@ -101,6 +101,18 @@ int dname_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 	return alen == blen ? 0 : alen < blen ? -1 : 1;
 }
 
+size_t dname_prepend(const char *label, const uint8_t *name, size_t len,
+                     uint8_t *out)
+{
+	size_t ll = strlen(label);
+	if (ll == 0 || ll > 63 || len + ll + 1 > DNAME_MAXLEN)
+		return 0;
+	out[0] = (uint8_t)ll;
+	memcpy(out + 1, label, ll);
+	memcpy(out + 1 + ll, name, len);
+	return len + ll + 1;
+}
+
 bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	if (alen != blen)

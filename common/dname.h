@@ -51,6 +51,13 @@ bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 int dname_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 /*
+ * dname_prepend - the wire name @label.@name into @out (DNAME_MAXLEN
+ * bytes): returns its length, or 0 when it would be too long.
+ */
+size_t dname_prepend(const char *label, const uint8_t *name, size_t len,
+                     uint8_t *out);
+
+/*
  * dname_is_sub - true if @name is @parent or below it (case-insensitive).
  */
 bool dname_is_sub(const uint8_t *name, size_t len, const uint8_t *parent,
