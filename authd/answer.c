@@ -25,16 +25,7 @@
 struct query {
 	const uint8_t *pkt;
 	size_t len;
-	uint16_t id, flags;
-	uint8_t qname[DNAME_MAXLEN];
-	size_t qnamelen;
-	uint16_t qtype, qclass;
-	size_t qend; /* end of the question section */
-	bool edns;
-	uint8_t edns_version;
-	uint16_t edns_payload;
-	bool edns_do;
-	bool tsig; /* the last record is a TSIG */
+	struct msg_shape s; /* id, flags, the question, EDNS, TSIG */
 };
 
 /* The response being written. */
@@ -311,7 +302,7 @@ static void add_negative_soa(struct ctx *c)
 	uint32_t ttl = soa->ttl < minimum ? soa->ttl : minimum;
 	/* A class ANY query cannot be answered authoritatively, so there is
 	 * no SOA to prove the negative with. */
-	if (c->w.tc || c->q->qclass != RR_CLASS_IN)
+	if (c->w.tc || c->q->s.qclass != RR_CLASS_IN)
 		return;
 	if (!wr_rrset_ttl(&c->w, SEC_AUTHORITY, zone_apex(c->zone)->name, soa,
 	                  ttl))
@@ -380,7 +371,7 @@ static void add_zone_ns(struct ctx *c)
 	/* Not for DS (an answer from the parent side of a cut) nor for
 	 * class ANY, as NSD does. */
 	if (c->minimal || ns == NULL || seen(c, apex, RR_TYPE_NS) ||
-	    c->q->qtype == RR_TYPE_DS || c->q->qclass != RR_CLASS_IN)
+	    c->q->s.qtype == RR_TYPE_DS || c->q->s.qclass != RR_CLASS_IN)
 		return;
 	if (!wr_rrset(c, SEC_AUTHORITY, apex->name, apex, ns)) {
 		/* Optional data: leave it out rather than truncate. */
@@ -411,7 +402,7 @@ static void answer_any(struct ctx *c, const uint8_t *owner,
 static const struct zone_node *lookup(const struct ctx *c, const uint8_t *name,
                                       size_t len, const struct zone_node **cut)
 {
-	uint16_t qtype = c->q->qtype;
+	uint16_t qtype = c->q->s.qtype;
 	const struct zone_node *node = zone_find(c->zone, name, len);
 	*cut = NULL;
 	if (node != NULL) {
@@ -449,9 +440,9 @@ static const struct zone_node *lookup(const struct ctx *c, const uint8_t *name,
  */
 static void answer_chain(struct ctx *c)
 {
-	const uint8_t *name = c->q->qname;
-	size_t len = c->q->qnamelen;
-	uint16_t qtype = c->q->qtype;
+	const uint8_t *name = c->q->s.qname;
+	size_t len = c->q->s.qnamelen;
+	uint16_t qtype = c->q->s.qtype;
 	const uint8_t *owners[MAX_CHAIN]; /* names whose CNAME is written */
 	size_t lens[MAX_CHAIN];
 
@@ -518,34 +509,27 @@ static void answer_chain(struct ctx *c)
  */
 static int parse_query(struct query *q, const uint8_t *pkt, size_t len)
 {
-	struct msg_shape s;
-	int rc = msg_shape(pkt, len, &s);
-	memset(q, 0, sizeof(*q));
 	q->pkt = pkt;
 	q->len = len;
+	int rc = msg_shape(pkt, len, &q->s);
 	if (rc == MSG_DROP)
 		return -1;
-	q->id = s.id;
-	q->flags = s.flags;
-	if (s.qdcount != 1 || s.qnamelen == 0)
+	if (q->s.qdcount != 1 || q->s.qnamelen == 0) {
+		/* No question to echo or answer: the header alone. */
+		uint16_t id = q->s.id, flags = q->s.flags;
+		memset(&q->s, 0, sizeof(q->s));
+		q->s.id = id;
+		q->s.flags = flags;
 		return DNS_RCODE_FORMERR;
-	memcpy(q->qname, s.qname, s.qnamelen);
-	q->qnamelen = s.qnamelen;
-	q->qtype = s.qtype;
-	q->qclass = s.qclass;
-	q->qend = s.qend;
-	q->edns = s.edns;
-	q->edns_version = s.edns_version;
-	q->edns_payload = s.edns_payload;
-	q->edns_do = s.edns_do;
-	q->tsig = s.tsig != 0;
+	}
 	if (rc == DNS_RCODE_FORMERR)
 		return rc;
-	if (DNS_OPCODE(q->flags) != DNS_OPCODE_QUERY)
+	if (DNS_OPCODE(q->s.flags) != DNS_OPCODE_QUERY)
 		return DNS_RCODE_NOTIMP;
 	/* Only an IXFR query carries a record outside the question and the
 	 * additional section: the client's SOA (RFC 1995). */
-	if (s.ancount != 0 || (s.nscount != 0 && q->qtype != RR_TYPE_IXFR))
+	if (q->s.ancount != 0 ||
+	    (q->s.nscount != 0 && q->s.qtype != RR_TYPE_IXFR))
 		return DNS_RCODE_FORMERR;
 	return rc; /* NOERROR or BADVERS */
 }
@@ -556,11 +540,11 @@ static bool is_identity_query(const struct query *q)
 	static const char *const names[] = {"\7version\4bind",
 	                                    "\7version\6server", "\2id\6server",
 	                                    "\10hostname\4bind"};
-	if (q->qtype != RR_TYPE_TXT)
+	if (q->s.qtype != RR_TYPE_TXT)
 		return false;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		size_t n = strlen(names[i]) + 1;
-		if (dname_equal(q->qname, q->qnamelen,
+		if (dname_equal(q->s.qname, q->s.qnamelen,
 		                (const uint8_t *)names[i], n))
 			return true;
 	}
@@ -573,11 +557,11 @@ static bool is_identity_query(const struct query *q)
  */
 static int transfer_rcode(const struct zoneset *zs, const struct query *q)
 {
-	const struct zone *z = zoneset_find(zs, q->qname, q->qnamelen);
+	const struct zone *z = zoneset_find(zs, q->s.qname, q->s.qnamelen);
 	if (z == NULL)
 		return DNS_RCODE_NOTAUTH;
 	const struct zone_node *apex = zone_apex(z);
-	if (!dname_equal(apex->name, apex->namelen, q->qname, q->qnamelen))
+	if (!dname_equal(apex->name, apex->namelen, q->s.qname, q->s.qnamelen))
 		return DNS_RCODE_NOTAUTH;
 	return DNS_RCODE_REFUSED;
 }
@@ -589,9 +573,9 @@ static int transfer_rcode(const struct zoneset *zs, const struct query *q)
  */
 static int notify_rcode(const struct zoneset *zs, const struct query *q)
 {
-	const struct zone *z = zoneset_find(zs, q->qname, q->qnamelen);
+	const struct zone *z = zoneset_find(zs, q->s.qname, q->s.qnamelen);
 	if (z == NULL || !dname_equal(zone_apex(z)->name, zone_apex(z)->namelen,
-	                              q->qname, q->qnamelen))
+	                              q->s.qname, q->s.qnamelen))
 		return DNS_RCODE_NXDOMAIN;
 	return DNS_RCODE_REFUSED;
 }
@@ -604,25 +588,25 @@ static bool refuse_early(struct ctx *c, const struct zoneset *zs, int *ede,
                          bool *echo)
 {
 	const struct query *q = c->q;
-	if (q->qclass == RR_CLASS_CH) {
+	if (q->s.qclass == RR_CLASS_CH) {
 		c->rcode = DNS_RCODE_REFUSED;
 		*ede = is_identity_query(q) ? EDE_PROHIBITED
 		                            : EDE_NOT_SUPPORTED;
 		return true;
 	}
-	if (q->qclass != RR_CLASS_IN && q->qclass != RR_CLASS_ANY) {
+	if (q->s.qclass != RR_CLASS_IN && q->s.qclass != RR_CLASS_ANY) {
 		/* As NSD: refused, and the question is not repeated. */
 		c->rcode = DNS_RCODE_REFUSED;
 		*ede = EDE_NOT_SUPPORTED;
 		*echo = false;
 		return true;
 	}
-	if (q->qtype == RR_TYPE_OPT || q->qtype == RR_TYPE_TSIG ||
-	    q->qtype == RR_TYPE_TKEY) {
+	if (q->s.qtype == RR_TYPE_OPT || q->s.qtype == RR_TYPE_TSIG ||
+	    q->s.qtype == RR_TYPE_TKEY) {
 		c->rcode = DNS_RCODE_FORMERR;
 		return true;
 	}
-	if (q->qtype == RR_TYPE_AXFR || q->qtype == RR_TYPE_IXFR) {
+	if (q->s.qtype == RR_TYPE_AXFR || q->s.qtype == RR_TYPE_IXFR) {
 		c->rcode = transfer_rcode(zs, q);
 		if (c->rcode == DNS_RCODE_REFUSED)
 			*ede = EDE_PROHIBITED;
@@ -635,15 +619,15 @@ static bool refuse_early(struct ctx *c, const struct zoneset *zs, int *ede,
 static const struct zone *query_zone(const struct zoneset *zs,
                                      const struct query *q)
 {
-	const struct zone *z = zoneset_find(zs, q->qname, q->qnamelen);
-	if (z == NULL || q->qtype != RR_TYPE_DS || q->qnamelen <= 1)
+	const struct zone *z = zoneset_find(zs, q->s.qname, q->s.qnamelen);
+	if (z == NULL || q->s.qtype != RR_TYPE_DS || q->s.qnamelen <= 1)
 		return z;
 	const struct zone_node *apex = zone_apex(z);
-	if (!dname_equal(apex->name, apex->namelen, q->qname, q->qnamelen))
+	if (!dname_equal(apex->name, apex->namelen, q->s.qname, q->s.qnamelen))
 		return z;
-	const uint8_t *up = q->qname + q->qname[0] + 1;
+	const uint8_t *up = q->s.qname + q->s.qname[0] + 1;
 	const struct zone *parent =
-	        zoneset_find(zs, up, q->qnamelen - q->qname[0] - 1U);
+	        zoneset_find(zs, up, q->s.qnamelen - q->s.qname[0] - 1U);
 	return parent != NULL ? parent : z;
 }
 
@@ -667,20 +651,20 @@ static void answer_parsed(const struct zoneset *zs, const struct query *q,
 	size_t limit = DNS_MAX_MSG;
 	if (!opts->tcp) {
 		limit = DNS_MIN_UDP;
-		if (q->edns && q->edns_payload > DNS_MIN_UDP)
-			limit = q->edns_payload < opts->max_udp_payload
-			                ? q->edns_payload
+		if (q->s.edns && q->s.edns_payload > DNS_MIN_UDP)
+			limit = q->s.edns_payload < opts->max_udp_payload
+			                ? q->s.edns_payload
 			                : opts->max_udp_payload;
 	}
-	bool with_opt = q->edns && rc != DNS_RCODE_FORMERR;
+	bool with_opt = q->s.edns && rc != DNS_RCODE_FORMERR;
 	c.w.cap = limit - (with_opt ? DNS_OPT_LEN : 0);
 
 	/* The question exactly as it was asked (NSD leaves it out of
 	 * NOTIMP answers).  Every suffix of it is a compression target, so
 	 * names in the answer take on the query's letter case. */
-	bool echo = q->qend != 0 && rc != DNS_RCODE_NOTIMP;
-	bool notify = rc == DNS_RCODE_NOTIMP && q->qend != 0 &&
-	              DNS_OPCODE(q->flags) == DNS_OPCODE_NOTIFY;
+	bool echo = q->s.qend != 0 && rc != DNS_RCODE_NOTIMP;
+	bool notify = rc == DNS_RCODE_NOTIMP && q->s.qend != 0 &&
+	              DNS_OPCODE(q->s.flags) == DNS_OPCODE_NOTIFY;
 	if (notify)
 		c.rcode = notify_rcode(zs, q);
 	if (rc == DNS_RCODE_NOERROR && refuse_early(&c, zs, &ede, &echo))
@@ -693,17 +677,17 @@ static void answer_parsed(const struct zoneset *zs, const struct query *q,
 	c.w.len = DNS_HEADER_LEN;
 	if (echo) {
 		memcpy(out + DNS_HEADER_LEN, pkt + DNS_HEADER_LEN,
-		       q->qend - DNS_HEADER_LEN);
-		c.w.len = q->qend;
+		       q->s.qend - DNS_HEADER_LEN);
+		c.w.len = q->s.qend;
 		/* A name of more labels than MAX_COMP: the first ones. */
-		for (size_t o = 0; q->qname[o] != 0 && c.w.ncomp < MAX_COMP;
-		     o += q->qname[o] + 1U)
+		for (size_t o = 0; q->s.qname[o] != 0 && c.w.ncomp < MAX_COMP;
+		     o += q->s.qname[o] + 1U)
 			c.w.comp[c.w.ncomp++] = (uint16_t)(DNS_HEADER_LEN + o);
 	}
 	if (c.zone != NULL) {
 		/* Class ANY is answered from the IN data, but not
 		 * authoritatively. */
-		c.aa = q->qclass == RR_CLASS_IN;
+		c.aa = q->s.qclass == RR_CLASS_IN;
 		answer_chain(&c);
 		if (c.positive) {
 			add_zone_ns(&c);
@@ -714,12 +698,12 @@ static void answer_parsed(const struct zoneset *zs, const struct query *q,
 	if (c.w.tc) {
 		/* Keep only the question: a truncated answer is retried
 		 * over TCP, and a partial one must not be cached. */
-		c.w.len = echo ? q->qend : DNS_HEADER_LEN;
+		c.w.len = echo ? q->s.qend : DNS_HEADER_LEN;
 		memset(c.w.count, 0, sizeof(c.w.count));
 	}
-	bool aa = c.aa || (notify && (q->flags & DNS_FLAG_AA));
-	uint16_t flags = msg_reply_flags(q->flags, aa, c.w.tc, c.rcode);
-	wr16(out, q->id);
+	bool aa = c.aa || (notify && (q->s.flags & DNS_FLAG_AA));
+	uint16_t flags = msg_reply_flags(q->s.flags, aa, c.w.tc, c.rcode);
+	wr16(out, q->s.id);
 	wr16(out + 2, flags);
 	wr16(out + 4, echo ? 1 : 0);
 	wr16(out + 6, c.w.count[SEC_ANSWER]);
@@ -728,7 +712,7 @@ static void answer_parsed(const struct zoneset *zs, const struct query *q,
 	if (with_opt) {
 		c.w.len +=
 		        msg_write_opt(c.w.buf + c.w.len, opts->max_udp_payload,
-		                      c.rcode, q->edns_do, ede, NULL, 0);
+		                      c.rcode, q->s.edns_do, ede, NULL, 0);
 		ar++;
 	}
 	wr16(out + 10, ar);
@@ -744,7 +728,7 @@ dp_status answer_query(const struct zoneset *zs, const uint8_t *pkt, size_t len,
 	int rc = parse_query(&q, pkt, len);
 	if (rc < 0)
 		return DP_EINVAL;
-	if (q.tsig)
+	if (q.s.tsig)
 		return DP_ESIGNED;
 	answer_parsed(zs, &q, rc, opts, out, outlen, rcode);
 	return DP_OK;
@@ -759,16 +743,16 @@ enum answer_route answer_message(const struct zoneset *zs, const uint8_t *pkt,
 	if (rc < 0)
 		return ANSWER_DROP;
 	/* The update thread checks an UPDATE whole, whatever its shape. */
-	if (DNS_OPCODE(q.flags) == DNS_OPCODE_UPDATE && opts->updates)
+	if (DNS_OPCODE(q.s.flags) == DNS_OPCODE_UPDATE && opts->updates)
 		return ANSWER_TO_UPDATER;
 	/* Zone transfers: over TCP, and IXFR also over UDP (RFC 1995 2);
 	 * the transfer thread checks access, signed or not. */
-	bool xfr_type = q.qtype == RR_TYPE_IXFR ||
-	                (q.qtype == RR_TYPE_AXFR && opts->tcp);
+	bool xfr_type = q.s.qtype == RR_TYPE_IXFR ||
+	                (q.s.qtype == RR_TYPE_AXFR && opts->tcp);
 	if (rc == DNS_RCODE_NOERROR && xfr_type && opts->transfers)
 		return ANSWER_TO_TRANSFER;
 	/* A signed query: the update thread holds the keys. */
-	if (q.tsig)
+	if (q.s.tsig)
 		return opts->updates ? ANSWER_TO_UPDATER : ANSWER_DROP;
 	answer_parsed(zs, &q, rc, opts, out, outlen, rcode);
 	return ANSWER_DONE;
