@@ -194,11 +194,9 @@ static int prerequisites(const struct zone_edit *e, const uint8_t *msg,
 			bool any = r->cls == RR_CLASS_ANY;
 			struct zone_rrset rs;
 			if (r->type == RR_TYPE_ANY) {
-				size_t nt;
-				uint16_t *types = zone_edit_types(
-				        e, r->name, r->namelen, &nt);
-				bool used = nt > 0;
-				free(types);
+				bool used =
+				        zone_edit_types(e, r->name, r->namelen,
+				                        NULL, 0) > 0;
 				if (any && !used)
 					rc = DNS_RCODE_NXDOMAIN;
 				if (!any && used)
@@ -320,16 +318,11 @@ static bool add_rr(struct zone_edit *e, const struct zone_node *apex,
 		*serial_set = true;
 		return true;
 	}
-	size_t nt;
-	uint16_t *types = zone_edit_types(e, r->name, r->namelen, &nt);
-	bool has_cname = false, has_other = false;
-	for (size_t i = 0; i < nt; i++) {
-		if (types[i] == RR_TYPE_CNAME)
-			has_cname = true;
-		else
-			has_other = true;
-	}
-	free(types);
+	struct zone_rrset cn;
+	bool has_cname =
+	        zone_edit_get(e, r->name, r->namelen, RR_TYPE_CNAME, &cn);
+	bool has_other = zone_edit_types(e, r->name, r->namelen, NULL, 0) >
+	                 (has_cname ? 1u : 0u);
 	if (r->type == RR_TYPE_CNAME && has_other)
 		return false; /* CNAME beside other data: ignored */
 	if (r->type != RR_TYPE_CNAME && has_cname)
@@ -425,9 +418,10 @@ static bool apply_updates(struct zone_edit *e, const uint8_t *msg, size_t len,
 			changed |= delete_rrset(e, apex, r->name, r->namelen,
 			                        r->type);
 		} else {
-			size_t nt;
-			uint16_t *types =
-			        zone_edit_types(e, r->name, r->namelen, &nt);
+			size_t nt = zone_edit_types(e, r->name, r->namelen,
+			                            NULL, 0);
+			uint16_t *types = xcalloc(nt + 1, sizeof(*types));
+			zone_edit_types(e, r->name, r->namelen, types, nt);
 			for (size_t t = 0; t < nt; t++)
 				changed |= delete_rrset(e, apex, r->name,
 				                        r->namelen, types[t]);

@@ -734,25 +734,19 @@ static size_t edit_newest(const struct zone_edit *e, const uint8_t *name,
 	return 0;
 }
 
-uint16_t *zone_edit_types(const struct zone_edit *e, const uint8_t *name,
-                          size_t len, size_t *nout)
+size_t zone_edit_types(const struct zone_edit *e, const uint8_t *name,
+                       size_t len, uint16_t *types, size_t max)
 {
-	size_t k = 0, max = 0;
-	uint16_t *types = NULL;
+	size_t k = 0;
 	const struct zone_node *n = zone_find(e->base, name, len);
-	/* The base's types, then the edit's own: at most one entry each. */
-	if (n != NULL)
-		max = n->nrrsets;
-	for (size_t i = edit_newest(e, name, len); i != 0;
-	     i = e->v[i - 1].prev_named)
-		max++;
-	if (max > 0)
-		types = xmalloc(max * sizeof(*types));
 	for (uint16_t i = 0; n != NULL && i < n->nrrsets; i++) {
 		const struct edit_entry *x =
 		        edit_find(e, name, len, n->rrsets[i].type);
-		if (x == NULL || x->count > 0)
-			types[k++] = n->rrsets[i].type;
+		if (x != NULL && x->count == 0)
+			continue;
+		if (k < max)
+			types[k] = n->rrsets[i].type;
+		k++;
 	}
 	/* The newest entry of the name, then older ones. */
 	for (size_t i = edit_newest(e, name, len); i != 0;
@@ -761,14 +755,11 @@ uint16_t *zone_edit_types(const struct zone_edit *e, const uint8_t *name,
 		if (edit_find(e, name, len, x->type) != x || x->count == 0 ||
 		    (n != NULL && zone_node_rrset(n, x->type) != NULL))
 			continue;
-		types[k++] = x->type;
+		if (k < max)
+			types[k] = x->type;
+		k++;
 	}
-	*nout = k;
-	if (k == 0) {
-		free(types);
-		types = NULL;
-	}
-	return types;
+	return k;
 }
 
 void zone_edit_put(struct zone_edit *e, const uint8_t *name, size_t len,

@@ -152,11 +152,12 @@ bool zone_edit_get(const struct zone_edit *e, const uint8_t *name, size_t len,
 
 /*
  * zone_edit_types - the types that have records at @name, as edited so
- * far: *@n of them, in an array the caller frees (NULL when none).  There
- * is no bound but the 65,536 types themselves.
+ * far: the first @max of them into @types (NULL when @max is 0).
+ * Returns how many there are, all of them: no bound but the 65,536 types
+ * (call again with room for that many to have them all).
  */
-uint16_t *zone_edit_types(const struct zone_edit *e, const uint8_t *name,
-                          size_t len, size_t *n);
+size_t zone_edit_types(const struct zone_edit *e, const uint8_t *name,
+                       size_t len, uint16_t *types, size_t max);
 
 /*
  * zone_edit_put - make the RRset of @type at @name hold @count records
