@@ -685,14 +685,13 @@ static const struct plan_endpoint **walk_order(const struct enactor *e,
  * The generations the endpoints of @p are on, and are marked with; a plan
  * newer than @newest written meanwhile stops the reading (DP_EAGAIN).
  */
-static dp_status referenced(struct enactor *e, const struct plan *p,
-                            uint64_t newest, uint64_t **refs, size_t *nrefs)
+static dp_status referenced_names(struct enactor *e, const char *const *all,
+                                  size_t n, uint64_t newest, uint64_t **refs,
+                                  size_t *nrefs)
 {
 	char err[512];
-	size_t n = p->nendpoints;
 	*refs = xcalloc(2 * n + 1, sizeof(**refs));
 	*nrefs = 0;
-	const char **names = xcalloc(READ_WINDOW, sizeof(*names));
 	struct endpoint_state *st = xcalloc(READ_WINDOW, sizeof(*st));
 	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
 	dp_status rc = DP_OK;
@@ -704,9 +703,7 @@ static dp_status referenced(struct enactor *e, const struct plan *p,
 			break;
 		}
 		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
-		for (size_t i = 0; i < k; i++)
-			names[i] = p->endpoints[off + i].name;
-		rc = layout_read_many(e->read, names, k, false, st, ok, err,
+		rc = layout_read_many(e->read, all + off, k, false, st, ok, err,
 		                      sizeof(err));
 		for (size_t i = 0; i < k && rc == DP_OK; i++) {
 			(*refs)[(*nrefs)++] = st[i].target_gen;
@@ -714,7 +711,6 @@ static dp_status referenced(struct enactor *e, const struct plan *p,
 				(*refs)[(*nrefs)++] = st[i].gen;
 		}
 	}
-	free(names);
 	free(st);
 	free(ok);
 	if (rc != DP_OK) {
@@ -723,6 +719,19 @@ static dp_status referenced(struct enactor *e, const struct plan *p,
 		free(*refs);
 		*refs = NULL;
 	}
+	return rc;
+}
+
+/* referenced_names() of the endpoints of @p. */
+static dp_status referenced(struct enactor *e, const struct plan *p,
+                            uint64_t newest, uint64_t **refs, size_t *nrefs)
+{
+	const char **names = xcalloc(p->nendpoints + 1, sizeof(*names));
+	for (size_t i = 0; i < p->nendpoints; i++)
+		names[i] = p->endpoints[i].name;
+	dp_status rc =
+	        referenced_names(e, names, p->nendpoints, newest, refs, nrefs);
+	free(names);
 	return rc;
 }
 
@@ -768,15 +777,29 @@ static bool listed(const uint64_t *refs, size_t n, uint64_t g)
  * naming it)?  False also when authd cannot be read.
  */
 static bool unreferenced_by_own(struct enactor *e, const struct plan *p,
-                                uint64_t newest)
+                                const struct plan *newest_plan, uint64_t newest)
 {
-	uint64_t *refs;
-	size_t n;
-	if (referenced(e, p, newest, &refs, &n) != DP_OK)
-		return false;
-	bool used = listed(refs, n, p->generation);
+	/* Only the endpoints the newest plan lacks: deletable() read the
+	 * others.  Both lists are sorted by name. */
+	const char **gone = xcalloc(p->nendpoints + 1, sizeof(*gone));
+	size_t n = 0, j = 0;
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		const char *name = p->endpoints[i].name;
+		while (j < newest_plan->nendpoints &&
+		       strcmp(newest_plan->endpoints[j].name, name) < 0)
+			j++;
+		if (j == newest_plan->nendpoints ||
+		    strcmp(newest_plan->endpoints[j].name, name) != 0)
+			gone[n++] = name;
+	}
+	uint64_t *refs = NULL;
+	size_t nrefs = 0;
+	bool read = n == 0 || referenced_names(e, gone, n, newest, &refs,
+	                                       &nrefs) == DP_OK;
+	bool used = !read || listed(refs, nrefs, p->generation);
 	free(refs);
-	if (used)
+	free(gone);
+	if (read && used)
 		log_debug("cleanup: plan %llu kept: an endpoint that is not "
 		          "in the newest plan stands on it",
 		          (unsigned long long)p->generation);
@@ -892,7 +915,7 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 		/* Its own endpoints too: one the newest plan no longer has
 		 * (removed from the planner's settings) may still stand on
 		 * it, and keeps it. */
-		if (!unreferenced_by_own(e, p, newest)) {
+		if (!unreferenced_by_own(e, p, newest_plan, newest)) {
 			planstore_plan_free(p);
 			continue;
 		}
