@@ -44,13 +44,8 @@ up() { # up COMMAND...: one nsupdate message
 	} | nsupdate -k "$T/k.key"
 }
 serial() { $1 api.test SOA | awk '{print $3}'; }
-follow() { # until the secondary serves authd's serial
-	for _ in $(seq 100); do
-		[ "$(serial "$N")" = "$(serial "$D")" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+same_serial() { [ "$(serial "$N")" = "$(serial "$D")" ]; }
+follow() { wait_for 5 same_serial; } # the secondary serves authd's serial
 metric() { curl -s "127.0.0.1:$MP/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 
 # Plan 6, as the enactors lay it out: E -> g6._plan.E.
@@ -117,16 +112,15 @@ check "the secondary follows" follow
 check "...and serves the backup" [ "$($N $E A)" = 192.0.2.250 ]
 
 # A reload with a new rule: taken with the keys, applied at once.
-soon() { for _ in $(seq 50); do "$@" && return 0; sleep 0.1; done; return 1; }
 new_on_backup() { [ "$($D new.api.test A)" = 192.0.2.251 ]; }
 echo 'failover "new.api.test. 192.0.2.251"' >>"$T/authd.conf"
 kill -HUP "$AUTHD_PID"
-check "reload: a new rule applies at once" soon new_on_backup
+check "reload: a new rule applies at once" wait_for 5 new_on_backup
 check "reload: logged" grep -q "failover: new.api.test. has no address of its own" "$T/authd2.log"
 echo 'failover "new.api.test. nonsense"' >>"$T/authd.conf"
 kill -HUP "$AUTHD_PID"
 check "reload: a bad rule keeps the old settings" \
-	soon grep -q "reload failed, keeping the old settings: .*option 'failover'" "$T/authd2.log"
+	wait_for 5 grep -q "reload failed, keeping the old settings: .*option 'failover'" "$T/authd2.log"
 check "...and the old backup" new_on_backup
 stop_authd
 finish

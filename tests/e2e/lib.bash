@@ -147,3 +147,15 @@ NSDCONF
 	nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd.log" 2>&1 &
 	PIDS="$PIDS $!"
 }
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds.
+wait_for() {
+	limit=$(($1 * 20))
+	shift
+	i=0
+	until "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		sleep 0.05
+	done
+}

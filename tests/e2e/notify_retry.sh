@@ -34,10 +34,7 @@ start_authd "$T/authd.log" --listen 127.0.0.1:$P \
 	--zone "example.test.=$ZONES/example.test.zone" --state-dir "$T/state" \
 	--key "$T/k.key" --notify "127.0.0.1:$SP" --notify "127.0.0.1:$AP"
 # At start authd tells both (as BIND does on loading a zone).
-for _ in $(seq 50); do
-	grep -q "acknowledged by 127.0.0.1:$AP" "$T/authd.log" && break
-	sleep 0.1
-done
+wait_for 5 grep -q "acknowledged by 127.0.0.1:$AP" "$T/authd.log" || true
 check "at start: a NOTIFY, acknowledged" grep -q "serial 2026112301 acknowledged by 127.0.0.1:$AP" "$T/authd.log"
 c0=$(cut -d' ' -f1 "$T/counts")
 printf 'server 127.0.0.1 %s\nupdate add n.example.test. 60 A 192.0.2.1\nsend\n' "$P" |
@@ -45,10 +42,7 @@ printf 'server 127.0.0.1 %s\nupdate add n.example.test. 60 A 192.0.2.1\nsend\n' 
 sleep 1
 check "the answering secondary got one NOTIFY for the change" [ "$(cut -d' ' -f2 "$T/counts")" -eq 2 ]
 check "...and it was acknowledged" grep -q "serial 2026112302 acknowledged by 127.0.0.1:$AP" "$T/authd.log"
-for _ in $(seq 120); do
-	grep -q "no answer from 127.0.0.1:$SP after 5 tries" "$T/authd.log" && break
-	sleep 0.1
-done
+wait_for 12 grep -q "no answer from 127.0.0.1:$SP after 5 tries" "$T/authd.log" || true
 check "the silent one got five for the change, one every 2 s" [ $(($(cut -d' ' -f1 "$T/counts") - c0)) -eq 5 ]
 check "...then a warning" grep -q "serial 2026112302: no answer from 127.0.0.1:$SP after 5 tries" "$T/authd.log"
 check "the answering one no more" [ "$(cut -d' ' -f2 "$T/counts")" -eq 2 ]

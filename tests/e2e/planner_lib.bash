@@ -51,18 +51,6 @@ stop_planner() {
 	stop_pid planner "$PLANNER_PID"
 }
 
-# wait_for SECONDS COMMAND...: poll until the command succeeds.
-wait_for() {
-	limit=$(($1 * 20))
-	shift
-	i=0
-	until "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -ge $limit ] && return 1
-		sleep 0.05
-	done
-}
-
 q() {
 	sqlite3 -cmd ".timeout 5000" "$STORE" "$1"
 }
