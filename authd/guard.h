@@ -37,8 +37,16 @@ struct guard_rule {
  */
 struct guard_index;
 
+/* A key whose updates may lower a generation marker (fence-override). */
+struct guard_override {
+	uint8_t name[DNAME_MAXLEN];
+	size_t namelen;
+};
+
 struct guard {
 	bool enabled; /* off: the legacy lab, every update goes through */
+	struct guard_override *override;
+	size_t noverride;
 	struct failover failover; /* backup records, guard on or off */
 	struct guard_rule *rules;
 	size_t n;
@@ -50,6 +58,18 @@ struct guard {
  * text is not a name with an optional count of 1..1000.
  */
 int guard_parse(struct guard *g, const char *text);
+
+/*
+ * guard_add_override - updates signed with key @keyname (presentation
+ * format) may lower a generation marker: the operator's way past a
+ * marker no plan store will reach (dnsplanectl repair --lower-fence).
+ * They may still not remove or corrupt it, and the guard's minimum
+ * holds for them as for anyone.  0, or -1 when @keyname is not a name.
+ */
+int guard_add_override(struct guard *g, const char *keyname);
+
+/* guard_may_lower - is the key of wire name @keyname an override key? */
+bool guard_may_lower(const struct guard *g, const uint8_t *keyname, size_t len);
 
 /*
  * guard_forget - the zones are not what the updates left them (a batch
@@ -107,6 +127,7 @@ struct guard_pass {
 	size_t n;
 	struct guard_state *pre, *post;
 	bool have_post;
+	bool may_lower; /* signed by an override key */
 };
 
 /*
@@ -121,7 +142,8 @@ void guard_pass_begin(struct guard_pass *p, const struct guard *g,
 /*
  * guard_pass_check - after the update: read the rules again and compare.
  * Returns GUARD_PASS, or the violation with a sentence naming the rule
- * and the endpoint in @text.
+ * and the endpoint in @text.  A marker an override key lowered passes,
+ * with a sentence saying so in @text.
  */
 enum guard_verdict guard_pass_check(struct guard_pass *p,
                                     const struct zone_edit *e, char *text,

@@ -85,6 +85,20 @@ static int load_policy(const struct authd_settings *s, struct keyring **keys,
 			goto fail;
 		}
 	}
+	for (size_t i = 0; i < s->fence_override.n; i++) {
+		const char *kn = s->fence_override.v[i];
+		uint8_t w[DNAME_MAXLEN];
+		int wl = dname_from_str(kn, w);
+		if (wl < 0 || keyring_find(kr, w, (size_t)wl) == NULL) {
+			snprintf(
+			        err, errlen,
+			        "fence-override %s: no such key (load its file "
+			        "with key FILE)",
+			        kn);
+			goto fail;
+		}
+		guard_add_override(g, kn);
+	}
 	if (parse_failover(s, &g->failover, err, errlen) != 0)
 		goto fail;
 	*keys = kr;

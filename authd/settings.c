@@ -35,6 +35,12 @@ static const char *check_policy(const char *value)
 	return NULL;
 }
 
+static const char *check_keyname(const char *value)
+{
+	uint8_t w[DNAME_MAXLEN];
+	return dname_from_str(value, w) < 0 ? "expected a key name" : NULL;
+}
+
 static const char *check_guard(const char *value)
 {
 	struct guard g = {0};
@@ -158,6 +164,10 @@ const struct cfg_option authd_options[] = {
                      "guarded endpoint NAME[=MIN]: updates may not leave it "
                      "with fewer than MIN (1) addresses nor move its "
                      "generation back"),
+        CFG_OPT_LIST("fence-override", NULL, OFF(fence_override), check_keyname,
+                     "TSIG key NAME whose updates may lower a generation "
+                     "marker (the operator's repair past a marker no plan "
+                     "store will reach); the guard's minimum still holds"),
         CFG_OPT_BOOL("guard-enabled", "yes", OFF(guard_enabled),
                      "enforce the guard (no: the legacy lab)"),
         CFG_OPT_LIST("failover", NULL, OFF(failover), check_failover,

@@ -16,19 +16,20 @@
 #include "dp.h"
 
 struct authd_settings {
-	struct cfg_list listen;   /* "ADDR:PORT", "[V6]:PORT" (normalised) */
-	struct cfg_list zone;     /* "NAME=FILE" or "NAME" (store only) */
-	char *state_dir;          /* holds zones.db */
-	long workers;             /* I/O threads */
-	long max_udp_payload;     /* our EDNS maximum */
-	long tcp_idle_timeout;    /* seconds */
-	long tcp_max_clients;     /* per worker */
-	long socket_buffer;       /* SO_RCVBUF/SO_SNDBUF bytes for UDP */
-	bool minimal_responses;   /* no zone NS in positive answers */
-	struct cfg_list key;      /* BIND-format TSIG key files */
-	struct cfg_list policy;   /* "KEY name|subdomain NAME [TYPE...]" */
-	struct cfg_list guard;    /* "NAME[=MIN]" guarded endpoints */
-	bool guard_enabled;       /* no: the legacy lab */
+	struct cfg_list listen; /* "ADDR:PORT", "[V6]:PORT" (normalised) */
+	struct cfg_list zone;   /* "NAME=FILE" or "NAME" (store only) */
+	char *state_dir;        /* holds zones.db */
+	long workers;           /* I/O threads */
+	long max_udp_payload;   /* our EDNS maximum */
+	long tcp_idle_timeout;  /* seconds */
+	long tcp_max_clients;   /* per worker */
+	long socket_buffer;     /* SO_RCVBUF/SO_SNDBUF bytes for UDP */
+	bool minimal_responses; /* no zone NS in positive answers */
+	struct cfg_list key;    /* BIND-format TSIG key files */
+	struct cfg_list policy; /* "KEY name|subdomain NAME [TYPE...]" */
+	struct cfg_list guard;  /* "NAME[=MIN]" guarded endpoints */
+	bool guard_enabled;     /* no: the legacy lab */
+	struct cfg_list fence_override; /* key names that may lower markers */
 	struct cfg_list failover; /* "ENDPOINT ADDRESS..." backup records */
 	long journal_size;        /* journal steps kept per zone */
 	char *metrics_listen;     /* HTTP /metrics "ADDR:PORT", or NULL */

@@ -513,6 +513,8 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 	}
 	struct owner_iter it = {msg, len, pos, upcount, r};
 	guard_pass_begin(&gp, g, e, apex, next_owner, &it);
+	gp.may_lower =
+	        key != NULL && guard_may_lower(g, key->wire, key->wirelen);
 	bool serial_set = false;
 	res->changed =
 	        apply_updates(e, msg, len, pos, upcount, apex, r, &serial_set);

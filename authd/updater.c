@@ -349,6 +349,8 @@ static void run_job(struct updater *u, const struct zoneset *zs,
 	else if (j->rcode != DNS_RCODE_NOERROR)
 		log_info("update refused: key %s: %s", kn,
 		         update_reason_name(j->res.reason));
+	else if (j->res.text[0] != '\0')
+		log_warning("update: key %s: %s", kn, j->res.text);
 	if (j->res.changed) {
 		j->changed = true;
 		j->zoneidx = zi;

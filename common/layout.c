@@ -31,14 +31,15 @@ uint64_t layout_plan_gen(const char *target, const char *endpoint)
 {
 	if (target[0] != 'g' && target[0] != 'G')
 		return 0;
-	char *end;
-	unsigned long long g = strtoull(target + 1, &end, 10);
+	const char *end = target + 1 + strspn(target + 1, "0123456789");
 	static const char mid[] = "." LABEL_PLAN ".";
 	size_t ml = sizeof(mid) - 1;
-	if (end == target + 1 || strncasecmp(end, mid, ml) != 0 ||
+	uint64_t g;
+	if (plan_gen_parse(target + 1, (size_t)(end - target - 1), &g) != 0 ||
+	    strncasecmp(end, mid, ml) != 0 ||
 	    strcasecmp(end + ml, endpoint) != 0)
 		return 0;
-	return (uint64_t)g;
+	return g;
 }
 
 const char *layout_rcode_name(int rcode)
@@ -117,6 +118,43 @@ static ldns_pkt *query(const char *name, ldns_rr_type type)
 	return q;
 }
 
+/* One address's share of a digest: FNV-1a of its text. */
+static uint64_t addr_hash(const char *text)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+uint64_t layout_addr_digest(const struct plan_endpoint *ep)
+{
+	uint64_t d = 0;
+	for (size_t i = 0; i < ep->naddrs; i++)
+		d += addr_hash(ep->addrs[i].address);
+	return d;
+}
+
+int layout_marker_parse(const ldns_pkt *a, uint64_t *gen)
+{
+	ldns_rr_list *an = ldns_pkt_answer(a);
+	int marker = 0;
+	size_t ntxt = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT)
+			continue;
+		char text[32];
+		ntxt++;
+		marker = txt_of(rr, text, sizeof(text)) == 0 &&
+		                         plan_gen_parse(text, strlen(text),
+		                                        gen) == 0
+		                 ? 1
+		                 : -1;
+	}
+	return ntxt > 1 ? -1 : marker;
+}
+
 void layout_read_parse(const char *e, ldns_pkt *const *a, bool lock,
                        struct endpoint_state *st)
 {
@@ -141,30 +179,20 @@ void layout_read_parse(const char *e, ldns_pkt *const *a, bool lock,
 	static const ldns_rr_type types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
 	for (int t = 0; t < 2; t++) {
 		an = ldns_pkt_answer(a[RQ_A + t]);
-		for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++)
-			if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) ==
-			    types[t])
-				st->naddrs++;
-	}
-
-	an = ldns_pkt_answer(a[RQ_MARKER]);
-	size_t ntxt = 0;
-	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT)
-			continue;
-		char text[32];
-		char *end;
-		ntxt++;
-		if (txt_of(rr, text, sizeof(text)) == 0) {
-			st->gen = strtoull(text, &end, 10);
-			st->marker = *text && *end == '\0' ? 1 : -1;
-		} else {
-			st->marker = -1;
+		for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(an, i);
+			if (ldns_rr_get_type(rr) != types[t] ||
+			    ldns_rr_rd_count(rr) != 1)
+				continue;
+			char *txt = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+			if (txt != NULL)
+				st->addr_digest += addr_hash(txt);
+			free(txt);
+			st->naddrs++;
 		}
 	}
-	if (ntxt > 1)
-		st->marker = -1;
+
+	st->marker = layout_marker_parse(a[RQ_MARKER], &st->gen);
 
 	if (!lock)
 		return;

@@ -49,15 +49,24 @@ uint64_t layout_plan_gen(const char *target, const char *endpoint);
 struct endpoint_state {
 	bool cname; /* E is a CNAME */
 	char target[LAYOUT_NAMELEN];
-	uint64_t target_gen; /* the plan the CNAME names, 0 for none */
-	int marker;          /* 1 present, 0 absent, -1 malformed */
-	uint64_t gen;        /* the marker's generation */
-	unsigned naddrs;     /* addresses E resolves to */
-	int rcode;           /* of the address query: NXDOMAIN when emptied */
-	bool locked;         /* _lock.E exists */
+	uint64_t target_gen;  /* the plan the CNAME names, 0 for none */
+	int marker;           /* 1 present, 0 absent, -1 malformed */
+	uint64_t gen;         /* the marker's generation */
+	unsigned naddrs;      /* addresses E resolves to */
+	uint64_t addr_digest; /* of their text, layout_addr_digest()'s way */
+	int rcode;            /* of the address query: NXDOMAIN when emptied */
+	bool locked;          /* _lock.E exists */
 	char lock_owner[128];
 	bool backup; /* _failover.E: on its backup (read with the lock) */
 };
+
+/*
+ * layout_addr_digest - a digest of the addresses of @ep, independent of
+ * their order; equal to the addr_digest of a read of an endpoint that
+ * serves exactly those addresses (with overwhelming probability only
+ * then).
+ */
+uint64_t layout_addr_digest(const struct plan_endpoint *ep);
 
 /*
  * layout_read - read @endpoint's state from authd through @c: its address
@@ -85,6 +94,13 @@ size_t layout_read_queries(const char *endpoint, bool lock, ldns_pkt **q);
  */
 void layout_read_parse(const char *endpoint, ldns_pkt *const *a, bool lock,
                        struct endpoint_state *st);
+
+/*
+ * layout_marker_parse - the marker in @a, the answer to "_gen.E TXT": 1
+ * and *@gen when it holds one generation (plan_gen_parse()), 0 when it
+ * has none, -1 when it is malformed (two records, not a number).
+ */
+int layout_marker_parse(const ldns_pkt *a, uint64_t *gen);
 
 /*
  * layout_read_many - layout_read() of the @n endpoints of @endpoints at

@@ -39,6 +39,7 @@ static const struct sqlstore_schema planstore_schema = {
 
 enum stmt_id {
 	ST_BUMP,
+	ST_RAISE,
 	ST_LAST,
 	ST_NEWEST,
 	ST_EP_INSERT,
@@ -53,6 +54,8 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST_COUNT] = {
         [ST_BUMP] = "UPDATE store SET last_generation = last_generation + 1",
+        [ST_RAISE] = "UPDATE store SET last_generation = ?1 "
+                     "WHERE last_generation < ?1",
         [ST_LAST] = "SELECT last_generation FROM store",
         [ST_NEWEST] = "SELECT max(generation) FROM plan",
         [ST_EP_INSERT] = "INSERT OR IGNORE INTO endpoint (name) VALUES (?)",
@@ -545,6 +548,46 @@ dp_status planstore_write_plan(struct planstore *ps, const struct plan *plan,
 	free(ids);
 	*generation = (uint64_t)gen;
 	return DP_OK;
+}
+
+dp_status planstore_issued(struct planstore *ps, uint64_t *generation,
+                           char *err, size_t errlen)
+{
+	int64_t g = 0;
+	if (query_int(stmt(ps, ST_LAST), &g) != 0)
+		return db_err(ps, "cannot read the generation counter", err,
+		              errlen);
+	*generation = (uint64_t)g;
+	return DP_OK;
+}
+
+dp_status planstore_raise(struct planstore *ps, uint64_t above, uint64_t *was,
+                          char *err, size_t errlen)
+{
+	int64_t last = 0;
+	dp_status rc = exec(ps, "BEGIN IMMEDIATE", err, errlen);
+	if (rc != DP_OK)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	if (query_int(stmt(ps, ST_LAST), &last) != 0)
+		goto fail;
+	*was = (uint64_t)last;
+	if ((uint64_t)last < above) {
+		if ((st = stmt(ps, ST_RAISE)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, (int64_t)above);
+		int s = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (s != SQLITE_DONE)
+			goto fail;
+	}
+	if ((rc = exec(ps, "COMMIT", err, errlen)) != DP_OK)
+		rollback(ps);
+	return rc;
+fail:
+	rc = db_err(ps, "cannot raise the generation counter", err, errlen);
+	rollback(ps);
+	return rc;
 }
 
 /* ---- reading plans ---- */

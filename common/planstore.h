@@ -171,6 +171,23 @@ dp_status planstore_write_plan(struct planstore *ps, const struct plan *plan,
                                uint64_t *generation, char *err, size_t errlen);
 
 /*
+ * planstore_issued - the highest generation the store ever issued (its
+ * plan may since have been deleted), 0 for none.
+ */
+dp_status planstore_issued(struct planstore *ps, uint64_t *generation,
+                           char *err, size_t errlen);
+
+/*
+ * planstore_raise - make sure the next generation written is greater than
+ * @above: the counter generations come from is raised to @above when it
+ * is lower (never lowered).  *@was is the counter as it was.  The planner
+ * raises it past every generation authd serves, so a store restored from
+ * an older copy, or recreated empty, never issues a number already used.
+ */
+dp_status planstore_raise(struct planstore *ps, uint64_t above, uint64_t *was,
+                          char *err, size_t errlen);
+
+/*
  * planstore_newest - the generation of the newest plan in the store, or 0
  * when there is none.
  */

@@ -406,13 +406,19 @@ static dp_status legacy_pass(struct enactor *e)
 /* ---- safe ---- */
 
 /* Is the endpoint where it should be for plan @newest? */
-static bool up_to_date(const struct endpoint_state *st, uint64_t newest)
+static bool up_to_date(const struct plan_endpoint *ep,
+                       const struct endpoint_state *st, uint64_t newest)
 {
 	/* On its plan: the marker's plan is the one its CNAME names (an
 	 * endpoint on authd's backup addresses, or with addresses of its
-	 * own, is moved onto the plan). */
-	return st->marker == 1 && st->gen >= newest && st->naddrs > 0 &&
-	       st->cname && st->target_gen == st->gen;
+	 * own, is moved onto the plan), and on the newest plan it serves
+	 * that plan's addresses (records edited by hand, or left by another
+	 * store's plan of the same number, are rewritten). */
+	if (!(st->marker == 1 && st->gen >= newest && st->naddrs > 0 &&
+	      st->cname && st->target_gen == st->gen))
+		return false;
+	return st->gen > newest || (st->naddrs == ep->naddrs &&
+	                            st->addr_digest == layout_addr_digest(ep));
 }
 
 /* Has a generation newer than @g been written? */
@@ -455,11 +461,17 @@ static void log_moved(struct enactor *e, const struct plan_endpoint *ep,
 static bool needs_move(const struct plan_endpoint *ep,
                        const struct endpoint_state *st, uint64_t newest)
 {
-	if (up_to_date(st, newest) || (st->marker == 1 && st->gen > newest))
+	if (up_to_date(ep, st, newest) || (st->marker == 1 && st->gen > newest))
 		return false;
 	if (st->marker == 1 && st->gen == newest && st->naddrs == 0)
 		log_warning("%s: on plan %llu but without addresses; healing",
 		            ep->name, (unsigned long long)newest);
+	else if (st->marker == 1 && st->gen == newest &&
+	         st->target_gen == newest)
+		log_warning("%s: on plan %llu but serving %u addresses that "
+		            "are not the plan's %zu; rewriting them",
+		            ep->name, (unsigned long long)newest, st->naddrs,
+		            ep->naddrs);
 	return true;
 }
 

@@ -48,6 +48,10 @@ struct loop {
 	size_t nslots;
 	struct slot *free_slots;
 	unsigned inflight; /* busy slots */
+	/* Planning, in a worker thread, between rounds. */
+	uv_work_t work;
+	bool planning;
+	bool plan_again; /* asked for while planning */
 	/* The round. */
 	bool active;
 	bool stopping;
@@ -67,6 +71,8 @@ static double cpu_ms(void)
 
 static void fill(struct loop *l);
 static void end_round(struct loop *l);
+static void start_plan(struct loop *l);
+static void schedule_round(struct loop *l);
 
 /* ---- one check ---- */
 
@@ -259,17 +265,68 @@ static void end_round(struct loop *l)
 	l->ops.round_done(l->arg, &round);
 	if (l->stopping)
 		return;
+	start_plan(l);
+}
+
+/* The next round, at its time (after planning). */
+static void schedule_round(struct loop *l)
+{
 	uv_update_time(&l->uv);
-	now = uv_now(&l->uv);
+	uint64_t now = uv_now(&l->uv);
 	uint64_t due = l->round_start + l->next_cfg.interval_ms;
 	if (due <= now && !l->warned_slow) {
-		log_warning("a health round took %.0f ms, more than "
-		            "check-interval-ms (%u): rounds run back to back",
-		            round.elapsed_ms, l->next_cfg.interval_ms);
+		log_warning("a health round and its plan took %.0f ms, more "
+		            "than check-interval-ms (%u): rounds run back to "
+		            "back",
+		            (double)(now - l->round_start),
+		            l->next_cfg.interval_ms);
 		l->warned_slow = true;
 	}
 	uv_timer_start(&l->round_timer, start_round, due > now ? due - now : 0,
 	               0);
+}
+
+/* ---- planning: the store and authd, off the loop ---- */
+
+static void plan_work(uv_work_t *w)
+{
+	struct loop *l = w->data;
+	l->ops.plan(l->arg);
+}
+
+static void plan_done(uv_work_t *w, int status)
+{
+	struct loop *l = w->data;
+	(void)status;
+	l->planning = false;
+	if (l->stopping)
+		return;
+	l->ops.planned(l->arg);
+	if (l->plan_again) {
+		l->plan_again = false;
+		start_plan(l);
+		return;
+	}
+	schedule_round(l);
+}
+
+/* Plan in a worker thread: the store or authd may block (a writer
+ * holding the store, an authd that does not answer), the loop never. */
+static void start_plan(struct loop *l)
+{
+	if (l->planning) {
+		l->plan_again = true;
+		return;
+	}
+	l->planning = true;
+	l->work.data = l;
+	uv_queue_work(&l->uv, &l->work, plan_work, plan_done);
+}
+
+void loop_plan_now(struct loop *l)
+{
+	if (!l->active && !l->stopping)
+		start_plan(l);
 }
 
 /* ---- signals and the watchdog ---- */
@@ -370,7 +427,7 @@ void loop_set_config(struct loop *l, const struct loop_config *cfg)
 
 bool loop_round_active(const struct loop *l)
 {
-	return l->active;
+	return l->active || l->planning;
 }
 
 dp_status loop_run(struct loop *l)

@@ -6,7 +6,9 @@
  * A round checks every target once, at most `concurrency` at a time, each
  * within `timeout_ms`; a slow target holds one slot, never the others.
  * Rounds start every `interval_ms` (or right after the previous one when
- * a round takes longer).  Connections are closed with a reset, so that
+ * a round takes longer).  After each round the plan() callback runs in a
+ * libuv worker thread, so that nothing the store or authd does blocks the
+ * loop (signals, the watchdog); the next round waits for it.  Connections are closed with a reset, so that
  * hundreds of thousands of checks leave no TIME_WAIT behind.
  */
 #ifndef LOOP_H
@@ -38,6 +40,11 @@ struct loop_ops {
 	void (*result)(void *arg, size_t target, bool ok, const char *why);
 	/* Every target of the round has a result. */
 	void (*round_done)(void *arg, const struct loop_round *round);
+	/* After each round, in a worker thread: decide and write (the
+	 * store and authd may block).  No round runs meanwhile. */
+	void (*plan)(void *arg);
+	/* Back on the loop after plan(). */
+	void (*planned)(void *arg);
 	/* SIGHUP arrived. */
 	void (*reload)(void *arg);
 };
@@ -62,7 +69,13 @@ void loop_set_targets(struct loop *l, const struct region *r);
 /* loop_set_config - use @cfg from the next round on. */
 void loop_set_config(struct loop *l, const struct loop_config *cfg);
 
-/* loop_round_active - is a round going on (results still to come)? */
+/*
+ * loop_plan_now - run plan() now, between rounds (after a reload); when a
+ * round is going on, its own plan() comes at its end.
+ */
+void loop_plan_now(struct loop *l);
+
+/* loop_round_active - is a round or its plan going on? */
 bool loop_round_active(const struct loop *l);
 
 /*

@@ -97,8 +97,18 @@ static void on_round_done(void *arg, const struct loop_round *round)
 		apply_reload(a, &a->pending_settings, a->pending_region);
 		a->pending_region = NULL;
 	}
-	uint64_t gen = 0;
-	planner_plan(a->planner, now_ms(), &gen);
+}
+
+/* In a worker thread: nothing else touches the planner meanwhile. */
+static void on_plan(void *arg)
+{
+	struct app *a = arg;
+	planner_plan(a->planner, now_ms(), NULL);
+}
+
+static void on_planned(void *arg)
+{
+	struct app *a = arg;
 	if (!a->ready) {
 		a->ready = true;
 		const struct region *r = planner_region(a->planner);
@@ -145,7 +155,7 @@ static void on_reload(void *arg)
 		return;
 	}
 	apply_reload(a, &s, r);
-	planner_plan(a->planner, now_ms(), NULL);
+	loop_plan_now(a->loop);
 }
 
 int main(int argc, char **argv)
@@ -209,7 +219,8 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	struct loop_ops ops = {on_result, on_round_done, on_reload};
+	struct loop_ops ops = {on_result, on_round_done, on_plan, on_planned,
+	                       on_reload};
 	struct loop_config lc = loop_config(&a.settings);
 	if (loop_new(&lc, &ops, &a, &a.loop, err, sizeof(err)) != DP_OK) {
 		log_err("%s", err);

@@ -2,6 +2,7 @@
  * planner.c - health state, the decision after each round, and writing
  * generations into the plan store.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,11 @@
 #include <unistd.h>
 
 #include "compute.h"
+#include "labels.h"
 #include "log.h"
+#include "netaddr.h"
 #include "planner.h"
+#include "served.h"
 #include "xalloc.h"
 
 /* Longest plan reason: its log line must fit common/log.c's 1024 bytes. */
@@ -27,6 +31,15 @@ struct planner {
 	bool paused;
 	bool *failing_open; /* per endpoint: fail-open is keeping it */
 	char writer[128];
+	/* The markers authd serves (served.h). */
+	char server[64]; /* "" when not checked */
+	int64_t served_check_ms;
+	int64_t served_ms;     /* when they were read last, 0 never */
+	uint64_t served_high;  /* the highest */
+	char served_ep[256];   /* whose marker that is */
+	uint64_t raised_to;    /* the store's counter is known to be there */
+	char served_fail[512]; /* the last failure said, "" none */
+	bool said_at_max;      /* markers at PLAN_GEN_MAX were logged */
 };
 
 static void take_settings(struct planner *p, const struct planner_settings *s)
@@ -37,6 +50,16 @@ static void take_settings(struct planner *p, const struct planner_settings *s)
 	p->healthy = (unsigned)s->healthy_threshold;
 	p->unhealthy = (unsigned)s->unhealthy_threshold;
 	p->plan_interval_ms = s->plan_interval_ms;
+	p->served_check_ms = s->served_check_ms;
+	struct netaddr a;
+	char was[sizeof(p->server)];
+	snprintf(was, sizeof(was), "%s", p->server);
+	p->server[0] = '\0';
+	if (s->server != NULL && *s->server &&
+	    netaddr_parse(s->server, 53, &a) == NULL)
+		snprintf(p->server, sizeof(p->server), "%s", a.text);
+	if (strcmp(was, p->server) != 0)
+		p->served_ms = 0; /* another authd: read it before writing */
 }
 
 dp_status planner_new(const struct planner_settings *s, struct region *r,
@@ -119,12 +142,130 @@ static dp_status refresh_prev(struct planner *p, char *err, size_t errlen)
 	if (newest != 0 && (rc = planstore_get_plan(p->store, newest, &plan,
 	                                            err, errlen)) != DP_OK)
 		return rc;
-	log_notice("the newest plan in the store is generation %llu, not "
-	           "%llu; planning from it",
-	           (unsigned long long)newest, (unsigned long long)have);
+	if (newest < have) {
+		/* Restored from an older copy, or replaced: what authd
+		 * serves must be read again before the next generation. */
+		log_warning("the newest plan in the store is generation %llu, "
+		            "below %llu seen before: the store was restored or "
+		            "replaced",
+		            (unsigned long long)newest,
+		            (unsigned long long)have);
+		p->served_ms = 0;
+		p->raised_to = 0;
+	} else {
+		log_notice("the newest plan in the store is generation %llu, "
+		           "not %llu; planning from it",
+		           (unsigned long long)newest,
+		           (unsigned long long)have);
+	}
 	planstore_plan_free(p->prev);
 	p->prev = plan;
 	return DP_OK;
+}
+
+/* Say a failure to read authd once, until it changes or clears. */
+static void served_failed(struct planner *p, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void served_failed(struct planner *p, const char *fmt, ...)
+{
+	char msg[sizeof(p->served_fail)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strcmp(msg, p->served_fail) != 0)
+		log_err("%s", msg);
+	memcpy(p->served_fail, msg, sizeof(msg));
+}
+
+/*
+ * Make sure the next generation is above every marker authd serves:
+ * read them when never read, after served-check-ms, or after the store
+ * went back; raise the store's counter past the highest.  False when no
+ * generation may be written now (said in the log).
+ *
+ * Why this keeps the order of generations: markers only rise (authd's
+ * fence), and only enactors writing the store's plans (or an operator)
+ * set them.  Every generation written after a read is above every marker
+ * served at that read; a marker raised by hand after it makes the next
+ * generations land below it for that endpoint, which the fence refuses
+ * (no harm, no progress there) until the next read, at most
+ * served-check-ms later, takes the counter past it.  A store that went
+ * back is noticed before it writes (refresh_prev) and read against
+ * first.  A planner that cannot read authd writes nothing until it has
+ * read it once since it started or since the store went back.
+ */
+static bool above_served(struct planner *p, int64_t now_ms)
+{
+	if (p->server[0] == '\0')
+		return true;
+	char err[512];
+	if (p->served_ms == 0 || now_ms - p->served_ms >= p->served_check_ms) {
+		struct served sv;
+		dp_status rc = served_read(p->server, p->r, 2000, &sv, err,
+		                           sizeof(err));
+		if (rc != DP_OK && p->served_ms == 0) {
+			served_failed(p,
+			              "cannot read the generations authd at %s "
+			              "serves (%s): writing no plan until it "
+			              "answers",
+			              p->server, err);
+			return false;
+		}
+		if (rc != DP_OK) {
+			served_failed(p,
+			              "cannot read the generations authd at %s "
+			              "serves (%s): going on above %llu, read "
+			              "before",
+			              p->server, err,
+			              (unsigned long long)p->served_high);
+		} else {
+			if (p->served_fail[0] != '\0')
+				log_notice("authd at %s answers again: the "
+				           "highest generation it serves is "
+				           "%llu",
+				           p->server,
+				           (unsigned long long)sv.high);
+			p->served_fail[0] = '\0';
+			if (sv.at_max > 0 && !p->said_at_max)
+				log_err("%zu endpoint%s (%s) marked with "
+				        "generation %llu, the largest there "
+				        "is: "
+				        "no plan can move %s (dnsplanectl "
+				        "repair "
+				        "--lower-fence lowers the marker)",
+				        sv.at_max, sv.at_max == 1 ? "" : "s",
+				        sv.at_max_endpoint,
+				        (unsigned long long)PLAN_GEN_MAX,
+				        sv.at_max == 1 ? "it" : "them");
+			p->said_at_max = sv.at_max > 0;
+			p->served_ms = now_ms;
+			p->served_high = sv.high;
+			memcpy(p->served_ep, sv.endpoint, sizeof(p->served_ep));
+			if (sv.high > p->raised_to)
+				p->raised_to = 0;
+		}
+	}
+	if (p->raised_to >= p->served_high && p->raised_to != 0)
+		return true;
+	uint64_t was = 0;
+	if (planstore_raise(p->store, p->served_high, &was, err, sizeof(err)) !=
+	    DP_OK) {
+		served_failed(p, "%s", err);
+		return false;
+	}
+	if (was < p->served_high)
+		log_warning("authd serves generation %llu (the marker of "
+		            "%s), the store's counter was at %llu: raised it, "
+		            "the next generation is %llu",
+		            (unsigned long long)p->served_high, p->served_ep,
+		            (unsigned long long)was,
+		            (unsigned long long)p->served_high + 1);
+	p->raised_to = was > p->served_high ? was : p->served_high;
+	if (p->raised_to == 0)
+		p->raised_to = 1; /* nothing served: checked */
+	return true;
 }
 
 /* Is automation paused?  Logs when that changes. */
@@ -244,6 +385,11 @@ dp_status planner_plan(struct planner *p, int64_t now_ms, uint64_t *generation)
 		rc = check_paused(p, &paused, err, sizeof(err));
 	if (rc != DP_OK || paused)
 		goto out;
+	if (!above_served(p, now_ms)) {
+		rc = DP_EIO;
+		free(reason);
+		return rc;
+	}
 	compute_plan(p->r, p->health, p->prev, &p->rules, &res);
 	log_fail_open(p, &res);
 	int64_t age = p->prev ? now_ms - p->prev->created_ms : 0;

@@ -40,6 +40,16 @@ static const char *check_lb(const char *value)
 	return region_parse_lb(value, name, &lb);
 }
 
+static const char *check_server(const char *v)
+{
+	struct netaddr a;
+	if (*v == '\0')
+		return NULL;
+	return netaddr_parse(v, 53, &a) == NULL
+	               ? NULL
+	               : "expected ADDRESS[:PORT] or [IPV6][:PORT], or empty";
+}
+
 /* Checks across options. */
 static int cross_check(const struct cfg_option *table, const void *settings,
                        char *err, size_t errlen)
@@ -55,6 +65,14 @@ const struct cfg_option planner_options[] = {
                        "name of the region; the plan store is bound to it"),
         CFG_OPT_STRING("store", "/var/lib/dnsplane/plans.db", OFF(store),
                        check_nonempty, "path of the SQLite plan store"),
+        CFG_OPT_STRING("server", "", OFF(server), check_server,
+                       "authd ADDRESS[:PORT], whose generation markers every "
+                       "new generation must be above (a restored store); "
+                       "empty: not checked"),
+        CFG_OPT_INT("served-check-ms", "10000", 100, 3600000,
+                    OFF(served_check_ms),
+                    "read the markers authd serves again after this long, "
+                    "before writing"),
         CFG_OPT_LIST("endpoint", NULL, OFF(endpoint), check_endpoint,
                      "an endpoint of the region, a DNS name"),
         CFG_OPT_LIST("lb", NULL, OFF(lb), check_lb,

@@ -33,6 +33,8 @@
 struct planner_settings {
 	char *region;
 	char *store;              /* path of the plan store */
+	char *server;             /* authd, for the markers served; "" none */
+	long served_check_ms;     /* read them again this often */
 	struct cfg_list endpoint; /* NAME */
 	struct cfg_list lb;       /* "ENDPOINT ADDRESS CHECK WEIGHT" */
 	long check_interval_ms;

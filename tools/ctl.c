@@ -24,6 +24,8 @@ struct ctl {
 	struct keyring *keys;
 	struct dnsclient *query;  /* unsigned: reads */
 	struct dnsclient *update; /* signed with the key: repairs */
+	struct keyring *okeys;
+	struct dnsclient *override; /* signed with the override key */
 	struct planstore *store;
 };
 
@@ -55,6 +57,9 @@ const struct cfg_option ctl_options[] = {
         CFG_OPT_STRING("key", NULL, OFF(key), check_nonempty,
                        "TSIG key file (BIND format) repair signs with; its "
                        "first key"),
+        CFG_OPT_STRING("override-key", NULL, OFF(override_key), check_nonempty,
+                       "TSIG key file of the key authd's fence-override "
+                       "names; repair --lower-fence signs with it"),
         CFG_OPT_INT("ttl", "60", 0, 86400, OFF(ttl),
                     "TTL of the records repair writes"),
         CFG_OPT_INT("timeout-ms", "2000", 50, 60000, OFF(timeout_ms),
@@ -87,8 +92,9 @@ static int64_t now_ms(void)
 
 /* ---- the context ---- */
 
-dp_status ctl_new(const struct ctl_settings *s, bool need_key, struct ctl **out,
-                  char *err, size_t errlen)
+dp_status ctl_new(const struct ctl_settings *s, bool need_key,
+                  bool need_override, struct ctl **out, char *err,
+                  size_t errlen)
 {
 	struct ctl *c = xcalloc(1, sizeof(*c));
 	const struct tsig_key *key = NULL;
@@ -114,6 +120,23 @@ dp_status ctl_new(const struct ctl_settings *s, bool need_key, struct ctl **out,
 	    (rc = dnsclient_new(s->server, key, (int)s->timeout_ms, &c->update,
 	                        err, errlen)) != DP_OK)
 		goto fail;
+	if (need_override && s->override_key == NULL) {
+		snprintf(err, errlen,
+		         "--lower-fence signs with the override key: set "
+		         "'override-key' to the key file of the key authd's "
+		         "fence-override names");
+		rc = DP_EINVAL;
+		goto fail;
+	}
+	if (need_override) {
+		c->okeys = keyring_new();
+		if ((rc = keyring_load_file(c->okeys, s->override_key, err,
+		                            errlen)) != DP_OK ||
+		    (rc = dnsclient_new(s->server, keyring_first(c->okeys),
+		                        (int)s->timeout_ms, &c->override, err,
+		                        errlen)) != DP_OK)
+			goto fail;
+	}
 	*out = c;
 	return DP_OK;
 fail:
@@ -126,8 +149,10 @@ void ctl_free(struct ctl *c)
 	if (c == NULL)
 		return;
 	planstore_close(c->store);
+	dnsclient_free(c->override);
 	dnsclient_free(c->update);
 	dnsclient_free(c->query);
+	keyring_free(c->okeys);
 	keyring_free(c->keys);
 	free(c);
 }
@@ -148,6 +173,8 @@ const char *ctl_health_name(enum ctl_health h)
 		return "behind";
 	case CTL_BACKUP:
 		return "backup";
+	case CTL_AHEAD:
+		return "ahead";
 	case CTL_BROKEN:
 		break;
 	}
@@ -185,6 +212,7 @@ void ctl_judge(struct ctl_endpoint *ep)
 			snprintf(gone, sizeof(gone),
 			         "its plan %llu is not in the store", g);
 	}
+	ep->ahead = st->marker == 1 && st->gen > ep->issued;
 	if (st->backup && st->naddrs > 0 && !st->cname) {
 		/* authd's failover put it on its backup addresses. */
 		judged(ep, CTL_BACKUP,
@@ -213,6 +241,22 @@ void ctl_judge(struct ctl_endpoint *ep)
 		       "not on a plan: %u address%s of its own, no CNAME to "
 		       "a plan",
 		       st->naddrs, st->naddrs == 1 ? "" : "es");
+	} else if (ep->ahead && st->gen >= PLAN_GEN_MAX) {
+		judged(ep, CTL_AHEAD,
+		       "marked %llu, the largest generation there is: no plan "
+		       "can pass it; repair --lower-fence",
+		       (unsigned long long)st->gen);
+	} else if (ep->ahead) {
+		/* A store restored from an older copy or recreated, or a
+		 * marker raised by hand: the fence refuses every plan the
+		 * store has. */
+		judged(ep, CTL_AHEAD,
+		       "marked %llu, above every generation the store issued "
+		       "(%llu: a restored store, or a marker raised by hand): "
+		       "a planner with 'server' set writes past it; else "
+		       "repair --lower-fence",
+		       (unsigned long long)st->gen,
+		       (unsigned long long)ep->issued);
 	} else if (*gone) {
 		judged(ep, CTL_BROKEN, "%s; its records are still served",
 		       gone);
@@ -302,6 +346,7 @@ static dp_status read_endpoints(struct ctl *c, struct ctl_view *v, char *err,
 	sort_eps(v);
 	for (size_t i = 0; i < v->neps; i++) {
 		struct ctl_endpoint *ep = &v->eps[i];
+		ep->issued = v->issued;
 		const struct plan_endpoint *pe =
 		        top ? planstore_plan_endpoint(top, ep->name) : NULL;
 		if (pe != NULL && pe->naddrs > 0) {
@@ -342,6 +387,8 @@ static dp_status read_store(struct ctl *c, struct ctl_view *v, char *err,
 	                             errlen)) != DP_OK)
 		return rc;
 	v->newest = v->nplans ? v->plans[v->nplans - 1].generation : 0;
+	if ((rc = planstore_issued(c->store, &v->issued, err, errlen)) != DP_OK)
+		return rc;
 	return read_endpoints(c, v, err, errlen);
 }
 
@@ -457,6 +504,8 @@ const char *ctl_result_name(enum ctl_result r)
 		return "applied";
 	case CTL_REFUSED:
 		return "refused";
+	case CTL_FENCED:
+		return "ahead of the store: the fence refuses (--lower-fence)";
 	case CTL_NO_PLAN:
 		break;
 	}
@@ -481,7 +530,8 @@ static dp_status move(struct ctl *c, const struct ctl_endpoint *ep,
 	ldns_pkt *q = layout_apply(c->s->zone, &p->endpoints[0], a->to, &ep->st,
 	                           LAYOUT_FORCE, (uint32_t)c->s->ttl);
 	ldns_pkt *ans = NULL;
-	rc = dnsclient_exchange(c->update, q, &ans, err, errlen);
+	rc = dnsclient_exchange(ep->ahead ? c->override : c->update, q, &ans,
+	                        err, errlen);
 	if (rc == DP_OK) {
 		a->rcode = ldns_pkt_get_rcode(ans);
 		a->result = a->rcode == LDNS_RCODE_NOERROR ? CTL_APPLIED
@@ -500,7 +550,8 @@ static dp_status move(struct ctl *c, const struct ctl_endpoint *ep,
 }
 
 dp_status ctl_repair(struct ctl *c, const struct ctl_view *v, bool dry_run,
-                     struct ctl_action **out, char *err, size_t errlen)
+                     bool lower_fence, struct ctl_action **out, char *err,
+                     size_t errlen)
 {
 	struct ctl_action *acts = xcalloc(v->neps ? v->neps : 1, sizeof(*acts));
 	dp_status rc = DP_OK;
@@ -518,6 +569,10 @@ dp_status ctl_repair(struct ctl *c, const struct ctl_view *v, bool dry_run,
 		}
 		if (ep->newest == 0) {
 			a->result = CTL_NO_PLAN;
+			continue;
+		}
+		if (ep->ahead && !lower_fence) {
+			a->result = CTL_FENCED;
 			continue;
 		}
 		a->to = ep->newest;

@@ -39,6 +39,7 @@ struct ctl_settings {
 	char *server; /* "ADDR:PORT" (normalised) */
 	char *zone;
 	char *key;
+	char *override_key; /* repair --lower-fence signs with it */
 	long ttl;
 	long timeout_ms;
 	struct cfg_list endpoint; /* endpoints beyond those of the plans */
@@ -57,10 +58,11 @@ enum ctl_health {
 	CTL_OK,     /* on the newest plan that has addresses for it */
 	CTL_BEHIND, /* on an existing, older plan: serving, a warning */
 	CTL_BACKUP, /* on authd's failover addresses: serving, off its plan */
+	CTL_AHEAD,  /* marked with a generation the store never issued */
 	CTL_BROKEN, /* no address, on no plan or on a deleted one */
 };
 
-/* ctl_health_name - "ok", "behind", "backup" or "broken". */
+/* ctl_health_name - "ok", "behind", "backup", "ahead" or "broken". */
 const char *ctl_health_name(enum ctl_health h);
 
 /* One endpoint: what authd serves, judged against the store. */
@@ -73,6 +75,8 @@ struct ctl_endpoint {
 	bool deleted;     /* ... and it was deleted: see deletion */
 	struct planstore_deletion deletion;
 	uint64_t newest; /* newest plan with addresses for it, 0 none */
+	uint64_t issued; /* the highest generation the store issued */
+	bool ahead;      /* its marker is above it */
 	enum ctl_health health;
 	char why[640]; /* what is wrong, empty when ok */
 };
@@ -85,6 +89,7 @@ struct ctl_view {
 	struct planstore_info *plans; /* oldest first */
 	size_t nplans;
 	uint64_t newest; /* newest plan, 0 none */
+	uint64_t issued; /* the highest generation the store ever issued */
 	struct planstore_enactor *enactors;
 	size_t nenactors;
 	struct ctl_endpoint *eps; /* sorted by name */
@@ -100,8 +105,9 @@ struct ctl;
  * clients for authd; connects to nothing yet.  Errors here are errors of
  * the settings.  Free with ctl_free().
  */
-dp_status ctl_new(const struct ctl_settings *s, bool need_key, struct ctl **out,
-                  char *err, size_t errlen);
+dp_status ctl_new(const struct ctl_settings *s, bool need_key,
+                  bool need_override, struct ctl **out, char *err,
+                  size_t errlen);
 
 /* ctl_free - close everything.  Idempotent on NULL. */
 void ctl_free(struct ctl *c);
@@ -148,6 +154,7 @@ enum ctl_result {
 	CTL_APPLIED, /* authd took the update */
 	CTL_REFUSED, /* authd answered with an error rcode */
 	CTL_NO_PLAN, /* no plan in the store has addresses for it */
+	CTL_FENCED,  /* ahead of the store: only --lower-fence moves it */
 };
 
 /* ctl_result_name - "nothing to do", "applied", ... */
@@ -169,13 +176,17 @@ struct ctl_action {
  * plan that has addresses for it: one UPDATE per endpoint with the plan's
  * records, the CNAME and the marker, without prerequisites (an operator's
  * override), signed with the key (ctl_new() with @need_key).  With
- * @dry_run nothing is sent.
+ * @dry_run nothing is sent.  An endpoint ahead of the store (CTL_AHEAD)
+ * is moved only with @lower_fence, signed with the override key that
+ * authd's fence-override names (ctl_new() loads it when @lower_fence);
+ * else its action says CTL_FENCED.
  * *@out is an array of v->neps actions (owned by the caller, free();
  * they borrow names from @v).  DP_EIO when authd cannot be reached (the
  * actions so far are in *@out).
  */
 dp_status ctl_repair(struct ctl *c, const struct ctl_view *v, bool dry_run,
-                     struct ctl_action **out, char *err, size_t errlen);
+                     bool lower_fence, struct ctl_action **out, char *err,
+                     size_t errlen);
 
 /*
  * ctl_set_paused - set the automation switch, recorded as changed by

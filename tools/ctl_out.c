@@ -350,11 +350,14 @@ static void text_enactors(FILE *out, const struct ctl_view *v)
 static void text_summary(FILE *out, const struct ctl_view *v)
 {
 	size_t backup = ctl_view_count(v, CTL_BACKUP);
+	size_t ahead = ctl_view_count(v, CTL_AHEAD);
 	fprintf(out, "\n%zu %s: %zu ok, %zu behind, ", v->neps,
 	        plural(v->neps, "endpoint", "endpoints"),
 	        ctl_view_count(v, CTL_OK), ctl_view_count(v, CTL_BEHIND));
 	if (backup > 0)
 		fprintf(out, "%zu on backup, ", backup);
+	if (ahead > 0)
+		fprintf(out, "%zu ahead of the store, ", ahead);
 	fprintf(out, "%zu broken\n", ctl_view_count(v, CTL_BROKEN));
 }
 

@@ -6,6 +6,7 @@
  * status  what authd serves for every endpoint, judged against the store
  * plans   the plans in the store and which endpoints are on each
  * repair  move every broken or behind endpoint to its newest valid plan
+ *         (--lower-fence: also those marked ahead of the store)
  * pause   stop the planner and the enactors (the automation switch)
  * resume  let them run again
  *
@@ -31,6 +32,7 @@ struct args {
 	const char *reason; /* --reason, pause and resume */
 	bool json;          /* --json */
 	bool dry_run;       /* --dry-run, repair */
+	bool lower_fence;   /* --lower-fence, repair */
 	bool check_only;    /* -n */
 	char **opts;        /* the --option value words, for the table */
 	int nopts;
@@ -53,6 +55,11 @@ static void usage(FILE *out)
 	        "endpoint to the\n"
 	        "                         newest plan with addresses for it "
 	        "(needs key)\n"
+	        "     [--lower-fence]     also those marked ahead of the "
+	        "store, "
+	        "signed\n"
+	        "                         with override-key (authd's "
+	        "fence-override)\n"
 	        "  pause [--reason TEXT]  stop the planner and the enactors\n"
 	        "  resume [--reason TEXT] let them run again\n"
 	        "\n"
@@ -98,6 +105,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->json = true;
 		} else if (strcmp(w, "--dry-run") == 0) {
 			a->dry_run = true;
+		} else if (strcmp(w, "--lower-fence") == 0) {
+			a->lower_fence = true;
 		} else if (strcmp(w, "--reason") == 0 && more) {
 			a->reason = argv[++i];
 		} else if (strncmp(w, "--reason=", 9) == 0) {
@@ -137,6 +146,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (a->reason != NULL && !switching) {
 		fprintf(stderr,
 		        "dnsplanectl: --reason is for pause and resume\n");
+		return -1;
+	}
+	if (a->lower_fence && strcmp(a->command, "repair") != 0) {
+		fprintf(stderr, "dnsplanectl: --lower-fence is for repair\n");
 		return -1;
 	}
 	if (a->dry_run && strcmp(a->command, "repair") != 0) {
@@ -213,8 +226,8 @@ static int cmd_repair(struct ctl *c, const struct args *a,
 		code = CTL_EXIT_UNREACHABLE;
 		goto out;
 	}
-	if (ctl_repair(c, &before, a->dry_run, &acts, err, sizeof(err)) !=
-	    DP_OK) {
+	if (ctl_repair(c, &before, a->dry_run, a->lower_fence, &acts, err,
+	               sizeof(err)) != DP_OK) {
 		/* What was done before authd or the store was lost. */
 		ctl_out_repair(stdout, s, &before, acts, NULL, a->dry_run,
 		               a->json);
@@ -225,7 +238,8 @@ static int cmd_repair(struct ctl *c, const struct args *a,
 	}
 	for (size_t i = 0; i < before.neps; i++) {
 		if (acts[i].result == CTL_REFUSED ||
-		    acts[i].result == CTL_NO_PLAN)
+		    acts[i].result == CTL_NO_PLAN ||
+		    acts[i].result == CTL_FENCED)
 			code = CTL_EXIT_BROKEN;
 	}
 	if (a->dry_run) {
@@ -294,7 +308,9 @@ int main(int argc, char **argv)
 	const char *command = a.command ? a.command : "check";
 	bool repair = strcmp(command, "repair") == 0;
 	if (read_settings(&a, &s, err, sizeof(err)) != 0 ||
-	    ctl_new(&s, repair && !a.dry_run, &c, err, sizeof(err)) != DP_OK) {
+	    ctl_new(&s, repair && !a.dry_run,
+	            repair && !a.dry_run && a.lower_fence, &c, err,
+	            sizeof(err)) != DP_OK) {
 		ctl_out_error(stdout, command, err, CTL_EXIT_USAGE, a.json);
 		goto out;
 	}

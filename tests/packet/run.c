@@ -16,10 +16,12 @@
  * UPDATE cases (RFC 2136) change the zones the later cases see:
  *
  *   guard NAME[=MIN]        a guarded endpoint (authd's guard on)
+ *   fence-override KEY      updates signed by KEY may lower markers
  *   update ZONE             an UPDATE of ZONE, made of the lines
  *                           (tests/tools/updtext.h, as dpupdate's):
  *     yxdomain NAME | nxdomain NAME | yxrrset NAME TYPE [RDATA]
  *     nxrrset NAME TYPE | add NAME TTL TYPE RDATA | del NAME [TYPE [RDATA]]
+ *     key NAME              signed by key NAME (one without rules)
  *   rcode NAME              its expected rcode
  *   reason NAME             why it was refused (guard, fence, prereq, ...)
  *   end                     apply it (on success the zone changes)
@@ -59,6 +61,7 @@ struct expect {
 	char *up[256];
 	int nup;
 	char reason[32];
+	char key[256]; /* the update's key, "" unsigned */
 };
 
 static int failures, cases;
@@ -292,7 +295,10 @@ static void run_update(const char *file, struct zoneset **zs,
 	struct zone *next = NULL;
 	if (rcode == DNS_RCODE_NOERROR) {
 		struct zone_edit *ed = zone_edit_new(z);
-		update_apply(ed, wire, wlen, NULL, g, &res);
+		struct tsig_key key = {.name = e->key};
+		int kl = dname_from_str(e->key, key.wire);
+		key.wirelen = kl > 0 ? (size_t)kl : 0;
+		update_apply(ed, wire, wlen, e->key[0] ? &key : NULL, g, &res);
 		struct zone_change *ch = NULL;
 		size_t nch;
 		char err[256];
@@ -389,6 +395,15 @@ static void run_file(const char *path)
 		            strcmp(word, "del") == 0) &&
 		           e.nup < 256) {
 			e.up[e.nup++] = strdup(p);
+		} else if (strcmp(word, "fence-override") == 0) {
+			if (guard_add_override(&g, rest) != 0) {
+				fprintf(stderr,
+				        "FAIL %s:%d: fence-override '%s'\n",
+				        path, lineno, rest);
+				failures++;
+			}
+		} else if (e.update && strcmp(word, "key") == 0) {
+			snprintf(e.key, sizeof(e.key), "%s", rest);
 		} else if (strcmp(word, "reason") == 0) {
 			snprintf(e.reason, sizeof(e.reason), "%s", rest);
 		} else if (strcmp(word, "query") == 0) {

@@ -25,6 +25,7 @@ static struct ctl_endpoint on_plan(uint64_t gen, unsigned naddrs)
 	ep.st.naddrs = naddrs;
 	ep.plan_exists = true;
 	ep.newest = gen;
+	ep.issued = gen;
 	return ep;
 }
 
@@ -45,6 +46,32 @@ START_TEST(test_ok_and_behind)
 	/* Newer than the newest with addresses for it: still ok. */
 	ep.newest = 2;
 	assert_judged(&ep, CTL_OK, "");
+}
+END_TEST
+
+START_TEST(test_ahead)
+{
+	/* Marked with a generation above every plan of the store
+	 * (restored, or raised by hand): ahead, still serving, whatever
+	 * its CNAME names. */
+	struct ctl_endpoint ep = on_plan(100005, 2);
+	ep.plan_exists = false;
+	ep.newest = ep.issued = 12;
+	const char *why = "marked 100005, above every generation the store "
+	                  "issued (12: a restored store, or a marker raised "
+	                  "by hand): a planner with 'server' set writes past "
+	                  "it; else repair --lower-fence";
+	assert_judged(&ep, CTL_AHEAD, why);
+	ck_assert(ep.ahead);
+	ep.st.target_gen = 11;
+	ep.plan_exists = true;
+	assert_judged(&ep, CTL_AHEAD, why);
+	/* Without an address it is broken, and still ahead (repair
+	 * needs --lower-fence for it). */
+	ep.st.naddrs = 0;
+	ctl_judge(&ep);
+	ck_assert_int_eq(ep.health, CTL_BROKEN);
+	ck_assert(ep.ahead);
 }
 END_TEST
 
@@ -112,6 +139,7 @@ START_TEST(test_marker_and_gone)
 	              "malformed generation marker at _gen.e.api.test.");
 	ep.st.marker = 1;
 	ep.st.gen = 6;
+	ep.issued = 7;
 	assert_judged(&ep, CTL_BROKEN,
 	              "the marker says 6, the CNAME names plan 4");
 }
@@ -132,6 +160,7 @@ int main(void)
 	Suite *s = suite_create("ctl");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_ok_and_behind);
+	tcase_add_test(tc, test_ahead);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_not_on_a_plan);
 	tcase_add_test(tc, test_marker_and_gone);
