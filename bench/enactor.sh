@@ -277,18 +277,18 @@ def breakdown(enlog, done):
 def newest(db):
     return db.execute("SELECT coalesce(max(generation), 0) FROM plan").fetchone()[0]
 
-def quiesce(db, enactor, endpoints, keep, total, timeout_s=300):
+def quiesce(db, rdb, endpoints, keep, total, timeout_s=300):
     """Wait until the newest plan has every address (nothing down), the
-    enactor reported it for every endpoint, and cleanup left no more than
-    keep + 1 plans.  Seconds waited, or None."""
+    enactor reported it for every endpoint (rdb: its report file), and
+    cleanup left no more than keep + 1 plans.  Seconds waited, or None."""
     t0 = time.time()
     while time.time() - t0 < timeout_s:
         g = newest(db)
         full = db.execute("SELECT addresses FROM plan WHERE generation = ?",
                           (g,)).fetchone()
-        n = db.execute("SELECT count(*) FROM applied WHERE enactor = ? AND "
-                       "generation = ? AND endpoint IS NOT NULL",
-                       (enactor, g)).fetchone()[0]
+        n = rdb.execute("SELECT count(*) FROM applied WHERE "
+                        "generation = ? AND endpoint IS NOT NULL",
+                        (g,)).fetchone()[0]
         plans = db.execute("SELECT count(*) FROM plan").fetchone()[0]
         if full and full[0] == total and n >= endpoints and plans <= keep + 1:
             return time.time() - t0
@@ -302,12 +302,15 @@ def flips(port, store, lbfarm, tdir, nflips, endpoints, lbs, per, lbport, seed,
     rnd = random.Random(seed if kind == "isolated" else seed + 1)
     c = Client(port)
     db = sqlite3.connect(store, timeout=10)
+    # The enactor's reports are in a file of its own beside the store.
+    rdb = sqlite3.connect("file:%s.enactors/%s.db?mode=rw" % (store, enactor),
+                          uri=True, timeout=10)
     conv, detect, anomalies, done, quiet = [], [], [], [], []
     recent = []  # endpoints whose load balancer may not be back yet
     print("  flip endpoint                 address        gen  detect_ms  converge_ms")
     for f in range(nflips):
         if kind == "isolated":
-            w = quiesce(db, enactor, endpoints, keep, endpoints * lbs)
+            w = quiesce(db, rdb, endpoints, keep, endpoints * lbs)
             if w is None:
                 anomalies.append("flip %d: the enactor did not settle in 300 s" % f)
                 break
@@ -571,8 +574,16 @@ stop_enactor() {
 }
 # applied ID GEN: "count max(applied_at)" of ID's endpoint reports of GEN.
 applied() {
-	q "SELECT count(*) || ' ' || coalesce(max(applied_at), 0) FROM applied
-	   WHERE enactor = '$1' AND generation = $2 AND endpoint IS NOT NULL"
+	rq "$1" "SELECT count(*) || ' ' || coalesce(max(applied_at), 0) FROM applied
+	   WHERE generation = $2 AND endpoint IS NOT NULL"
+}
+# rq ID SQL: query enactor ID's report file (beside the store).
+rq() {
+	if [ -f "$STORE.enactors/$1.db" ]; then
+		sqlite3 -cmd ".timeout 5000" "$STORE.enactors/$1.db" "$2"
+	else
+		echo "0 0"
+	fi
 }
 wait_applied() { # wait_applied ID GEN SECONDS
 	local i=0
@@ -605,7 +616,7 @@ for mode in $MODES; do
 	set -- $(applied "$id" "$G")
 	t1=$2
 	m1=$(metrics_snap)
-	first=$(q "SELECT min(applied_at) FROM applied WHERE enactor = '$id' AND generation = $G")
+	first=$(rq "$id" "SELECT min(applied_at) FROM applied WHERE generation = $G")
 	ca=$(($(cpu_ms "$AUTHD_PID") - c0))
 	ce=$(cpu_ms "$ENACTOR_PID")
 	ms=$((t1 - t0))

@@ -21,6 +21,7 @@
 
 #include "dname.h"
 #include "planstore.h"
+#include "reports.h"
 #include "sqlstore.h"
 #include "xalloc.h"
 
@@ -86,12 +87,21 @@ struct ep_slot {
 	int64_t id;
 };
 
+/* An enactor's own report file, open for writing (reports.h). */
+struct report_file {
+	char *id;
+	sqlite3 *db;
+	unsigned writes; /* since the applied rows were last trimmed */
+};
+
 struct planstore {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
 	struct ep_slot *eps;
 	size_t neps, epcap;
+	struct report_file *reports; /* the ids this handle reported for */
+	size_t nreports;
 };
 
 static int64_t now_ms(void)
@@ -200,6 +210,11 @@ void planstore_close(struct planstore *ps)
 	for (size_t i = 0; i < ps->epcap; i++)
 		free(ps->eps[i].name);
 	free(ps->eps);
+	for (size_t i = 0; i < ps->nreports; i++) {
+		sqlite3_close(ps->reports[i].db);
+		free(ps->reports[i].id);
+	}
+	free(ps->reports);
 	free(ps->path);
 	free(ps);
 }
@@ -714,6 +729,84 @@ dp_status planstore_get_endpoint(struct planstore *ps, uint64_t generation,
 	return get(ps, generation, name, out, err, errlen);
 }
 
+static int gen_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* What an enactor's retired table holds, for every enactor. */
+struct retired_row {
+	uint64_t generation;
+	int64_t at_ms;
+	char by[80];
+	char reason[256];
+};
+
+struct retired_rows {
+	struct retired_row *v;
+	size_t n;
+};
+
+/* A statement of a reader of @db (a report file); NULL after saying why. */
+static sqlite3_stmt *report_query(sqlite3 *db, const char *path,
+                                  const char *sql, const char *what, char *err,
+                                  size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		sqlstore_error(db, path, what, err, errlen);
+	return st;
+}
+
+static int gather_retired(void *arg, const char *id, sqlite3 *db,
+                          const char *path, char *err, size_t errlen)
+{
+	static const char what[] = "cannot read retired plans";
+	struct retired_rows *r = arg;
+	sqlite3_stmt *st = report_query(
+	        db, path, "SELECT generation, retired_at, reason FROM retired",
+	        what, err, errlen);
+	if (st == NULL)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+		struct retired_row *w = &r->v[r->n++];
+		w->generation = (uint64_t)sqlite3_column_int64(st, 0);
+		w->at_ms = sqlite3_column_int64(st, 1);
+		snprintf(w->by, sizeof(w->by), "enactor %s", id);
+		const char *why = (const char *)sqlite3_column_text(st, 2);
+		snprintf(w->reason, sizeof(w->reason), "%s", why ? why : "");
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sqlstore_error(db, path, what, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every generation an enactor retired, sorted. */
+static dp_status retired_list(struct planstore *ps, uint64_t **out, size_t *n,
+                              char *err, size_t errlen)
+{
+	struct retired_rows r = {0};
+	dp_status rc = reports_each(ps->path, gather_retired, &r, err, errlen);
+	uint64_t *v = xcalloc(r.n + 1, sizeof(*v));
+	for (size_t i = 0; i < r.n; i++)
+		v[i] = r.v[i].generation;
+	free(r.v);
+	if (rc != DP_OK) {
+		free(v);
+		return rc;
+	}
+	qsort(v, r.n, sizeof(*v), gen_cmp);
+	*out = v;
+	*n = r.n;
+	return DP_OK;
+}
+
 dp_status planstore_list(struct planstore *ps, struct planstore_info **out,
                          size_t *n, char *err, size_t errlen)
 {
@@ -739,8 +832,24 @@ dp_status planstore_list(struct planstore *ps, struct planstore_info **out,
 		free(v);
 		return db_err(ps, "cannot list the plans", err, errlen);
 	}
+	/* Plans an enactor retired are gone for every reader; the planner
+	 * deletes them from the store at its next round. */
+	uint64_t *ret = NULL;
+	size_t nret = 0;
+	dp_status drc = retired_list(ps, &ret, &nret, err, errlen);
+	if (drc != DP_OK) {
+		free(v);
+		return drc;
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < count; i++) {
+		if (nret == 0 || !bsearch(&v[i].generation, ret, nret,
+		                          sizeof(*ret), gen_cmp))
+			v[kept++] = v[i];
+	}
+	free(ret);
 	*out = v;
-	*n = count;
+	*n = kept;
 	return DP_OK;
 }
 
@@ -801,17 +910,374 @@ dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
 		snprintf(out->reason, sizeof(out->reason), "%s",
 		         why ? why : "");
 	} else if (rc == SQLITE_DONE) {
-		snprintf(err, errlen, "%s: plan %llu was not deleted", ps->path,
-		         (unsigned long long)generation);
 		out_rc = DP_ENOENT;
 	} else {
 		out_rc = db_err(ps, "cannot read deletions", err, errlen);
 	}
 	sqlite3_finalize(st);
-	return out_rc;
+	if (out_rc != DP_ENOENT)
+		return out_rc;
+	/* Retired by an enactor, not yet deleted by the planner. */
+	struct retired_rows r = {0};
+	out_rc = reports_each(ps->path, gather_retired, &r, err, errlen);
+	for (size_t i = 0; out_rc == DP_OK && i < r.n; i++) {
+		if (r.v[i].generation != generation)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->deleted_ms = r.v[i].at_ms;
+		snprintf(out->deleted_by, sizeof(out->deleted_by), "%.63s",
+		         r.v[i].by);
+		snprintf(out->reason, sizeof(out->reason), "%s", r.v[i].reason);
+		free(r.v);
+		return DP_OK;
+	}
+	free(r.v);
+	if (out_rc != DP_OK)
+		return out_rc;
+	snprintf(err, errlen, "%s: plan %llu was not deleted", ps->path,
+	         (unsigned long long)generation);
+	return DP_ENOENT;
 }
 
-/* ---- enactor reports ---- */
+/* ---- enactor reports (each in its own file: reports.h) ---- */
+
+/* The report file of enactor @id, opened on first use. */
+static struct report_file *report_file(struct planstore *ps, const char *id,
+                                       char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ps->nreports; i++) {
+		if (strcmp(ps->reports[i].id, id) == 0)
+			return &ps->reports[i];
+	}
+	sqlite3 *db = NULL;
+	if (reports_open_writer(ps->path, id, &db, err, errlen) != DP_OK)
+		return NULL;
+	ps->reports = xrealloc(ps->reports,
+	                       (ps->nreports + 1) * sizeof(*ps->reports));
+	struct report_file *f = &ps->reports[ps->nreports++];
+	f->id = xstrdup(id);
+	f->db = db;
+	f->writes = 0;
+	return f;
+}
+
+/* Run @sql with @a, @b, @c bound (a NULL text or 0 number as NULL where
+ * the statement says so) in @f's file, in its own transaction. */
+static dp_status report_exec(struct report_file *f, const char *sql, int64_t a,
+                             int64_t b, int64_t c, const char *what, char *err,
+                             size_t errlen)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(f->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sqlstore_error(f->db, sqlite3_db_filename(f->db, NULL),
+		                      what, err, errlen);
+	sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a);
+	if (b != 0)
+		sqlite3_bind_int64(st, 3, b);
+	sqlite3_bind_int64(st, 4, c);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlstore_error(f->db, sqlite3_db_filename(f->db, NULL),
+		                      what, err, errlen);
+	return DP_OK;
+}
+
+dp_status planstore_heartbeat(struct planstore *ps, const char *id,
+                              uint64_t in_flight, int64_t now, char *err,
+                              size_t errlen)
+{
+	struct report_file *f = report_file(ps, id, err, errlen);
+	if (f == NULL)
+		return DP_EINVAL;
+	return report_exec(f,
+	                   "INSERT INTO enactor (one, id, heartbeat_at, "
+	                   "in_flight) VALUES (1, ?1, ?2, ?3) "
+	                   "ON CONFLICT (one) DO UPDATE SET id = ?1, "
+	                   "heartbeat_at = ?2, in_flight = ?3",
+	                   now, (int64_t)in_flight, 0,
+	                   "cannot record a heartbeat", err, errlen);
+}
+
+dp_status planstore_report_applied(struct planstore *ps, const char *id,
+                                   uint64_t generation, const char *endpoint,
+                                   int64_t now, char *err, size_t errlen)
+{
+	return planstore_report_applied_many(ps, id, generation, &endpoint, 1,
+	                                     now, err, errlen);
+}
+
+/* Every 1,000 reports, applied keeps its newest 100,000 rows. */
+
+dp_status planstore_report_applied_many(struct planstore *ps, const char *id,
+                                        uint64_t generation,
+                                        const char *const *endpoints, size_t n,
+                                        int64_t now, char *err, size_t errlen)
+{
+	struct report_file *f = report_file(ps, id, err, errlen);
+	if (f == NULL)
+		return DP_EINVAL;
+	if (n == 0)
+		return DP_OK;
+	const char *path = sqlite3_db_filename(f->db, NULL);
+	dp_status rc =
+	        sqlstore_exec(f->db, path, "BEGIN IMMEDIATE", err, errlen);
+	if (rc != DP_OK)
+		return rc;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(f->db,
+	                       "INSERT INTO applied (generation, endpoint, "
+	                       "applied_at) VALUES (?, ?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = sqlstore_error(f->db, path, "cannot record an application",
+		                    err, errlen);
+		goto out;
+	}
+	bool whole = false;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (int64_t)generation);
+		if (endpoints[i] != NULL)
+			sqlite3_bind_text(st, 2, endpoints[i], -1,
+			                  SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 2);
+		sqlite3_bind_int64(st, 3, now);
+		whole |= endpoints[i] == NULL;
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			rc = sqlstore_error(f->db, path,
+			                    "cannot record an application", err,
+			                    errlen);
+			goto out;
+		}
+	}
+	sqlite3_finalize(st);
+	/* A report is a heartbeat too; a whole plan is the new applied. */
+	rc = report_exec(f,
+	                 whole ? "INSERT INTO enactor (one, id, heartbeat_at, "
+	                         "applied, applied_at) "
+	                         "VALUES (1, ?1, ?4, ?2, ?4) "
+	                         "ON CONFLICT (one) DO UPDATE SET id = ?1, "
+	                         "heartbeat_at = ?4, applied = ?2, "
+	                         "applied_at = ?4"
+	                       : "INSERT INTO enactor (one, id, heartbeat_at) "
+	                         "VALUES (1, ?1, ?4) "
+	                         "ON CONFLICT (one) DO UPDATE SET id = ?1, "
+	                         "heartbeat_at = ?4",
+	                 (int64_t)generation, 0, now,
+	                 "cannot record an application", err, errlen);
+	if (rc == DP_OK && ++f->writes >= 1000) {
+		f->writes = 0;
+		rc = sqlstore_exec(f->db, path,
+		                   "DELETE FROM applied WHERE id <= (SELECT "
+		                   "max(id) FROM applied) - 100000",
+		                   err, errlen);
+	}
+	if (rc == DP_OK)
+		rc = sqlstore_exec(f->db, path, "COMMIT", err, errlen);
+out:
+	if (rc != DP_OK && !sqlite3_get_autocommit(f->db))
+		sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+dp_status planstore_report_problem(struct planstore *ps, const char *id,
+                                   const char *problem, int64_t now, char *err,
+                                   size_t errlen)
+{
+	struct report_file *f = report_file(ps, id, err, errlen);
+	if (f == NULL)
+		return DP_EINVAL;
+	const char *path = sqlite3_db_filename(f->db, NULL);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(f->db,
+	                       "INSERT INTO enactor (one, id, heartbeat_at, "
+	                       "problem, problem_at) VALUES (1, ?1, ?2, ?3, "
+	                       "?4) ON CONFLICT (one) DO UPDATE SET id = ?1, "
+	                       "heartbeat_at = ?2, problem = ?3, "
+	                       "problem_at = ?4",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return sqlstore_error(f->db, path, "cannot record a problem",
+		                      err, errlen);
+	sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if (problem != NULL && *problem) {
+		sqlite3_bind_text(st, 3, problem, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now);
+	}
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlstore_error(f->db, path, "cannot record a problem",
+		                      err, errlen);
+	return DP_OK;
+}
+
+dp_status planstore_retire_plan(struct planstore *ps, const char *id,
+                                uint64_t generation, const char *reason,
+                                int64_t now, char *err, size_t errlen)
+{
+	struct report_file *f = report_file(ps, id, err, errlen);
+	if (f == NULL)
+		return DP_EINVAL;
+	sqlite3_stmt *st;
+	const char *path = sqlite3_db_filename(f->db, NULL);
+	if (sqlite3_prepare_v2(f->db,
+	                       "INSERT OR IGNORE INTO retired (generation, "
+	                       "retired_at, reason) VALUES (?, ?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return sqlstore_error(f->db, path, "cannot retire a plan", err,
+		                      errlen);
+	sqlite3_bind_int64(st, 1, (int64_t)generation);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, reason ? reason : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlstore_error(f->db, path, "cannot retire a plan", err,
+		                      errlen);
+	return DP_OK;
+}
+
+dp_status planstore_collect(struct planstore *ps, size_t *deleted, char *err,
+                            size_t errlen)
+{
+	struct retired_rows r = {0};
+	*deleted = 0;
+	dp_status rc = reports_each(ps->path, gather_retired, &r, err, errlen);
+	if (rc != DP_OK || r.n == 0) {
+		free(r.v);
+		return rc;
+	}
+	sqlite3_stmt *st = NULL;
+	if ((rc = exec(ps, "BEGIN IMMEDIATE", err, errlen)) != DP_OK)
+		goto out;
+	if (sqlite3_prepare_v2(ps->db,
+	                       "INSERT INTO plan_deleted (generation, "
+	                       "deleted_at, deleted_by, reason) "
+	                       "SELECT generation, ?2, ?3, ?4 FROM plan "
+	                       "WHERE generation = ?1",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(ps, "cannot delete a plan", err, errlen);
+		goto out;
+	}
+	for (size_t i = 0; i < r.n && rc == DP_OK; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (int64_t)r.v[i].generation);
+		sqlite3_bind_int64(st, 2, r.v[i].at_ms);
+		sqlite3_bind_text(st, 3, r.v[i].by, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, r.v[i].reason, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_err(ps, "cannot delete a plan", err, errlen);
+		else
+			*deleted += (size_t)sqlite3_changes(ps->db);
+	}
+	if (rc == DP_OK)
+		rc = exec(ps, "COMMIT", err, errlen);
+out:
+	sqlite3_finalize(st);
+	if (rc != DP_OK) {
+		rollback(ps);
+		*deleted = 0;
+	}
+	free(r.v);
+	return rc;
+}
+
+struct count_arg {
+	uint64_t generation;
+	size_t n;
+};
+
+static int count_applied(void *arg, const char *id, sqlite3 *db,
+                         const char *path, char *err, size_t errlen)
+{
+	struct count_arg *c = arg;
+	(void)id;
+	sqlite3_stmt *st = report_query(
+	        db, path, "SELECT count(*) FROM applied WHERE generation = ?",
+	        "cannot count applications", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (int64_t)c->generation);
+	int64_t k = 0;
+	int rc = query_int(st, &k);
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		sqlstore_error(db, path, "cannot count applications", err,
+		               errlen);
+		return -1;
+	}
+	c->n += (size_t)k;
+	return 0;
+}
+
+dp_status planstore_applied_count(struct planstore *ps, uint64_t generation,
+                                  size_t *n, char *err, size_t errlen)
+{
+	struct count_arg c = {.generation = generation};
+	dp_status rc = reports_each(ps->path, count_applied, &c, err, errlen);
+	*n = c.n;
+	return rc;
+}
+
+struct enactor_list {
+	struct planstore_enactor *v;
+	size_t n;
+};
+
+static int read_enactor(void *arg, const char *id, sqlite3 *db,
+                        const char *path, char *err, size_t errlen)
+{
+	struct enactor_list *l = arg;
+	sqlite3_stmt *st = report_query(db, path,
+	                                "SELECT heartbeat_at, in_flight, "
+	                                "applied, applied_at, problem, "
+	                                "problem_at FROM enactor",
+	                                "cannot read the enactor", err, errlen);
+	if (st == NULL)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		struct planstore_enactor *e = &l->v[l->n++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->id, sizeof(e->id), "%s", id);
+		e->heartbeat_ms = sqlite3_column_int64(st, 0);
+		e->in_flight = (uint64_t)sqlite3_column_int64(st, 1);
+		e->applied = (uint64_t)sqlite3_column_int64(st, 2);
+		e->applied_ms = sqlite3_column_int64(st, 3);
+		const char *pr = (const char *)sqlite3_column_text(st, 4);
+		snprintf(e->problem, sizeof(e->problem), "%s", pr ? pr : "");
+		e->problem_ms = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlstore_error(db, path, "cannot read the enactor", err,
+		               errlen);
+		return -1;
+	}
+	return 0;
+}
+
+dp_status planstore_enactors(struct planstore *ps,
+                             struct planstore_enactor **out, size_t *n,
+                             char *err, size_t errlen)
+{
+	struct enactor_list l = {0};
+	dp_status rc = reports_each(ps->path, read_enactor, &l, err, errlen);
+	if (rc != DP_OK) {
+		free(l.v);
+		return rc;
+	}
+	*out = l.v;
+	*n = l.n;
+	return DP_OK;
+}
+
+/* ---- the automation switch ---- */
 
 /* Run one write statement with its bindings already made, and finalize. */
 static dp_status run_write(struct planstore *ps, sqlite3_stmt *st,
@@ -823,168 +1289,6 @@ static dp_status run_write(struct planstore *ps, sqlite3_stmt *st,
 		return db_err(ps, what, err, errlen);
 	return DP_OK;
 }
-
-static dp_status check_id(struct planstore *ps, const char *id, char *err,
-                          size_t errlen)
-{
-	if (id == NULL || *id == '\0' || strlen(id) >= 64) {
-		snprintf(err, errlen, "%s: enactor id must be 1 to 63 bytes",
-		         ps->path);
-		return DP_EINVAL;
-	}
-	return DP_OK;
-}
-
-dp_status planstore_heartbeat(struct planstore *ps, const char *id,
-                              uint64_t in_flight, int64_t now, char *err,
-                              size_t errlen)
-{
-	dp_status rc = check_id(ps, id, err, errlen);
-	if (rc != DP_OK)
-		return rc;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(ps->db,
-	                       "INSERT INTO enactor (id, heartbeat_at, "
-	                       "in_flight) VALUES (?1, ?2, ?3) "
-	                       "ON CONFLICT (id) DO UPDATE SET "
-	                       "heartbeat_at = ?2, in_flight = ?3",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return db_err(ps, "cannot record a heartbeat", err, errlen);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	if (in_flight != 0)
-		sqlite3_bind_int64(st, 3, (int64_t)in_flight);
-	return run_write(ps, st, "cannot record a heartbeat", err, errlen);
-}
-
-dp_status planstore_report_applied(struct planstore *ps, const char *id,
-                                   uint64_t generation, const char *endpoint,
-                                   int64_t now, char *err, size_t errlen)
-{
-	return planstore_report_applied_many(ps, id, generation, &endpoint, 1,
-	                                     now, err, errlen);
-}
-
-dp_status planstore_report_applied_many(struct planstore *ps, const char *id,
-                                        uint64_t generation,
-                                        const char *const *endpoints, size_t n,
-                                        int64_t now, char *err, size_t errlen)
-{
-	dp_status rc = check_id(ps, id, err, errlen);
-	if (rc != DP_OK || n == 0)
-		return rc;
-	sqlite3_stmt *st;
-	if ((rc = exec(ps, "BEGIN IMMEDIATE", err, errlen)) != DP_OK)
-		return rc;
-	if (sqlite3_prepare_v2(ps->db,
-	                       "INSERT INTO applied (enactor, generation, "
-	                       "endpoint, applied_at) VALUES (?, ?, ?, ?)",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		rc = db_err(ps, "cannot record an application", err, errlen);
-		goto out;
-	}
-	bool whole = false;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (int64_t)generation);
-		if (endpoints[i] != NULL)
-			sqlite3_bind_text(st, 3, endpoints[i], -1,
-			                  SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 3);
-		sqlite3_bind_int64(st, 4, now);
-		whole |= endpoints[i] == NULL;
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			rc = db_err(ps, "cannot record an application", err,
-			            errlen);
-			goto out;
-		}
-	}
-	sqlite3_finalize(st);
-	/* A report is a heartbeat too; a whole plan is the new applied. */
-	const char *sql = whole ? "INSERT INTO enactor (id, heartbeat_at, "
-	                          "applied, applied_at) "
-	                          "VALUES (?1, ?3, ?2, ?3) "
-	                          "ON CONFLICT (id) DO UPDATE SET "
-	                          "heartbeat_at = ?3, applied = ?2, "
-	                          "applied_at = ?3"
-	                        : "INSERT INTO enactor (id, heartbeat_at) "
-	                          "VALUES (?1, ?3) "
-	                          "ON CONFLICT (id) DO UPDATE SET "
-	                          "heartbeat_at = ?3";
-	if (sqlite3_prepare_v2(ps->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		rc = db_err(ps, "cannot record an application", err, errlen);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (whole)
-		sqlite3_bind_int64(st, 2, (int64_t)generation);
-	sqlite3_bind_int64(st, 3, now);
-	if ((rc = run_write(ps, st, "cannot record an application", err,
-	                    errlen)) != DP_OK)
-		goto out;
-	rc = exec(ps, "COMMIT", err, errlen);
-out:
-	if (rc != DP_OK)
-		rollback(ps);
-	return rc;
-}
-
-dp_status planstore_applied_count(struct planstore *ps, uint64_t generation,
-                                  size_t *n, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(ps->db,
-	                       "SELECT count(*) FROM applied WHERE "
-	                       "generation = ?",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return db_err(ps, "cannot count applications", err, errlen);
-	sqlite3_bind_int64(st, 1, (int64_t)generation);
-	int64_t c = 0;
-	int rc = query_int(st, &c);
-	sqlite3_finalize(st);
-	if (rc != 0)
-		return db_err(ps, "cannot count applications", err, errlen);
-	*n = (size_t)c;
-	return DP_OK;
-}
-
-dp_status planstore_enactors(struct planstore *ps,
-                             struct planstore_enactor **out, size_t *n,
-                             char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(ps->db,
-	                       "SELECT id, heartbeat_at, in_flight, applied, "
-	                       "applied_at FROM enactor ORDER BY id",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return db_err(ps, "cannot read the enactors", err, errlen);
-	struct planstore_enactor *v = NULL;
-	size_t count = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (count + 1) * sizeof(*v));
-		struct planstore_enactor *e = &v[count++];
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		snprintf(e->id, sizeof(e->id), "%s", id ? id : "");
-		e->heartbeat_ms = sqlite3_column_int64(st, 1);
-		e->in_flight = (uint64_t)sqlite3_column_int64(st, 2);
-		e->applied = (uint64_t)sqlite3_column_int64(st, 3);
-		e->applied_ms = sqlite3_column_int64(st, 4);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_err(ps, "cannot read the enactors", err, errlen);
-	}
-	*out = v;
-	*n = count;
-	return DP_OK;
-}
-
-/* ---- the automation switch ---- */
 
 dp_status planstore_set_paused(struct planstore *ps, bool paused,
                                const char *who, const char *reason, char *err,

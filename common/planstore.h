@@ -9,13 +9,16 @@
  * (sql/planstore.sql) keep a written plan from ever changing, and the only
  * way to remove one is planstore_delete_plan(), which leaves a record of
  * who deleted it.  The store also keeps what the enactors report
- * (heartbeats, what each applied and when) and the "automation paused"
- * switch.
+ * (heartbeats, what each applied and when, the plans each retired) and
+ * the "automation paused" switch.
  *
  * Several processes may use one store at once: every write is one
  * IMMEDIATE transaction, the file is in WAL mode, and a busy store is
- * waited for (busy timeout) rather than failed.  A handle is not safe for
- * several threads at once.
+ * waited for (busy timeout) rather than failed.  Only the planner and the
+ * operators write the store's file; each enactor's reports go to a file
+ * of its own (common/reports.h), so an enactor paused at any instruction
+ * holds no lock the others need.  A handle is not safe for several
+ * threads at once.
  *
  * This interface is the seam where a second backend (etcd) plugs in: it
  * names no SQLite type, and callers see only struct planstore, plain data
@@ -35,7 +38,7 @@
 #include "dp.h"
 
 #define PLANSTORE_APP_ID  0x64705053 /* "dpPS" */
-#define PLANSTORE_VERSION 2
+#define PLANSTORE_VERSION 3
 
 /* Longest address text, with its NUL (INET6_ADDRSTRLEN). */
 #define PLAN_ADDRLEN 46
@@ -98,6 +101,8 @@ struct planstore_enactor {
 	uint64_t in_flight; /* generation being applied, 0 when idle */
 	uint64_t applied;   /* newest generation applied, 0 for none */
 	int64_t applied_ms; /* when, 0 for never */
+	char problem[320];  /* what stops it now, "" for nothing */
+	int64_t problem_ms; /* since when */
 };
 
 /* The record planstore_delete_plan() leaves. */
@@ -227,6 +232,36 @@ dp_status planstore_delete_plan(struct planstore *ps, uint64_t generation,
                                 size_t errlen);
 
 /*
+ * planstore_report_problem - enactor @id is stopped by @problem (a
+ * sentence; NULL or "" when nothing stops it any more) since @now_ms.
+ */
+dp_status planstore_report_problem(struct planstore *ps, const char *id,
+                                   const char *problem, int64_t now_ms,
+                                   char *err, size_t errlen);
+
+/*
+ * planstore_retire_plan - enactor @id deleted plan @generation's records
+ * from authd (cleanup) at @now_ms, for @reason: the plan is gone for
+ * every reader of the store from now on (planstore_list(),
+ * planstore_deletion() say so), and the store's writer deletes it
+ * (planstore_collect()).  An enactor never writes the plan store itself:
+ * this goes to its own report file, so that an enactor paused in the
+ * middle of it holds no lock anyone else needs.
+ */
+dp_status planstore_retire_plan(struct planstore *ps, const char *id,
+                                uint64_t generation, const char *reason,
+                                int64_t now_ms, char *err, size_t errlen);
+
+/*
+ * planstore_collect - for the planner, the store's writer: delete from
+ * the store every plan an enactor retired, with the enactor, the time
+ * and the reason as the record, in one transaction.  *@deleted is how
+ * many were still there.
+ */
+dp_status planstore_collect(struct planstore *ps, size_t *deleted, char *err,
+                            size_t errlen);
+
+/*
  * planstore_deletion - how plan @generation was deleted, into *@out.
  * DP_ENOENT if it was never deleted.
  */
@@ -235,7 +270,7 @@ dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
                              size_t errlen);
 
 /*
- * planstore_heartbeat - enactor @id (at most 63 bytes) is alive at @now_ms
+ * planstore_heartbeat - enactor @id (reports_check_id()) is alive at @now_ms
  * and applying @in_flight (0 when idle).
  */
 dp_status planstore_heartbeat(struct planstore *ps, const char *id,

@@ -2,6 +2,7 @@
  * enactor.c - one pass of the enactor, in legacy or safe mode.
  */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,25 @@ struct enactor {
 	int tsig_error; /* its TSIG error code, 0: none */
 	char tsig_problem[320];
 	uint64_t tsig_repeats;
+	/* What stops this pass (the first thing), and what the report file
+	 * says now: written only when it changes. */
+	char problem[320];
+	char problem_said[320];
 };
+
+/* Note what stops the enactor (the first of a pass is reported). */
+static void problem(struct enactor *e, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void problem(struct enactor *e, const char *fmt, ...)
+{
+	if (e->problem[0] != '\0')
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->problem, sizeof(e->problem), fmt, ap);
+	va_end(ap);
+}
 
 static int64_t clock_ms(clockid_t id)
 {
@@ -139,6 +158,9 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 	e->stop = stop;
 	e->in_flight = in_flight;
 	e->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	/* Unlike any problem: the first pass says what it found, over what
+	 * an earlier run of this enactor left in its report file. */
+	snprintf(e->problem_said, sizeof(e->problem_said), "(not said yet)");
 	e->paused_once = xcalloc(s->pause_at.n + 1, sizeof(bool));
 	dp_status rc = planstore_attach(s->store, &e->ps, err, errlen);
 	if (rc != DP_OK)
@@ -196,6 +218,7 @@ static int send_update(struct enactor *e, ldns_pkt *q, char *ede, size_t elen)
 		ede[0] = '\0';
 	if (rc != DP_OK) {
 		log_warning("authd: %s", err);
+		problem(e, "authd: %s", err);
 		return -1;
 	}
 	int rcode = ldns_pkt_get_rcode(a);
@@ -214,6 +237,7 @@ static int send_update(struct enactor *e, ldns_pkt *q, char *ede, size_t elen)
 			e->tsig_repeats = 0;
 		}
 		e->tsig_repeats++;
+		problem(e, "authd refuses our signature: %s", why);
 		if (ede != NULL)
 			snprintf(ede, elen, "%s", why);
 	} else if (e->tsig_error != 0) {
@@ -320,8 +344,8 @@ static void legacy_cleanup(struct enactor *e, uint64_t applied)
 		snprintf(why, sizeof(why),
 		         "more than %ld generations older than %llu",
 		         e->s->keep, (unsigned long long)applied);
-		if (planstore_delete_plan(e->ps, g, e->s->id, why, err,
-		                          sizeof(err)) == DP_OK) {
+		if (planstore_retire_plan(e->ps, e->s->id, g, why, now_ms(),
+		                          err, sizeof(err)) == DP_OK) {
 			e->st.deleted++;
 			log_info("cleanup: deleted plan %llu (%s)",
 			         (unsigned long long)g, why);
@@ -484,6 +508,8 @@ static void log_refused(struct enactor *e, const struct plan_endpoint *ep,
                         uint64_t newest, const char *ede)
 {
 	const char *why = *ede ? ede : "refused";
+	problem(e, "%s: authd refuses plan %llu: %s", ep->name,
+	        (unsigned long long)newest, why);
 	struct refusal *r = refusal_of(e, ep->name);
 	if (r != NULL && strcmp(r->why, why) == 0) {
 		r->count++;
@@ -935,8 +961,8 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 		planstore_plan_free(p);
 		if (!ok)
 			continue;
-		if (planstore_delete_plan(e->ps, g, e->s->id,
-		                          "unreferenced and old", err,
+		if (planstore_retire_plan(e->ps, e->s->id, g,
+		                          "unreferenced and old", now_ms(), err,
 		                          sizeof(err)) == DP_OK) {
 			e->st.deleted++;
 			log_info("cleanup: deleted plan %llu",
@@ -1075,16 +1101,40 @@ static dp_status safe_pass(struct enactor *e)
 	return behind ? DP_EIO : DP_OK;
 }
 
+/* Say in the report file what stops the enactor, when that changed. */
+static void report_problem(struct enactor *e)
+{
+	char err[512];
+	if (strcmp(e->problem, e->problem_said) == 0)
+		return;
+	if (planstore_report_problem(e->ps, e->s->id, e->problem, now_ms(), err,
+	                             sizeof(err)) != DP_OK) {
+		log_warning("%s", err);
+		return;
+	}
+	memcpy(e->problem_said, e->problem, sizeof(e->problem_said));
+}
+
 dp_status enactor_run_once(struct enactor *e)
 {
 	char err[512];
 	bool paused = false;
+	e->problem[0] = '\0';
 	if (planstore_get_paused(e->ps, &paused, err, sizeof(err)) != DP_OK) {
 		log_warning("%s", err);
+		problem(e, "the plan store: %s", err);
+		report_problem(e);
 		return DP_EIO;
 	}
-	if (paused)
+	if (paused) {
+		report_problem(e);
 		return DP_OK;
+	}
 	e->st.passes++;
-	return e->mode == MODE_LEGACY ? legacy_pass(e) : safe_pass(e);
+	dp_status rc = e->mode == MODE_LEGACY ? legacy_pass(e) : safe_pass(e);
+	/* A pass overtaken by a newer plan may not have reached what stops
+	 * it: keep what was said until a pass ends. */
+	if (rc != DP_EAGAIN)
+		report_problem(e);
+	return rc;
 }

@@ -6,7 +6,8 @@
  * pass every interval-ms anyway, starts the next pass at once when one
  * was overtaken by a newer generation, and
  * hands each pass to a worker thread, which blocks on authd while the
- * loop keeps writing heartbeats and taking signals.  SIGTERM lets the
+ * loop keeps taking signals and queueing heartbeats (written in another
+ * worker thread, into the enactor's own report file).  SIGTERM lets the
  * pass in progress finish its current endpoint (each is one atomic
  * update), then stops; SIGHUP is ignored (restart to reconfigure).
  */
@@ -30,7 +31,10 @@
 struct daemon {
 	struct enactor_settings s;
 	struct enactor *e;
-	struct planstore *ps; /* the loop's own handle, for heartbeats */
+	struct planstore *ps;      /* the loop's handle: what changed */
+	struct planstore *beat_ps; /* the heartbeats' (a worker thread) */
+	uv_work_t beat_work;
+	bool beating;
 	uv_loop_t *loop;
 	uv_timer_t tick, beat;
 	uv_fs_event_t watch;
@@ -121,13 +125,32 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A heartbeat, written in a worker thread: the loop never waits for a
+ * file (the enactor's own report file: no other process writes it). */
+static void beat_work(uv_work_t *w)
+{
+	struct daemon *d = w->data;
+	char err[512];
+	if (planstore_heartbeat(d->beat_ps, d->s.id, atomic_load(&d->in_flight),
+	                        now_ms(), err, sizeof(err)) != DP_OK)
+		log_warning("heartbeat: %s", err);
+}
+
+static void beat_done(uv_work_t *w, int status)
+{
+	struct daemon *d = w->data;
+	(void)status;
+	d->beating = false;
+}
+
 static void on_beat(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
-	char err[512];
-	if (planstore_heartbeat(d->ps, d->s.id, atomic_load(&d->in_flight),
-	                        now_ms(), err, sizeof(err)) != DP_OK)
-		log_warning("heartbeat: %s", err);
+	if (!d->beating) {
+		d->beating = true;
+		d->beat_work.data = d;
+		uv_queue_work(d->loop, &d->beat_work, beat_work, beat_done);
+	}
 	sdnotify_watchdog();
 	/* The WAL file appears with the first write: watch it then. */
 	if (!d->watching) {
@@ -194,7 +217,9 @@ int main(int argc, char **argv)
 	}
 	if (enactor_new(&d.s, &d.stop, &d.in_flight, &d.e, err, sizeof(err)) !=
 	            DP_OK ||
-	    planstore_attach(d.s.store, &d.ps, err, sizeof(err)) != DP_OK) {
+	    planstore_attach(d.s.store, &d.ps, err, sizeof(err)) != DP_OK ||
+	    planstore_attach(d.s.store, &d.beat_ps, err, sizeof(err)) !=
+	            DP_OK) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -238,6 +263,7 @@ int main(int argc, char **argv)
 	status = 0;
 out:
 	enactor_free(d.e);
+	planstore_close(d.beat_ps);
 	planstore_close(d.ps);
 	cfg_free(enactor_options, &d.s);
 	return status;

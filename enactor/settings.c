@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "reports.h"
 #include "settings.h"
 
 static const char *check_pause(const char *v)
@@ -46,8 +47,9 @@ const struct cfg_word enactor_modes[] = {
 #define OFF(f) offsetof(struct enactor_settings, f)
 
 const struct cfg_option enactor_options[] = {
-        CFG_OPT_STRING("id", "1", OFF(id), check_nonempty,
-                       "this enactor's name in the store and in authd's locks"),
+        CFG_OPT_STRING("id", "1", OFF(id), reports_check_id,
+                       "this enactor's name in the store and in authd's "
+                       "locks: letters, digits, '.', '_', '-'"),
         CFG_OPT_ENUM("mode", "safe", enactor_modes, OFF(mode),
                      "legacy: the 2025 race; safe: the fix"),
         CFG_OPT_STRING("store", "/var/lib/dnsplane/plans.db", OFF(store),

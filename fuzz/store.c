@@ -32,8 +32,9 @@
 #define STEPS 200000 /* SQLite VM steps per input */
 
 static char dir[64], path[128];
-/* The store every input starts from, as bytes: plans 1 and 2, enactor
- * 1's reports, plan 1 deleted.  Made once through the store's API. */
+/* The store every input starts from, as bytes: plans 1 and 2, plan 1
+ * deleted; enactor 1's reports are in its own file beside it (the inputs
+ * do not touch it).  Made once through the store's API. */
 static uint8_t *tmpl;
 static size_t tmpl_len;
 
@@ -49,6 +50,15 @@ static void remove_store(void)
 
 static void remove_dir(void)
 {
+	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < 4; i++) {
+		char f[200];
+		snprintf(f, sizeof(f), "%s.enactors/1.db%s", path, ext[i]);
+		unlink(f);
+	}
+	char d[200];
+	snprintf(d, sizeof(d), "%s.enactors", path);
+	rmdir(d);
 	remove_store();
 	rmdir(dir);
 	free(tmpl);

@@ -15,7 +15,7 @@ EXTRA_INCLUDES += -Iplanner
 
 # The plan store is in common/; its schema steps are compiled in (the
 # top Makefile's rule for $(BUILD)/gen/sql_%.c).
-$(LIBCOMMON): $(BUILD)/gen/sql_planstore.o
+$(LIBCOMMON): $(BUILD)/gen/sql_planstore.o $(BUILD)/gen/sql_reports.o
 
 $(LIBPLANNER): $(PLANNER_LIB_OBJ)
 	rm -f $@

@@ -268,6 +268,23 @@ static bool above_served(struct planner *p, int64_t now_ms)
 	return true;
 }
 
+/*
+ * The planner is the store's writer: the plans the enactors retired
+ * (their records are gone from authd) leave the store here, with the
+ * enactor's record of who, when and why.
+ */
+static void collect(struct planner *p)
+{
+	char err[512];
+	size_t n = 0;
+	if (planstore_collect(p->store, &n, err, sizeof(err)) != DP_OK)
+		log_warning("cannot delete the plans the enactors retired: %s",
+		            err);
+	else if (n > 0)
+		log_info("deleted %zu plan%s the enactors retired", n,
+		         n == 1 ? "" : "s");
+}
+
 /* Is automation paused?  Logs when that changes. */
 static dp_status check_paused(struct planner *p, bool *paused, char *err,
                               size_t errlen)
@@ -380,6 +397,7 @@ dp_status planner_plan(struct planner *p, int64_t now_ms, uint64_t *generation)
 	struct compute_result res;
 	memset(&res, 0, sizeof(res));
 	bool paused = false;
+	collect(p);
 	dp_status rc = refresh_prev(p, err, sizeof(err));
 	if (rc == DP_OK)
 		rc = check_paused(p, &paused, err, sizeof(err));

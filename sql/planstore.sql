@@ -201,3 +201,12 @@ CREATE TABLE control (
 	reason            TEXT
 );
 INSERT INTO control (id) VALUES (1);
+
+-- step 3: enactor reports move to files of their own
+
+-- What the enactors report lives in one file per enactor
+-- (sql/reports.sql), so that no enactor ever holds a lock of this file:
+-- one paused inside a write would stop the planner.  What the tables
+-- held is history; it goes with them.
+DROP TABLE applied;
+DROP TABLE enactor;

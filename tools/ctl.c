@@ -581,6 +581,114 @@ dp_status ctl_repair(struct ctl *c, const struct ctl_view *v, bool dry_run,
 	return rc;
 }
 
+dp_status ctl_retire(struct ctl *c, const struct ctl_view *v, const char *name,
+                     bool dry_run, struct ctl_retire *r, char *err,
+                     size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	r->rcode = -1;
+	r->newest = v->newest;
+	struct plan *p = NULL;
+	dp_status rc = DP_OK;
+	if (v->newest != 0) {
+		rc = planstore_get_endpoint(c->store, v->newest, name, &p, err,
+		                            errlen);
+		planstore_plan_free(p);
+		if (rc == DP_OK) {
+			r->result = CTL_RETIRE_PLANNED;
+			snprintf(r->detail, sizeof(r->detail),
+			         "the newest plan %llu still has %s: take it "
+			         "out of the planner's settings (its endpoint "
+			         "and lb lines) and reload the planner first",
+			         (unsigned long long)v->newest, name);
+			return DP_OK;
+		}
+		if (rc != DP_ENOENT)
+			return rc;
+	}
+	struct endpoint_state st;
+	if ((rc = layout_read(c->query, name, &st, err, errlen)) != DP_OK)
+		return DP_EIO;
+	r->on = st.target_gen;
+	/* Every name of it: itself, its marks, its records in each plan. */
+	ldns_rr_list *up = ldns_rr_list_new();
+	char n[LAYOUT_NAMELEN];
+	ldns_rr_list_push_rr(
+	        up, layout_rr_bare(name, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
+	static const char *const marks[] = {LABEL_GEN, LABEL_LOCK,
+	                                    LABEL_FAILOVER};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(n, sizeof(n), "%s.%s", marks[i], name);
+		ldns_rr_list_push_rr(up, layout_rr_bare(n, LDNS_RR_TYPE_ANY,
+		                                        LDNS_RR_CLASS_ANY));
+	}
+	bool on_listed = false;
+	for (size_t i = 0; i < v->nplans; i++) {
+		uint64_t g = v->plans[i].generation;
+		rc = planstore_get_endpoint(c->store, g, name, &p, err, errlen);
+		planstore_plan_free(p);
+		p = NULL;
+		if (rc == DP_ENOENT)
+			continue;
+		if (rc != DP_OK) {
+			ldns_rr_list_deep_free(up);
+			return rc;
+		}
+		layout_plan_name(name, g, n, sizeof(n));
+		ldns_rr_list_push_rr(up, layout_rr_bare(n, LDNS_RR_TYPE_ANY,
+		                                        LDNS_RR_CLASS_ANY));
+		r->nplans++;
+		on_listed |= g == st.target_gen;
+	}
+	if (st.target_gen != 0 && !on_listed) {
+		layout_plan_name(name, st.target_gen, n, sizeof(n));
+		ldns_rr_list_push_rr(up, layout_rr_bare(n, LDNS_RR_TYPE_ANY,
+		                                        LDNS_RR_CLASS_ANY));
+		r->nplans++;
+	}
+	rc = DP_OK;
+	if (dry_run) {
+		r->result = CTL_RETIRE_WOULD;
+		ldns_rr_list_deep_free(up);
+		return DP_OK;
+	}
+	ldns_pkt *q = ldns_update_pkt_new(ldns_dname_new_frm_str(c->s->zone),
+	                                  LDNS_RR_CLASS_IN, NULL, up, NULL);
+	ldns_rr_list_deep_free(up);
+	ldns_pkt_set_edns_udp_size(q, 1232); /* a refusal says why (EDE) */
+	ldns_pkt *ans = NULL;
+	rc = dnsclient_exchange(c->update, q, &ans, err, errlen);
+	ldns_pkt_free(q);
+	if (rc == DP_OK) {
+		r->rcode = ldns_pkt_get_rcode(ans);
+		r->result = r->rcode == LDNS_RCODE_NOERROR ? CTL_RETIRED
+		                                           : CTL_RETIRE_REFUSED;
+		dnsclient_ede(ans, r->detail, sizeof(r->detail));
+		if (r->result == CTL_RETIRE_REFUSED &&
+		    strstr(r->detail, "guard"))
+			snprintf(
+			        r->detail + strlen(r->detail),
+			        sizeof(r->detail) - strlen(r->detail),
+			        "; authd guards %s: take 'guard %s' out of its "
+			        "settings and reload it (SIGHUP) first",
+			        name, name);
+	} else if (rc != DP_EIO) {
+		r->result = CTL_RETIRE_REFUSED;
+		snprintf(r->detail, sizeof(r->detail), "%s", err);
+		rc = DP_OK;
+	}
+	ldns_pkt_free(ans);
+	if (r->result == CTL_RETIRED &&
+	    layout_read(c->query, name, &st, err, errlen) == DP_OK &&
+	    (r->naddrs = st.naddrs) > 0)
+		snprintf(r->detail, sizeof(r->detail),
+		         "it still answers %u addresses: authd's failover "
+		         "rule for it put its backup addresses back; take "
+		         "'failover %s ...' out of authd's settings",
+		         st.naddrs, name);
+	return rc;
+}
+
 dp_status ctl_set_paused(struct ctl *c, bool paused, const char *reason,
                          bool *was, char *err, size_t errlen)
 {

@@ -192,6 +192,37 @@ dp_status ctl_repair(struct ctl *c, const struct ctl_view *v, bool dry_run,
  * ctl_set_paused - set the automation switch, recorded as changed by
  * "dnsplanectl" for @reason.  *@was is the switch before.
  */
+/* What retire did. */
+enum ctl_retire_result {
+	CTL_RETIRED,        /* authd took the update: the endpoint is gone */
+	CTL_RETIRE_WOULD,   /* dry run */
+	CTL_RETIRE_PLANNED, /* the newest plan still has it: refused here */
+	CTL_RETIRE_REFUSED, /* authd refused the update (its guard, say) */
+};
+
+struct ctl_retire {
+	enum ctl_retire_result result;
+	uint64_t newest;  /* the store's newest plan */
+	uint64_t on;      /* the plan it was on, 0 none */
+	size_t nplans;    /* plans whose records of it were deleted */
+	int rcode;        /* of the update, when one was sent */
+	char detail[512]; /* the refusal's Extended DNS Error, or advice */
+	unsigned naddrs;  /* addresses it answers afterwards */
+};
+
+/*
+ * ctl_retire - take endpoint @name (canonical) out of authd for good:
+ * one signed UPDATE deleting its name, its marker, its lock, its failover
+ * mark and its records in every plan of the store (and the one its CNAME
+ * names), so nothing is left dangling and cleanup can delete the plans it
+ * stood on.  Refused (CTL_RETIRE_PLANNED) while the store's newest plan
+ * still has it: the planner's settings come first.  authd's guard
+ * refuses it while authd guards the name.
+ */
+dp_status ctl_retire(struct ctl *c, const struct ctl_view *v, const char *name,
+                     bool dry_run, struct ctl_retire *r, char *err,
+                     size_t errlen);
+
 dp_status ctl_set_paused(struct ctl *c, bool paused, const char *reason,
                          bool *was, char *err, size_t errlen);
 

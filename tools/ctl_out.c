@@ -188,6 +188,9 @@ static void json_enactor(struct json *j, const struct ctl_view *v,
 	json_gen(j, "in_flight", e->in_flight);
 	json_gen(j, "applied", e->applied);
 	json_time(j, "applied", e->applied_ms);
+	json_key(j, "problem");
+	json_str(j, e->problem[0] ? e->problem : NULL);
+	json_time(j, "problem", e->problem_ms);
 	json_close(j, '}');
 }
 
@@ -345,6 +348,15 @@ static void text_enactors(FILE *out, const struct ctl_view *v)
 	}
 	fputc('\n', out);
 	table_flush(&t, out);
+	/* What stops an enactor, under the table as an endpoint's why. */
+	for (size_t i = 0; i < v->nenactors; i++) {
+		const struct planstore_enactor *e = &v->enactors[i];
+		if (e->problem[0] == '\0')
+			continue;
+		when(v->now_ms, e->problem_ms, buf, sizeof(buf));
+		fprintf(out, "  enactor %s stopped since %s: %s\n", e->id, buf,
+		        e->problem);
+	}
 }
 
 static void text_summary(FILE *out, const struct ctl_view *v)
@@ -536,6 +548,44 @@ void ctl_out_repair(FILE *out, const struct ctl_settings *s,
 }
 
 /* ---- the switch and errors ---- */
+
+void ctl_out_retire(FILE *out, const char *name, const struct ctl_retire *r,
+                    bool json)
+{
+	static const char *const words[] = {
+	        [CTL_RETIRED] = "retired",
+	        [CTL_RETIRE_WOULD] = "would retire",
+	        [CTL_RETIRE_PLANNED] = "refused: still planned",
+	        [CTL_RETIRE_REFUSED] = "refused by authd",
+	};
+	if (json) {
+		struct json j;
+		json_init(&j, out);
+		json_open(&j, '{');
+		json_key(&j, "command");
+		json_str(&j, "retire");
+		json_key(&j, "endpoint");
+		json_str(&j, name);
+		json_key(&j, "result");
+		json_str(&j, words[r->result]);
+		json_gen(&j, "on", r->on);
+		json_key(&j, "plans");
+		json_int(&j, (int64_t)r->nplans);
+		json_key(&j, "detail");
+		json_str(&j, r->detail[0] ? r->detail : NULL);
+		json_close(&j, '}');
+		return;
+	}
+	fprintf(out, "%s: %s", name, words[r->result]);
+	if (r->result == CTL_RETIRED || r->result == CTL_RETIRE_WOULD)
+		fprintf(out,
+		        " (its name, marks and records in %zu plan%s; it "
+		        "was on plan %" PRIu64 ")",
+		        r->nplans, r->nplans == 1 ? "" : "s", r->on);
+	if (r->detail[0])
+		fprintf(out, ": %s", r->detail);
+	fputc('\n', out);
+}
 
 void ctl_out_switch(FILE *out, const char *command, bool paused, bool was,
                     const char *reason, bool json)

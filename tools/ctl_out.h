@@ -29,6 +29,10 @@ void ctl_out_repair(FILE *out, const struct ctl_settings *s,
                     const struct ctl_action *acts, const struct ctl_view *after,
                     bool dry_run, bool json);
 
+/* ctl_out_retire - what retire did for @name. */
+void ctl_out_retire(FILE *out, const char *name, const struct ctl_retire *r,
+                    bool json);
+
 /* ctl_out_switch - the automation switch set by pause or resume. */
 void ctl_out_switch(FILE *out, const char *command, bool paused, bool was,
                     const char *reason, bool json);

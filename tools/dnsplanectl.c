@@ -7,6 +7,7 @@
  * plans   the plans in the store and which endpoints are on each
  * repair  move every broken or behind endpoint to its newest valid plan
  *         (--lower-fence: also those marked ahead of the store)
+ * retire  take an endpoint the planner no longer has out of authd
  * pause   stop the planner and the enactors (the automation switch)
  * resume  let them run again
  *
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "dname.h"
 #include "ctl_out.h"
 #include "xalloc.h"
 
@@ -30,6 +32,7 @@ struct args {
 	const char *config_file; /* -c */
 	const char *command;
 	const char *reason; /* --reason, pause and resume */
+	const char *target; /* retire's endpoint */
 	bool json;          /* --json */
 	bool dry_run;       /* --dry-run, repair */
 	bool lower_fence;   /* --lower-fence, repair */
@@ -60,6 +63,11 @@ static void usage(FILE *out)
 	        "signed\n"
 	        "                         with override-key (authd's "
 	        "fence-override)\n"
+	        "  retire ENDPOINT [--dry-run]\n"
+	        "                         take an endpoint the planner no "
+	        "longer has out\n"
+	        "                         of authd: its name, marks and plan "
+	        "records (needs key)\n"
 	        "  pause [--reason TEXT]  stop the planner and the enactors\n"
 	        "  resume [--reason TEXT] let them run again\n"
 	        "\n"
@@ -119,6 +127,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		} else if (w[0] == '-') {
 			fprintf(stderr, "dnsplanectl: unknown flag '%s'\n", w);
 			return -1;
+		} else if (a->command != NULL && a->target == NULL &&
+		           strcmp(a->command, "retire") == 0) {
+			a->target = w;
 		} else if (a->command != NULL) {
 			fprintf(stderr,
 			        "dnsplanectl: unexpected argument '%s'\n", w);
@@ -129,10 +140,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (a->check_only)
 		return 0;
-	static const char *const commands[] = {"status", "plans", "repair",
-	                                       "pause", "resume"};
+	static const char *const commands[] = {"status", "plans",  "repair",
+	                                       "pause",  "resume", "retire"};
 	bool known = false;
-	for (size_t i = 0; a->command && i < 5; i++)
+	for (size_t i = 0; a->command && i < 6; i++)
 		known = known || strcmp(a->command, commands[i]) == 0;
 	if (!known) {
 		fprintf(stderr, "dnsplanectl: %s%s%s\n",
@@ -152,7 +163,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fprintf(stderr, "dnsplanectl: --lower-fence is for repair\n");
 		return -1;
 	}
-	if (a->dry_run && strcmp(a->command, "repair") != 0) {
+	if (strcmp(a->command, "retire") == 0 && a->target == NULL) {
+		fprintf(stderr, "dnsplanectl: retire needs an ENDPOINT\n");
+		return -1;
+	}
+	if (a->dry_run && strcmp(a->command, "repair") != 0 &&
+	    strcmp(a->command, "retire") != 0) {
 		fprintf(stderr, "dnsplanectl: --dry-run is for repair\n");
 		return -1;
 	}
@@ -264,6 +280,31 @@ out:
 	return code;
 }
 
+static int cmd_retire(struct ctl *c, const struct args *a)
+{
+	char err[1024], name[1024];
+	struct ctl_view v;
+	struct ctl_retire r;
+	if (dname_canonical(a->target, name) != 0) {
+		ctl_out_error(stdout, "retire", "retire: not a domain name",
+		              CTL_EXIT_USAGE, a->json);
+		return CTL_EXIT_USAGE;
+	}
+	if (ctl_view_read(c, false, &v, err, sizeof(err)) != DP_OK ||
+	    ctl_retire(c, &v, name, a->dry_run, &r, err, sizeof(err)) !=
+	            DP_OK) {
+		ctl_view_free(&v);
+		ctl_out_error(stdout, "retire", err, CTL_EXIT_UNREACHABLE,
+		              a->json);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	ctl_view_free(&v);
+	ctl_out_retire(stdout, name, &r, a->json);
+	return r.result == CTL_RETIRED || r.result == CTL_RETIRE_WOULD
+	               ? CTL_EXIT_OK
+	               : CTL_EXIT_BROKEN;
+}
+
 static int cmd_switch(struct ctl *c, const struct args *a)
 {
 	char err[1024];
@@ -307,8 +348,9 @@ int main(int argc, char **argv)
 	}
 	const char *command = a.command ? a.command : "check";
 	bool repair = strcmp(command, "repair") == 0;
+	bool retire = strcmp(command, "retire") == 0;
 	if (read_settings(&a, &s, err, sizeof(err)) != 0 ||
-	    ctl_new(&s, repair && !a.dry_run,
+	    ctl_new(&s, (repair || retire) && !a.dry_run,
 	            repair && !a.dry_run && a.lower_fence, &c, err,
 	            sizeof(err)) != DP_OK) {
 		ctl_out_error(stdout, command, err, CTL_EXIT_USAGE, a.json);
@@ -334,6 +376,8 @@ int main(int argc, char **argv)
 		code = cmd_plans(c, &a);
 	else if (repair)
 		code = cmd_repair(c, &a, &s);
+	else if (retire)
+		code = cmd_retire(c, &a);
 	else
 		code = cmd_switch(c, &a);
 out:

@@ -25,7 +25,7 @@ for i in 2 3 4 5; do
 	sleep 0.3
 done
 check "E follows to plan $g" wait_for 10 on "$E" 10.0.0.5
-in_store() { [ "$(sqlite3 "$STORE" "SELECT count(*) FROM plan WHERE generation = $1")" -eq 1 ]; }
+in_store() { "$PLANWRITE" "$STORE" list | grep -qx "$1"; }
 gone() { ! in_store "$1"; }
 check "old plans without a user are deleted (plan $((g1 + 1)))" wait_for 10 gone $((g1 + 1))
 sleep 1

@@ -2,8 +2,9 @@
 # tsig_errors.sh - an enactor that cannot work says at once what is wrong
 # and where, once, not on every attempt: a key authd does not know
 # (BADKEY), a secret that is not authd's (BADSIG), a clock ten minutes
-# off (BADTIME, with authd's clock; libfaketime moves the enactor's); a
-# mistyped --store (no store is created: the planner makes it).
+# off (BADTIME, with authd's clock; libfaketime moves the enactor's), in
+# its log and in dnsplanectl status; a mistyped --store (no store is
+# created: the planner makes it).
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/planner_lib.bash"
 
@@ -52,12 +53,21 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	env LD_PRELOAD="$FAKELIB" FAKETIME=+600s
 check "BADTIME: named, with authd's clock" grep -qE "authd refused our signature: BADTIME: authd's clock is (59[89]|60[012]) s behind ours \(server time [0-9]+\): check NTP" "$T/badtime.log"
 check "BADTIME: said once" once "$T/badtime.log"
+# dnsplanectl status says it too, under the enactors, with since when.
+"$BUILD_DIR/dnsplanectl" --store "$STORE" --server "127.0.0.1:$P" status >"$T/status.bad" 2>&1 || true
+check "status: the enactor is stopped by BADTIME" \
+	grep -qE "^  enactor 1 stopped since .*: authd refuses our signature: BADTIME: authd's clock is" "$T/status.bad"
+"$BUILD_DIR/dnsplanectl" --store "$STORE" --server "127.0.0.1:$P" status --json >"$T/status.json" 2>&1 || true
+check "status --json: the problem" grep -q '"problem":"authd refuses our signature: BADTIME' "$T/status.json"
 check "nothing was applied meanwhile" [ -z "$(dig @127.0.0.1 -p "$P" +short "_gen.$E" TXT)" ]
 
 # The right key from the start: no complaint, the plan applied.
 run_enactor "$T/ok.log" "$T/k.key"
 check "the right key: no complaint" [ "$(grep -c "refused our signature" "$T/ok.log")" -eq 0 ]
 check "the right key: the plan applied" [ "$(dig @127.0.0.1 -p "$P" +short "_gen.$E" TXT)" = '"1"' ]
+"$BUILD_DIR/dnsplanectl" --store "$STORE" --server "127.0.0.1:$P" status >"$T/status.ok" 2>&1 || true
+check "status: nothing stops the enactor any more" \
+	bash -c "! grep -q 'enactor 1 stopped' $T/status.ok"
 # A mistyped store path: refused at start, nothing created.
 st=0
 "$ENACTOR" --id 1 --store "$T/plan.db" --server "127.0.0.1:$P" \

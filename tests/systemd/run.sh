@@ -125,9 +125,14 @@ sq() {
 		sqlite3 "$STORE" "$1"
 }
 newest() { sq 'SELECT coalesce(max(generation), 0) FROM plan'; }
-heartbeat() { sq "SELECT heartbeat_at FROM enactor WHERE id = '$1'"; }
+# sqe ID SQL: enactor ID's report file, beside the store.
+sqe() {
+	inside setpriv --reuid=dnsplane --regid=dnsplane --clear-groups \
+		sqlite3 "$STORE.enactors/$1.db" "$2"
+}
+heartbeat() { sqe "$1" "SELECT heartbeat_at FROM enactor"; }
 applied_by() {
-	sq "SELECT coalesce(max(generation), 0) FROM applied WHERE enactor = '$1'"
+	sqe "$1" "SELECT coalesce(max(generation), 0) FROM applied"
 }
 q() { innet dig @127.0.0.1 +norec +time=1 +tries=2 "$@"; }
 gen() { q +short "_gen.$1" TXT | tr -d '"' | grep -E '^[0-9]+$' || echo 0; }
@@ -333,7 +338,7 @@ gens="$(gen "$E") and $(gen "$S"), newest $(newest)"
 check "no lock left, no half-applied endpoint (on generations $gens)" \
 	both_consistent
 check "no plan left in flight in the store" \
-	[ "$(sq "SELECT coalesce(in_flight, 0) FROM enactor WHERE id = '3'")" = 0 ]
+	[ "$(sqe 3 "SELECT coalesce(in_flight, 0) FROM enactor")" = 0 ]
 inside rm -r "$D"
 inside systemctl daemon-reload
 

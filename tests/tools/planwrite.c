@@ -9,6 +9,9 @@
  *            delete a plan, as an enactor's cleanup does
  *        planwrite STORE report ID GENERATION
  *            enactor ID's heartbeat, and that it applied GENERATION
+ *        planwrite STORE list
+ *            the generations the store lists, one a line (plans an
+ *            enactor retired are not listed)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -77,8 +80,8 @@ int main(int argc, char **argv)
 	struct planstore *ps = NULL;
 	dp_status rc = DP_EINVAL;
 	if (argc < 3) {
-		fprintf(stderr, "usage: planwrite STORE write|delete|report "
-		                "ARGS...\n");
+		fprintf(stderr, "usage: planwrite STORE write|delete|report|"
+		                "list ARGS...\n");
 		return 2;
 	}
 	if (planstore_open(argv[1], &ps, err, sizeof(err)) != DP_OK) {
@@ -100,6 +103,13 @@ int main(int argc, char **argv)
 			rc = planstore_report_applied(ps, argv[3], g, NULL,
 			                              now_ms(), err,
 			                              sizeof(err));
+	} else if (strcmp(cmd, "list") == 0 && argc == 3) {
+		struct planstore_info *v = NULL;
+		size_t n = 0;
+		rc = planstore_list(ps, &v, &n, err, sizeof(err));
+		for (size_t i = 0; rc == DP_OK && i < n; i++)
+			printf("%" PRIu64 "\n", v[i].generation);
+		free(v);
 	} else {
 		snprintf(err, sizeof(err), "bad command line");
 	}

@@ -7,6 +7,7 @@
  * by hand that no reader accepts.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -724,6 +725,113 @@ START_TEST(test_reports)
 }
 END_TEST
 
+START_TEST(test_retire)
+{
+	struct planstore *ps = open_store("p.db");
+	struct plan *p = sample(2);
+	uint64_t g;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE,
+		                                      "t", &g, err,
+		                                      sizeof(err)),
+		                 DP_OK);
+	planstore_plan_free(p);
+	/* An enactor retires plan 1: gone for readers at once. */
+	ck_assert_int_eq(planstore_retire_plan(ps, "e1", 1, "old", 4242, err,
+	                                       sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_retire_plan(ps, "e1", 1, "again", 4343, err,
+	                                       sizeof(err)),
+	                 DP_OK);
+	struct planstore_info *list;
+	size_t n;
+	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(list[0].generation, 2);
+	free(list);
+	struct planstore_deletion d;
+	ck_assert_int_eq(planstore_deletion(ps, 1, &d, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_str_eq(d.deleted_by, "enactor e1");
+	ck_assert_str_eq(d.reason, "old");
+	ck_assert_int_eq(d.deleted_ms, 4242);
+	/* The enactor wrote nothing into the store's file. */
+	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan"), 3);
+	/* The planner deletes it, with the enactor's record. */
+	size_t k;
+	ck_assert_int_eq(planstore_collect(ps, &k, err, sizeof(err)), DP_OK);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_int_eq(planstore_collect(ps, &k, err, sizeof(err)), DP_OK);
+	ck_assert_uint_eq(k, 0);
+	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan"), 2);
+	ck_assert_int_eq(raw_int("p.db", "SELECT deleted_at FROM plan_deleted "
+	                                 "WHERE generation = 1 AND deleted_by "
+	                                 "= 'enactor e1' AND reason = 'old'"),
+	                 4242);
+	/* An id that cannot name a file is refused. */
+	ck_assert_int_eq(
+	        planstore_retire_plan(ps, "../x", 2, "", 1, err, sizeof(err)),
+	        DP_EINVAL);
+	ck_assert_int_eq(planstore_heartbeat(ps, "a b", 0, 1, err, sizeof(err)),
+	                 DP_EINVAL);
+	planstore_close(ps);
+}
+END_TEST
+
+/*
+ * An enactor paused in the middle of a write of its reports (here a
+ * process stopped inside a transaction on its report file, holding the
+ * file's write lock) stops nobody: the planner writes plans, another
+ * enactor reports, readers see its last committed state.
+ */
+START_TEST(test_frozen_reporter)
+{
+	struct planstore *ps = open_store("p.db");
+	ck_assert_int_eq(
+	        planstore_heartbeat(ps, "e1", 0, 1000, err, sizeof(err)),
+	        DP_OK);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sqlite3 *db;
+		char *path =
+		        xasprintf("%s.enactors/e1.db", fixture_path("p.db"));
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db,
+		                 "BEGIN IMMEDIATE; UPDATE enactor SET "
+		                 "heartbeat_at = 9999",
+		                 NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
+	ck_assert(WIFSTOPPED(st));
+	struct plan *p = sample(1);
+	uint64_t g;
+	ck_assert_msg(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, "t", &g,
+	                                   err, sizeof(err)) == DP_OK,
+	              "%s", err);
+	planstore_plan_free(p);
+	ck_assert_msg(planstore_heartbeat(ps, "e2", 0, 2000, err,
+	                                  sizeof(err)) == DP_OK,
+	              "%s", err);
+	struct planstore_enactor *v;
+	size_t n;
+	ck_assert_msg(planstore_enactors(ps, &v, &n, err, sizeof(err)) == DP_OK,
+	              "%s", err);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(v[0].heartbeat_ms, 1000);
+	ck_assert_int_eq(v[1].heartbeat_ms, 2000);
+	free(v);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	planstore_close(ps);
+}
+END_TEST
+
 START_TEST(test_paused)
 {
 	struct planstore *ps = open_store("p.db");
@@ -768,6 +876,8 @@ static Suite *planstore_suite(void)
 	tcase_add_test(tc, test_delete);
 	tcase_add_test(tc, test_concurrent_writers);
 	tcase_add_test(tc, test_reports);
+	tcase_add_test(tc, test_retire);
+	tcase_add_test(tc, test_frozen_reporter);
 	tcase_add_test(tc, test_paused);
 	tcase_add_test(tc, test_corrupt);
 	suite_add_tcase(s, tc);
