@@ -10,6 +10,7 @@
 
 #include "dns.h"
 #include "guard.h"
+#include "log.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -377,6 +378,36 @@ static void guard_remember(const struct guard *g, const struct zone_edit *e,
 	uint32_t serial;
 	if (zone_edit_serial(e, &serial))
 		index_tag(ix, apex, true)->serial = serial;
+}
+
+size_t guard_warn_empty(const struct guard *g, const struct zone *z)
+{
+	const struct zone_node *apex = zone_apex(z);
+	struct zone_edit *e = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct guard_rule *r = &g->rules[i];
+		if (!dname_is_sub(r->name, r->namelen, apex->name,
+		                  apex->namelen))
+			continue;
+		if (e == NULL)
+			e = zone_edit_new(z);
+		bool far = false;
+		if (guard_count_addresses(e, apex, r->name, r->namelen, &far) >
+		    0)
+			continue;
+		char nb[1024];
+		dname_to_str(r->name, nb, sizeof(nb));
+		log_warning("guarded endpoint %s answers no address as "
+		            "loaded (a lost database, a zone file without it): "
+		            "NXDOMAIN until an enactor writes it, cached by "
+		            "resolvers for the negative TTL; a 'failover %s "
+		            "ADDRESS...' rule answers backup addresses instead",
+		            nb, nb);
+		n++;
+	}
+	zone_edit_free(e);
+	return n;
 }
 
 void guard_pass_begin(struct guard_pass *p, const struct guard *g,

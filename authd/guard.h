@@ -97,6 +97,16 @@ unsigned guard_count_addresses(const struct zone_edit *e,
                                const struct zone_node *apex,
                                const uint8_t *name, size_t len, bool *far);
 
+/*
+ * guard_warn_empty - after a load: log a warning for every rule of @g in
+ * the zone @z whose name answers no address (a database lost, a zone file
+ * without the endpoint): until an enactor writes it, it answers NXDOMAIN
+ * and resolvers cache that for the negative TTL.  A failover rule for it
+ * (applied before) would have given it its backup addresses.  Returns how
+ * many were found.
+ */
+size_t guard_warn_empty(const struct guard *g, const struct zone *z);
+
 /* What a guard pass found. */
 enum guard_verdict {
 	GUARD_PASS = 0,

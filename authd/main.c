@@ -192,8 +192,7 @@ static void reload(struct server *srv, void *arg)
 		log_err("reload failed, keeping the old settings: %s", err);
 		goto out;
 	}
-	if (zones_load(&s, a->store, &guard.failover, &zs, err, sizeof(err)) !=
-	    DP_OK) {
+	if (zones_load(&s, a->store, &guard, &zs, err, sizeof(err)) != DP_OK) {
 		log_err("reload failed, keeping the old zones: %s", err);
 		goto out;
 	}
@@ -332,8 +331,8 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	if (zones_load(&a.settings, a.store, &guard.failover, &zs, err,
-	               sizeof(err)) != DP_OK) {
+	if (zones_load(&a.settings, a.store, &guard, &zs, err, sizeof(err)) !=
+	    DP_OK) {
 		log_err("%s", err);
 		goto out;
 	}

@@ -50,9 +50,10 @@ static dp_status load_failover(struct zonestore *store, struct zone **z,
 }
 
 dp_status zones_load(const struct authd_settings *s, struct zonestore *store,
-                     const struct failover *fo, struct zoneset **out, char *err,
+                     const struct guard *g, struct zoneset **out, char *err,
                      size_t errlen)
 {
+	const struct failover *fo = g != NULL ? &g->failover : NULL;
 	struct zoneset *zs = zoneset_new();
 	dp_status rc = DP_OK;
 	for (size_t i = 0; i < s->zone.n; i++) {
@@ -86,6 +87,8 @@ dp_status zones_load(const struct authd_settings *s, struct zonestore *store,
 			zone_free(z);
 			break;
 		}
+		if (g != NULL)
+			guard_warn_empty(g, z);
 		log_info("zone %s: serial %u, %zu records, %zu names, %zu "
 		         "bytes",
 		         name, zone_serial(z), zone_record_count(z),

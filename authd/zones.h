@@ -12,6 +12,7 @@
 #include "failover.h"
 #include "settings.h"
 #include "zone.h"
+#include "guard.h"
 #include "zonestore.h"
 
 /*
@@ -19,13 +20,14 @@
  * failure no zone set is returned and @err names the zone and file (the
  * store may already hold zones imported before the failing one, each in
  * its own transaction, which is harmless: they are complete).  A zone
- * that leaves an endpoint of @fo without an address gets its backup
- * records here, as a change of its own (committed, journalled, the
- * serial raised), before it is served.  On success
+ * that leaves an endpoint of @g's failover rules without an address gets
+ * its backup records here, as a change of its own (committed,
+ * journalled, the serial raised), before it is served; a guarded
+ * endpoint still without one is logged (guard_warn_empty()).  On success
  * *@out holds one reference owned by the caller.
  */
 dp_status zones_load(const struct authd_settings *s, struct zonestore *store,
-                     const struct failover *fo, struct zoneset **out, char *err,
+                     const struct guard *g, struct zoneset **out, char *err,
                      size_t errlen);
 
 /*
