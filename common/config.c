@@ -638,36 +638,86 @@ void cfg_print(const struct cfg_option *table, const void *settings, FILE *out)
 	}
 }
 
+/* What a value of @o looks like: "N", "ADDR[:PORT]", ... */
+static const char *value_syntax(const struct cfg_option *o)
+{
+	static const char *const syntax[] = {
+	        [CFG_STRING] = "VALUE",   [CFG_INT] = "N",
+	        [CFG_BOOL] = "yes|no",    [CFG_ENUM] = "WORD",
+	        [CFG_ADDR] = "ADDR:PORT",
+	};
+	return o->type == CFG_ADDR && o->port ? "ADDR[:PORT]" : syntax[o->type];
+}
+
+/* The notes after an option's help: repeatable, bounds, words, default. */
+static void option_notes(const struct cfg_option *o, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+#define NOTE(...)                                                              \
+	do {                                                                   \
+		if (n < len)                                                   \
+			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);  \
+	} while (0)
+	if (o->list)
+		NOTE(" (repeatable)");
+	if (o->type == CFG_INT)
+		NOTE(" [%ld..%ld]", o->min, o->max);
+	if (o->type == CFG_ENUM) {
+		char words[256];
+		words_join(o->words, "|", "|", words, sizeof(words));
+		NOTE(" [%s]", words);
+	}
+	if (o->type == CFG_ADDR && o->port)
+		NOTE(" [IPv4 or [IPv6], port %u if none]", (unsigned)o->port);
+	if (o->type == CFG_ADDR && !o->port)
+		NOTE(" [IPv4 or [IPv6]]");
+	if (o->def != NULL)
+		NOTE(" (default %s)", o->def);
+#undef NOTE
+}
+
 void cfg_usage(const struct cfg_option *table, FILE *out)
 {
 	for (const struct cfg_option *o = table; o->name != NULL; o++) {
-		static const char *const syntax[] = {
-		        [CFG_STRING] = "VALUE",   [CFG_INT] = "N",
-		        [CFG_BOOL] = "yes|no",    [CFG_ENUM] = "WORD",
-		        [CFG_ADDR] = "ADDR:PORT",
-		};
-		char left[64];
+		char left[64], notes[512];
 		snprintf(left, sizeof(left), "--%s %s", o->name,
-		         o->type == CFG_ADDR && o->port ? "ADDR[:PORT]"
-		                                        : syntax[o->type]);
-		fprintf(out, "  %-28s %s", left, o->help);
-		if (o->list)
-			fprintf(out, " (repeatable)");
-		if (o->type == CFG_INT)
-			fprintf(out, " [%ld..%ld]", o->min, o->max);
-		if (o->type == CFG_ENUM) {
-			char words[256];
-			words_join(o->words, "|", "|", words, sizeof(words));
-			fprintf(out, " [%s]", words);
-		}
-		if (o->type == CFG_ADDR && o->port)
-			fprintf(out, " [IPv4 or [IPv6], port %u if none]",
-			        (unsigned)o->port);
-		if (o->type == CFG_ADDR && !o->port)
-			fprintf(out, " [IPv4 or [IPv6]]");
-		if (o->def != NULL)
-			fprintf(out, " (default %s)", o->def);
-		fprintf(out, "\n");
+		         value_syntax(o));
+		option_notes(o, notes, sizeof(notes));
+		fprintf(out, "  %-28s %s%s\n", left, o->help, notes);
+	}
+}
+
+/* @text for roff: backslashes doubled, a leading dot or quote escaped. */
+static void roff_text(const char *text, FILE *out)
+{
+	if (*text == '.' || *text == '\'')
+		fputs("\\&", out);
+	for (const char *p = text; *p; p++) {
+		if (*p == '\\')
+			fputs("\\e", out);
+		else if (*p == '-')
+			fputs("\\-", out);
+		else
+			fputc(*p, out);
+	}
+}
+
+void cfg_man(const struct cfg_option *table, bool as_file, FILE *out)
+{
+	for (const struct cfg_option *o = table; o->name != NULL; o++) {
+		char notes[512];
+		option_notes(o, notes, sizeof(notes));
+		fputs(".TP\n\\fB", out);
+		if (!as_file)
+			fputs("\\-\\-", out);
+		roff_text(o->name, out);
+		fputs("\\fR \\fI", out);
+		roff_text(value_syntax(o), out);
+		fputs("\\fR\n", out);
+		roff_text(o->help, out);
+		roff_text(notes, out);
+		fputs(".\n", out);
 	}
 }
 
@@ -708,11 +758,26 @@ void cfg_free(const struct cfg_option *table, void *settings)
 	st->nrows = 0;
 }
 
+bool cfg_man_flag(const struct cfg_option *table, int argc, char **argv)
+{
+	if (argc != 2)
+		return false;
+	if (strcmp(argv[1], "--man-options") == 0)
+		cfg_man(table, false, stdout);
+	else if (strcmp(argv[1], "--man-settings") == 0)
+		cfg_man(table, true, stdout);
+	else
+		return false;
+	return true;
+}
+
 int cfg_daemon_flags(const char *prog, const char *version, const char *checked,
                      const struct cfg_option *table, int argc, char **argv,
                      struct cfg_flags *f)
 {
 	memset(f, 0, sizeof(*f));
+	if (cfg_man_flag(table, argc, argv))
+		return 0;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {

@@ -283,6 +283,20 @@ struct cfg_flags {
 };
 
 /*
+ * cfg_man - the options of @table as roff paragraphs (.TP) for a man
+ * page, from the same rows that parse them: "--name VALUE" (command
+ * line), or "name VALUE" when @as_file (a settings file, section 5).
+ */
+void cfg_man(const struct cfg_option *table, bool as_file, FILE *out);
+
+/*
+ * cfg_man_flag - when the command line is just "--man-options" or
+ * "--man-settings", print cfg_man() of @table and return true (the
+ * build makes the man pages' option lists so).
+ */
+bool cfg_man_flag(const struct cfg_option *table, int argc, char **argv);
+
+/*
  * cfg_daemon_flags - read -c FILE, -n, -v, -h and -V from the start of
  * @argv for the daemon @prog (@checked and @table as cfg_daemon_usage()).
  * Returns -1 with @f filled to go on; otherwise the exit status: 0 after

@@ -16,3 +16,9 @@ $(LIBPROBE): $(PROBE_LIB_OBJ)
 
 $(BUILD)/dnsprobe: $(BUILD)/obj/tools/dnsprobe.o $(LIBPROBE) $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+.PHONY: install-probe
+install: install-probe
+install-probe: $(BUILD)/dnsprobe
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/dnsprobe $(DESTDIR)$(PREFIX)/bin/dnsprobe

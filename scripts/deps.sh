@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages dnsplane needs, when they are missing.
 #
 # usage: scripts/deps.sh GROUP...   (groups: build test bench format systemd
-#                                     demo fuzz valgrind model)
+#                                     demo fuzz valgrind model man)
 #
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get command is printed and the script fails, so nothing half-works.
@@ -14,7 +14,8 @@ for group in "$@"; do
 	build) pkgs="$pkgs gcc make pkg-config libldns-dev libevent-dev \
 libsqlite3-dev check libsystemd-dev libssl-dev libuv1-dev" ;;
 	test) pkgs="$pkgs bind9-dnsutils knot-dnsutils nsd sqlite3 socat curl \
-procps iproute2 gnuplot-nox unbound spin python3-dnspython knot faketime" ;;
+procps iproute2 gnuplot-nox unbound spin python3-dnspython knot faketime \
+man-db groff-base" ;;
 	bench) pkgs="$pkgs nsd knot dnsperf procps" ;;
 	format) pkgs="$pkgs clang-format" ;;
 	# make demo: the prober's picture, a real resolver in front of authd.
@@ -25,6 +26,8 @@ procps iproute2 gnuplot-nox unbound spin python3-dnspython knot faketime" ;;
 	valgrind) pkgs="$pkgs valgrind" ;;
 	# make model: the SPIN model checker (its verifiers compile with gcc).
 	model) pkgs="$pkgs spin gcc" ;;
+	# make man-check: man renders the pages (man -l), with its warnings.
+	man) pkgs="$pkgs man-db groff-base" ;;
 	# tests/systemd: a real systemd booted with systemd-nspawn.
 	systemd) pkgs="$pkgs systemd systemd-container util-linux" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;

@@ -330,6 +330,8 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	memset(&s, 0, sizeof(s));
+	if (cfg_man_flag(ctl_options, argc, argv))
+		return CTL_EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {

@@ -676,6 +676,8 @@ int main(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	memset(&s, 0, sizeof(s));
 	p.fd = -1;
+	if (cfg_man_flag(probe_options, argc, argv))
+		return 0;
 	int i = 1;
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
