@@ -694,12 +694,12 @@ static const struct plan_endpoint **walk_order(const struct enactor *e,
 }
 
 /*
- * The generations the endpoints of @p are on, and are marked with; a plan
- * newer than @newest written meanwhile stops the reading (DP_EAGAIN).
+ * The generations the endpoints named in @all are on, and are marked with.
+ * A newer plan written meanwhile does not stop the reading: cleanup that
+ * yields to every new plan never ends while plans come faster than it.
  */
 static dp_status referenced_names(struct enactor *e, const char *const *all,
-                                  size_t n, uint64_t newest, uint64_t **refs,
-                                  size_t *nrefs)
+                                  size_t n, uint64_t **refs, size_t *nrefs)
 {
 	char err[512];
 	*refs = xcalloc(2 * n + 1, sizeof(**refs));
@@ -708,12 +708,6 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
 	dp_status rc = DP_OK;
 	for (size_t off = 0; off < n && rc == DP_OK; off += READ_WINDOW) {
-		if (off > 0 && superseded(e, newest)) {
-			snprintf(err, sizeof(err), "a newer plan than %llu",
-			         (unsigned long long)newest);
-			rc = DP_EAGAIN;
-			break;
-		}
 		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
 		rc = layout_read_many(e->read, all + off, k, false, st, ok, err,
 		                      sizeof(err));
@@ -726,8 +720,7 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 	free(st);
 	free(ok);
 	if (rc != DP_OK) {
-		if (rc != DP_EAGAIN)
-			log_warning("%s", err);
+		log_warning("%s", err);
 		free(*refs);
 		*refs = NULL;
 	}
@@ -736,13 +729,12 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 
 /* referenced_names() of the endpoints of @p. */
 static dp_status referenced(struct enactor *e, const struct plan *p,
-                            uint64_t newest, uint64_t **refs, size_t *nrefs)
+                            uint64_t **refs, size_t *nrefs)
 {
 	const char **names = xcalloc(p->nendpoints + 1, sizeof(*names));
 	for (size_t i = 0; i < p->nendpoints; i++)
 		names[i] = p->endpoints[i].name;
-	dp_status rc =
-	        referenced_names(e, names, p->nendpoints, newest, refs, nrefs);
+	dp_status rc = referenced_names(e, names, p->nendpoints, refs, nrefs);
 	free(names);
 	return rc;
 }
@@ -789,7 +781,7 @@ static bool listed(const uint64_t *refs, size_t n, uint64_t g)
  * naming it)?  False also when authd cannot be read.
  */
 static bool unreferenced_by_own(struct enactor *e, const struct plan *p,
-                                const struct plan *newest_plan, uint64_t newest)
+                                const struct plan *newest_plan)
 {
 	/* Only the endpoints the newest plan lacks: deletable() read the
 	 * others.  Both lists are sorted by name. */
@@ -806,8 +798,8 @@ static bool unreferenced_by_own(struct enactor *e, const struct plan *p,
 	}
 	uint64_t *refs = NULL;
 	size_t nrefs = 0;
-	bool read = n == 0 || referenced_names(e, gone, n, newest, &refs,
-	                                       &nrefs) == DP_OK;
+	bool read =
+	        n == 0 || referenced_names(e, gone, n, &refs, &nrefs) == DP_OK;
 	bool used = !read || listed(refs, nrefs, p->generation);
 	free(refs);
 	free(gone);
@@ -825,32 +817,21 @@ static bool deletable(struct enactor *e, const struct plan *newest_plan,
 		return false;
 	uint64_t *refs;
 	size_t n;
-	if (referenced(e, newest_plan, newest, &refs, &n) != DP_OK)
+	if (referenced(e, newest_plan, &refs, &n) != DP_OK)
 		return false;
 	bool used = listed(refs, n, g);
 	free(refs);
 	return !used;
 }
 
-/*
- * Delete plan @p's records from authd; false when any was refused, or
- * when a plan newer than @newest came first (the rest of the records go
- * at a later cleanup: nothing is on this plan).
- */
-static bool delete_records(struct enactor *e, const struct plan *p,
-                           uint64_t newest)
+/* Delete plan @p's records from authd; false when any was refused. */
+static bool delete_records(struct enactor *e, const struct plan *p)
 {
 	char err[512], ede[512];
 	ldns_pkt **ups = xcalloc(WINDOW, sizeof(*ups));
 	ldns_pkt **ans = xcalloc(WINDOW, sizeof(*ans));
 	bool ok = true;
 	for (size_t off = 0; off < p->nendpoints && ok; off += WINDOW) {
-		if (off > 0 && superseded(e, newest)) {
-			log_info("cleanup: plan %llu: a newer plan first",
-			         (unsigned long long)p->generation);
-			ok = false;
-			break;
-		}
 		size_t k = p->nendpoints - off < WINDOW ? p->nendpoints - off
 		                                        : WINDOW;
 		for (size_t i = 0; i < k; i++)
@@ -883,9 +864,18 @@ static bool delete_records(struct enactor *e, const struct plan *p,
 	return ok;
 }
 
-static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
-                         uint64_t newest)
+/*
+ * Delete the plans more than keep generations older than @newest_plan
+ * that nobody uses.  Run after every pass, whatever became of its walk:
+ * a cleanup that waits for a walk to end with every endpoint on the
+ * newest plan never runs while plans come faster than a walk or one
+ * endpoint is refused, and the store grows without bound.  A newer plan
+ * does not interrupt it either; what bounds its work is the list of
+ * plans taken at its start.
+ */
+static void safe_cleanup(struct enactor *e, const struct plan *newest_plan)
 {
+	uint64_t newest = newest_plan->generation;
 	struct planstore_info *list = NULL;
 	size_t n = 0;
 	char err[512];
@@ -901,16 +891,12 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 	bool any = false;
 	for (size_t i = 0; i < n && !any; i++)
 		any = old_and_idle(e, list[i].generation, newest);
-	if (!any ||
-	    referenced(e, newest_plan, newest, &refs, &nrefs) != DP_OK) {
+	if (!any || referenced(e, newest_plan, &refs, &nrefs) != DP_OK) {
 		free(list);
 		return;
 	}
 	for (size_t i = 0; i < n && !atomic_load(e->stop); i++) {
 		uint64_t g = list[i].generation;
-		/* A newer plan first; cleanup waits for a quiet moment. */
-		if (superseded(e, newest))
-			break;
 		if (!old_and_idle(e, g, newest) || listed(refs, nrefs, g))
 			continue;
 		char gs[32];
@@ -927,11 +913,11 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 		/* Its own endpoints too: one the newest plan no longer has
 		 * (removed from the planner's settings) may still stand on
 		 * it, and keeps it. */
-		if (!unreferenced_by_own(e, p, newest_plan, newest)) {
+		if (!unreferenced_by_own(e, p, newest_plan)) {
 			planstore_plan_free(p);
 			continue;
 		}
-		bool ok = delete_records(e, p, newest);
+		bool ok = delete_records(e, p);
 		planstore_plan_free(p);
 		if (!ok)
 			continue;
@@ -1015,7 +1001,7 @@ static dp_status safe_pass(struct enactor *e)
 	uint32_t serial = 0;
 	bool have_serial = e->s->full_scan_ms > 0 && zone_serial(e, &serial);
 	if (quiet(e, newest, have_serial, serial)) {
-		safe_cleanup(e, p, newest);
+		safe_cleanup(e, p);
 		planstore_plan_free(e->last);
 		e->last = p;
 		return superseded(e, newest) ? DP_EAGAIN : DP_OK;
@@ -1066,8 +1052,11 @@ static dp_status safe_pass(struct enactor *e)
 			e->quiet_serial = serial;
 			e->quiet_ms = began;
 		}
-		safe_cleanup(e, p, newest);
 	}
+	/* Overtaken or not, endpoints behind or not: what cleanup deletes
+	 * it checks against authd itself. */
+	if (!atomic_load(e->stop))
+		safe_cleanup(e, p);
 	planstore_plan_free(e->last);
 	e->last = p;
 	if (newer || superseded(e, newest))

@@ -373,7 +373,7 @@ walked:
 	 * CAS_TRIES more attempts, the pause point before the first only.
 	 */
 	do
-	:: attempt == CAS_TRIES + 1 -> goto pass /* behind: no cleanup */
+	:: attempt == CAS_TRIES + 1 -> goto walked /* behind */
 	:: else ->
 		/* layout_read_many(): E A (with the CNAME), then _gen.E
 		 * TXT, pipelined on one TCP connection, which authd answers
@@ -393,12 +393,14 @@ walked:
 		if
 		:: rc == R_OK -> break
 		:: rc == R_PREREQ -> attempt++ /* read again */
-		:: rc == R_REFUSED -> goto pass /* behind: no cleanup */
+		:: rc == R_REFUSED -> goto walked /* behind */
 		fi
 	od;
+walked:
 	atomic { rmark = 0; rgen = 0; raddr = 0; rc = 0; attempt = 0 };
 	/* report_plan(), not modelled: safe reads no enactor.applied. */
-	/* safe_cleanup() */
+	/* safe_cleanup(), after every pass: E behind (refused, or out of
+	 * attempts) or not, and a newer plan does not stop it. */
 	pause(before_cleanup, 0);
 	atomic {
 		list = stored;
@@ -411,11 +413,6 @@ walked:
 	do
 	:: g > MAXGEN -> break
 	:: else ->
-		/* A newer plan first: cleanup waits for a quiet moment. */
-		if
-		:: newest > n -> break
-		:: else
-		fi;
 		deletable(g, ok);
 		if
 		:: ok ->
