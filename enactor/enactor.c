@@ -15,6 +15,7 @@
 #include "layout.h"
 #include "log.h"
 #include "planstore.h"
+#include "repeat.h"
 #include "xalloc.h"
 
 #define CAS_TRIES     8
@@ -22,13 +23,6 @@
 #define READ_WINDOW   256 /* endpoints per pipelined read for cleanup */
 #define LOCK_TRIES    100000
 #define HEARTBEAT_OLD 10000 /* ms: an enactor silent longer is gone */
-
-/* An endpoint authd keeps refusing, and why: said once, with a count. */
-struct refusal {
-	char *endpoint;
-	char why[512];
-	uint64_t count;
-};
 
 struct enactor {
 	const struct enactor_settings *s;
@@ -49,12 +43,10 @@ struct enactor {
 	int64_t quiet_ms;      /* when it began (CLOCK_MONOTONIC) */
 	struct enactor_stats st;
 	unsigned seed;
-	/* authd's last refusal of our signature, said once with a count */
-	struct refusal *refusals; /* endpoints authd refuses, by name */
-	size_t nrefusals;
-	int tsig_error; /* its TSIG error code, 0: none */
-	char tsig_problem[320];
-	uint64_t tsig_repeats;
+	/* What repeats (a refused endpoint, a stuck one, authd refusing our
+	 * signature or not answering, a failed deletion): said once. */
+	struct repeats *repeats;
+	char sig_subject[300]; /* our signature's subject in it */
 };
 
 static int64_t clock_ms(clockid_t id)
@@ -140,6 +132,7 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 	e->in_flight = in_flight;
 	e->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	e->paused_once = xcalloc(s->pause_at.n + 1, sizeof(bool));
+	e->repeats = repeats_new();
 	dp_status rc = planstore_attach(s->store, &e->ps, err, errlen);
 	if (rc != DP_OK)
 		goto fail;
@@ -149,6 +142,8 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 		    DP_OK)
 			goto fail;
 		e->key = keyring_first(e->keys);
+		snprintf(e->sig_subject, sizeof(e->sig_subject),
+		         "our signature (key %s)", e->key->name);
 	}
 	rc = dnsclient_new(s->server, e->key, (int)s->timeout_ms, &e->dns, err,
 	                   errlen);
@@ -174,15 +169,31 @@ void enactor_free(struct enactor *e)
 	planstore_close(e->ps);
 	planstore_plan_free(e->last);
 	free(e->paused_once);
-	for (size_t i = 0; i < e->nrefusals; i++)
-		free(e->refusals[i].endpoint);
-	free(e->refusals);
+	repeats_free(e->repeats);
 	free(e);
 }
 
 void enactor_stats(const struct enactor *e, struct enactor_stats *out)
 {
 	*out = e->st;
+}
+
+void enactor_say_repeats(const struct enactor *e)
+{
+	repeats_say(e->repeats);
+}
+
+/*
+ * An exchange with authd, or a read of it, ended with @rc (@err): one
+ * that failed is said once, with a count, until authd answers again.
+ */
+static void authd_answered(struct enactor *e, dp_status rc, const char *err)
+{
+	if (rc == DP_OK)
+		repeat_end(e->repeats, "authd", "answers again");
+	else
+		repeat_hit(e->repeats, "authd", "failed exchange", err,
+		           LOG_LEVEL_WARNING, "authd: %s", err);
 }
 
 /* Send @q (consumed) and return the answer's rcode, -1 on no answer. */
@@ -194,34 +205,27 @@ static int send_update(struct enactor *e, ldns_pkt *q, char *ede, size_t elen)
 	ldns_pkt_free(q);
 	if (ede != NULL)
 		ede[0] = '\0';
-	if (rc != DP_OK) {
-		log_warning("authd: %s", err);
+	authd_answered(e, rc, err);
+	if (rc != DP_OK)
 		return -1;
-	}
 	int rcode = ldns_pkt_get_rcode(a);
 	if (ede != NULL)
 		dnsclient_ede(a, ede, elen);
 	char why[320];
-	int terr = dnsclient_tsig_error(a, why, sizeof(why));
-	if (terr != 0) {
+	if (dnsclient_tsig_error(a, why, sizeof(why)) != 0) {
 		/* A signature authd refuses stops everything: say what and
-		 * why at once, then again only when the error changes. */
-		if (terr != e->tsig_error) {
-			log_err("authd refused our signature: %s", why);
-			snprintf(e->tsig_problem, sizeof(e->tsig_problem), "%s",
-			         why);
-			e->tsig_error = terr;
-			e->tsig_repeats = 0;
-		}
-		e->tsig_repeats++;
+		 * why at once, then again only when the error (BADKEY,
+		 * BADSIG, BADTIME: the text before the colon) changes. */
+		char kind[320];
+		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(why, ":"),
+		         why);
+		repeat_hit(e->repeats, e->sig_subject, "refusal", kind,
+		           LOG_LEVEL_ERR, "authd refused our signature: %s",
+		           why);
 		if (ede != NULL)
 			snprintf(ede, elen, "%s", why);
-	} else if (e->tsig_error != 0) {
-		log_notice("authd accepts our signature again (refused %llu "
-		           "times: %s)",
-		           (unsigned long long)e->tsig_repeats,
-		           e->tsig_problem);
-		e->tsig_error = 0;
+	} else if (e->key != NULL) {
+		repeat_end(e->repeats, e->sig_subject, "accepted again");
 	}
 	ldns_pkt_free(a);
 	return rcode;
@@ -244,15 +248,39 @@ static void report_plan(struct enactor *e, uint64_t gen)
 	e->reported = gen;
 }
 
-/*
- * The plan's records are gone from authd but the store still lists it:
- * say so (a later cleanup deletes it from the store again).
- */
-static void log_store_delete_failed(uint64_t g, const char *err)
+/* Plan @g's cleanup, as a subject of e->repeats. */
+static void cleanup_subject(uint64_t g, char *buf, size_t len)
 {
-	log_warning("cleanup: plan %llu's records are deleted from authd, but "
-	            "not the plan from the store: %s",
-	            (unsigned long long)g, err);
+	snprintf(buf, len, "cleanup: plan %llu", (unsigned long long)g);
+}
+
+/*
+ * Plan @g's records are gone from authd: delete it from the store too,
+ * for @why.  When the store fails, say so, once while it fails the same
+ * way (a later cleanup deletes it from the store again).
+ */
+static void delete_from_store(struct enactor *e, uint64_t g, const char *why)
+{
+	char err[512], subject[64];
+	cleanup_subject(g, subject, sizeof(subject));
+	dp_status rc = planstore_delete_plan(e->ps, g, e->s->id, why, err,
+	                                     sizeof(err));
+	if (rc == DP_OK) {
+		e->st.deleted++;
+		log_info("cleanup: deleted plan %llu (%s)",
+		         (unsigned long long)g, why);
+		repeat_end(e->repeats, subject, "deleted");
+	} else if (rc == DP_ENOENT) {
+		log_info("cleanup: plan %llu was deleted meanwhile",
+		         (unsigned long long)g);
+		repeat_end(e->repeats, subject, "deleted by another");
+	} else {
+		repeat_hit(e->repeats, subject, "failure", err,
+		           LOG_LEVEL_WARNING,
+		           "cleanup: plan %llu's records are deleted from "
+		           "authd, but not the plan from the store: %s",
+		           (unsigned long long)g, err);
+	}
 }
 
 /* ---- legacy ---- */
@@ -320,14 +348,7 @@ static void legacy_cleanup(struct enactor *e, uint64_t applied)
 		snprintf(why, sizeof(why),
 		         "more than %ld generations older than %llu",
 		         e->s->keep, (unsigned long long)applied);
-		if (planstore_delete_plan(e->ps, g, e->s->id, why, err,
-		                          sizeof(err)) == DP_OK) {
-			e->st.deleted++;
-			log_info("cleanup: deleted plan %llu (%s)",
-			         (unsigned long long)g, why);
-		} else {
-			log_store_delete_failed(g, err);
-		}
+		delete_from_store(e, g, why);
 	}
 	free(list);
 }
@@ -429,28 +450,14 @@ static bool superseded(struct enactor *e, uint64_t g)
 	return planstore_newest(e->ps, &n, err, sizeof(err)) == DP_OK && n > g;
 }
 
-/* The refusal entry of @endpoint, or NULL. */
-static struct refusal *refusal_of(struct enactor *e, const char *endpoint)
-{
-	for (size_t i = 0; i < e->nrefusals; i++)
-		if (strcmp(e->refusals[i].endpoint, endpoint) == 0)
-			return &e->refusals[i];
-	return NULL;
-}
-
+/* @ep moved to @newest; a refusal said before is over. */
 static void log_moved(struct enactor *e, const struct plan_endpoint *ep,
                       const struct endpoint_state *st, uint64_t newest)
 {
 	log_info("%s: plan %llu -> %llu", ep->name,
 	         (unsigned long long)(st->marker == 1 ? st->gen : 0),
 	         (unsigned long long)newest);
-	struct refusal *r = refusal_of(e, ep->name);
-	if (r == NULL)
-		return;
-	log_notice("%s: moved after %llu refusals (%s)", ep->name,
-	           (unsigned long long)r->count, r->why);
-	free(r->endpoint);
-	*r = e->refusals[--e->nrefusals];
+	repeat_end(e->repeats, ep->name, "moved");
 }
 
 /*
@@ -484,25 +491,9 @@ static void log_refused(struct enactor *e, const struct plan_endpoint *ep,
                         uint64_t newest, const char *ede)
 {
 	const char *why = *ede ? ede : "refused";
-	struct refusal *r = refusal_of(e, ep->name);
-	if (r != NULL && strcmp(r->why, why) == 0) {
-		r->count++;
-		return;
-	}
-	if (r == NULL) {
-		e->refusals = xrealloc(
-		        e->refusals, (e->nrefusals + 1) * sizeof(*e->refusals));
-		r = &e->refusals[e->nrefusals++];
-		r->endpoint = xstrdup(ep->name);
-	} else {
-		log_notice("%s: the refusal before repeated %llu times (%s)",
-		           ep->name, (unsigned long long)r->count, r->why);
-	}
-	snprintf(r->why, sizeof(r->why), "%s", why);
-	r->count = 1;
-	log_warning("%s: authd refused plan %llu: %s (said once; again when "
-	            "the reason changes)",
-	            ep->name, (unsigned long long)newest, why);
+	repeat_hit(e->repeats, ep->name, "refusal", why, LOG_LEVEL_WARNING,
+	           "%s: authd refused plan %llu: %s", ep->name,
+	           (unsigned long long)newest, why);
 }
 
 /*
@@ -517,9 +508,10 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 	for (int attempt = 0; attempt < CAS_TRIES && !atomic_load(e->stop);
 	     attempt++) {
 		struct endpoint_state st;
-		if (layout_read(e->read, ep->name, &st, err, sizeof(err)) !=
-		    DP_OK) {
-			log_warning("%s", err);
+		dp_status got =
+		        layout_read(e->read, ep->name, &st, err, sizeof(err));
+		authd_answered(e, got, err);
+		if (got != DP_OK) {
 			backoff(e, attempt);
 			continue;
 		}
@@ -581,9 +573,10 @@ static size_t window_flush(struct enactor *e, struct window *w, uint64_t newest)
 	size_t behind = 0;
 	if (w->nups == 0)
 		return 0;
-	if (dnsclient_exchange_many(e->dns, w->ups, w->nups, w->ans, err,
-	                            sizeof(err)) != DP_OK)
-		log_warning("authd: %s", err);
+	authd_answered(e,
+	               dnsclient_exchange_many(e->dns, w->ups, w->nups, w->ans,
+	                                       err, sizeof(err)),
+	               err);
 	for (size_t i = 0; i < w->nups; i++) {
 		const struct plan_endpoint *ep = w->eps[w->which[i]];
 		const struct endpoint_state *st = &w->st[w->which[i]];
@@ -626,9 +619,10 @@ static size_t safe_window(struct enactor *e, struct window *w,
 	w->eps = eps;
 	w->n = n;
 	w->nups = w->nmoved = w->nretry = 0;
-	if (layout_read_many(e->read, names, n, false, w->st, w->ok, err,
-	                     sizeof(err)) != DP_OK)
-		log_warning("%s", err);
+	authd_answered(e,
+	               layout_read_many(e->read, names, n, false, w->st, w->ok,
+	                                err, sizeof(err)),
+	               err);
 	free(names);
 	size_t behind = 0;
 	for (size_t i = 0; i < n && !atomic_load(e->stop); i++) {
@@ -711,6 +705,7 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
 		rc = layout_read_many(e->read, all + off, k, false, st, ok, err,
 		                      sizeof(err));
+		authd_answered(e, rc, err);
 		for (size_t i = 0; i < k && rc == DP_OK; i++) {
 			(*refs)[(*nrefs)++] = st[i].target_gen;
 			if (st[i].marker == 1)
@@ -720,7 +715,6 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 	free(st);
 	free(ok);
 	if (rc != DP_OK) {
-		log_warning("%s", err);
 		free(*refs);
 		*refs = NULL;
 	}
@@ -824,10 +818,14 @@ static bool deletable(struct enactor *e, const struct plan *newest_plan,
 	return !used;
 }
 
-/* Delete plan @p's records from authd; false when any was refused. */
+/*
+ * Delete plan @p's records from authd; false when any was refused (said
+ * once while it is refused the same way).
+ */
 static bool delete_records(struct enactor *e, const struct plan *p)
 {
-	char err[512], ede[512];
+	char err[512], ede[512], subject[64], why[1024];
+	cleanup_subject(p->generation, subject, sizeof(subject));
 	ldns_pkt **ups = xcalloc(WINDOW, sizeof(*ups));
 	ldns_pkt **ans = xcalloc(WINDOW, sizeof(*ans));
 	bool ok = true;
@@ -838,21 +836,24 @@ static bool delete_records(struct enactor *e, const struct plan *p)
 			ups[i] = layout_delete_plan(e->s->zone,
 			                            p->endpoints[off + i].name,
 			                            p->generation);
-		if (dnsclient_exchange_many(e->dns, ups, k, ans, err,
-		                            sizeof(err)) != DP_OK)
-			log_warning("authd: %s", err);
+		authd_answered(e,
+		               dnsclient_exchange_many(e->dns, ups, k, ans, err,
+		                                       sizeof(err)),
+		               err);
 		for (size_t i = 0; i < k; i++) {
 			int rc = ans[i] ? (int)ldns_pkt_get_rcode(ans[i]) : -1;
 			if (rc != LDNS_RCODE_NOERROR && ok) {
 				/* The guard: an endpoint is on it after all. */
 				if (ans[i] != NULL)
 					dnsclient_ede(ans[i], ede, sizeof(ede));
-				log_warning("cleanup: plan %llu kept: %s: %s",
-				            (unsigned long long)p->generation,
-				            p->endpoints[off + i].name,
-				            ans[i] == NULL ? "no answer"
-				            : *ede         ? ede
-				                   : layout_rcode_name(rc));
+				snprintf(why, sizeof(why), "%s: %s",
+				         p->endpoints[off + i].name,
+				         ans[i] == NULL ? "no answer"
+				         : *ede         ? ede
+				                : layout_rcode_name(rc));
+				repeat_hit(e->repeats, subject, "failure", why,
+				           LOG_LEVEL_WARNING, "%s kept: %s",
+				           subject, why);
 				ok = false;
 			}
 			ldns_pkt_free(ans[i]);
@@ -919,17 +920,8 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan)
 		}
 		bool ok = delete_records(e, p);
 		planstore_plan_free(p);
-		if (!ok)
-			continue;
-		if (planstore_delete_plan(e->ps, g, e->s->id,
-		                          "unreferenced and old", err,
-		                          sizeof(err)) == DP_OK) {
-			e->st.deleted++;
-			log_info("cleanup: deleted plan %llu",
-			         (unsigned long long)g);
-		} else {
-			log_store_delete_failed(g, err);
-		}
+		if (ok)
+			delete_from_store(e, g, "unreferenced and old");
 	}
 	free(refs);
 	free(list);
@@ -940,11 +932,11 @@ static bool zone_serial(struct enactor *e, uint32_t *serial)
 {
 	char err[512];
 	ldns_pkt *a = NULL;
-	if (dnsclient_query(e->read, e->s->zone, LDNS_RR_TYPE_SOA, &a, err,
-	                    sizeof(err)) != DP_OK) {
-		log_warning("%s", err);
+	dp_status rc = dnsclient_query(e->read, e->s->zone, LDNS_RR_TYPE_SOA,
+	                               &a, err, sizeof(err));
+	authd_answered(e, rc, err);
+	if (rc != DP_OK)
 		return false;
-	}
 	bool ok = false;
 	ldns_rr_list *an = ldns_pkt_answer(a);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an) && !ok; i++) {

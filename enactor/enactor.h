@@ -65,6 +65,13 @@ dp_status enactor_run_once(struct enactor *e);
 /* enactor_stats - a copy of the counters. */
 void enactor_stats(const struct enactor *e, struct enactor_stats *out);
 
+/*
+ * enactor_say_repeats - say how often each repeating condition said once
+ * (a refused or stuck endpoint, ...) repeated since, for those still on:
+ * at stop.
+ */
+void enactor_say_repeats(const struct enactor *e);
+
 /* enactor_free - free.  Idempotent on NULL. */
 void enactor_free(struct enactor *e);
 
