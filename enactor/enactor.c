@@ -22,6 +22,8 @@
 #define WINDOW        64  /* safe: endpoints per pipelined round trip */
 #define READ_WINDOW   256 /* endpoints per pipelined read for cleanup */
 #define LOCK_TRIES    100000
+#define LOCK_WAIT_MS  20    /* legacy: between tries for a lock held */
+#define LOCK_LONG_MS  1000  /* legacy: a lock held this long is said */
 #define HEARTBEAT_OLD 10000 /* ms: an enactor silent longer is gone */
 
 struct enactor {
@@ -41,6 +43,7 @@ struct enactor {
 	uint64_t quiet_gen;    /* its plan; 0: none since the last change */
 	uint32_t quiet_serial; /* authd's zone serial read before it */
 	int64_t quiet_ms;      /* when it began (CLOCK_MONOTONIC) */
+	uint64_t announced;    /* legacy: the plan last said to be applied */
 	struct enactor_stats st;
 	unsigned seed;
 	/* What repeats (a refused endpoint, a stuck one, authd refusing our
@@ -301,19 +304,49 @@ static uint64_t applied_by_anyone(struct enactor *e)
 	return best;
 }
 
-/* Take the endpoint's lock, waiting while another enactor holds it. */
+/* Another enactor has held @endpoint's lock for long: who. */
+static void legacy_lock_held(struct enactor *e, const char *endpoint)
+{
+	char err[512], why[256];
+	struct endpoint_state st;
+	bool read =
+	        layout_read(e->read, endpoint, &st, err, sizeof(err)) == DP_OK;
+	snprintf(why, sizeof(why), "its lock held by %s",
+	         read && st.locked && *st.lock_owner ? st.lock_owner
+	                                             : "another enactor");
+	repeat_hit(e->repeats, endpoint, "failure", why, LOG_LEVEL_WARNING,
+	           "%s: %s for %d ms and more; waiting", endpoint, why,
+	           LOCK_LONG_MS);
+}
+
+/*
+ * Take the endpoint's lock, waiting while another enactor holds it; a
+ * long wait, or a lock authd refuses, is said (once, with a count).
+ */
 static bool legacy_lock(struct enactor *e, const char *endpoint)
 {
 	char owner[128];
 	snprintf(owner, sizeof(owner), "enactor-%s", e->s->id);
+	int waits = 0;
 	for (int i = 0; i < LOCK_TRIES && !atomic_load(e->stop); i++) {
-		int rc = send_update(
-		        e, layout_lock(e->s->zone, endpoint, owner), NULL, 0);
+		char ede[512], why[700];
+		int rc =
+		        send_update(e, layout_lock(e->s->zone, endpoint, owner),
+		                    ede, sizeof(ede));
 		if (rc == LDNS_RCODE_NOERROR)
 			return true;
-		if (rc == LDNS_RCODE_YXRRSET)
+		if (rc == LDNS_RCODE_YXRRSET) {
 			e->st.lock_waits++;
-		sleep_ms(rc == LDNS_RCODE_YXRRSET ? 20 : 200);
+			if (++waits == LOCK_LONG_MS / LOCK_WAIT_MS)
+				legacy_lock_held(e, endpoint);
+		} else if (rc >= 0) {
+			snprintf(why, sizeof(why),
+			         "cannot take its lock: %s%s%s",
+			         layout_rcode_name(rc), *ede ? ": " : "", ede);
+			repeat_hit(e->repeats, endpoint, "failure", why,
+			           LOG_LEVEL_ERR, "%s: %s", endpoint, why);
+		}
+		sleep_ms(rc == LDNS_RCODE_YXRRSET ? LOCK_WAIT_MS : 200);
 	}
 	return false;
 }
@@ -364,8 +397,11 @@ static dp_status legacy_pass(struct enactor *e)
 	/* The one-time freshness check, before anything is done. */
 	if (newest == 0 || newest <= applied_by_anyone(e))
 		return DP_OK;
-	log_info("applying plan %llu (newer than the plan last applied)",
-	         (unsigned long long)newest);
+	/* Said once per plan: a pass that failed tries it again. */
+	log_msg(newest == e->announced ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+	        "applying plan %llu (newer than the plan last applied)",
+	        (unsigned long long)newest);
+	e->announced = newest;
 	pause_point(e, "after-freshness-check", NULL);
 	struct plan *p = NULL;
 	if (planstore_get_plan(e->ps, newest, &p, err, sizeof(err)) != DP_OK) {
@@ -382,9 +418,12 @@ static dp_status legacy_pass(struct enactor *e)
 		if (!legacy_lock(e, ep->name))
 			break;
 		struct endpoint_state st;
+		char why[1024];
 		if (layout_read(e->read, ep->name, &st, err, sizeof(err)) !=
 		    DP_OK) {
-			log_warning("%s", err);
+			snprintf(why, sizeof(why), "cannot read it: %s", err);
+			repeat_hit(e->repeats, ep->name, "failure", why,
+			           LOG_LEVEL_ERR, "%s: %s", ep->name, why);
 			send_update(e, layout_unlock(e->s->zone, ep->name),
 			            NULL, 0);
 			failures++;
@@ -401,18 +440,28 @@ static dp_status legacy_pass(struct enactor *e)
 			report(e, newest, ep->name);
 			log_info("%s: on plan %llu", ep->name,
 			         (unsigned long long)newest);
+			repeat_end(e->repeats, ep->name, "moved");
 			continue;
 		}
 		send_update(e, layout_unlock(e->s->zone, ep->name), NULL, 0);
 		e->st.failed++;
 		failures++;
-		log_err("%s: cannot move from plan %llu to %llu: %s%s%s",
-		        ep->name, (unsigned long long)st.target_gen,
-		        (unsigned long long)newest,
-		        rc < 0 ? "no answer" : layout_rcode_name(rc),
-		        rc == LDNS_RCODE_NXDOMAIN ? " (the active plan is gone)"
-		                                  : "",
-		        *ede ? ede : "");
+		/* Said once, with a count, until it moves or the reason
+		 * changes; the reason leaves out the plan it was for: a
+		 * stuck endpoint fails the same way for every newer plan. */
+		const char *what = rc < 0 ? "no answer" : layout_rcode_name(rc);
+		const char *gone = rc == LDNS_RCODE_NXDOMAIN
+		                           ? " (the active plan is gone)"
+		                           : "";
+		snprintf(why, sizeof(why),
+		         "cannot move from plan %llu: %s%s%s%s",
+		         (unsigned long long)st.target_gen, what, gone,
+		         *ede ? ": " : "", ede);
+		repeat_hit(e->repeats, ep->name, "failure", why, LOG_LEVEL_ERR,
+		           "%s: cannot move from plan %llu to %llu: %s%s%s%s",
+		           ep->name, (unsigned long long)st.target_gen,
+		           (unsigned long long)newest, what, gone,
+		           *ede ? ": " : "", ede);
 	}
 	planstore_plan_free(p);
 	atomic_store(e->in_flight, 0);
