@@ -16,20 +16,16 @@
 #include "layout.h"
 #include "log.h"
 #include "planstore.h"
+#include "repeat.h"
 #include "xalloc.h"
 
 #define CAS_TRIES     8
 #define WINDOW        64  /* safe: endpoints per pipelined round trip */
 #define READ_WINDOW   256 /* endpoints per pipelined read for cleanup */
 #define LOCK_TRIES    100000
+#define LOCK_WAIT_MS  20    /* legacy: between tries for a lock held */
+#define LOCK_LONG_MS  1000  /* legacy: a lock held this long is said */
 #define HEARTBEAT_OLD 10000 /* ms: an enactor silent longer is gone */
-
-/* An endpoint authd keeps refusing, and why: said once, with a count. */
-struct refusal {
-	char *endpoint;
-	char why[512];
-	uint64_t count;
-};
 
 struct enactor {
 	const struct enactor_settings *s;
@@ -48,14 +44,13 @@ struct enactor {
 	uint64_t quiet_gen;    /* its plan; 0: none since the last change */
 	uint32_t quiet_serial; /* authd's zone serial read before it */
 	int64_t quiet_ms;      /* when it began (CLOCK_MONOTONIC) */
+	uint64_t announced;    /* legacy: the plan last said to be applied */
 	struct enactor_stats st;
 	unsigned seed;
-	/* authd's last refusal of our signature, said once with a count */
-	struct refusal *refusals; /* endpoints authd refuses, by name */
-	size_t nrefusals;
-	int tsig_error; /* its TSIG error code, 0: none */
-	char tsig_problem[320];
-	uint64_t tsig_repeats;
+	/* What repeats (a refused endpoint, a stuck one, authd refusing our
+	 * signature or not answering, a failed deletion): said once. */
+	struct repeats *repeats;
+	char sig_subject[300]; /* our signature's subject in it */
 	/* What stops this pass (the first thing), and what the report file
 	 * says now: written only when it changes. */
 	char problem[320];
@@ -162,6 +157,7 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 	 * an earlier run of this enactor left in its report file. */
 	snprintf(e->problem_said, sizeof(e->problem_said), "(not said yet)");
 	e->paused_once = xcalloc(s->pause_at.n + 1, sizeof(bool));
+	e->repeats = repeats_new();
 	dp_status rc = planstore_attach(s->store, &e->ps, err, errlen);
 	if (rc != DP_OK)
 		goto fail;
@@ -171,6 +167,8 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 		    DP_OK)
 			goto fail;
 		e->key = keyring_first(e->keys);
+		snprintf(e->sig_subject, sizeof(e->sig_subject),
+		         "our signature (key %s)", e->key->name);
 	}
 	rc = dnsclient_new(s->server, e->key, (int)s->timeout_ms, &e->dns, err,
 	                   errlen);
@@ -196,15 +194,31 @@ void enactor_free(struct enactor *e)
 	planstore_close(e->ps);
 	planstore_plan_free(e->last);
 	free(e->paused_once);
-	for (size_t i = 0; i < e->nrefusals; i++)
-		free(e->refusals[i].endpoint);
-	free(e->refusals);
+	repeats_free(e->repeats);
 	free(e);
 }
 
 void enactor_stats(const struct enactor *e, struct enactor_stats *out)
 {
 	*out = e->st;
+}
+
+void enactor_say_repeats(const struct enactor *e)
+{
+	repeats_say(e->repeats);
+}
+
+/*
+ * An exchange with authd, or a read of it, ended with @rc (@err): one
+ * that failed is said once, with a count, until authd answers again.
+ */
+static void authd_answered(struct enactor *e, dp_status rc, const char *err)
+{
+	if (rc == DP_OK)
+		repeat_end(e->repeats, "authd", "answers again");
+	else
+		repeat_hit(e->repeats, "authd", "failed exchange", err,
+		           LOG_LEVEL_WARNING, "authd: %s", err);
 }
 
 /* Send @q (consumed) and return the answer's rcode, -1 on no answer. */
@@ -216,8 +230,8 @@ static int send_update(struct enactor *e, ldns_pkt *q, char *ede, size_t elen)
 	ldns_pkt_free(q);
 	if (ede != NULL)
 		ede[0] = '\0';
+	authd_answered(e, rc, err);
 	if (rc != DP_OK) {
-		log_warning("authd: %s", err);
 		problem(e, "authd: %s", err);
 		return -1;
 	}
@@ -225,27 +239,21 @@ static int send_update(struct enactor *e, ldns_pkt *q, char *ede, size_t elen)
 	if (ede != NULL)
 		dnsclient_ede(a, ede, elen);
 	char why[320];
-	int terr = dnsclient_tsig_error(a, why, sizeof(why));
-	if (terr != 0) {
+	if (dnsclient_tsig_error(a, why, sizeof(why)) != 0) {
 		/* A signature authd refuses stops everything: say what and
-		 * why at once, then again only when the error changes. */
-		if (terr != e->tsig_error) {
-			log_err("authd refused our signature: %s", why);
-			snprintf(e->tsig_problem, sizeof(e->tsig_problem), "%s",
-			         why);
-			e->tsig_error = terr;
-			e->tsig_repeats = 0;
-		}
-		e->tsig_repeats++;
+		 * why at once, then again only when the error (BADKEY,
+		 * BADSIG, BADTIME: the text before the colon) changes. */
+		char kind[320];
+		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(why, ":"),
+		         why);
+		repeat_hit(e->repeats, e->sig_subject, "refusal", kind,
+		           LOG_LEVEL_ERR, "authd refused our signature: %s",
+		           why);
 		problem(e, "authd refuses our signature: %s", why);
 		if (ede != NULL)
 			snprintf(ede, elen, "%s", why);
-	} else if (e->tsig_error != 0) {
-		log_notice("authd accepts our signature again (refused %llu "
-		           "times: %s)",
-		           (unsigned long long)e->tsig_repeats,
-		           e->tsig_problem);
-		e->tsig_error = 0;
+	} else if (e->key != NULL) {
+		repeat_end(e->repeats, e->sig_subject, "accepted again");
 	}
 	ldns_pkt_free(a);
 	return rcode;
@@ -268,15 +276,40 @@ static void report_plan(struct enactor *e, uint64_t gen)
 	e->reported = gen;
 }
 
-/*
- * The plan's records are gone from authd but the store still lists it:
- * say so (a later cleanup deletes it from the store again).
- */
-static void log_store_delete_failed(uint64_t g, const char *err)
+/* Plan @g's cleanup, as a subject of e->repeats. */
+static void cleanup_subject(uint64_t g, char *buf, size_t len)
 {
-	log_warning("cleanup: plan %llu's records are deleted from authd, but "
-	            "not the plan from the store: %s",
-	            (unsigned long long)g, err);
+	snprintf(buf, len, "cleanup: plan %llu", (unsigned long long)g);
+}
+
+/*
+ * Plan @g's records are gone from authd: delete it from the store too,
+ * for @why.  When the store fails, say so, once while it fails the same
+ * way (a later cleanup deletes it from the store again).
+ */
+static void delete_from_store(struct enactor *e, uint64_t g, const char *why)
+{
+	char err[512], subject[64];
+	cleanup_subject(g, subject, sizeof(subject));
+	dp_status rc = planstore_retire_plan(e->ps, e->s->id, g, why, now_ms(),
+	                                     err, sizeof(err));
+	if (rc == DP_OK) {
+		e->st.deleted++;
+		log_info("cleanup: deleted plan %llu (%s)",
+		         (unsigned long long)g, why);
+		repeat_end(e->repeats, subject, "deleted");
+	} else if (rc == DP_ENOENT) {
+		log_info("cleanup: plan %llu was deleted meanwhile",
+		         (unsigned long long)g);
+		repeat_end(e->repeats, subject, "deleted by another");
+	} else {
+		repeat_hit(e->repeats, subject, "failure", err,
+		           LOG_LEVEL_WARNING,
+		           "cleanup: plan %llu's records are deleted from "
+		           "authd, but the plan is not retired in the store: "
+		           "%s",
+		           (unsigned long long)g, err);
+	}
 }
 
 /* ---- legacy ---- */
@@ -297,19 +330,49 @@ static uint64_t applied_by_anyone(struct enactor *e)
 	return best;
 }
 
-/* Take the endpoint's lock, waiting while another enactor holds it. */
+/* Another enactor has held @endpoint's lock for long: who. */
+static void legacy_lock_held(struct enactor *e, const char *endpoint)
+{
+	char err[512], why[256];
+	struct endpoint_state st;
+	bool read =
+	        layout_read(e->read, endpoint, &st, err, sizeof(err)) == DP_OK;
+	snprintf(why, sizeof(why), "its lock held by %s",
+	         read && st.locked && *st.lock_owner ? st.lock_owner
+	                                             : "another enactor");
+	repeat_hit(e->repeats, endpoint, "failure", why, LOG_LEVEL_WARNING,
+	           "%s: %s for %d ms and more; waiting", endpoint, why,
+	           LOCK_LONG_MS);
+}
+
+/*
+ * Take the endpoint's lock, waiting while another enactor holds it; a
+ * long wait, or a lock authd refuses, is said (once, with a count).
+ */
 static bool legacy_lock(struct enactor *e, const char *endpoint)
 {
 	char owner[128];
 	snprintf(owner, sizeof(owner), "enactor-%s", e->s->id);
+	int waits = 0;
 	for (int i = 0; i < LOCK_TRIES && !atomic_load(e->stop); i++) {
-		int rc = send_update(
-		        e, layout_lock(e->s->zone, endpoint, owner), NULL, 0);
+		char ede[512], why[700];
+		int rc =
+		        send_update(e, layout_lock(e->s->zone, endpoint, owner),
+		                    ede, sizeof(ede));
 		if (rc == LDNS_RCODE_NOERROR)
 			return true;
-		if (rc == LDNS_RCODE_YXRRSET)
+		if (rc == LDNS_RCODE_YXRRSET) {
 			e->st.lock_waits++;
-		sleep_ms(rc == LDNS_RCODE_YXRRSET ? 20 : 200);
+			if (++waits == LOCK_LONG_MS / LOCK_WAIT_MS)
+				legacy_lock_held(e, endpoint);
+		} else if (rc >= 0) {
+			snprintf(why, sizeof(why),
+			         "cannot take its lock: %s%s%s",
+			         layout_rcode_name(rc), *ede ? ": " : "", ede);
+			repeat_hit(e->repeats, endpoint, "failure", why,
+			           LOG_LEVEL_ERR, "%s: %s", endpoint, why);
+		}
+		sleep_ms(rc == LDNS_RCODE_YXRRSET ? LOCK_WAIT_MS : 200);
 	}
 	return false;
 }
@@ -344,14 +407,7 @@ static void legacy_cleanup(struct enactor *e, uint64_t applied)
 		snprintf(why, sizeof(why),
 		         "more than %ld generations older than %llu",
 		         e->s->keep, (unsigned long long)applied);
-		if (planstore_retire_plan(e->ps, e->s->id, g, why, now_ms(),
-		                          err, sizeof(err)) == DP_OK) {
-			e->st.deleted++;
-			log_info("cleanup: deleted plan %llu (%s)",
-			         (unsigned long long)g, why);
-		} else {
-			log_store_delete_failed(g, err);
-		}
+		delete_from_store(e, g, why);
 	}
 	free(list);
 }
@@ -367,8 +423,11 @@ static dp_status legacy_pass(struct enactor *e)
 	/* The one-time freshness check, before anything is done. */
 	if (newest == 0 || newest <= applied_by_anyone(e))
 		return DP_OK;
-	log_info("applying plan %llu (newer than the plan last applied)",
-	         (unsigned long long)newest);
+	/* Said once per plan: a pass that failed tries it again. */
+	log_msg(newest == e->announced ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+	        "applying plan %llu (newer than the plan last applied)",
+	        (unsigned long long)newest);
+	e->announced = newest;
 	pause_point(e, "after-freshness-check", NULL);
 	struct plan *p = NULL;
 	if (planstore_get_plan(e->ps, newest, &p, err, sizeof(err)) != DP_OK) {
@@ -385,9 +444,12 @@ static dp_status legacy_pass(struct enactor *e)
 		if (!legacy_lock(e, ep->name))
 			break;
 		struct endpoint_state st;
+		char why[1024];
 		if (layout_read(e->read, ep->name, &st, err, sizeof(err)) !=
 		    DP_OK) {
-			log_warning("%s", err);
+			snprintf(why, sizeof(why), "cannot read it: %s", err);
+			repeat_hit(e->repeats, ep->name, "failure", why,
+			           LOG_LEVEL_ERR, "%s: %s", ep->name, why);
 			send_update(e, layout_unlock(e->s->zone, ep->name),
 			            NULL, 0);
 			failures++;
@@ -404,18 +466,28 @@ static dp_status legacy_pass(struct enactor *e)
 			report(e, newest, ep->name);
 			log_info("%s: on plan %llu", ep->name,
 			         (unsigned long long)newest);
+			repeat_end(e->repeats, ep->name, "moved");
 			continue;
 		}
 		send_update(e, layout_unlock(e->s->zone, ep->name), NULL, 0);
 		e->st.failed++;
 		failures++;
-		log_err("%s: cannot move from plan %llu to %llu: %s%s%s",
-		        ep->name, (unsigned long long)st.target_gen,
-		        (unsigned long long)newest,
-		        rc < 0 ? "no answer" : layout_rcode_name(rc),
-		        rc == LDNS_RCODE_NXDOMAIN ? " (the active plan is gone)"
-		                                  : "",
-		        *ede ? ede : "");
+		/* Said once, with a count, until it moves or the reason
+		 * changes; the reason leaves out the plan it was for: a
+		 * stuck endpoint fails the same way for every newer plan. */
+		const char *what = rc < 0 ? "no answer" : layout_rcode_name(rc);
+		const char *gone = rc == LDNS_RCODE_NXDOMAIN
+		                           ? " (the active plan is gone)"
+		                           : "";
+		snprintf(why, sizeof(why),
+		         "cannot move from plan %llu: %s%s%s%s",
+		         (unsigned long long)st.target_gen, what, gone,
+		         *ede ? ": " : "", ede);
+		repeat_hit(e->repeats, ep->name, "failure", why, LOG_LEVEL_ERR,
+		           "%s: cannot move from plan %llu to %llu: %s%s%s%s",
+		           ep->name, (unsigned long long)st.target_gen,
+		           (unsigned long long)newest, what, gone,
+		           *ede ? ": " : "", ede);
 	}
 	planstore_plan_free(p);
 	atomic_store(e->in_flight, 0);
@@ -453,28 +525,14 @@ static bool superseded(struct enactor *e, uint64_t g)
 	return planstore_newest(e->ps, &n, err, sizeof(err)) == DP_OK && n > g;
 }
 
-/* The refusal entry of @endpoint, or NULL. */
-static struct refusal *refusal_of(struct enactor *e, const char *endpoint)
-{
-	for (size_t i = 0; i < e->nrefusals; i++)
-		if (strcmp(e->refusals[i].endpoint, endpoint) == 0)
-			return &e->refusals[i];
-	return NULL;
-}
-
+/* @ep moved to @newest; a refusal said before is over. */
 static void log_moved(struct enactor *e, const struct plan_endpoint *ep,
                       const struct endpoint_state *st, uint64_t newest)
 {
 	log_info("%s: plan %llu -> %llu", ep->name,
 	         (unsigned long long)(st->marker == 1 ? st->gen : 0),
 	         (unsigned long long)newest);
-	struct refusal *r = refusal_of(e, ep->name);
-	if (r == NULL)
-		return;
-	log_notice("%s: moved after %llu refusals (%s)", ep->name,
-	           (unsigned long long)r->count, r->why);
-	free(r->endpoint);
-	*r = e->refusals[--e->nrefusals];
+	repeat_end(e->repeats, ep->name, "moved");
 }
 
 /*
@@ -510,25 +568,9 @@ static void log_refused(struct enactor *e, const struct plan_endpoint *ep,
 	const char *why = *ede ? ede : "refused";
 	problem(e, "%s: authd refuses plan %llu: %s", ep->name,
 	        (unsigned long long)newest, why);
-	struct refusal *r = refusal_of(e, ep->name);
-	if (r != NULL && strcmp(r->why, why) == 0) {
-		r->count++;
-		return;
-	}
-	if (r == NULL) {
-		e->refusals = xrealloc(
-		        e->refusals, (e->nrefusals + 1) * sizeof(*e->refusals));
-		r = &e->refusals[e->nrefusals++];
-		r->endpoint = xstrdup(ep->name);
-	} else {
-		log_notice("%s: the refusal before repeated %llu times (%s)",
-		           ep->name, (unsigned long long)r->count, r->why);
-	}
-	snprintf(r->why, sizeof(r->why), "%s", why);
-	r->count = 1;
-	log_warning("%s: authd refused plan %llu: %s (said once; again when "
-	            "the reason changes)",
-	            ep->name, (unsigned long long)newest, why);
+	repeat_hit(e->repeats, ep->name, "refusal", why, LOG_LEVEL_WARNING,
+	           "%s: authd refused plan %llu: %s", ep->name,
+	           (unsigned long long)newest, why);
 }
 
 /*
@@ -543,9 +585,10 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 	for (int attempt = 0; attempt < CAS_TRIES && !atomic_load(e->stop);
 	     attempt++) {
 		struct endpoint_state st;
-		if (layout_read(e->read, ep->name, &st, err, sizeof(err)) !=
-		    DP_OK) {
-			log_warning("%s", err);
+		dp_status got =
+		        layout_read(e->read, ep->name, &st, err, sizeof(err));
+		authd_answered(e, got, err);
+		if (got != DP_OK) {
 			backoff(e, attempt);
 			continue;
 		}
@@ -607,9 +650,10 @@ static size_t window_flush(struct enactor *e, struct window *w, uint64_t newest)
 	size_t behind = 0;
 	if (w->nups == 0)
 		return 0;
-	if (dnsclient_exchange_many(e->dns, w->ups, w->nups, w->ans, err,
-	                            sizeof(err)) != DP_OK)
-		log_warning("authd: %s", err);
+	authd_answered(e,
+	               dnsclient_exchange_many(e->dns, w->ups, w->nups, w->ans,
+	                                       err, sizeof(err)),
+	               err);
 	for (size_t i = 0; i < w->nups; i++) {
 		const struct plan_endpoint *ep = w->eps[w->which[i]];
 		const struct endpoint_state *st = &w->st[w->which[i]];
@@ -652,9 +696,10 @@ static size_t safe_window(struct enactor *e, struct window *w,
 	w->eps = eps;
 	w->n = n;
 	w->nups = w->nmoved = w->nretry = 0;
-	if (layout_read_many(e->read, names, n, false, w->st, w->ok, err,
-	                     sizeof(err)) != DP_OK)
-		log_warning("%s", err);
+	authd_answered(e,
+	               layout_read_many(e->read, names, n, false, w->st, w->ok,
+	                                err, sizeof(err)),
+	               err);
 	free(names);
 	size_t behind = 0;
 	for (size_t i = 0; i < n && !atomic_load(e->stop); i++) {
@@ -720,12 +765,12 @@ static const struct plan_endpoint **walk_order(const struct enactor *e,
 }
 
 /*
- * The generations the endpoints of @p are on, and are marked with; a plan
- * newer than @newest written meanwhile stops the reading (DP_EAGAIN).
+ * The generations the endpoints named in @all are on, and are marked with.
+ * A newer plan written meanwhile does not stop the reading: cleanup that
+ * yields to every new plan never ends while plans come faster than it.
  */
 static dp_status referenced_names(struct enactor *e, const char *const *all,
-                                  size_t n, uint64_t newest, uint64_t **refs,
-                                  size_t *nrefs)
+                                  size_t n, uint64_t **refs, size_t *nrefs)
 {
 	char err[512];
 	*refs = xcalloc(2 * n + 1, sizeof(**refs));
@@ -734,15 +779,10 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
 	dp_status rc = DP_OK;
 	for (size_t off = 0; off < n && rc == DP_OK; off += READ_WINDOW) {
-		if (off > 0 && superseded(e, newest)) {
-			snprintf(err, sizeof(err), "a newer plan than %llu",
-			         (unsigned long long)newest);
-			rc = DP_EAGAIN;
-			break;
-		}
 		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
 		rc = layout_read_many(e->read, all + off, k, false, st, ok, err,
 		                      sizeof(err));
+		authd_answered(e, rc, err);
 		for (size_t i = 0; i < k && rc == DP_OK; i++) {
 			(*refs)[(*nrefs)++] = st[i].target_gen;
 			if (st[i].marker == 1)
@@ -752,8 +792,6 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 	free(st);
 	free(ok);
 	if (rc != DP_OK) {
-		if (rc != DP_EAGAIN)
-			log_warning("%s", err);
 		free(*refs);
 		*refs = NULL;
 	}
@@ -762,13 +800,12 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 
 /* referenced_names() of the endpoints of @p. */
 static dp_status referenced(struct enactor *e, const struct plan *p,
-                            uint64_t newest, uint64_t **refs, size_t *nrefs)
+                            uint64_t **refs, size_t *nrefs)
 {
 	const char **names = xcalloc(p->nendpoints + 1, sizeof(*names));
 	for (size_t i = 0; i < p->nendpoints; i++)
 		names[i] = p->endpoints[i].name;
-	dp_status rc =
-	        referenced_names(e, names, p->nendpoints, newest, refs, nrefs);
+	dp_status rc = referenced_names(e, names, p->nendpoints, refs, nrefs);
 	free(names);
 	return rc;
 }
@@ -815,7 +852,7 @@ static bool listed(const uint64_t *refs, size_t n, uint64_t g)
  * naming it)?  False also when authd cannot be read.
  */
 static bool unreferenced_by_own(struct enactor *e, const struct plan *p,
-                                const struct plan *newest_plan, uint64_t newest)
+                                const struct plan *newest_plan)
 {
 	/* Only the endpoints the newest plan lacks: deletable() read the
 	 * others.  Both lists are sorted by name. */
@@ -832,8 +869,8 @@ static bool unreferenced_by_own(struct enactor *e, const struct plan *p,
 	}
 	uint64_t *refs = NULL;
 	size_t nrefs = 0;
-	bool read = n == 0 || referenced_names(e, gone, n, newest, &refs,
-	                                       &nrefs) == DP_OK;
+	bool read =
+	        n == 0 || referenced_names(e, gone, n, &refs, &nrefs) == DP_OK;
 	bool used = !read || listed(refs, nrefs, p->generation);
 	free(refs);
 	free(gone);
@@ -851,7 +888,7 @@ static bool deletable(struct enactor *e, const struct plan *newest_plan,
 		return false;
 	uint64_t *refs;
 	size_t n;
-	if (referenced(e, newest_plan, newest, &refs, &n) != DP_OK)
+	if (referenced(e, newest_plan, &refs, &n) != DP_OK)
 		return false;
 	bool used = listed(refs, n, g);
 	free(refs);
@@ -859,45 +896,41 @@ static bool deletable(struct enactor *e, const struct plan *newest_plan,
 }
 
 /*
- * Delete plan @p's records from authd; false when any was refused, or
- * when a plan newer than @newest came first (the rest of the records go
- * at a later cleanup: nothing is on this plan).
+ * Delete plan @p's records from authd; false when any was refused (said
+ * once while it is refused the same way).
  */
-static bool delete_records(struct enactor *e, const struct plan *p,
-                           uint64_t newest)
+static bool delete_records(struct enactor *e, const struct plan *p)
 {
-	char err[512], ede[512];
+	char err[512], ede[512], subject[64], why[1024];
+	cleanup_subject(p->generation, subject, sizeof(subject));
 	ldns_pkt **ups = xcalloc(WINDOW, sizeof(*ups));
 	ldns_pkt **ans = xcalloc(WINDOW, sizeof(*ans));
 	bool ok = true;
 	for (size_t off = 0; off < p->nendpoints && ok; off += WINDOW) {
-		if (off > 0 && superseded(e, newest)) {
-			log_info("cleanup: plan %llu: a newer plan first",
-			         (unsigned long long)p->generation);
-			ok = false;
-			break;
-		}
 		size_t k = p->nendpoints - off < WINDOW ? p->nendpoints - off
 		                                        : WINDOW;
 		for (size_t i = 0; i < k; i++)
 			ups[i] = layout_delete_plan(e->s->zone,
 			                            p->endpoints[off + i].name,
 			                            p->generation);
-		if (dnsclient_exchange_many(e->dns, ups, k, ans, err,
-		                            sizeof(err)) != DP_OK)
-			log_warning("authd: %s", err);
+		authd_answered(e,
+		               dnsclient_exchange_many(e->dns, ups, k, ans, err,
+		                                       sizeof(err)),
+		               err);
 		for (size_t i = 0; i < k; i++) {
 			int rc = ans[i] ? (int)ldns_pkt_get_rcode(ans[i]) : -1;
 			if (rc != LDNS_RCODE_NOERROR && ok) {
 				/* The guard: an endpoint is on it after all. */
 				if (ans[i] != NULL)
 					dnsclient_ede(ans[i], ede, sizeof(ede));
-				log_warning("cleanup: plan %llu kept: %s: %s",
-				            (unsigned long long)p->generation,
-				            p->endpoints[off + i].name,
-				            ans[i] == NULL ? "no answer"
-				            : *ede         ? ede
-				                   : layout_rcode_name(rc));
+				snprintf(why, sizeof(why), "%s: %s",
+				         p->endpoints[off + i].name,
+				         ans[i] == NULL ? "no answer"
+				         : *ede         ? ede
+				                : layout_rcode_name(rc));
+				repeat_hit(e->repeats, subject, "failure", why,
+				           LOG_LEVEL_WARNING, "%s kept: %s",
+				           subject, why);
 				ok = false;
 			}
 			ldns_pkt_free(ans[i]);
@@ -909,9 +942,18 @@ static bool delete_records(struct enactor *e, const struct plan *p,
 	return ok;
 }
 
-static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
-                         uint64_t newest)
+/*
+ * Delete the plans more than keep generations older than @newest_plan
+ * that nobody uses.  Run after every pass, whatever became of its walk:
+ * a cleanup that waits for a walk to end with every endpoint on the
+ * newest plan never runs while plans come faster than a walk or one
+ * endpoint is refused, and the store grows without bound.  A newer plan
+ * does not interrupt it either; what bounds its work is the list of
+ * plans taken at its start.
+ */
+static void safe_cleanup(struct enactor *e, const struct plan *newest_plan)
 {
+	uint64_t newest = newest_plan->generation;
 	struct planstore_info *list = NULL;
 	size_t n = 0;
 	char err[512];
@@ -927,16 +969,12 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 	bool any = false;
 	for (size_t i = 0; i < n && !any; i++)
 		any = old_and_idle(e, list[i].generation, newest);
-	if (!any ||
-	    referenced(e, newest_plan, newest, &refs, &nrefs) != DP_OK) {
+	if (!any || referenced(e, newest_plan, &refs, &nrefs) != DP_OK) {
 		free(list);
 		return;
 	}
 	for (size_t i = 0; i < n && !atomic_load(e->stop); i++) {
 		uint64_t g = list[i].generation;
-		/* A newer plan first; cleanup waits for a quiet moment. */
-		if (superseded(e, newest))
-			break;
 		if (!old_and_idle(e, g, newest) || listed(refs, nrefs, g))
 			continue;
 		char gs[32];
@@ -953,23 +991,14 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan,
 		/* Its own endpoints too: one the newest plan no longer has
 		 * (removed from the planner's settings) may still stand on
 		 * it, and keeps it. */
-		if (!unreferenced_by_own(e, p, newest_plan, newest)) {
+		if (!unreferenced_by_own(e, p, newest_plan)) {
 			planstore_plan_free(p);
 			continue;
 		}
-		bool ok = delete_records(e, p, newest);
+		bool ok = delete_records(e, p);
 		planstore_plan_free(p);
-		if (!ok)
-			continue;
-		if (planstore_retire_plan(e->ps, e->s->id, g,
-		                          "unreferenced and old", now_ms(), err,
-		                          sizeof(err)) == DP_OK) {
-			e->st.deleted++;
-			log_info("cleanup: deleted plan %llu",
-			         (unsigned long long)g);
-		} else {
-			log_store_delete_failed(g, err);
-		}
+		if (ok)
+			delete_from_store(e, g, "unreferenced and old");
 	}
 	free(refs);
 	free(list);
@@ -980,11 +1009,11 @@ static bool zone_serial(struct enactor *e, uint32_t *serial)
 {
 	char err[512];
 	ldns_pkt *a = NULL;
-	if (dnsclient_query(e->read, e->s->zone, LDNS_RR_TYPE_SOA, &a, err,
-	                    sizeof(err)) != DP_OK) {
-		log_warning("%s", err);
+	dp_status rc = dnsclient_query(e->read, e->s->zone, LDNS_RR_TYPE_SOA,
+	                               &a, err, sizeof(err));
+	authd_answered(e, rc, err);
+	if (rc != DP_OK)
 		return false;
-	}
 	bool ok = false;
 	ldns_rr_list *an = ldns_pkt_answer(a);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an) && !ok; i++) {
@@ -1041,7 +1070,7 @@ static dp_status safe_pass(struct enactor *e)
 	uint32_t serial = 0;
 	bool have_serial = e->s->full_scan_ms > 0 && zone_serial(e, &serial);
 	if (quiet(e, newest, have_serial, serial)) {
-		safe_cleanup(e, p, newest);
+		safe_cleanup(e, p);
 		planstore_plan_free(e->last);
 		e->last = p;
 		return superseded(e, newest) ? DP_EAGAIN : DP_OK;
@@ -1092,8 +1121,11 @@ static dp_status safe_pass(struct enactor *e)
 			e->quiet_serial = serial;
 			e->quiet_ms = began;
 		}
-		safe_cleanup(e, p, newest);
 	}
+	/* Overtaken or not, endpoints behind or not: what cleanup deletes
+	 * it checks against authd itself. */
+	if (!atomic_load(e->stop))
+		safe_cleanup(e, p);
 	planstore_plan_free(e->last);
 	e->last = p;
 	if (newer || superseded(e, newest))

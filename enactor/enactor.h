@@ -18,10 +18,12 @@
  *   missing plan or behind are healed the same way; cleanup deletes a
  *   plan only when no endpoint is on it, no enactor is applying it or an
  *   older one, and it is more than `keep` generations old, all checked
- *   again right before each deletion.  Once a walk found every endpoint
- *   on the newest plan, later passes read authd's zone serial first and
- *   walk again only when it or the newest plan changed, or full-scan-ms
- *   after that walk began.
+ *   again right before each deletion; it runs after every pass, also one
+ *   overtaken by a newer plan or with endpoints left behind, so the
+ *   store stays bounded.  Once a walk found every endpoint on the newest
+ *   plan, later passes read authd's zone serial first and walk again
+ *   only when it or the newest plan changed, or full-scan-ms after that
+ *   walk began.
  */
 #ifndef ENACTOR_H
 #define ENACTOR_H
@@ -62,6 +64,13 @@ dp_status enactor_run_once(struct enactor *e);
 
 /* enactor_stats - a copy of the counters. */
 void enactor_stats(const struct enactor *e, struct enactor_stats *out);
+
+/*
+ * enactor_say_repeats - say how often each repeating condition said once
+ * (a refused or stuck endpoint, ...) repeated since, for those still on:
+ * at stop.
+ */
+void enactor_say_repeats(const struct enactor *e);
 
 /* enactor_free - free.  Idempotent on NULL. */
 void enactor_free(struct enactor *e);

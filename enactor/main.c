@@ -252,6 +252,7 @@ int main(int argc, char **argv)
 	uv_close((uv_handle_t *)&d.sigint, close_cb);
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	uv_loop_close(d.loop);
+	enactor_say_repeats(d.e);
 	struct enactor_stats st;
 	enactor_stats(d.e, &st);
 	log_notice(

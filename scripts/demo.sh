@@ -314,8 +314,9 @@ for n in 1 2 3; do
 done
 sleep 3
 for n in 1 2 3; do last_line "$n" "cannot move from plan $G1" | indent; done
-say "($(cat "$(elog 1)" "$(elog 2)" "$(elog 3)" | grep -c "cannot move from plan $G1") \
-failed attempts in 3 s: every pass of every enactor fails the same way.)"
+say "(Every pass of every enactor fails the same way, for every newer plan; \
+each enactor says so once ($(cat "$(elog 1)" "$(elog 2)" "$(elog 3)" | grep -c "cannot move from plan $G1") \
+lines in 3 s), and how often when that changes.)"
 say "Each new plan must replace the active one, plan $G1, and that one is \
 gone: the update's prerequisite fails (NXDOMAIN), forever."
 CTLA=(--store "$STORE" --server "127.0.0.1:$P" --zone api.test.
@@ -351,9 +352,19 @@ say "So behind a resolver the tail is at most the endpoint's record TTL \
 ($TTL s) here: the NXDOMAIN is for the plan's name, not the endpoint's. \
 The zone's negative TTL sets the tail only for a name that is gone itself \
 (tests/e2e/negcache.sh measures both)."
-say "The enactors move it forward again:"
+say "The enactors move it forward again, and say after how many failures:"
+wait_for 5 grep -qE "$E: moved after [0-9]+ failure" "$(elog 1)" "$(elog 2)" "$(elog 3)" || true
+grep -hE "$E: moved after [0-9]+ failure" "$(elog 1)" "$(elog 2)" "$(elog 3)" |
+	cut -d' ' -f2- | indent
 show "on the newest plan"
 stop_enactors 1 2 3
+# failed LOGS...: the updates the enactors' last words count as failed.
+failed() {
+	grep -hoE 'stopped: .*, [0-9]+ failed' "$@" | grep -oE '[0-9]+ failed$' |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+LEGACY_FAILED=$(failed "$(elog 1)" "$(elog 2)" "$(elog 3)")
+LEGACY_LINES=$(cat "$(elog 1)" "$(elog 2)" "$(elog 3)" | grep -c "cannot move from plan $G1")
 
 # ==== 2. safe ====
 
@@ -540,7 +551,9 @@ step "Summary"
 printf '   legacy: %sauthd answered NXDOMAIN for %s s%s, until the operator'"'"'s repair;\n' "$R" "$LEGACY_S" "$N"
 printf '           %sclients behind unbound got NXDOMAIN for %s s%s: from %s s later (their cached\n' "$R" "$UNBOUND_S" "$N" "$(secs "${LS:-0}" "${US:-0}")"
 printf '           answer) to %s s after the repair (the cached CNAME to the deleted plan,\n' "$TAIL_S"
-printf '           TTL %s s; the zone'"'"'s negative TTL, %s s, did not count)\n' "$TTL" "$NEGTTL"
+printf '           TTL %s s; the zone'"'"'s negative TTL, %s s, did not count);\n' "$TTL" "$NEGTTL"
+printf '           the enactors failed %s times to move it, and said so in %s lines (once each,\n' "$LEGACY_FAILED" "$LEGACY_LINES"
+printf '           and the count when that ended)\n'
 printf '   safe:   %s%s answers without an address%s in %s probes of authd, %s in %s through unbound;\n' \
 	"$G" "$SAFE_BAD" "$N" "$SAFE_N" "$SAFE_UBAD" "$SAFE_UN"
 printf '           the generation never went back (%s steps);\n' "$SAFE_BACK"
@@ -555,6 +568,7 @@ printf '   plot:   %s\n' "$OUT/demo.png"
 printf '   logs, timelines (CSV) and the prober'"'"'s summaries: %s/\n' "$OUT"
 
 [ -n "$LS" ] || die "the prober saw no outage in legacy mode"
+[ "$LEGACY_FAILED" -gt 0 ] || die "the legacy enactors never failed"
 [ -n "$US" ] || die "the clients behind unbound saw no outage"
 [ "$SAFE_BAD" -eq 0 ] && [ "$SAFE_BACK" -eq 0 ] && [ "$SAFE_UBAD" -eq 0 ] ||
 	die "safe mode broke an invariant"
