@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "reports.h"
 #include "sqlstore.h"
@@ -66,11 +67,79 @@ dp_status reports_open_writer(const char *store_path, const char *id,
 		return DP_EIO;
 	}
 	char *path = xasprintf("%s/%s%s", dir, id, suffix);
+	dp_status rc = DP_OK;
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		/* Made under another name and renamed into place with its
+		 * schema: a reader never meets a file being created (it
+		 * would wait for its creator, stopped or not). */
+		char *tmp = xasprintf("%s/.%s%s.new", dir, id, suffix);
+		unlink(tmp);
+		rc = sqlstore_open(tmp, &reports_schema, SQLSTORE_CREATE, db,
+		                   err, errlen);
+		if (rc == DP_OK) {
+			sqlite3_close(*db); /* folds the WAL in */
+			*db = NULL;
+			if (rename(tmp, path) != 0) {
+				snprintf(err, errlen, "%s: cannot rename: %s",
+				         tmp, strerror(errno));
+				rc = DP_EIO;
+			}
+		}
+		free(tmp);
+	}
 	free(dir);
-	dp_status rc = sqlstore_open(path, &reports_schema, SQLSTORE_CREATE, db,
-	                             err, errlen);
+	if (rc == DP_OK)
+		rc = sqlstore_open(path, &reports_schema, 0, db, err, errlen);
 	free(path);
 	return rc;
+}
+
+/*
+ * Open @path for reading only: never write, never wait long.  1 and *@db
+ * when it can be read; 0 when it cannot be now (its writer holds it while
+ * recovering it, stopped or not): the caller skips it; -1 when it is not
+ * an enactor's report file (an error in @err).
+ */
+static int open_reader(const char *path, sqlite3 **db, char *err, size_t errlen)
+{
+	*db = NULL;
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(*db);
+		*db = NULL;
+		return 0;
+	}
+	sqlite3_busy_timeout(*db, 200);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(
+	        *db,
+	        "SELECT (SELECT application_id FROM pragma_application_id), "
+	        "(SELECT user_version FROM pragma_user_version)",
+	        -1, &st, NULL);
+	int64_t app = 0, ver = 0;
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		app = sqlite3_column_int64(st, 0);
+		ver = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW || ver < 1) {
+		/* Busy, or from before the rename: nothing to read yet. */
+		sqlite3_close(*db);
+		*db = NULL;
+		return 0;
+	}
+	if ((uint32_t)app != REPORTS_APP_ID || ver > REPORTS_VERSION) {
+		snprintf(err, errlen,
+		         "%s: not a dnsplane enactor report file of a version "
+		         "this program knows (application_id 0x%08x, version "
+		         "%lld)",
+		         path, (unsigned)(uint32_t)app, (long long)ver);
+		sqlite3_close(*db);
+		*db = NULL;
+		return -1;
+	}
+	return 1;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -115,9 +184,15 @@ dp_status reports_each(const char *store_path, reports_fn fn, void *arg,
 	for (size_t i = 0; i < n && rc == DP_OK; i++) {
 		char *path = xasprintf("%s/%s%s", dir, ids[i], suffix);
 		sqlite3 *db = NULL;
-		rc = sqlstore_open(path, &reports_schema, 0, &db, err, errlen);
-		if (rc == DP_OK && fn(arg, ids[i], db, path, err, errlen) != 0)
-			rc = DP_EDB;
+		int r = open_reader(path, &db, err, errlen);
+		if (r < 0)
+			rc = DP_EFOREIGN;
+		else if (r > 0 && fn(arg, ids[i], db, path, err, errlen) != 0)
+			/* Busy now (a writer recovering it): skipped, as an
+			 * enactor that reported nothing yet. */
+			rc = (sqlite3_errcode(db) & 0xff) == SQLITE_BUSY
+			             ? DP_OK
+			             : DP_EDB;
 		sqlite3_close(db);
 		free(path);
 	}

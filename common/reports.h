@@ -47,8 +47,10 @@ dp_status reports_open_writer(const char *store_path, const char *id,
  * enactor's report file of the store at @store_path, in the order of the
  * ids; a nonzero return from @fn stops the walk and is returned as
  * DP_EDB with @fn's message in @err.  No directory: no enactor, DP_OK.
- * A file that cannot be read is an error naming it (the caller cannot
- * know what that enactor is doing).
+ * Files are opened read-only and waited for at most 200 ms: one its
+ * writer holds (recovering it after a crash, and stopped there) is
+ * skipped, as an enactor that reported nothing yet, so no enactor can
+ * hold up a reader.  A file of another program is an error naming it.
  */
 typedef int (*reports_fn)(void *arg, const char *id, sqlite3 *db,
                           const char *path, char *err, size_t errlen);

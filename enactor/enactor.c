@@ -599,6 +599,8 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 			if (e->s->endpoint_delay_ms > 0)
 				sleep_ms(e->s->endpoint_delay_ms);
 		}
+		if (superseded(e, newest))
+			return false; /* as window_flush(): newer first */
 		int rc = send_update(e,
 		                     layout_apply(e->s->zone, ep, newest, &st,
 		                                  LAYOUT_CAS,
@@ -650,6 +652,16 @@ static size_t window_flush(struct enactor *e, struct window *w, uint64_t newest)
 	size_t behind = 0;
 	if (w->nups == 0)
 		return 0;
+	if (superseded(e, newest)) {
+		/* A newer plan since the read: writing this one now would
+		 * take an endpoint whose marker authd no longer has (a lost
+		 * database) back; the pass ends, the next one is newer. */
+		for (size_t i = 0; i < w->nups; i++)
+			ldns_pkt_free(w->ups[i]);
+		behind = w->nups;
+		w->nups = 0;
+		return behind;
+	}
 	authd_answered(e,
 	               dnsclient_exchange_many(e->dns, w->ups, w->nups, w->ans,
 	                                       err, sizeof(err)),

@@ -828,6 +828,35 @@ START_TEST(test_frozen_reporter)
 	free(v);
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+
+	/* A file not made the enactor's way (another process stopped while
+	 * creating a file of that name): skipped at once, not waited for. */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sqlite3 *db;
+		char *path = xasprintf("%s.enactors/e9.db",
+		                       fixture_path("p.db"));
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db,
+		                 "PRAGMA journal_mode=WAL; BEGIN IMMEDIATE; "
+		                 "CREATE TABLE x (a)",
+		                 NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
+	ck_assert(WIFSTOPPED(st));
+	int64_t t0 = now_ms();
+	ck_assert_msg(planstore_enactors(ps, &v, &n, err, sizeof(err)) ==
+	                      DP_OK,
+	              "%s", err);
+	ck_assert_uint_eq(n, 2);
+	free(v);
+	ck_assert_int_lt(now_ms() - t0, 1000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
 	planstore_close(ps);
 }
 END_TEST
