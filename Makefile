@@ -158,14 +158,16 @@ demo: $(PROGRAMS) $(BUILD)/tests/dpupdate
 	@bash scripts/demo.sh $(BUILD)
 
 # The chaos suite: TRIALS trials per mode (MODES, default both), the
-# schedules of seeds SEED+1.., JOBS at a time; a table per mode.
+# schedules of seeds SEED+1.., JOBS at a time, the faults FAULTS names
+# (default all); a table per mode.
 TRIALS	?= 20
 SEED	?= $(shell date +%s)
 MODES	?= safe legacy
-chaos: $(PROGRAMS)
+chaos: $(CHAOS_DEPS)
 	@scripts/deps.sh build test
 	bash tests/chaos/run.sh --build $(BUILD) --trials $(TRIALS) \
-		--seed $(SEED) --modes "$(MODES)" $(if $(JOBS),--jobs $(JOBS))
+		--seed $(SEED) --modes "$(MODES)" $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(FAULTS),--faults "$(FAULTS)")
 
 bench: $(PROGRAMS)
 	@scripts/deps.sh build bench
