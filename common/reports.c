@@ -179,7 +179,8 @@ dp_status reports_each(const char *store_path, reports_fn fn, void *arg,
 		ids[n++] = id;
 	}
 	closedir(d);
-	qsort(ids, n, sizeof(*ids), name_cmp);
+	if (n > 1)
+		qsort(ids, n, sizeof(*ids), name_cmp);
 	dp_status rc = DP_OK;
 	for (size_t i = 0; i < n && rc == DP_OK; i++) {
 		char *path = xasprintf("%s/%s%s", dir, ids[i], suffix);
