@@ -835,8 +835,8 @@ START_TEST(test_frozen_reporter)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		sqlite3 *db;
-		char *path = xasprintf("%s.enactors/e9.db",
-		                       fixture_path("p.db"));
+		char *path =
+		        xasprintf("%s.enactors/e9.db", fixture_path("p.db"));
 		if (sqlite3_open(path, &db) != SQLITE_OK ||
 		    sqlite3_exec(db,
 		                 "PRAGMA journal_mode=WAL; BEGIN IMMEDIATE; "
@@ -849,8 +849,7 @@ START_TEST(test_frozen_reporter)
 	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
 	ck_assert(WIFSTOPPED(st));
 	int64_t t0 = now_ms();
-	ck_assert_msg(planstore_enactors(ps, &v, &n, err, sizeof(err)) ==
-	                      DP_OK,
+	ck_assert_msg(planstore_enactors(ps, &v, &n, err, sizeof(err)) == DP_OK,
 	              "%s", err);
 	ck_assert_uint_eq(n, 2);
 	free(v);
