@@ -54,9 +54,12 @@ start_authd() {
 	done
 }
 
-# stop_pid WHO PID: SIGTERM and wait; the exit status must be 0.
+# stop_pid WHO PID: SIGTERM (and SIGCONT) and wait; the exit status must be 0.
 stop_pid() {
 	kill -TERM "$2"
+	# A process stopped at a pause point (SIGSTOP) takes the SIGTERM
+	# only once continued: without this the wait never ends.
+	kill -CONT "$2" 2>/dev/null || true
 	st=0
 	wait "$2" || st=$?
 	PIDS=$(echo "$PIDS" | sed "s/ $2//")
