@@ -39,10 +39,12 @@ start_authd "$T/authd.log" --listen "127.0.0.1:$P" \
 
 KEEP=1
 declare -A PAUSES PID STOPS
-# A stopped enactor takes no SIGTERM: continue them all before lib.bash's
-# cleanup stops everything.
+# A stopped enactor takes no SIGTERM, and one that takes it may still
+# stop at its next armed pause point and keep lib.bash's cleanup waiting
+# (a replay that failed half-way): nothing is checked after this, so the
+# enactors are killed before cleanup stops everything.
 replay_cleanup() {
-	for n in "${!PID[@]}"; do kill -CONT "${PID[$n]}" 2>/dev/null || true; done
+	for n in "${!PID[@]}"; do kill -KILL "${PID[$n]}" 2>/dev/null || true; done
 	cleanup
 }
 trap replay_cleanup EXIT INT TERM

@@ -13,6 +13,18 @@
 # 2 enactors up to generation 6 with keep 2, the safe enactors without
 # authd's guard and fence, liveness for 3 enactors, and liveness for 2
 # when one of them may stop for good.
+#
+# The operational faults (the model's header says how they are modelled),
+# with 2 endpoints: the quick set checks the invariants with 2 enactors,
+# with an endpoint that leaves the plan and with a restored store, and
+# liveness across two restores with the planner's read of the served
+# markers and without it; --full adds liveness with 2 enactors, 2
+# endpoints up to generation 4, 3 endpoints, two restores, a restored
+# store and an endpoint that leaves together, a proposed fix, and what
+# fails without authd's guard, without the digest check and in the
+# enactor as it is.  A row expected "violated" under a fault is either a
+# protocol finding or what a part of the protocol is there for, as said
+# at the row.
 set -euo pipefail
 
 BUILD=build
@@ -54,7 +66,7 @@ fields() {
 	      printf "%s\t%s\t%s\t%s\t%s\t%s\n", errors, stored, trans, depth, mem, t }' "$1"
 }
 
-printf '%-22s %-9s %-9s %12s %13s %7s %9s %8s\n' configuration expected \
+printf '%-38s %-9s %-9s %12s %13s %7s %9s %8s\n' configuration expected \
 	found states transitions depth "MB" seconds
 # verify NAME EXPECT SPIN_DEFINES CC_DEFINES PAN_ARGS: one configuration;
 # EXPECT is "holds" (no error) or "violated" (pan finds one).
@@ -87,7 +99,7 @@ verify() {
 	if grep -qE "max search depth too small|out of memory|MEMLIM" "$dir/pan.out"; then
 		found=incomplete
 	fi
-	printf '%-22s %-9s %-9s %12s %13s %7s %9s %8s\n' "$name" "$expect" \
+	printf '%-38s %-9s %-9s %12s %13s %7s %9s %8s\n' "$name" "$expect" \
 		"$found" "$stored" "$trans" "$depth" "$mem" "$secs"
 	ROWS=$((ROWS + 1))
 	if [ "$found" != "$expect" ]; then
@@ -124,6 +136,96 @@ if [ "$FULL" = yes ]; then
 		"$LIVE_CC -DMEMLIM=4000" "-a -f -m1000000 -w26"
 	# Enactor 2 may stop at any pause point and never come back.
 	verify safe-live-2e-g4-stop holds "-DNE=2 -DMAXGEN=4 -DKEEP=1 -DLIVE -DSTOPFOREVER" \
+		"$LIVE_CC" "-a -f -m400000 -w24"
+fi
+
+# Several endpoints (enactor.c's window and cleanup), 2 here.
+verify multi-2ep-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DKEEP=1 $ALL" \
+	"$SAFE_CC" "-m200000 -w24"
+# E2 may leave the planner's settings: it resolves, and never steps back.
+verify leave-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DCHECK_EMPTY -DCHECK_BACK" \
+	"$SAFE_CC" "-m200000 -w24"
+# The store restored once, to any earlier copy or empty: every invariant.
+verify restore-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 $ALL" \
+	"$SAFE_CC" "-m400000 -w24"
+# Liveness across two restores.  Finding: safe_pass() reuses e->last by
+# its number, so an enactor that read a plan the restore lost keeps
+# applying its addresses under the number the planner issues again (the
+# others rewrite them, it rewrites them back) until the next generation.
+verify restore-live-1e-g3-r2 violated "-DNEP=2 -DNE=1 -DMAXGEN=3 -DRESTORE=2 -DLIVE" \
+	"$LIVE_CC" "-a -f -m400000 -w24"
+# With e->last reused only while it is the store's plan: it holds ...
+verify restore-live-lastcheck-1e-g3-r2 holds \
+	"-DNEP=2 -DNE=1 -DMAXGEN=3 -DRESTORE=2 -DLASTCHECK -DLIVE" \
+	"$LIVE_CC" "-a -f -m400000 -w24"
+# ... and not without the planner's read of the markers: a store restored
+# below the served generation leaves the endpoints there, ahead of every
+# plan the planner writes.
+verify restore-live-nohwm-1e-g4 violated \
+	"-DNEP=2 -DNE=1 -DMAXGEN=4 -DRESTORE=1 -DLASTCHECK -DNOHWM -DLIVE" \
+	"$LIVE_CC" "-a -f -m400000 -w24"
+if [ "$FULL" = yes ]; then
+	verify multi-2ep-2e-g4 holds "-DNEP=2 -DNE=2 -DMAXGEN=4 -DKEEP=1 $ALL" \
+		"$SAFE_CC -DMEMLIM=4000" "-m400000 -w26"
+	# Three endpoints, one of which leaves, the store restored once: one
+	# enactor (with two, about 100 million states and more).
+	verify multi-3ep-1e-g3-restore-leave holds \
+		"-DNEP=3 -DNE=1 -DMAXGEN=3 -DRESTORE=1 -DLEAVE $ALL" \
+		"$SAFE_CC" "-m400000 -w24"
+	verify multi-live-3ep-1e-g3-restore-leave holds \
+		"-DNEP=3 -DNE=1 -DMAXGEN=3 -DRESTORE=1 -DLEAVE -DLASTCHECK -DLIVE" \
+		"$LIVE_CC" "-a -f -m400000 -w24"
+	verify multi-live-2ep-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DKEEP=1 -DLIVE" \
+		"$LIVE_CC" "-a -f -m400000 -w24"
+	verify leave-live-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DLIVE" \
+		"$LIVE_CC" "-a -f -m400000 -w24"
+	# Finding: E2's marker stays where it was, so an enactor holding an
+	# older plan with E2 in it (its heartbeat stale or not yet written)
+	# can still put E2 on that plan after cleanup read E2 and deleted its
+	# records: authd's guard refuses the deletion that would empty E2 if
+	# the move comes first, but the plan leaves the store with E2 on it,
+	# and without the guard E2 is emptied.
+	verify leave-ref-2e-g3 violated "-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DCHECK_REF" \
+		"$SAFE_CC" "-m200000 -w24"
+	verify leave-noguard-2e-g3 violated \
+		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DNOGUARD -DCHECK_EMPTY" \
+		"$SAFE_CC" "-m200000 -w24"
+	# Cleanup raising E2's marker to the newest plan before it reads E2
+	# (a proposed change): everything holds, without the guard too.
+	verify leave-fencegone-noguard-2e-g3 holds \
+		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DFENCEGONE -DNOGUARD $ALL" \
+		"$SAFE_CC" "-m200000 -w24"
+	# One enactor, authd's guard off: the enactor keeps E2 by itself
+	# (unreferenced_by_own()) ...
+	verify leave-noguard-1e-g3 holds \
+		"-DNEP=2 -DNE=1 -DMAXGEN=3 -DLEAVE -DNOGUARD $ALL" \
+		"$SAFE_CC" "-m200000 -w24"
+	# ... and without it (the enactor before unreferenced_by_own()) E2 is
+	# emptied.
+	verify leave-noown-noguard-1e-g3 violated \
+		"-DNEP=2 -DNE=1 -DMAXGEN=3 -DLEAVE -DNOOWN -DNOGUARD -DCHECK_EMPTY" \
+		"$SAFE_CC" "-m200000 -w24"
+	verify restore-2e-g3-r2 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=2 $ALL" \
+		"$SAFE_CC -DMEMLIM=6000" "-m400000 -w26"
+	# The invariants do not rest on the planner's read: the fence and
+	# the CAS keep them.
+	verify restore-nohwm-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 -DNOHWM $ALL" \
+		"$SAFE_CC" "-m400000 -w24"
+	verify restore-leave-2e-g3 holds \
+		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 -DLEAVE $ALL" \
+		"$SAFE_CC -DMEMLIM=6000" "-m400000 -w26"
+	verify restore-live-2e-g3 violated "-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 -DLIVE" \
+		"$LIVE_CC" "-a -f -m400000 -w24"
+	verify restore-live-lastcheck-2e-g3 holds \
+		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 -DLASTCHECK -DLIVE" \
+		"$LIVE_CC -DMEMLIM=4000" "-a -f -m1000000 -w26"
+	verify restore-leave-live-lastcheck-1e-g4-r2 holds \
+		"-DNEP=2 -DNE=1 -DMAXGEN=4 -DRESTORE=2 -DLEAVE -DLASTCHECK -DLIVE" \
+		"$LIVE_CC" "-a -f -m1000000 -w26"
+	# An endpoint marked with the newest plan counted up to date whatever
+	# addresses it serves: a plan the restore lost keeps them.
+	verify restore-live-nodigest-1e-g3 violated \
+		"-DNEP=2 -DNE=1 -DMAXGEN=3 -DRESTORE=1 -DLASTCHECK -DNODIGEST -DLIVE" \
 		"$LIVE_CC" "-a -f -m400000 -w24"
 fi
 
