@@ -37,7 +37,6 @@ struct planner {
 	int64_t served_ms;     /* when they were read last, 0 never */
 	uint64_t served_high;  /* the highest */
 	char served_ep[256];   /* whose marker that is */
-	uint64_t raised_to;    /* the store's counter is known to be there */
 	char served_fail[512]; /* the last failure said, "" none */
 	bool said_at_max;      /* markers at PLAN_GEN_MAX were logged */
 };
@@ -151,7 +150,6 @@ static dp_status refresh_prev(struct planner *p, char *err, size_t errlen)
 		            (unsigned long long)newest,
 		            (unsigned long long)have);
 		p->served_ms = 0;
-		p->raised_to = 0;
 	} else {
 		log_notice("the newest plan in the store is generation %llu, "
 		           "not %llu; planning from it",
@@ -180,9 +178,8 @@ static void served_failed(struct planner *p, const char *fmt, ...)
 }
 
 /*
- * Make sure the next generation is above every marker authd serves:
- * read them when never read, after served-check-ms, or after the store
- * went back; raise the store's counter past the highest.  False when no
+ * Know the markers authd serves: read them when never read, after
+ * served-check-ms, or after the store went back.  False when no
  * generation may be written now (said in the log).
  *
  * Why this keeps the order of generations: markers only rise (authd's
@@ -243,29 +240,31 @@ static bool above_served(struct planner *p, int64_t now_ms)
 			p->served_ms = now_ms;
 			p->served_high = sv.high;
 			memcpy(p->served_ep, sv.endpoint, sizeof(p->served_ep));
-			if (sv.high > p->raised_to)
-				p->raised_to = 0;
 		}
 	}
-	if (p->raised_to >= p->served_high && p->raised_to != 0)
-		return true;
+	return true;
+}
+
+/*
+ * Raise the store's counter past the highest marker read, right before a
+ * write: in the same breath as the write, so a store put back between a
+ * raise and a write is raised again.
+ */
+static dp_status raise_counter(struct planner *p, char *err, size_t errlen)
+{
 	uint64_t was = 0;
-	if (planstore_raise(p->store, p->served_high, &was, err, sizeof(err)) !=
-	    DP_OK) {
-		served_failed(p, "%s", err);
-		return false;
-	}
-	if (was < p->served_high)
+	if (p->server[0] == '\0')
+		return DP_OK;
+	dp_status rc =
+	        planstore_raise(p->store, p->served_high, &was, err, errlen);
+	if (rc == DP_OK && was < p->served_high)
 		log_warning("authd serves generation %llu (the marker of "
 		            "%s), the store's counter was at %llu: raised it, "
 		            "the next generation is %llu",
 		            (unsigned long long)p->served_high, p->served_ep,
 		            (unsigned long long)was,
 		            (unsigned long long)p->served_high + 1);
-	p->raised_to = was > p->served_high ? was : p->served_high;
-	if (p->raised_to == 0)
-		p->raised_to = 1; /* nothing served: checked */
-	return true;
+	return rc;
 }
 
 /*
@@ -318,8 +317,10 @@ static dp_status write_plan(struct planner *p, struct compute_result *res,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	res->plan->reason = xstrdup(reason);
 	uint64_t base = p->prev ? p->prev->generation : 0, gen;
-	dp_status rc = planstore_write_plan(p->store, res->plan, base,
-	                                    p->writer, &gen, err, errlen);
+	dp_status rc = raise_counter(p, err, errlen);
+	if (rc == DP_OK)
+		rc = planstore_write_plan(p->store, res->plan, base, p->writer,
+		                          &gen, err, errlen);
 	if (rc != DP_OK)
 		return rc;
 	double ms = ms_since(&t0);
