@@ -780,6 +780,30 @@ START_TEST(test_retire)
 END_TEST
 
 /*
+ * A child that runs @sql on enactor @id's report file of p.db and stops
+ * there (SIGSTOP), holding what it took; returned once it is stopped.
+ */
+static pid_t stopped_in(const char *id, const char *sql)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sqlite3 *db;
+		char *path = xasprintf("%s.enactors/%s.db",
+		                       fixture_path("p.db"), id);
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
+	ck_assert(WIFSTOPPED(st));
+	return pid;
+}
+
+/*
  * An enactor paused in the middle of a write of its reports (here a
  * process stopped inside a transaction on its report file, holding the
  * file's write lock) stops nobody: the planner writes plans, another
@@ -791,24 +815,9 @@ START_TEST(test_frozen_reporter)
 	ck_assert_int_eq(
 	        planstore_heartbeat(ps, "e1", 0, 1000, err, sizeof(err)),
 	        DP_OK);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		sqlite3 *db;
-		char *path =
-		        xasprintf("%s.enactors/e1.db", fixture_path("p.db"));
-		if (sqlite3_open(path, &db) != SQLITE_OK ||
-		    sqlite3_exec(db,
-		                 "BEGIN IMMEDIATE; UPDATE enactor SET "
-		                 "heartbeat_at = 9999",
-		                 NULL, NULL, NULL) != SQLITE_OK)
-			_exit(1);
-		raise(SIGSTOP);
-		_exit(0);
-	}
+	pid_t pid = stopped_in("e1", "BEGIN IMMEDIATE; UPDATE enactor SET "
+	                             "heartbeat_at = 9999");
 	int st;
-	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
-	ck_assert(WIFSTOPPED(st));
 	struct plan *p = sample(1);
 	uint64_t g;
 	ck_assert_msg(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, "t", &g,
@@ -831,23 +840,8 @@ START_TEST(test_frozen_reporter)
 
 	/* A file not made the enactor's way (another process stopped while
 	 * creating a file of that name): skipped at once, not waited for. */
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		sqlite3 *db;
-		char *path =
-		        xasprintf("%s.enactors/e9.db", fixture_path("p.db"));
-		if (sqlite3_open(path, &db) != SQLITE_OK ||
-		    sqlite3_exec(db,
-		                 "PRAGMA journal_mode=WAL; BEGIN IMMEDIATE; "
-		                 "CREATE TABLE x (a)",
-		                 NULL, NULL, NULL) != SQLITE_OK)
-			_exit(1);
-		raise(SIGSTOP);
-		_exit(0);
-	}
-	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
-	ck_assert(WIFSTOPPED(st));
+	pid = stopped_in("e9", "PRAGMA journal_mode=WAL; BEGIN IMMEDIATE; "
+	                       "CREATE TABLE x (a)");
 	int64_t t0 = now_ms();
 	ck_assert_msg(planstore_enactors(ps, &v, &n, err, sizeof(err)) == DP_OK,
 	              "%s", err);
