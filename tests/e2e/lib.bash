@@ -12,10 +12,26 @@ PIDS=""
 FAILS=0
 CHECKS=0
 
+# cleanup: stop what the test started (also a process stopped at a pause
+# point, which takes SIGTERM only once continued); when the test failed,
+# show the end of every log it wrote.  E2E_KEEP=1 keeps the directory.
 cleanup() {
+	st=$?
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do kill -CONT "$p" 2>/dev/null || true; done
 	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
+	if [ "$st" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "--- the end of $f:"
+			tail -n 15 "$f" | sed 's/^/    /'
+		done
+	fi
+	if [ -n "${E2E_KEEP:-}" ]; then
+		echo "kept: $T"
+	else
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT INT TERM
 
@@ -158,7 +174,10 @@ wait_for() {
 	i=0
 	until "$@" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -ge $limit ] && return 1
+		if [ $i -ge $limit ]; then
+			echo "wait_for: not true within $((limit / 20)) s: $*" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
 }
