@@ -283,6 +283,27 @@ dp_status layout_read(struct dnsclient *c, const char *endpoint,
 	return rc != DP_OK ? rc : ok ? DP_OK : DP_EIO;
 }
 
+/*
+ * The compare-and-swap's prerequisite: the marker @marker is still as
+ * @read found it.
+ */
+static void push_marker_cas(ldns_rr_list *pr, const char *marker,
+                            const struct endpoint_state *read)
+{
+	if (read->marker == 1)
+		push(pr, rr_text("%s 0 IN TXT \"%llu\"", marker,
+		                 (unsigned long long)read->gen));
+	else if (read->marker < 0)
+		/* A malformed marker (a hand edit: two records, not a
+		 * number) cannot be compared by value: that it exists, and
+		 * authd's fence for the rest. */
+		push(pr, layout_rr_bare(marker, LDNS_RR_TYPE_TXT,
+		                        LDNS_RR_CLASS_ANY));
+	else
+		push(pr, layout_rr_bare(marker, LDNS_RR_TYPE_TXT,
+		                        LDNS_RR_CLASS_NONE));
+}
+
 ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
                        uint64_t gen, const struct endpoint_state *read,
                        enum layout_mode mode, uint32_t ttl)
@@ -299,20 +320,8 @@ ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
 		/* The transition replaces the active plan: it must exist. */
 		push(pr, layout_rr_bare(read->target, LDNS_RR_TYPE_ANY,
 		                        LDNS_RR_CLASS_ANY));
-	if (mode == LAYOUT_CAS) {
-		if (read->marker == 1)
-			push(pr, rr_text("%s 0 IN TXT \"%llu\"", marker,
-			                 (unsigned long long)read->gen));
-		else if (read->marker < 0)
-			/* A malformed marker (a hand edit: two records, not
-			 * a number) cannot be compared by value: that it
-			 * exists, and authd's fence for the rest. */
-			push(pr, layout_rr_bare(marker, LDNS_RR_TYPE_TXT,
-			                        LDNS_RR_CLASS_ANY));
-		else
-			push(pr, layout_rr_bare(marker, LDNS_RR_TYPE_TXT,
-			                        LDNS_RR_CLASS_NONE));
-	}
+	if (mode == LAYOUT_CAS)
+		push_marker_cas(pr, marker, read);
 	/* The plan's records, fresh. */
 	push(up, layout_rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
 	for (size_t i = 0; i < ep->naddrs; i++) {
@@ -331,6 +340,20 @@ ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
 	if (mode == LAYOUT_LEGACY)
 		push(up,
 		     layout_rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
+	return make(zone, pr, up);
+}
+
+ldns_pkt *layout_raise_marker(const char *zone, const char *endpoint,
+                              uint64_t gen, const struct endpoint_state *read,
+                              uint32_t ttl)
+{
+	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
+	char marker[LAYOUT_NAMELEN];
+	layout_marker_name(endpoint, marker, sizeof(marker));
+	push_marker_cas(pr, marker, read);
+	push(up, layout_rr_bare(marker, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
+	push(up, rr_text("%s %u IN TXT \"%llu\"", marker, ttl,
+	                 (unsigned long long)gen));
 	return make(zone, pr, up);
 }
 

@@ -128,6 +128,16 @@ ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
                        enum layout_mode mode, uint32_t ttl);
 
 /* layout_lock - take _lock.E for @owner if nobody holds it. */
+/*
+ * layout_raise_marker - the UPDATE that sets @endpoint's marker alone to
+ * @gen (its CNAME and records stay), with the same compare-and-swap on
+ * the marker @read found as layout_apply()'s; authd's fence refuses it
+ * below the marker.  Owned by the caller.
+ */
+ldns_pkt *layout_raise_marker(const char *zone, const char *endpoint,
+                              uint64_t gen, const struct endpoint_state *read,
+                              uint32_t ttl);
+
 ldns_pkt *layout_lock(const char *zone, const char *endpoint,
                       const char *owner);
 

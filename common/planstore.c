@@ -43,6 +43,7 @@ enum stmt_id {
 	ST_RAISE,
 	ST_LAST,
 	ST_NEWEST,
+	ST_NEWEST_STAMP,
 	ST_EP_INSERT,
 	ST_EP_SELECT,
 	ST_PE_INSERT,
@@ -59,6 +60,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                      "WHERE last_generation < ?1",
         [ST_LAST] = "SELECT last_generation FROM store",
         [ST_NEWEST] = "SELECT max(generation) FROM plan",
+        [ST_NEWEST_STAMP] = "SELECT generation, created_at FROM plan "
+                            "ORDER BY generation DESC LIMIT 1",
         [ST_EP_INSERT] = "INSERT OR IGNORE INTO endpoint (name) VALUES (?)",
         [ST_EP_SELECT] = "SELECT id FROM endpoint WHERE name = ?",
         [ST_PE_INSERT] = "INSERT INTO plan_endpoint (generation, endpoint_id, "
@@ -617,6 +620,24 @@ dp_status planstore_newest(struct planstore *ps, uint64_t *generation,
 	return DP_OK;
 }
 
+dp_status planstore_newest_stamp(struct planstore *ps, uint64_t *generation,
+                                 int64_t *created_ms, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(ps, ST_NEWEST_STAMP);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	if (rc == SQLITE_DONE)
+		*generation = 0, *created_ms = 0;
+	if (rc == SQLITE_ROW) {
+		*generation = (uint64_t)sqlite3_column_int64(st, 0);
+		*created_ms = sqlite3_column_int64(st, 1);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(ps, "cannot read the newest plan", err, errlen);
+	return DP_OK;
+}
+
 static char *column_dup(sqlite3_stmt *st, int col)
 {
 	const char *s = (const char *)sqlite3_column_text(st, col);
@@ -729,15 +750,10 @@ dp_status planstore_get_endpoint(struct planstore *ps, uint64_t generation,
 	return get(ps, generation, name, out, err, errlen);
 }
 
-static int gen_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* What an enactor's retired table holds, for every enactor. */
 struct retired_row {
 	uint64_t generation;
+	int64_t created_ms; /* the plan's; -1: any plan of that number */
 	int64_t at_ms;
 	char by[80];
 	char reason[256];
@@ -764,9 +780,9 @@ static int gather_retired(void *arg, const char *id, sqlite3 *db,
 {
 	static const char what[] = "cannot read retired plans";
 	struct retired_rows *r = arg;
-	sqlite3_stmt *st = report_query(
-	        db, path, "SELECT generation, retired_at, reason FROM retired",
-	        what, err, errlen);
+	/* Every column: a file of version 1 has no plan_created_at. */
+	sqlite3_stmt *st = report_query(db, path, "SELECT * FROM retired", what,
+	                                err, errlen);
 	if (st == NULL)
 		return -1;
 	int rc;
@@ -775,6 +791,11 @@ static int gather_retired(void *arg, const char *id, sqlite3 *db,
 		struct retired_row *w = &r->v[r->n++];
 		w->generation = (uint64_t)sqlite3_column_int64(st, 0);
 		w->at_ms = sqlite3_column_int64(st, 1);
+		w->created_ms = sqlite3_column_count(st) > 3 &&
+		                                sqlite3_column_type(st, 3) !=
+		                                        SQLITE_NULL
+		                        ? sqlite3_column_int64(st, 3)
+		                        : -1;
 		snprintf(w->by, sizeof(w->by), "enactor %s", id);
 		const char *why = (const char *)sqlite3_column_text(st, 2);
 		snprintf(w->reason, sizeof(w->reason), "%s", why ? why : "");
@@ -787,24 +808,39 @@ static int gather_retired(void *arg, const char *id, sqlite3 *db,
 	return 0;
 }
 
-/* Every generation an enactor retired, sorted. */
-static dp_status retired_list(struct planstore *ps, uint64_t **out, size_t *n,
+static int retired_cmp(const void *a, const void *b)
+{
+	const struct retired_row *x = a, *y = b;
+	return x->generation < y->generation ? -1
+	                                     : x->generation > y->generation;
+}
+
+/* Every plan an enactor retired, sorted by generation. */
+static dp_status retired_list(struct planstore *ps, struct retired_rows *r,
                               char *err, size_t errlen)
 {
-	struct retired_rows r = {0};
-	dp_status rc = reports_each(ps->path, gather_retired, &r, err, errlen);
-	uint64_t *v = xcalloc(r.n + 1, sizeof(*v));
-	for (size_t i = 0; i < r.n; i++)
-		v[i] = r.v[i].generation;
-	free(r.v);
+	*r = (struct retired_rows){0};
+	dp_status rc = reports_each(ps->path, gather_retired, r, err, errlen);
 	if (rc != DP_OK) {
-		free(v);
+		free(r->v);
+		r->v = NULL;
 		return rc;
 	}
-	qsort(v, r.n, sizeof(*v), gen_cmp);
-	*out = v;
-	*n = r.n;
+	if (r->n > 0)
+		qsort(r->v, r->n, sizeof(*r->v), retired_cmp);
 	return DP_OK;
+}
+
+/* Did an enactor retire the plan @generation written at @created_ms? */
+static bool retired(const struct retired_rows *r, uint64_t generation,
+                    int64_t created_ms)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].generation == generation &&
+		    (r->v[i].created_ms < 0 ||
+		     r->v[i].created_ms == created_ms))
+			return true;
+	return false;
 }
 
 dp_status planstore_list(struct planstore *ps, struct planstore_info **out,
@@ -834,20 +870,18 @@ dp_status planstore_list(struct planstore *ps, struct planstore_info **out,
 	}
 	/* Plans an enactor retired are gone for every reader; the planner
 	 * deletes them from the store at its next round. */
-	uint64_t *ret = NULL;
-	size_t nret = 0;
-	dp_status drc = retired_list(ps, &ret, &nret, err, errlen);
+	struct retired_rows ret;
+	dp_status drc = retired_list(ps, &ret, err, errlen);
 	if (drc != DP_OK) {
 		free(v);
 		return drc;
 	}
 	size_t kept = 0;
 	for (size_t i = 0; i < count; i++) {
-		if (nret == 0 || !bsearch(&v[i].generation, ret, nret,
-		                          sizeof(*ret), gen_cmp))
+		if (!retired(&ret, v[i].generation, v[i].created_ms))
 			v[kept++] = v[i];
 	}
-	free(ret);
+	free(ret.v);
 	*out = v;
 	*n = kept;
 	return DP_OK;
@@ -1116,8 +1150,9 @@ dp_status planstore_report_problem(struct planstore *ps, const char *id,
 }
 
 dp_status planstore_retire_plan(struct planstore *ps, const char *id,
-                                uint64_t generation, const char *reason,
-                                int64_t now, char *err, size_t errlen)
+                                uint64_t generation, int64_t created_ms,
+                                const char *reason, int64_t now, char *err,
+                                size_t errlen)
 {
 	struct report_file *f = report_file(ps, id, err, errlen);
 	if (f == NULL)
@@ -1125,14 +1160,19 @@ dp_status planstore_retire_plan(struct planstore *ps, const char *id,
 	sqlite3_stmt *st;
 	const char *path = sqlite3_db_filename(f->db, NULL);
 	if (sqlite3_prepare_v2(f->db,
-	                       "INSERT OR IGNORE INTO retired (generation, "
-	                       "retired_at, reason) VALUES (?, ?, ?)",
+	                       "INSERT INTO retired (generation, retired_at, "
+	                       "reason, plan_created_at) VALUES (?1, ?2, ?3, "
+	                       "?4) ON CONFLICT (generation) DO UPDATE SET "
+	                       "retired_at = ?2, reason = ?3, "
+	                       "plan_created_at = ?4 WHERE plan_created_at IS "
+	                       "NOT ?4",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return sqlstore_error(f->db, path, "cannot retire a plan", err,
 		                      errlen);
 	sqlite3_bind_int64(st, 1, (int64_t)generation);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_text(st, 3, reason ? reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, created_ms);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -1158,7 +1198,8 @@ dp_status planstore_collect(struct planstore *ps, size_t *deleted, char *err,
 	                       "INSERT INTO plan_deleted (generation, "
 	                       "deleted_at, deleted_by, reason) "
 	                       "SELECT generation, ?2, ?3, ?4 FROM plan "
-	                       "WHERE generation = ?1",
+	                       "WHERE generation = ?1 AND (?5 IS NULL OR "
+	                       "created_at = ?5)",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		rc = db_err(ps, "cannot delete a plan", err, errlen);
 		goto out;
@@ -1169,6 +1210,10 @@ dp_status planstore_collect(struct planstore *ps, size_t *deleted, char *err,
 		sqlite3_bind_int64(st, 2, r.v[i].at_ms);
 		sqlite3_bind_text(st, 3, r.v[i].by, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, r.v[i].reason, -1, SQLITE_STATIC);
+		if (r.v[i].created_ms >= 0)
+			sqlite3_bind_int64(st, 5, r.v[i].created_ms);
+		else
+			sqlite3_bind_null(st, 5);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = db_err(ps, "cannot delete a plan", err, errlen);
 		else

@@ -200,6 +200,14 @@ dp_status planstore_newest(struct planstore *ps, uint64_t *generation,
                            char *err, size_t errlen);
 
 /*
+ * planstore_newest_stamp - planstore_newest() and when that plan was
+ * written: a plan is known by both, since a store restored from an older
+ * copy or recreated may hold another plan under a number seen before.
+ */
+dp_status planstore_newest_stamp(struct planstore *ps, uint64_t *generation,
+                                 int64_t *created_ms, char *err, size_t errlen);
+
+/*
  * planstore_get_plan - read plan @generation into *@out (sorted; owned by
  * the caller, planstore_plan_free()).  DP_ENOENT if there is no such
  * plan (never written, or deleted).
@@ -241,7 +249,9 @@ dp_status planstore_report_problem(struct planstore *ps, const char *id,
 
 /*
  * planstore_retire_plan - enactor @id deleted plan @generation's records
- * from authd (cleanup) at @now_ms, for @reason: the plan is gone for
+ * from authd (cleanup) at @now_ms, for @reason; @created_ms is the plan's
+ * (a store restored or recreated may hold another plan of that number,
+ * which this does not retire): the plan is gone for
  * every reader of the store from now on (planstore_list(),
  * planstore_deletion() say so), and the store's writer deletes it
  * (planstore_collect()).  An enactor never writes the plan store itself:
@@ -249,8 +259,9 @@ dp_status planstore_report_problem(struct planstore *ps, const char *id,
  * middle of it holds no lock anyone else needs.
  */
 dp_status planstore_retire_plan(struct planstore *ps, const char *id,
-                                uint64_t generation, const char *reason,
-                                int64_t now_ms, char *err, size_t errlen);
+                                uint64_t generation, int64_t created_ms,
+                                const char *reason, int64_t now_ms, char *err,
+                                size_t errlen);
 
 /*
  * planstore_collect - for the planner, the store's writer: delete from

@@ -70,21 +70,31 @@ dp_status reports_open_writer(const char *store_path, const char *id,
 	dp_status rc = DP_OK;
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
-		/* Made under another name and renamed into place with its
-		 * schema: a reader never meets a file being created (it
-		 * would wait for its creator, stopped or not). */
-		char *tmp = xasprintf("%s/.%s%s.new", dir, id, suffix);
-		unlink(tmp);
+		/* Made under a name of its own (process and thread) and
+		 * linked into place with its schema: a reader never meets a
+		 * file being created (it would wait for its creator, stopped
+		 * or not), and of two creators at once (the heartbeats' and
+		 * the passes' handles) the first link wins, the other opens
+		 * that file. */
+		static _Atomic unsigned made;
+		char *tmp = xasprintf("%s/.%s%s.%ld.%u.new", dir, id, suffix,
+		                      (long)getpid(), made++);
 		rc = sqlstore_open(tmp, &reports_schema, SQLSTORE_CREATE, db,
 		                   err, errlen);
 		if (rc == DP_OK) {
 			sqlite3_close(*db); /* folds the WAL in */
 			*db = NULL;
-			if (rename(tmp, path) != 0) {
-				snprintf(err, errlen, "%s: cannot rename: %s",
+			if (link(tmp, path) != 0 && errno != EEXIST) {
+				snprintf(err, errlen, "%s: cannot link: %s",
 				         tmp, strerror(errno));
 				rc = DP_EIO;
 			}
+		}
+		for (int k = 0; k < 3; k++) {
+			static const char *const ext[] = {"", "-wal", "-shm"};
+			char *f = xasprintf("%s%s", tmp, ext[k]);
+			unlink(f);
+			free(f);
 		}
 		free(tmp);
 	}

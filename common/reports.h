@@ -21,7 +21,7 @@
 #include "dp.h"
 
 #define REPORTS_APP_ID  0x64704552 /* "dpER" */
-#define REPORTS_VERSION 1
+#define REPORTS_VERSION 2
 
 /*
  * reports_check_id - is @id usable as an enactor's id: 1 to 63 letters,

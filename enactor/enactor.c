@@ -283,16 +283,18 @@ static void cleanup_subject(uint64_t g, char *buf, size_t len)
 }
 
 /*
- * Plan @g's records are gone from authd: delete it from the store too,
+ * Plan @p's records are gone from authd: delete it from the store too,
  * for @why.  When the store fails, say so, once while it fails the same
  * way (a later cleanup deletes it from the store again).
  */
-static void delete_from_store(struct enactor *e, uint64_t g, const char *why)
+static void delete_from_store(struct enactor *e, const struct plan *p,
+                              const char *why)
 {
 	char err[512], subject[64];
+	uint64_t g = p->generation;
 	cleanup_subject(g, subject, sizeof(subject));
-	dp_status rc = planstore_retire_plan(e->ps, e->s->id, g, why, now_ms(),
-	                                     err, sizeof(err));
+	dp_status rc = planstore_retire_plan(e->ps, e->s->id, g, p->created_ms,
+	                                     why, now_ms(), err, sizeof(err));
 	if (rc == DP_OK) {
 		e->st.deleted++;
 		log_info("cleanup: deleted plan %llu (%s)",
@@ -402,12 +404,12 @@ static void legacy_cleanup(struct enactor *e, uint64_t applied)
 			            layout_delete_plan(e->s->zone,
 			                               p->endpoints[k].name, g),
 			            NULL, 0);
-		planstore_plan_free(p);
 		char why[128];
 		snprintf(why, sizeof(why),
 		         "more than %ld generations older than %llu",
 		         e->s->keep, (unsigned long long)applied);
-		delete_from_store(e, g, why);
+		delete_from_store(e, p, why);
+		planstore_plan_free(p);
 	}
 	free(list);
 }
@@ -601,6 +603,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 		}
 		if (superseded(e, newest))
 			return false; /* as window_flush(): newer first */
+		pause_point(e, "before-send", ep->name);
 		int rc = send_update(e,
 		                     layout_apply(e->s->zone, ep, newest, &st,
 		                                  LAYOUT_CAS,
@@ -662,6 +665,8 @@ static size_t window_flush(struct enactor *e, struct window *w, uint64_t newest)
 		w->nups = 0;
 		return behind;
 	}
+	for (size_t i = 0; i < w->nups; i++)
+		pause_point(e, "before-send", w->eps[w->which[i]]->name);
 	authd_answered(e,
 	               dnsclient_exchange_many(e->dns, w->ups, w->nups, w->ans,
 	                                       err, sizeof(err)),
@@ -858,7 +863,47 @@ static bool listed(const uint64_t *refs, size_t n, uint64_t g)
 	return false;
 }
 
-/* May plan @g go?  Checked again right before each deletion. */
+/*
+ * The @n endpoints of @gone are in plan @g but not in the newest plan
+ * @newest: no walk moves them any more, but an enactor still holding an
+ * older plan with them in it (paused, slow) could, after cleanup read
+ * them and onto a plan it deletes.  Raise the marker of each one that
+ * exists to @newest (compare-and-swap on the marker read, its CNAME and
+ * records stay): authd's fence then refuses that move.  True when every
+ * one is marked above @g now.
+ */
+static bool fence_gone(struct enactor *e, const char *const *gone, size_t n,
+                       uint64_t g, uint64_t newest)
+{
+	char err[512], ede[512];
+	bool all = true;
+	for (size_t i = 0; i < n && all && !atomic_load(e->stop); i++) {
+		struct endpoint_state st;
+		dp_status got =
+		        layout_read(e->read, gone[i], &st, err, sizeof(err));
+		authd_answered(e, got, err);
+		if (got != DP_OK)
+			return false;
+		if ((st.marker == 1 && st.gen > g) ||
+		    (st.marker == 0 && !st.cname))
+			continue; /* fenced already, or retired whole */
+		int rc = send_update(e,
+		                     layout_raise_marker(e->s->zone, gone[i],
+		                                         newest, &st,
+		                                         (uint32_t)e->s->ttl),
+		                     ede, sizeof(ede));
+		if (rc == LDNS_RCODE_NOERROR)
+			log_info("cleanup: %s is not in the newest plan: its "
+			         "marker raised to %llu, so that no enactor "
+			         "moves it onto plan %llu any more",
+			         gone[i], (unsigned long long)newest,
+			         (unsigned long long)g);
+		else
+			all = false; /* moved meanwhile, or refused: keep */
+	}
+	return all;
+}
+
 /*
  * Does no endpoint of plan @p itself stand on it (its CNAME or marker
  * naming it)?  False also when authd cannot be read.
@@ -878,6 +923,11 @@ static bool unreferenced_by_own(struct enactor *e, const struct plan *p,
 		if (j == newest_plan->nendpoints ||
 		    strcmp(newest_plan->endpoints[j].name, name) != 0)
 			gone[n++] = name;
+	}
+	if (n > 0 &&
+	    !fence_gone(e, gone, n, p->generation, newest_plan->generation)) {
+		free(gone);
+		return false;
 	}
 	uint64_t *refs = NULL;
 	size_t nrefs = 0;
@@ -1007,10 +1057,9 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan)
 			planstore_plan_free(p);
 			continue;
 		}
-		bool ok = delete_records(e, p);
+		if (delete_records(e, p))
+			delete_from_store(e, p, "unreferenced and old");
 		planstore_plan_free(p);
-		if (ok)
-			delete_from_store(e, g, "unreferenced and old");
 	}
 	free(refs);
 	free(list);
@@ -1067,9 +1116,23 @@ static dp_status safe_pass(struct enactor *e)
 		return DP_OK;
 	pause_point(e, "after-freshness-check", NULL);
 	/* What was newest when we looked may have grown meanwhile. */
-	planstore_newest(e->ps, &newest, err, sizeof(err));
-	/* A generation never changes once written: the last pass's plan
-	 * is reused while it is the newest. */
+	int64_t created = 0;
+	planstore_newest_stamp(e->ps, &newest, &created, err, sizeof(err));
+	/* A plan never changes once written: the last pass's plan is
+	 * reused while it is the newest, and is the same plan (a store
+	 * restored or recreated may hold another under its number). */
+	if (e->last != NULL && e->last->generation == newest &&
+	    e->last->created_ms != created) {
+		log_warning("plan %llu in the store is not the plan %llu read "
+		            "before (written at %lld ms, not %lld ms): the "
+		            "store was replaced; reading it again",
+		            (unsigned long long)newest,
+		            (unsigned long long)newest, (long long)created,
+		            (long long)e->last->created_ms);
+		planstore_plan_free(e->last);
+		e->last = NULL;
+		e->quiet_gen = 0;
+	}
 	struct plan *p = NULL;
 	if (e->last != NULL && e->last->generation == newest) {
 		p = e->last;

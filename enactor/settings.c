@@ -10,16 +10,17 @@
 static const char *check_pause(const char *v)
 {
 	static const char *const points[] = {"after-freshness-check",
-	                                     "before-endpoint",
+	                                     "before-endpoint", "before-send",
 	                                     "before-cleanup", "before-delete"};
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		size_t n = strlen(points[i]);
 		if (strncmp(v, points[i], n) == 0 &&
 		    (v[n] == '\0' || v[n] == ':'))
 			return NULL;
 	}
 	return "expected after-freshness-check, before-endpoint[:NAME], "
-	       "before-cleanup or before-delete[:GENERATION]";
+	       "before-send[:NAME], before-cleanup or "
+	       "before-delete[:GENERATION]";
 }
 
 static const char *check_nonempty(const char *v)
@@ -86,7 +87,9 @@ const struct cfg_option enactor_options[] = {
         CFG_OPT_LIST("pause-at", NULL, OFF(pause_at), check_pause,
                      "stop with SIGSTOP once at this point: "
                      "after-freshness-check, before-endpoint[:NAME], "
-                     "before-cleanup, before-delete[:GEN]"),
+                     "before-send[:NAME] (safe: the update built and "
+                     "checked, not sent), before-cleanup, "
+                     "before-delete[:GEN]"),
         CFG_OPT_ENUM("log-level", "info", cfg_log_levels, OFF(log_level),
                      "the least important log lines written"),
         CFG_END(struct enactor_settings, cfg, cross_check),

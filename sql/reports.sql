@@ -45,3 +45,11 @@ CREATE TABLE retired (
 	retired_at INTEGER NOT NULL,
 	reason     TEXT NOT NULL
 );
+
+-- step 2: a retired plan is known by its generation and when it was written
+
+-- A store restored from an older copy, or recreated, may hold another
+-- plan under a number retired before: a retirement names the plan it
+-- retired by its created_at too (NULL in rows from before: any plan of
+-- that number), and the next retirement of the same number replaces it.
+ALTER TABLE retired ADD COLUMN plan_created_at INTEGER;

@@ -8,7 +8,9 @@
 # G1 and pauses before its own cleanup; enactor 2 resumes and its cleanup
 # deletes G1 with its records: the endpoint is empty (dig: NXDOMAIN), every
 # enactor then fails to move it, until an operator repairs it.
-# safe: the same schedule; the endpoint answers with addresses all along
+# safe: the same schedule, on a store recreated beside the legacy act's
+# enactor report files (which name plans of the old store by the same
+# numbers); the endpoint answers with addresses all along
 # and its generation never goes back.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/planner_lib.bash"
@@ -80,7 +82,8 @@ CONF
 	wait_for 10 stopped "$EN1"
 	check "$mode: enactor 1 paused after its freshness check" stopped "$EN1"
 	g1=$(newest)
-	wait_for 10 at_least $((g1 + 5))
+	check "$mode: the planner writes on (past $((g1 + 5)))" \
+		wait_for 10 at_least $((g1 + 5))
 	prober "$T/probe-$mode" &
 	PROBER=$!
 	PIDS="$PIDS $PROBER"
@@ -130,7 +133,7 @@ check "legacy: after the repair the endpoint answers" [ "$(addrs_served)" -ge 1 
 sleep 1
 check "legacy: and the enactors move it forward again" [ "$(gen_served)" -ge "$g2" ]
 kill "$PROBER"
-for n in 1 2; do kill -CONT "$(enactor_pid $n)" 2>/dev/null || true; kill "$(enactor_pid $n)" 2>/dev/null || true; done
+for n in 1 2; do stop_pid "legacy enactor $n" "$(enactor_pid $n)"; done
 stop_planner
 stop_authd
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -725,6 +726,115 @@ START_TEST(test_reports)
 }
 END_TEST
 
+struct beat_arg {
+	struct planstore *ps;
+	pthread_barrier_t *go;
+	dp_status rc;
+	char err[512];
+};
+
+static void *beat_thread(void *arg)
+{
+	struct beat_arg *a = arg;
+	pthread_barrier_wait(a->go);
+	a->rc = planstore_heartbeat(a->ps, "e1", 0, 1000, a->err,
+	                            sizeof(a->err));
+	return NULL;
+}
+
+/*
+ * An enactor's two handles (its passes' and its heartbeats') create its
+ * report file at the same moment: both succeed, on the same file.
+ */
+START_TEST(test_reports_two_handles)
+{
+	for (int i = 0; i < 50; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "p%d.db", i);
+		struct planstore *ps = open_store(name);
+		pthread_barrier_t go;
+		pthread_barrier_init(&go, NULL, 2);
+		struct beat_arg a[2];
+		pthread_t t[2];
+		for (int k = 0; k < 2; k++) {
+			a[k] = (struct beat_arg){.go = &go};
+			ck_assert_int_eq(planstore_attach(fixture_path(name),
+			                                  &a[k].ps, err,
+			                                  sizeof(err)),
+			                 DP_OK);
+			pthread_create(&t[k], NULL, beat_thread, &a[k]);
+		}
+		for (int k = 0; k < 2; k++) {
+			pthread_join(t[k], NULL);
+			ck_assert_msg(a[k].rc == DP_OK, "%s", a[k].err);
+			planstore_close(a[k].ps);
+		}
+		pthread_barrier_destroy(&go);
+		struct planstore_enactor *v;
+		size_t n;
+		ck_assert_int_eq(
+		        planstore_enactors(ps, &v, &n, err, sizeof(err)),
+		        DP_OK);
+		ck_assert_uint_eq(n, 1);
+		free(v);
+		planstore_close(ps);
+	}
+}
+END_TEST
+
+/*
+ * The store recreated at the same path (the report files beside it
+ * stay): its plan 1 is another plan than the one an enactor retired, and
+ * stays listed; the planner does not delete it.
+ */
+START_TEST(test_retire_other_plan)
+{
+	struct planstore *ps = open_store("p.db");
+	struct plan *p = sample(2);
+	uint64_t g;
+	ck_assert_int_eq(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, "t",
+	                                      &g, err, sizeof(err)),
+	                 DP_OK);
+	struct planstore_info *list;
+	size_t n;
+	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_retire_plan(ps, "e1", 1, list[0].created_ms,
+	                                       "old", 4242, err, sizeof(err)),
+	                 DP_OK);
+	free(list);
+	planstore_close(ps);
+	unlink(fixture_path("p.db"));
+	unlink(fixture_path("p.db-wal"));
+	unlink(fixture_path("p.db-shm"));
+	usleep(5000); /* another created_at */
+	ps = open_store("p.db");
+	ck_assert_int_eq(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, "t",
+	                                      &g, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(g, 1);
+	planstore_plan_free(p);
+	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(n, 1);
+	free(list);
+	size_t k;
+	ck_assert_int_eq(planstore_collect(ps, &k, err, sizeof(err)), DP_OK);
+	ck_assert_uint_eq(k, 0);
+	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan"), 1);
+	/* Retired again, as the plan it is now: gone. */
+	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_retire_plan(ps, "e1", 1, list[0].created_ms,
+	                                       "old", 4343, err, sizeof(err)),
+	                 DP_OK);
+	free(list);
+	ck_assert_int_eq(planstore_collect(ps, &k, err, sizeof(err)), DP_OK);
+	ck_assert_uint_eq(k, 1);
+	planstore_close(ps);
+}
+END_TEST
+
 START_TEST(test_retire)
 {
 	struct planstore *ps = open_store("p.db");
@@ -736,15 +846,19 @@ START_TEST(test_retire)
 		                                      sizeof(err)),
 		                 DP_OK);
 	planstore_plan_free(p);
-	/* An enactor retires plan 1: gone for readers at once. */
-	ck_assert_int_eq(planstore_retire_plan(ps, "e1", 1, "old", 4242, err,
-	                                       sizeof(err)),
-	                 DP_OK);
-	ck_assert_int_eq(planstore_retire_plan(ps, "e1", 1, "again", 4343, err,
-	                                       sizeof(err)),
-	                 DP_OK);
 	struct planstore_info *list;
 	size_t n;
+	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
+	                 DP_OK);
+	int64_t c1 = list[0].created_ms;
+	free(list);
+	/* An enactor retires plan 1: gone for readers at once. */
+	ck_assert_int_eq(planstore_retire_plan(ps, "e1", 1, c1, "old", 4242,
+	                                       err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_int_eq(planstore_retire_plan(ps, "e1", 1, c1, "again", 4343,
+	                                       err, sizeof(err)),
+	                 DP_OK);
 	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
 	                 DP_OK);
 	ck_assert_uint_eq(n, 2);
@@ -770,9 +884,9 @@ START_TEST(test_retire)
 	                                 "= 'enactor e1' AND reason = 'old'"),
 	                 4242);
 	/* An id that cannot name a file is refused. */
-	ck_assert_int_eq(
-	        planstore_retire_plan(ps, "../x", 2, "", 1, err, sizeof(err)),
-	        DP_EINVAL);
+	ck_assert_int_eq(planstore_retire_plan(ps, "../x", 2, 0, "", 1, err,
+	                                       sizeof(err)),
+	                 DP_EINVAL);
 	ck_assert_int_eq(planstore_heartbeat(ps, "a b", 0, 1, err, sizeof(err)),
 	                 DP_EINVAL);
 	planstore_close(ps);
@@ -899,6 +1013,8 @@ static Suite *planstore_suite(void)
 	tcase_add_test(tc, test_concurrent_writers);
 	tcase_add_test(tc, test_reports);
 	tcase_add_test(tc, test_retire);
+	tcase_add_test(tc, test_reports_two_handles);
+	tcase_add_test(tc, test_retire_other_plan);
 	tcase_add_test(tc, test_frozen_reporter);
 	tcase_add_test(tc, test_paused);
 	tcase_add_test(tc, test_corrupt);
