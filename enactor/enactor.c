@@ -864,43 +864,67 @@ static bool listed(const uint64_t *refs, size_t n, uint64_t g)
 }
 
 /*
- * The @n endpoints of @gone are in plan @g but not in the newest plan
- * @newest: no walk moves them any more, but an enactor still holding an
- * older plan with them in it (paused, slow) could, after cleanup read
- * them and onto a plan it deletes.  Raise the marker of each one that
- * exists to @newest (compare-and-swap on the marker read, its CNAME and
- * records stay): authd's fence then refuses that move.  True when every
- * one is marked above @g now.
+ * Before plan @p may go, every endpoint of @p that an enactor could still
+ * move onto it (one marked at or below it, or not marked at all) is
+ * marked with the newest plan first, by an UPDATE of its marker alone
+ * (compare-and-swap on the marker read; its CNAME and records stay, and
+ * the next walk moves it on as any endpoint behind).  An enactor holding
+ * an older plan (paused, slow, its heartbeat stale) could otherwise move
+ * an endpoint it read behind, or one never written yet, or one the
+ * newest plan no longer has, onto @p after the reads that let @p go:
+ * authd's fence now refuses that move, so what those reads find stays
+ * true.  An endpoint the newest plan lacks and that authd no longer has
+ * at all (retired whole) is left alone.  True when every one is marked
+ * above @p now; false (keep @p this time) when authd cannot be read or
+ * an endpoint moved meanwhile.
  */
-static bool fence_gone(struct enactor *e, const char *const *gone, size_t n,
-                       uint64_t g, uint64_t newest)
+static bool fence_plan(struct enactor *e, const struct plan *p,
+                       const struct plan *newest_plan)
 {
 	char err[512], ede[512];
+	uint64_t g = p->generation, newest = newest_plan->generation;
+	size_t n = p->nendpoints;
+	const char **names = xcalloc(n + 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = p->endpoints[i].name;
+	struct endpoint_state *st = xcalloc(READ_WINDOW, sizeof(*st));
+	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
 	bool all = true;
-	for (size_t i = 0; i < n && all && !atomic_load(e->stop); i++) {
-		struct endpoint_state st;
-		dp_status got =
-		        layout_read(e->read, gone[i], &st, err, sizeof(err));
-		authd_answered(e, got, err);
-		if (got != DP_OK)
-			return false;
-		if ((st.marker == 1 && st.gen > g) ||
-		    (st.marker == 0 && !st.cname))
-			continue; /* fenced already, or retired whole */
-		int rc = send_update(e,
-		                     layout_raise_marker(e->s->zone, gone[i],
-		                                         newest, &st,
-		                                         (uint32_t)e->s->ttl),
-		                     ede, sizeof(ede));
-		if (rc == LDNS_RCODE_NOERROR)
-			log_info("cleanup: %s is not in the newest plan: its "
-			         "marker raised to %llu, so that no enactor "
-			         "moves it onto plan %llu any more",
-			         gone[i], (unsigned long long)newest,
-			         (unsigned long long)g);
-		else
-			all = false; /* moved meanwhile, or refused: keep */
+	for (size_t off = 0; off < n && all && !atomic_load(e->stop);
+	     off += READ_WINDOW) {
+		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
+		dp_status rc = layout_read_many(e->read, names + off, k, false,
+		                                st, ok, err, sizeof(err));
+		authd_answered(e, rc, err);
+		for (size_t i = 0; i < k && all; i++) {
+			const char *name = names[off + i];
+			all = rc == DP_OK && ok[i];
+			if (!all || (st[i].marker == 1 && st[i].gen > g))
+				continue;
+			if (st[i].marker == 0 && !st[i].cname &&
+			    st[i].naddrs == 0 &&
+			    planstore_plan_endpoint(newest_plan, name) == NULL)
+				continue; /* retired whole */
+			int u = send_update(
+			        e,
+			        layout_raise_marker(e->s->zone, name, newest,
+			                            &st[i],
+			                            (uint32_t)e->s->ttl),
+			        ede, sizeof(ede));
+			if (u == LDNS_RCODE_NOERROR)
+				log_info(
+				        "cleanup: %s marked %llu before plan "
+				        "%llu may go, so that no enactor moves "
+				        "it onto that plan any more",
+				        name, (unsigned long long)newest,
+				        (unsigned long long)g);
+			else
+				all = false; /* moved meanwhile, or refused */
+		}
 	}
+	free(st);
+	free(ok);
+	free(names);
 	return all;
 }
 
@@ -923,11 +947,6 @@ static bool unreferenced_by_own(struct enactor *e, const struct plan *p,
 		if (j == newest_plan->nendpoints ||
 		    strcmp(newest_plan->endpoints[j].name, name) != 0)
 			gone[n++] = name;
-	}
-	if (n > 0 &&
-	    !fence_gone(e, gone, n, p->generation, newest_plan->generation)) {
-		free(gone);
-		return false;
 	}
 	uint64_t *refs = NULL;
 	size_t nrefs = 0;
@@ -1042,17 +1061,20 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan)
 		char gs[32];
 		snprintf(gs, sizeof(gs), "%llu", (unsigned long long)g);
 		pause_point(e, "before-delete", gs);
-		if (!deletable(e, newest_plan, g, newest)) {
-			log_info("cleanup: plan %llu is in use again; kept",
-			         (unsigned long long)g);
-			continue;
-		}
 		struct plan *p = NULL;
 		if (planstore_get_plan(e->ps, g, &p, err, sizeof(err)) != DP_OK)
 			continue;
-		/* Its own endpoints too: one the newest plan no longer has
+		/* Fenced first, then read: what the reads find stays true.
+		 * Its own endpoints too: one the newest plan no longer has
 		 * (removed from the planner's settings) may still stand on
 		 * it, and keeps it. */
+		if (!fence_plan(e, p, newest_plan) ||
+		    !deletable(e, newest_plan, g, newest)) {
+			log_info("cleanup: plan %llu is in use again; kept",
+			         (unsigned long long)g);
+			planstore_plan_free(p);
+			continue;
+		}
 		if (!unreferenced_by_own(e, p, newest_plan)) {
 			planstore_plan_free(p);
 			continue;

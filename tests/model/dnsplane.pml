@@ -48,21 +48,21 @@
  *               highest (planner.c above_served(), planstore_raise())
  *   NOHWM       (RESTORE) the planner writes without that read
  *   WRITES      (RESTORE) the planner's writes (default MAXGEN - 1)
- *   LASTCHECK   (RESTORE; a proposed change) the enactor reuses its last
- *               pass's plan only while it is the store's plan of that
- *               number, not whenever the number is the same
+ *   LASTNUM     (RESTORE) the enactor reuses its last pass's plan
+ *               whenever the number is the same, not only while it is
+ *               the store's plan of that number (safe_pass() before
+ *               planstore_newest_stamp())
  *   NODIGEST    (RESTORE) an endpoint marked with the newest plan and on
  *               it counts as up to date whatever addresses it serves
  *               (up_to_date() without the digest)
  *   NOOWN       (LEAVE) cleanup reads only the newest plan's endpoints
  *               (deletable() without unreferenced_by_own())
- *   FENCEGONE   (LEAVE; a proposed change) cleanup raises the marker of
- *               an endpoint the newest plan lacks to the newest plan
- *               before it reads it (fence_gone())
+ *   NOFENCE     cleanup reads the endpoints of a plan it may delete
+ *               without raising the marker of those at or below it first
+ *               (safe_cleanup() without fence_plan())
  * Any of NEP > 1, LEAVE and RESTORE selects the multi-endpoint pass
  * (MULTI); with one endpoint and none of them the model is the
- * single-endpoint one whose numbers README.md gives, statement for
- * statement, and its code paths below are kept as they were.
+ * single-endpoint pass, a window of one.
  *
  * How the faults are modelled, and why that is sound:
  * - A walk is one window (enactor.c's is 64 endpoints): one pipelined
@@ -73,7 +73,9 @@
  *   another writer alone, read again first, CAS_TRIES times
  *   (safe_window(), safe_endpoint()).  walk_order() puts the endpoints
  *   whose addresses changed first: the model lets that be any subset.  A
- *   refused update leaves the pass behind, without cleanup.  The
+ *   refused update leaves the endpoint behind; a newer plan seen right
+ *   before an update (superseded()) drops it.  Cleanup runs after every
+ *   pass, behind or overtaken, and a newer plan does not stop it.  The
  *   UPDATEs of a window are sent back to back and may commit together;
  *   one at a time is every order that allows.
  * - Cleanup reads, right before each deletion, every endpoint of the
@@ -119,16 +121,17 @@
  * What the faults show (tests/model/run.sh): with the planner's read,
  * the invariants and LIVE hold for 2 endpoints, an endpoint leaving and
  * a store restored once or twice, provided the enactor's e->last is not
- * reused by number alone (LASTCHECK): as safe_pass() does it, an enactor
- * that read a plan the restore lost goes on applying its addresses under
- * the number the planner issues again, until the next generation.
+ * reused by number alone (LASTNUM shows why: an enactor that read a plan
+ * the restore lost goes on applying its addresses under the number the
+ * planner issues again, until the next generation).
  * Without the read, the endpoints stay ahead of every plan written after
  * the restore; without the digest check, on the lost plan's addresses.
  * An endpoint that left keeps its old marker, so an enactor that still
  * holds an older plan with it can move it onto that plan after cleanup
  * read it: the plan is then deleted from the store under it (CHECK_REF),
- * and without authd's guard its records too (CHECK_EMPTY).  FENCEGONE
- * closes that.
+ * and without authd's guard its records too (CHECK_EMPTY), unless
+ * cleanup raises that endpoint's marker first, as it does (NOFENCE shows
+ * it without).
  *
  * The planner prints "MODEL write G" (G/EPOCH under RESTORE), the
  * restore "MODEL restore NEWEST"; with MULTI an update prints "MODEL
@@ -170,12 +173,12 @@
 #if defined(LEAVE) && NEP < 2
 #error LEAVE needs an endpoint that stays (NEP >= 2)
 #endif
-#if (defined(NOHWM) || defined(WRITES) || defined(LASTCHECK)) && \
+#if (defined(NOHWM) || defined(WRITES) || defined(LASTNUM)) && \
     !defined(RESTORE)
-#error NOHWM, WRITES and LASTCHECK go with RESTORE
+#error NOHWM, WRITES and LASTNUM go with RESTORE
 #endif
-#if (defined(NOOWN) || defined(FENCEGONE)) && !defined(LEAVE)
-#error NOOWN and FENCEGONE go with LEAVE
+#if defined(NOOWN) && !defined(LEAVE)
+#error NOOWN goes with LEAVE
 #endif
 #if defined(NODIGEST) && !defined(RESTORE)
 #error NODIGEST goes with RESTORE
@@ -622,6 +625,36 @@ inline deletable(g, ok)
 		fi
 	fi
 }
+
+#if !defined(LEGACY) && !defined(NOFENCE)
+/*
+ * fence_plan() for the one endpoint, before plan g may go: read its
+ * marker; unless above g already, one UPDATE of the marker alone to the
+ * pass's plan n (CAS on the marker read); a lost CAS keeps the plan.
+ */
+inline fence1(g, ok)
+{
+	d_step { rmark = ep[0].mark; rgen = ep[0].gen };
+	if
+	:: rmark && rgen > g -> skip
+	:: else ->
+		d_step {
+			if
+			:: rmark != ep[0].mark || (ep[0].mark && ep[0].gen != rgen) ->
+				ok = 0
+			:: else ->
+#ifdef CHECK_BACK
+				assert(!(ep[0].mark && n < ep[0].gen));
+#endif
+				ep[0].mark = 1;
+				ep[0].gen = n;
+				printf("MODEL fence %d E1 %d\n", _pid, n)
+			fi
+		}
+	fi;
+	atomic { rmark = 0; rgen = 0 }
+}
+#endif
 #else
 /*
  * referenced_names() for endpoint @j, folded into @ok: its CNAME's plan
@@ -643,55 +676,51 @@ inline unreferenced(j, g, ok)
 	}
 }
 
-#ifdef FENCEGONE
+#ifndef NOFENCE
 /*
- * Not in enactor.c (a proposed change): unreferenced_by_own() for the
- * endpoint that left first raises its marker to the pass's plan n (read
- * _gen.E TXT; below n: one UPDATE of the marker alone, CAS on the marker
- * read, forward only; its CNAME and records stay), then reads it as
- * referenced_names() does.  An enactor still holding an older plan with
- * the endpoint in it can no longer move it (its CAS fails, and read again
- * the endpoint is ahead), so what that read finds stays true.
+ * fence_plan(), before a plan g may go: endpoint j of g, read (_gen.E
+ * TXT with E A: one read here); unless it is marked above g already, or
+ * is one the pass's plan n lacks and authd has nothing of (retired
+ * whole), one UPDATE of its marker alone to n (CAS on the marker read,
+ * forward only; its CNAME and records stay), and a lost CAS keeps the
+ * plan this time.  An enactor still holding an older plan with j in it
+ * (read behind, never written, or since left) can no longer move it
+ * onto g (its CAS fails, and read again the endpoint is ahead), so what
+ * the reads that follow find stays true.
  */
-inline fence_gone(g, ok)
+inline fence(j, g, ok)
 {
-	do
-	:: attempt == CAS_TRIES -> ok = 0; break
+	d_step {
+		aok = (ep[j].mark && ep[j].gen > g) ||
+		      (!MEMBER(j, nlacks) && !ep[j].mark && ep[j].cname == 0 &&
+		       !ep[j].own);
+		rmk = ep[j].mark << j;
+		rg[j] = ep[j].gen
+	};
+	if
+	:: aok -> skip
 	:: else ->
 		d_step {
-			aok = ep[NEP - 1].mark && ep[NEP - 1].gen >= n;
-			rmk = ep[NEP - 1].mark << (NEP - 1);
-			rg[NEP - 1] = ep[NEP - 1].gen
-		};
-		if
-		:: aok -> break
-		:: else
-		fi;
-		d_step {
 			if
-			:: BIT(rmk, NEP - 1) != ep[NEP - 1].mark ||
-			   (ep[NEP - 1].mark && ep[NEP - 1].gen != rg[NEP - 1]) ->
+			:: BIT(rmk, j) != ep[j].mark ||
+			   (ep[j].mark && ep[j].gen != rg[j]) ->
 				rc = R_PREREQ
 			:: else ->
 #ifdef CHECK_BACK
-				assert(!(ep[NEP - 1].mark && n < ep[NEP - 1].gen));
+				assert(!(ep[j].mark && n < ep[j].gen));
 #endif
-				ep[NEP - 1].mark = 1;
-				ep[NEP - 1].gen = n;
-				printf("MODEL fence %d E%d %d\n", _pid, NEP, n);
+				ep[j].mark = 1;
+				ep[j].gen = n;
+				printf("MODEL fence %d E%d %d\n", _pid, j + 1, n);
 				rc = R_OK
 			fi
 		};
 		if
-		:: rc == R_OK -> break
-		:: else -> attempt++
+		:: rc != R_OK -> ok = 0
+		:: else
 		fi
-	od;
-	atomic { attempt = 0; aok = 0; rmk = 0; rg[NEP - 1] = 0; rc = 0 };
-	if
-	:: ok -> unreferenced(NEP - 1, g, ok)
-	:: else
-	fi
+	fi;
+	atomic { aok = 0; rmk = 0; rg[j] = 0; rc = 0 }
 }
 #endif
 
@@ -900,7 +929,7 @@ walked:
 	 * CAS_TRIES more attempts, the pause point before the first only.
 	 */
 	do
-	:: attempt == CAS_TRIES + 1 -> goto pass /* behind: no cleanup */
+	:: attempt == CAS_TRIES + 1 -> goto sweep /* behind: cleanup too */
 	:: else ->
 		/* layout_read_many(): E A (with the CNAME), then _gen.E
 		 * TXT, pipelined on one TCP connection, which authd answers
@@ -916,16 +945,26 @@ walked:
 		:: attempt == 0 -> pause(before_endpoint, 0)
 		:: else
 		fi;
+		/* superseded() right before the update: a newer plan first */
+		if
+		:: newest > n -> goto sweep
+		:: else
+		fi;
 		authd_apply(0, n, 0, 1, rmark, rgen, 0, rc);
 		if
 		:: rc == R_OK -> break
 		:: rc == R_PREREQ -> attempt++ /* read again */
-		:: rc == R_REFUSED -> goto pass /* behind: no cleanup */
+		:: rc == R_REFUSED -> goto sweep /* behind: cleanup too */
 		fi
 	od;
-	atomic { rmark = 0; rgen = 0; raddr = 0; rc = 0; attempt = 0 };
 	/* report_plan(), not modelled: safe reads no enactor.applied. */
-	/* safe_cleanup() */
+	/*
+	 * safe_cleanup(), after every pass: overtaken by a newer plan or
+	 * with the endpoint behind, it runs all the same, and a newer plan
+	 * does not interrupt it (what bounds it is the list taken first).
+	 */
+sweep:
+	atomic { rmark = 0; rgen = 0; raddr = 0; rc = 0; attempt = 0 };
 	pause(before_cleanup, 0);
 	atomic {
 		list = stored;
@@ -938,18 +977,23 @@ walked:
 	do
 	:: g > MAXGEN -> break
 	:: else ->
-		/* A newer plan first: cleanup waits for a quiet moment. */
-		if
-		:: newest > n -> break
-		:: else
-		fi;
 		deletable(g, ok);
 		if
 		:: ok ->
 			pause(before_delete, g);
-			deletable(g, ok); /* checked again right before */
+			ok = BIT(stored, g); /* planstore_get_plan() */
+#ifndef NOFENCE
 			if
-			:: ok && BIT(stored, g) -> /* planstore_get_plan() */
+			:: ok -> fence1(g, ok)
+			:: else
+			fi;
+#endif
+			if
+			:: ok -> deletable(g, ok) /* checked again right before */
+			:: else
+			fi;
+			if
+			:: ok && BIT(stored, g) ->
 				authd_delete(0, g, rc);
 				if
 				:: rc == R_OK -> store_delete(g)
@@ -978,7 +1022,7 @@ walked:
 	atomic {
 		p = 0; i = 0; ord = 0; behind = 0; retry = 0; g = 0;
 		glacks = 0; list = 0; j = 0; rc = 0; attempt = 0; ok = 0;
-#if !defined(RESTORE) || defined(LASTCHECK)
+#if !defined(RESTORE) || !defined(LASTNUM)
 		/* The last pass's plan is the store's plan of its number
 		 * whenever it is reused: no copy to keep. */
 		n = 0; ntag = 0; nlacks = 0
@@ -998,7 +1042,7 @@ walked:
 	atomic {
 		if
 		:: m == 0 -> skip /* emptied meanwhile: nothing to read */
-#ifndef LASTCHECK
+#ifdef LASTNUM
 		:: m != 0 && m == n -> skip /* e->last: reused by number */
 		:: m != 0 && m != n && BIT(stored, m) ->
 #else
@@ -1045,11 +1089,19 @@ walked:
 		if
 		:: BIT(need, i) ->
 			pause(before_endpoint, i);
-			authd_apply(i, n, ntag, 1, BIT(rmk, i), rg[i], 0, rc);
+			/* window_flush(): superseded() right before the
+			 * updates leave (here before each, as when a pause
+			 * point before the endpoint flushes the window) */
 			if
-			:: rc == R_PREREQ -> retry = retry | (1 << i)
-			:: rc == R_REFUSED -> behind = 1 /* log_refused() */
-			:: else
+			:: newest > n -> behind = 1
+			:: else ->
+				authd_apply(i, n, ntag, 1, BIT(rmk, i), rg[i],
+				            0, rc);
+				if
+				:: rc == R_PREREQ -> retry = retry | (1 << i)
+				:: rc == R_REFUSED -> behind = 1 /* log_refused() */
+				:: else
+				fi
 			fi
 		:: else
 		fi;
@@ -1067,6 +1119,7 @@ walked:
 				read_endpoint(i);
 				if
 				:: !BIT(need, i) -> break
+				:: newest > n -> behind = 1; break /* superseded() */
 				:: else
 				fi;
 				authd_apply(i, n, ntag, 1, BIT(rmk, i), rg[i], 0, rc);
@@ -1084,11 +1137,7 @@ walked:
 		}
 	od;
 	atomic { p = 0; i = 0; ord = 0; retry = 0 };
-	if
-	:: behind -> goto pass /* no cleanup */
-	:: else
-	fi;
-	/* safe_cleanup() */
+	/* safe_cleanup(), after every pass: endpoints behind or not */
 	pause(before_cleanup, 0);
 	atomic {
 		list = stored;
@@ -1101,11 +1150,6 @@ walked:
 	do
 	:: g > MAXGEN -> break
 	:: else ->
-		/* A newer plan first: cleanup waits for a quiet moment. */
-		if
-		:: newest > n -> break
-		:: else
-		fi;
 		if
 		:: g + KEEP < n ->
 			if
@@ -1113,7 +1157,24 @@ walked:
 			:: pause(before_delete, g);
 			   if
 			   :: skip /* deletable(): in flight after all */
-			   :: ok = 1;
+			   :: /* planstore_get_plan() */
+			      atomic {
+			         ok = BIT(stored, g);
+			         glacks = LACKS(g)
+			      };
+#ifndef NOFENCE
+			      /* fence_plan(): every endpoint of plan g */
+			      do
+			      :: j < NEP && ok ->
+			         if
+			         :: MEMBER(j, glacks) -> fence(j, g, ok)
+			         :: else
+			         fi;
+			         j++
+			      :: else -> break
+			      od;
+			      j = 0;
+#endif
 			      /* deletable(): every endpoint of the plan */
 			      do
 			      :: j < NEP && ok ->
@@ -1125,23 +1186,12 @@ walked:
 			      :: else -> break
 			      od;
 			      j = 0;
-			      if /* planstore_get_plan() */
-			      :: ok -> atomic {
-			            ok = BIT(stored, g);
-			            glacks = LACKS(g)
-			         }
-			      :: else
-			      fi;
 #if defined(LEAVE) && !defined(NOOWN)
 			      /* unreferenced_by_own(): the candidate's
 			       * endpoints the newest plan lacks */
 			      if
 			      :: ok && !glacks && nlacks ->
-#ifndef FENCEGONE
 			         unreferenced(NEP - 1, g, ok)
-#else
-			         fence_gone(g, ok)
-#endif
 			      :: else
 			      fi;
 #endif

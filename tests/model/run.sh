@@ -123,6 +123,11 @@ REPLAY="-DLEGACY -DGRAIN -DNE=3 -DMAXGEN=3 -DKEEP=1 -DCHECK_EMPTY"
 verify legacy-replay violated "$REPLAY" "-DNOCLAIM -DSAFETY -DBFS" ""
 # safe: every invariant holds, and E always ends on the newest plan.
 verify safe-3e-g3 holds "-DNE=3 -DMAXGEN=3 -DKEEP=1 $ALL" "$SAFE_CC" "-m200000 -w24"
+# Without fence_plan(), cleanup after every pass lets an enactor holding
+# an older plan move an endpoint a walk left behind onto a plan being
+# deleted: CHECK_REF, one endpoint, plans 1..4.
+verify nofence-ref-2e-g4 violated "-DNE=2 -DMAXGEN=4 -DNOFENCE -DCHECK_REF" \
+	"$SAFE_CC" "-m400000 -w24"
 verify safe-live-2e-g3 holds "-DNE=2 -DMAXGEN=3 -DKEEP=1 -DLIVE" "$LIVE_CC" "-a -f -m200000 -w24"
 if [ "$FULL" = yes ]; then
 	# 3 enactors, two plans to clean up: about 122 million states, 6 GB.
@@ -148,52 +153,55 @@ verify leave-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DCHECK_EMPTY -DCHEC
 # The store restored once, to any earlier copy or empty: every invariant.
 verify restore-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 $ALL" \
 	"$SAFE_CC" "-m400000 -w24"
-# Liveness across two restores.  Finding: safe_pass() reuses e->last by
-# its number, so an enactor that read a plan the restore lost keeps
-# applying its addresses under the number the planner issues again (the
-# others rewrite them, it rewrites them back) until the next generation.
-verify restore-live-1e-g3-r2 violated "-DNEP=2 -DNE=1 -DMAXGEN=3 -DRESTORE=2 -DLIVE" \
+# Liveness across two restores.  With e->last reused by its number alone
+# (safe_pass() before planstore_newest_stamp()), an enactor that read a
+# plan the restore lost keeps applying its addresses under the number the
+# planner issues again (the others rewrite them, it rewrites them back)
+# until the next generation ...
+verify restore-live-lastnum-1e-g3-r2 violated \
+	"-DNEP=2 -DNE=1 -DMAXGEN=3 -DRESTORE=2 -DLASTNUM -DLIVE" \
 	"$LIVE_CC" "-a -f -m400000 -w24"
-# With e->last reused only while it is the store's plan: it holds ...
-verify restore-live-lastcheck-1e-g3-r2 holds \
-	"-DNEP=2 -DNE=1 -DMAXGEN=3 -DRESTORE=2 -DLASTCHECK -DLIVE" \
+# ... with e->last reused only while it is the store's plan: it holds ...
+verify restore-live-1e-g3-r2 holds \
+	"-DNEP=2 -DNE=1 -DMAXGEN=3 -DRESTORE=2 -DLIVE" \
 	"$LIVE_CC" "-a -f -m400000 -w24"
 # ... and not without the planner's read of the markers: a store restored
 # below the served generation leaves the endpoints there, ahead of every
 # plan the planner writes.
 verify restore-live-nohwm-1e-g4 violated \
-	"-DNEP=2 -DNE=1 -DMAXGEN=4 -DRESTORE=1 -DLASTCHECK -DNOHWM -DLIVE" \
+	"-DNEP=2 -DNE=1 -DMAXGEN=4 -DRESTORE=1 -DNOHWM -DLIVE" \
 	"$LIVE_CC" "-a -f -m400000 -w24"
 if [ "$FULL" = yes ]; then
 	verify multi-2ep-2e-g4 holds "-DNEP=2 -DNE=2 -DMAXGEN=4 -DKEEP=1 $ALL" \
-		"$SAFE_CC -DMEMLIM=4000" "-m400000 -w26"
+		"$SAFE_CC -DMEMLIM=8000" "-m400000 -w26"
 	# Three endpoints, one of which leaves, the store restored once: one
 	# enactor (with two, about 100 million states and more).
 	verify multi-3ep-1e-g3-restore-leave holds \
 		"-DNEP=3 -DNE=1 -DMAXGEN=3 -DRESTORE=1 -DLEAVE $ALL" \
 		"$SAFE_CC" "-m400000 -w24"
 	verify multi-live-3ep-1e-g3-restore-leave holds \
-		"-DNEP=3 -DNE=1 -DMAXGEN=3 -DRESTORE=1 -DLEAVE -DLASTCHECK -DLIVE" \
+		"-DNEP=3 -DNE=1 -DMAXGEN=3 -DRESTORE=1 -DLEAVE -DLIVE" \
 		"$LIVE_CC" "-a -f -m400000 -w24"
 	verify multi-live-2ep-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DKEEP=1 -DLIVE" \
 		"$LIVE_CC" "-a -f -m400000 -w24"
 	verify leave-live-2e-g3 holds "-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DLIVE" \
 		"$LIVE_CC" "-a -f -m400000 -w24"
-	# Finding: E2's marker stays where it was, so an enactor holding an
-	# older plan with E2 in it (its heartbeat stale or not yet written)
-	# can still put E2 on that plan after cleanup read E2 and deleted its
-	# records: authd's guard refuses the deletion that would empty E2 if
-	# the move comes first, but the plan leaves the store with E2 on it,
-	# and without the guard E2 is emptied.
-	verify leave-ref-2e-g3 violated "-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DCHECK_REF" \
+	# Without fence_plan() E2's marker stays where it was, so an enactor
+	# holding an older plan with E2 in it (its heartbeat stale or not yet
+	# written) can still put E2 on that plan after cleanup read E2 and
+	# deleted its records: authd's guard refuses the deletion that would
+	# empty E2 if the move comes first, but the plan leaves the store
+	# with E2 on it, and without the guard E2 is emptied.
+	verify leave-nofence-ref-2e-g3 violated \
+		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DNOFENCE -DCHECK_REF" \
 		"$SAFE_CC" "-m200000 -w24"
-	verify leave-noguard-2e-g3 violated \
-		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DNOGUARD -DCHECK_EMPTY" \
+	verify leave-nofence-noguard-2e-g3 violated \
+		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DNOFENCE -DNOGUARD -DCHECK_EMPTY" \
 		"$SAFE_CC" "-m200000 -w24"
-	# Cleanup raising E2's marker to the newest plan before it reads E2
-	# (a proposed change): everything holds, without the guard too.
-	verify leave-fencegone-noguard-2e-g3 holds \
-		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DFENCEGONE -DNOGUARD $ALL" \
+	# Cleanup raising E2's marker before it reads E2 (fence_plan()):
+	# everything holds, without the guard too.
+	verify leave-noguard-2e-g3 holds \
+		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DLEAVE -DNOGUARD $ALL" \
 		"$SAFE_CC" "-m200000 -w24"
 	# One enactor, authd's guard off: the enactor keeps E2 by itself
 	# (unreferenced_by_own()) ...
@@ -214,18 +222,19 @@ if [ "$FULL" = yes ]; then
 	verify restore-leave-2e-g3 holds \
 		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 -DLEAVE $ALL" \
 		"$SAFE_CC -DMEMLIM=6000" "-m400000 -w26"
-	verify restore-live-2e-g3 violated "-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 -DLIVE" \
+	verify restore-live-lastnum-2e-g3 violated \
+		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 -DLASTNUM -DLIVE" \
 		"$LIVE_CC" "-a -f -m400000 -w24"
-	verify restore-live-lastcheck-2e-g3 holds \
-		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 -DLASTCHECK -DLIVE" \
+	verify restore-live-2e-g3 holds \
+		"-DNEP=2 -DNE=2 -DMAXGEN=3 -DRESTORE=1 -DLIVE" \
 		"$LIVE_CC -DMEMLIM=4000" "-a -f -m1000000 -w26"
-	verify restore-leave-live-lastcheck-1e-g4-r2 holds \
-		"-DNEP=2 -DNE=1 -DMAXGEN=4 -DRESTORE=2 -DLEAVE -DLASTCHECK -DLIVE" \
+	verify restore-leave-live-1e-g4-r2 holds \
+		"-DNEP=2 -DNE=1 -DMAXGEN=4 -DRESTORE=2 -DLEAVE -DLIVE" \
 		"$LIVE_CC" "-a -f -m1000000 -w26"
 	# An endpoint marked with the newest plan counted up to date whatever
 	# addresses it serves: a plan the restore lost keeps them.
 	verify restore-live-nodigest-1e-g3 violated \
-		"-DNEP=2 -DNE=1 -DMAXGEN=3 -DRESTORE=1 -DLASTCHECK -DNODIGEST -DLIVE" \
+		"-DNEP=2 -DNE=1 -DMAXGEN=3 -DRESTORE=1 -DNODIGEST -DLIVE" \
 		"$LIVE_CC" "-a -f -m400000 -w24"
 fi
 
