@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dnsclient.h"
+#include "emetrics.h"
 #include "enactor.h"
 #include "keys.h"
 #include "layout.h"
@@ -46,6 +47,7 @@ struct enactor {
 	int64_t quiet_ms;      /* when it began (CLOCK_MONOTONIC) */
 	uint64_t announced;    /* legacy: the plan last said to be applied */
 	struct enactor_stats st;
+	struct emetrics *m; /* or NULL */
 	unsigned seed;
 	/* What repeats (a refused endpoint, a stuck one, authd refusing our
 	 * signature or not answering, a failed deletion): said once. */
@@ -105,7 +107,10 @@ static void backoff(struct enactor *e, int n)
 		cap *= 2;
 	if (cap > e->s->backoff_max_ms)
 		cap = e->s->backoff_max_ms;
-	sleep_ms(cap / 2 + (long)(rand_r(&e->seed) % (unsigned)(cap / 2 + 1)));
+	long ms = cap / 2 + (long)(rand_r(&e->seed) % (unsigned)(cap / 2 + 1));
+	emetrics_backoff(e->m, ms);
+	sleep_ms(ms);
+	emetrics_backoff(e->m, 0);
 }
 
 /* The pause-at entry that @point (with @arg) fires, or -1. */
@@ -139,7 +144,9 @@ static void pause_point(struct enactor *e, const char *point, const char *arg)
 	e->paused_once[i] = true;
 	log_notice("pause point %s%s%s: stopping (SIGCONT resumes)", point,
 	           arg ? " " : "", arg ? arg : "");
+	emetrics_paused(e->m, true);
 	raise(SIGSTOP);
+	emetrics_paused(e->m, false);
 	log_notice("pause point %s: resumed", point);
 }
 
@@ -203,6 +210,11 @@ void enactor_stats(const struct enactor *e, struct enactor_stats *out)
 	*out = e->st;
 }
 
+void enactor_set_metrics(struct enactor *e, struct emetrics *m)
+{
+	e->m = m;
+}
+
 void enactor_say_repeats(const struct enactor *e)
 {
 	repeats_say(e->repeats);
@@ -214,6 +226,8 @@ void enactor_say_repeats(const struct enactor *e)
  */
 static void authd_answered(struct enactor *e, dp_status rc, const char *err)
 {
+	if (rc != DP_OK)
+		emetrics_authd_error(e->m);
 	if (rc == DP_OK)
 		repeat_end(e->repeats, "authd", "answers again");
 	else
@@ -236,6 +250,7 @@ static int send_update(struct enactor *e, ldns_pkt *q, char *ede, size_t elen)
 		return -1;
 	}
 	int rcode = ldns_pkt_get_rcode(a);
+	emetrics_answer(e->m, a);
 	if (ede != NULL)
 		dnsclient_ede(a, ede, elen);
 	char why[320];
@@ -263,8 +278,10 @@ static void report(struct enactor *e, uint64_t gen, const char *endpoint)
 {
 	char err[512];
 	if (planstore_report_applied(e->ps, e->s->id, gen, endpoint, now_ms(),
-	                             err, sizeof(err)) != DP_OK)
+	                             err, sizeof(err)) != DP_OK) {
+		emetrics_store_error(e->m);
 		log_warning("%s", err);
+	}
 }
 
 /* The whole plan @gen is applied: once per generation. */
@@ -297,6 +314,7 @@ static void delete_from_store(struct enactor *e, const struct plan *p,
 	                                     why, now_ms(), err, sizeof(err));
 	if (rc == DP_OK) {
 		e->st.deleted++;
+		emetrics_deleted(e->m);
 		log_info("cleanup: deleted plan %llu (%s)",
 		         (unsigned long long)g, why);
 		repeat_end(e->repeats, subject, "deleted");
@@ -305,6 +323,7 @@ static void delete_from_store(struct enactor *e, const struct plan *p,
 		         (unsigned long long)g);
 		repeat_end(e->repeats, subject, "deleted by another");
 	} else {
+		emetrics_kept(e->m, KEPT_STORE);
 		repeat_hit(e->repeats, subject, "failure", err,
 		           LOG_LEVEL_WARNING,
 		           "cleanup: plan %llu's records are deleted from "
@@ -365,6 +384,7 @@ static bool legacy_lock(struct enactor *e, const char *endpoint)
 			return true;
 		if (rc == LDNS_RCODE_YXRRSET) {
 			e->st.lock_waits++;
+			emetrics_lock_wait(e->m);
 			if (++waits == LOCK_LONG_MS / LOCK_WAIT_MS)
 				legacy_lock_held(e, endpoint);
 		} else if (rc >= 0) {
@@ -386,6 +406,7 @@ static void legacy_cleanup(struct enactor *e, uint64_t applied)
 	char err[512];
 	pause_point(e, "before-cleanup", NULL);
 	if (planstore_list(e->ps, &list, &n, err, sizeof(err)) != DP_OK) {
+		emetrics_store_error(e->m);
 		log_warning("%s", err);
 		return;
 	}
@@ -419,6 +440,7 @@ static dp_status legacy_pass(struct enactor *e)
 	char err[512];
 	uint64_t newest = 0;
 	if (planstore_newest(e->ps, &newest, err, sizeof(err)) != DP_OK) {
+		emetrics_store_error(e->m);
 		log_warning("%s", err);
 		return DP_EIO;
 	}
@@ -433,10 +455,12 @@ static dp_status legacy_pass(struct enactor *e)
 	pause_point(e, "after-freshness-check", NULL);
 	struct plan *p = NULL;
 	if (planstore_get_plan(e->ps, newest, &p, err, sizeof(err)) != DP_OK) {
+		emetrics_store_error(e->m);
 		log_warning("plan %llu: %s", (unsigned long long)newest, err);
 		return DP_EIO;
 	}
 	atomic_store(e->in_flight, newest);
+	emetrics_plan(e->m, newest, p->created_ms);
 	size_t failures = 0;
 	for (size_t i = 0; i < p->nendpoints && !atomic_load(e->stop); i++) {
 		const struct plan_endpoint *ep = &p->endpoints[i];
@@ -465,6 +489,7 @@ static dp_status legacy_pass(struct enactor *e)
 		                     ede, sizeof(ede));
 		if (rc == LDNS_RCODE_NOERROR) {
 			e->st.applied++;
+			emetrics_moved(e->m, ep->name, newest);
 			report(e, newest, ep->name);
 			log_info("%s: on plan %llu", ep->name,
 			         (unsigned long long)newest);
@@ -611,6 +636,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 		                     ede, sizeof(ede));
 		if (rc == LDNS_RCODE_NOERROR) {
 			e->st.applied++;
+			emetrics_moved(e->m, ep->name, newest);
 			report(e, newest, ep->name);
 			log_moved(e, ep, &st, newest);
 			return true;
@@ -618,6 +644,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 		if (rc == LDNS_RCODE_NXRRSET || rc == LDNS_RCODE_YXRRSET) {
 			/* Moved since we read it: read again, forward only. */
 			e->st.cas_retries++;
+			emetrics_cas_lost(e->m);
 			continue;
 		}
 		if (rc == LDNS_RCODE_REFUSED) {
@@ -678,10 +705,12 @@ static size_t window_flush(struct enactor *e, struct window *w, uint64_t newest)
 		int rc = a ? (int)ldns_pkt_get_rcode(a) : -1;
 		if (a != NULL)
 			dnsclient_ede(a, ede, sizeof(ede));
+		emetrics_answer(e->m, a);
 		ldns_pkt_free(a);
 		ldns_pkt_free(w->ups[i]);
 		if (rc == LDNS_RCODE_NOERROR) {
 			e->st.applied++;
+			emetrics_moved(e->m, ep->name, newest);
 			w->moved[w->nmoved++] = ep->name;
 			log_moved(e, ep, st, newest);
 		} else if (rc == LDNS_RCODE_REFUSED) {
@@ -690,9 +719,10 @@ static size_t window_flush(struct enactor *e, struct window *w, uint64_t newest)
 			log_refused(e, ep, newest, ede);
 		} else {
 			if (rc == LDNS_RCODE_NXRRSET ||
-			    rc == LDNS_RCODE_YXRRSET)
+			    rc == LDNS_RCODE_YXRRSET) {
 				e->st.cas_retries++;
-			else if (rc >= 0)
+				emetrics_cas_lost(e->m);
+			} else if (rc >= 0)
 				e->st.failed++;
 			w->retry[w->nretry++] = ep;
 		}
@@ -726,6 +756,7 @@ static size_t safe_window(struct enactor *e, struct window *w,
 			w->retry[w->nretry++] = ep;
 			continue;
 		}
+		emetrics_seen(e->m, ep->name, st->marker == 1 ? st->gen : 0);
 		if (!needs_move(ep, st, newest))
 			continue;
 		if (pause_armed(e, "before-endpoint", ep->name) >= 0) {
@@ -743,8 +774,10 @@ static size_t safe_window(struct enactor *e, struct window *w,
 	if (w->nmoved > 0) {
 		if (planstore_report_applied_many(e->ps, e->s->id, newest,
 		                                  w->moved, w->nmoved, now_ms(),
-		                                  err, sizeof(err)) != DP_OK)
+		                                  err, sizeof(err)) != DP_OK) {
+			emetrics_store_error(e->m);
 			log_warning("%s", err);
+		}
 	}
 	for (size_t i = 0; i < w->nretry && !atomic_load(e->stop); i++)
 		if (!safe_endpoint(e, w->retry[i], newest, false))
@@ -1014,6 +1047,7 @@ static bool delete_records(struct enactor *e, const struct plan *p)
 				           subject, why);
 				ok = false;
 			}
+			emetrics_answer(e->m, ans[i]);
 			ldns_pkt_free(ans[i]);
 			ldns_pkt_free(ups[i]);
 		}
@@ -1040,6 +1074,7 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan)
 	char err[512];
 	pause_point(e, "before-cleanup", NULL);
 	if (planstore_list(e->ps, &list, &n, err, sizeof(err)) != DP_OK) {
+		emetrics_store_error(e->m);
 		log_warning("%s", err);
 		return;
 	}
@@ -1070,17 +1105,21 @@ static void safe_cleanup(struct enactor *e, const struct plan *newest_plan)
 		 * it, and keeps it. */
 		if (!fence_plan(e, p, newest_plan) ||
 		    !deletable(e, newest_plan, g, newest)) {
+			emetrics_kept(e->m, KEPT_IN_USE);
 			log_info("cleanup: plan %llu is in use again; kept",
 			         (unsigned long long)g);
 			planstore_plan_free(p);
 			continue;
 		}
 		if (!unreferenced_by_own(e, p, newest_plan)) {
+			emetrics_kept(e->m, KEPT_OWN);
 			planstore_plan_free(p);
 			continue;
 		}
 		if (delete_records(e, p))
 			delete_from_store(e, p, "unreferenced and old");
+		else
+			emetrics_kept(e->m, KEPT_REFUSED);
 		planstore_plan_free(p);
 	}
 	free(refs);
@@ -1131,6 +1170,7 @@ static dp_status safe_pass(struct enactor *e)
 	char err[512];
 	uint64_t newest = 0;
 	if (planstore_newest(e->ps, &newest, err, sizeof(err)) != DP_OK) {
+		emetrics_store_error(e->m);
 		log_warning("%s", err);
 		return DP_EIO;
 	}
@@ -1161,9 +1201,11 @@ static dp_status safe_pass(struct enactor *e)
 		e->last = NULL;
 	} else if (planstore_get_plan(e->ps, newest, &p, err, sizeof(err)) !=
 	           DP_OK) {
+		emetrics_store_error(e->m);
 		log_warning("plan %llu: %s", (unsigned long long)newest, err);
 		return DP_EIO;
 	}
+	emetrics_plan(e->m, newest, p->created_ms);
 	uint32_t serial = 0;
 	bool have_serial = e->s->full_scan_ms > 0 && zone_serial(e, &serial);
 	if (quiet(e, newest, have_serial, serial)) {
@@ -1175,6 +1217,7 @@ static dp_status safe_pass(struct enactor *e)
 	int64_t began = mono_ms();
 	e->quiet_gen = 0;
 	e->st.walks++;
+	emetrics_walk(e->m);
 	atomic_store(e->in_flight, newest);
 	/* An artificial delay per endpoint means one at a time. */
 	size_t win = e->s->endpoint_delay_ms > 0 ? 1 : WINDOW;
@@ -1250,16 +1293,19 @@ dp_status enactor_run_once(struct enactor *e)
 	bool paused = false;
 	e->problem[0] = '\0';
 	if (planstore_get_paused(e->ps, &paused, err, sizeof(err)) != DP_OK) {
+		emetrics_store_error(e->m);
 		log_warning("%s", err);
 		problem(e, "the plan store: %s", err);
 		report_problem(e);
 		return DP_EIO;
 	}
+	emetrics_automation(e->m, paused);
 	if (paused) {
 		report_problem(e);
 		return DP_OK;
 	}
 	e->st.passes++;
+	emetrics_pass(e->m);
 	dp_status rc = e->mode == MODE_LEGACY ? legacy_pass(e) : safe_pass(e);
 	/* A pass overtaken by a newer plan may not have reached what stops
 	 * it: keep what was said until a pass ends. */

@@ -62,6 +62,14 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 /* enactor_run_once - one pass (see above). */
 dp_status enactor_run_once(struct enactor *e);
 
+/*
+ * enactor_set_metrics - count into @m (borrowed: it must outlive the
+ * enactor; NULL: no metrics) from the next pass on.  Call it before the
+ * first pass.
+ */
+struct emetrics;
+void enactor_set_metrics(struct enactor *e, struct emetrics *m);
+
 /* enactor_stats - a copy of the counters. */
 void enactor_stats(const struct enactor *e, struct enactor_stats *out);
 

@@ -19,11 +19,13 @@
 
 #include <uv.h>
 
+#include "emetrics.h"
 #include "enactor.h"
 #include "log.h"
 #include "planstore.h"
 #include "sdnotify.h"
 #include "settings.h"
+#include "uvhttp.h"
 #include "xalloc.h"
 
 #define ENACTOR_VERSION "0.1.0"
@@ -46,6 +48,8 @@ struct daemon {
 	bool seen_paused;
 	atomic_bool stop;
 	_Atomic uint64_t in_flight;
+	struct emetrics *metrics; /* with metrics-listen, else NULL */
+	struct uvhttp *http;
 };
 
 static void start_pass(struct daemon *d);
@@ -132,8 +136,10 @@ static void beat_work(uv_work_t *w)
 	struct daemon *d = w->data;
 	char err[512];
 	if (planstore_heartbeat(d->beat_ps, d->s.id, atomic_load(&d->in_flight),
-	                        now_ms(), err, sizeof(err)) != DP_OK)
+	                        now_ms(), err, sizeof(err)) != DP_OK) {
+		emetrics_store_error(d->metrics);
 		log_warning("heartbeat: %s", err);
+	}
 }
 
 static void beat_done(uv_work_t *w, int status)
@@ -170,6 +176,31 @@ static void on_stop(uv_signal_t *h, int sig)
 	atomic_store(&d->stop, true);
 	if (!d->working)
 		uv_stop(d->loop);
+}
+
+static char *metrics_render(void *arg, size_t *len)
+{
+	struct daemon *d = arg;
+	return emetrics_render(d->metrics, len);
+}
+
+static bool metrics_healthy(void *arg, char *why, size_t len)
+{
+	struct daemon *d = arg;
+	if (!atomic_load(&d->stop))
+		return true;
+	snprintf(why, len, "stopping");
+	return false;
+}
+
+/* Serve /metrics and /healthz on the loop, when configured. */
+static dp_status start_metrics(struct daemon *d, char *err, size_t errlen)
+{
+	if (d->s.metrics_listen == NULL)
+		return DP_OK;
+	struct uvhttp_metrics m = {metrics_render, metrics_healthy, d};
+	return uvhttp_start_metrics(d->loop, d->s.metrics_listen, &m, &d->http,
+	                            err, errlen);
 }
 
 static void close_cb(uv_handle_t *h)
@@ -215,6 +246,8 @@ int main(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
+	if (d.s.metrics_listen != NULL)
+		d.metrics = emetrics_new(&d.s);
 	if (enactor_new(&d.s, &d.stop, &d.in_flight, &d.e, err, sizeof(err)) !=
 	            DP_OK ||
 	    planstore_attach(d.s.store, &d.ps, err, sizeof(err)) != DP_OK ||
@@ -223,7 +256,14 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	enactor_set_metrics(d.e, d.metrics);
 	d.loop = uv_default_loop();
+	if (start_metrics(&d, err, sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		uv_run(d.loop, UV_RUN_DEFAULT); /* the listener's close */
+		uv_loop_close(d.loop);
+		goto out;
+	}
 	uv_timer_init(d.loop, &d.tick);
 	uv_timer_init(d.loop, &d.beat);
 	uv_fs_event_init(d.loop, &d.watch);
@@ -250,6 +290,7 @@ int main(int argc, char **argv)
 	uv_close((uv_handle_t *)&d.watch, close_cb);
 	uv_close((uv_handle_t *)&d.sigterm, close_cb);
 	uv_close((uv_handle_t *)&d.sigint, close_cb);
+	uvhttp_close(d.http);
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	uv_loop_close(d.loop);
 	enactor_say_repeats(d.e);
@@ -264,6 +305,7 @@ int main(int argc, char **argv)
 	status = 0;
 out:
 	enactor_free(d.e);
+	emetrics_free(d.metrics);
 	planstore_close(d.beat_ps);
 	planstore_close(d.ps);
 	cfg_free(enactor_options, &d.s);

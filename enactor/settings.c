@@ -90,6 +90,9 @@ const struct cfg_option enactor_options[] = {
                      "before-send[:NAME] (safe: the update built and "
                      "checked, not sent), before-cleanup, "
                      "before-delete[:GEN]"),
+        CFG_OPT_ADDR("metrics-listen", NULL, 0, OFF(metrics_listen),
+                     "the HTTP listener for /metrics and /healthz (loopback "
+                     "advised; off when unset)"),
         CFG_OPT_ENUM("log-level", "info", cfg_log_levels, OFF(log_level),
                      "the least important log lines written"),
         CFG_END(struct enactor_settings, cfg, cross_check),

@@ -30,6 +30,7 @@ struct enactor_settings {
 	long backoff_base_ms;     /* first retry delay */
 	long backoff_max_ms;      /* retry delay cap */
 	struct cfg_list pause_at; /* pause points */
+	char *metrics_listen;     /* "ADDR:PORT" of /metrics, or NULL */
 	int log_level;            /* enum log_level */
 	struct cfg_state cfg;     /* origins of the values */
 };

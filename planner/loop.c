@@ -27,6 +27,7 @@ struct slot {
 	bool busy;      /* handles open (until both close callbacks) */
 	bool done;      /* result delivered (or dropped) */
 	bool connected; /* the TCP handshake completed */
+	bool timed_out; /* no answer in time */
 	int open;       /* handles not closed yet */
 	size_t len;     /* response bytes in buf */
 	char buf[512];  /* start of the HTTP response */
@@ -58,6 +59,7 @@ struct loop {
 	size_t next, results, failed;
 	uint64_t round_start;
 	double cpu_start;
+	uint64_t checks[LOOP_CHECKS]; /* delivered, by how they ended */
 	bool warned_slow;
 };
 
@@ -106,6 +108,9 @@ static void finish(struct slot *s, bool ok, const char *why, bool deliver)
 		return;
 	l->results++;
 	l->failed += !ok;
+	l->checks[ok             ? LOOP_CHECK_OK
+	          : s->timed_out ? LOOP_CHECK_TIMEOUT
+	                         : LOOP_CHECK_FAILED]++;
 	l->ops.result(l->arg, s->target, ok, why);
 	if (l->active && l->results == l->ntargets)
 		end_round(l);
@@ -117,6 +122,7 @@ static void on_timeout(uv_timer_t *t)
 	char why[64];
 	snprintf(why, sizeof(why), "no answer within %u ms",
 	         s->loop->cfg.timeout_ms);
+	s->timed_out = true;
 	finish(s, false, why, true);
 }
 
@@ -210,6 +216,7 @@ static void start_check(struct loop *l, size_t target)
 	s->busy = true;
 	s->done = false;
 	s->connected = false;
+	s->timed_out = false;
 	s->len = 0;
 	s->open = 2;
 	l->inflight++;
@@ -423,6 +430,16 @@ void loop_set_config(struct loop *l, const struct loop_config *cfg)
 	if (cfg->concurrency > l->next_cfg.concurrency)
 		raise_nofile(cfg->concurrency);
 	l->next_cfg = *cfg;
+}
+
+void loop_checks(const struct loop *l, uint64_t *out)
+{
+	memcpy(out, l->checks, sizeof(l->checks));
+}
+
+uv_loop_t *loop_uv(struct loop *l)
+{
+	return &l->uv;
 }
 
 bool loop_round_active(const struct loop *l)

@@ -17,6 +17,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <stdint.h>
+
+#include <uv.h>
+
 #include "dp.h"
 #include "region.h"
 
@@ -83,6 +87,27 @@ bool loop_round_active(const struct loop *l);
  * (in-flight checks are dropped).  Returns DP_OK after a clean stop.
  */
 dp_status loop_run(struct loop *l);
+
+/* How the checks ended, for loop_checks(). */
+enum loop_check {
+	LOOP_CHECK_OK,      /* connection accepted, or HTTP 200..399 */
+	LOOP_CHECK_FAILED,  /* refused, reset, another status */
+	LOOP_CHECK_TIMEOUT, /* no answer within timeout_ms */
+	LOOP_CHECKS,
+};
+
+/*
+ * loop_checks - the checks delivered since the start, by how they ended
+ * (@out has LOOP_CHECKS entries).  On the loop's thread only.
+ */
+void loop_checks(const struct loop *l, uint64_t *out);
+
+/*
+ * loop_uv - the libuv loop, for other handles on it (the metrics
+ * server).  Owned by @l; handles on it must be closed before
+ * loop_free().
+ */
+uv_loop_t *loop_uv(struct loop *l);
 
 /* loop_free - release the loop.  NULL is ok. */
 void loop_free(struct loop *l);

@@ -17,8 +17,10 @@
 #include "loop.h"
 #include "planner.h"
 #include "planstore.h"
+#include "pmetrics.h"
 #include "region.h"
 #include "sdnotify.h"
+#include "uvhttp.h"
 
 #define PLANNER_VERSION "0.1.0"
 
@@ -35,6 +37,8 @@ struct app {
 	bool pending;
 	struct planner_settings pending_settings;
 	struct region *pending_region;
+	struct pmetrics *metrics; /* with metrics-listen, else NULL */
+	struct uvhttp *http;
 };
 
 static int64_t now_ms(void)
@@ -65,6 +69,12 @@ static void on_result(void *arg, size_t target, bool ok, const char *why)
 	planner_result(a->planner, target, ok, why, now_ms());
 }
 
+/* Are two optional strings the same? */
+static bool same_string(const char *x, const char *y)
+{
+	return x == y || (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
 /* Swap in the settings and region of a reload (between rounds). */
 static void apply_reload(struct app *a, struct planner_settings *s,
                          struct region *r)
@@ -73,6 +83,8 @@ static void apply_reload(struct app *a, struct planner_settings *s,
 		log_warning("store takes effect only at restart; still using "
 		            "%s",
 		            a->settings.store);
+	if (!same_string(s->metrics_listen, a->settings.metrics_listen))
+		log_warning("metrics-listen takes effect only at restart");
 	planner_reload(a->planner, s, r);
 	loop_set_targets(a->loop, r);
 	struct loop_config lc = loop_config(s);
@@ -111,6 +123,7 @@ static void on_planned(void *arg)
 	struct app *a = arg;
 	if (!a->ready) {
 		a->ready = true;
+		pmetrics_ready(a->metrics);
 		const struct region *r = planner_region(a->planner);
 		log_notice("ready: region %s, %zu endpoints, %zu load "
 		           "balancers, store %s",
@@ -156,6 +169,34 @@ static void on_reload(void *arg)
 	}
 	apply_reload(a, &s, r);
 	loop_plan_now(a->loop);
+}
+
+static char *metrics_render(void *arg, size_t *len)
+{
+	struct app *a = arg;
+	return pmetrics_render(a->metrics, a->planner, a->loop, len);
+}
+
+static bool metrics_healthy(void *arg, char *why, size_t len)
+{
+	struct app *a = arg;
+	if (a->ready)
+		return true;
+	snprintf(why, len, "starting: the first health round is not done");
+	return false;
+}
+
+/* Serve /metrics and /healthz on the loop, when configured. */
+static dp_status start_metrics(struct app *a, char *err, size_t errlen)
+{
+	if (a->settings.metrics_listen == NULL)
+		return DP_OK;
+	a->metrics = pmetrics_new();
+	planner_set_metrics(a->planner, a->metrics);
+	struct uvhttp_metrics m = {metrics_render, metrics_healthy, a};
+	return uvhttp_start_metrics(loop_uv(a->loop),
+	                            a->settings.metrics_listen, &m, &a->http,
+	                            err, errlen);
 }
 
 int main(int argc, char **argv)
@@ -227,12 +268,18 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	loop_set_targets(a.loop, planner_region(a.planner));
+	if (start_metrics(&a, err, sizeof(err)) != DP_OK) {
+		log_err("%s", err);
+		goto out;
+	}
 	if (loop_run(a.loop) == DP_OK)
 		status = 0;
 	log_notice("stopped");
 out:
+	uvhttp_close(a.http);
 	loop_free(a.loop);
 	planner_free(a.planner);
+	pmetrics_free(a.metrics);
 	planstore_close(a.store);
 	region_free(r);
 	if (a.pending) {

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "netaddr.h"
 #include "planner.h"
+#include "pmetrics.h"
 #include "served.h"
 #include "xalloc.h"
 
@@ -39,6 +40,7 @@ struct planner {
 	char served_ep[256];   /* whose marker that is */
 	char served_fail[512]; /* the last failure said, "" none */
 	bool said_at_max;      /* markers at PLAN_GEN_MAX were logged */
+	struct pmetrics *m;    /* or NULL */
 };
 
 static void take_settings(struct planner *p, const struct planner_settings *s)
@@ -96,6 +98,11 @@ void planner_free(struct planner *p)
 	free(p->health);
 	free(p->failing_open);
 	free(p);
+}
+
+void planner_set_metrics(struct planner *p, struct pmetrics *m)
+{
+	p->m = m;
 }
 
 const struct region *planner_region(const struct planner *p)
@@ -172,6 +179,7 @@ static void served_failed(struct planner *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	pmetrics_served_error(p->m);
 	if (strcmp(msg, p->served_fail) != 0)
 		log_err("%s", msg);
 	memcpy(p->served_fail, msg, sizeof(msg));
@@ -276,10 +284,11 @@ static void collect(struct planner *p)
 {
 	char err[512];
 	size_t n = 0;
-	if (planstore_collect(p->store, &n, err, sizeof(err)) != DP_OK)
+	if (planstore_collect(p->store, &n, err, sizeof(err)) != DP_OK) {
+		pmetrics_store_error(p->m);
 		log_warning("cannot delete the plans the enactors retired: %s",
 		            err);
-	else if (n > 0)
+	} else if (n > 0)
 		log_info("deleted %zu plan%s the enactors retired", n,
 		         n == 1 ? "" : "s");
 }
@@ -297,6 +306,7 @@ static dp_status check_paused(struct planner *p, bool *paused, char *err,
 	else if (!*paused && p->paused)
 		log_notice("automation resumed: writing plans again");
 	p->paused = *paused;
+	pmetrics_paused(p->m, *paused);
 	return DP_OK;
 }
 
@@ -324,6 +334,7 @@ static dp_status write_plan(struct planner *p, struct compute_result *res,
 	if (rc != DP_OK)
 		return rc;
 	double ms = ms_since(&t0);
+	pmetrics_written(p->m, gen, ms / 1e3, now_ms);
 	struct plan *plan = res->plan;
 	res->plan = NULL;
 	plan->generation = gen;
@@ -344,12 +355,15 @@ static void log_fail_open(struct planner *p, const struct compute_result *res)
 {
 	const struct region *r = p->r;
 	bool *now = xcalloc(r->nendpoints + 1, sizeof(bool));
+	size_t started = 0, kept = 0;
 	for (size_t i = 0; i < res->nnotes; i++) {
 		const struct compute_note *n = &res->notes[i];
 		size_t e = region_find_endpoint(r, n->endpoint);
 		if (n->kind != NOTE_FAIL_OPEN || e == SIZE_MAX)
 			continue;
 		now[e] = true;
+		kept++;
+		started += !p->failing_open[e];
 		if (!p->failing_open[e])
 			log_warning("endpoint %s: no load balancer is up; "
 			            "fail-open keeps %zu addresses (%s)",
@@ -366,6 +380,7 @@ static void log_fail_open(struct planner *p, const struct compute_result *res)
 	}
 	free(p->failing_open);
 	p->failing_open = now;
+	pmetrics_fail_open(p->m, started, kept);
 }
 
 /* The reason of a plan that has no previous plan. */
@@ -411,6 +426,8 @@ dp_status planner_plan(struct planner *p, int64_t now_ms, uint64_t *generation)
 	}
 	compute_plan(p->r, p->health, p->prev, &p->rules, &res);
 	log_fail_open(p, &res);
+	if (res.held)
+		pmetrics_velocity_held(p->m);
 	int64_t age = p->prev ? now_ms - p->prev->created_ms : 0;
 	if (!res.changed && age < p->plan_interval_ms)
 		goto out;
@@ -429,6 +446,10 @@ dp_status planner_plan(struct planner *p, int64_t now_ms, uint64_t *generation)
 		            "an address (fail-open is off)");
 	rc = write_plan(p, &res, reason, now_ms, generation, err, sizeof(err));
 out:
+	if (rc == DP_EEXIST)
+		pmetrics_conflict(p->m);
+	else if (rc != DP_OK)
+		pmetrics_store_error(p->m);
 	if (rc == DP_EEXIST)
 		log_warning("another writer was faster, planning again next "
 		            "round: %s",

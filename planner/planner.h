@@ -32,6 +32,13 @@ dp_status planner_new(const struct planner_settings *s, struct region *r,
 /* planner_free - release the planner and its region.  NULL is ok. */
 void planner_free(struct planner *p);
 
+/*
+ * planner_set_metrics - count into @m (borrowed: it must outlive the
+ * planner; NULL: no metrics).
+ */
+struct pmetrics;
+void planner_set_metrics(struct planner *p, struct pmetrics *m);
+
 /* planner_region - the region being planned (owned by the planner). */
 const struct region *planner_region(const struct planner *p);
 

@@ -106,6 +106,9 @@ const struct cfg_option planner_options[] = {
         CFG_OPT_INT("velocity-max-drop", "25", 1, 100, OFF(velocity_max_drop),
                     "largest share of an endpoint's capacity one generation "
                     "removes, in percent"),
+        CFG_OPT_ADDR("metrics-listen", NULL, 0, OFF(metrics_listen),
+                     "the HTTP listener for /metrics and /healthz (loopback "
+                     "advised; off when unset; read at start only)"),
         CFG_OPT_ENUM("log-level", "info", cfg_log_levels, OFF(log_level),
                      "the least important log lines written"),
         CFG_END(struct planner_settings, cfg, cross_check),

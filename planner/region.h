@@ -46,6 +46,7 @@ struct planner_settings {
 	bool fail_open;           /* never empty an endpoint */
 	bool velocity_limit;      /* limit the capacity one plan removes */
 	long velocity_max_drop;   /* percent of an endpoint's capacity */
+	char *metrics_listen;     /* "ADDR:PORT" of /metrics, or NULL */
 	int log_level;            /* enum log_level */
 	struct cfg_state cfg;     /* origins of the values */
 };

@@ -15,7 +15,7 @@ for group in "$@"; do
 libsqlite3-dev check libsystemd-dev libssl-dev libuv1-dev" ;;
 	test) pkgs="$pkgs bind9-dnsutils knot-dnsutils nsd sqlite3 socat curl \
 procps iproute2 gnuplot-nox unbound spin python3-dnspython knot faketime \
-man-db groff-base" ;;
+man-db groff-base prometheus" ;;
 	bench) pkgs="$pkgs nsd knot dnsperf procps" ;;
 	format) pkgs="$pkgs clang-format" ;;
 	# make demo: the prober's picture, a real resolver in front of authd.

@@ -13,20 +13,14 @@
 CTL=$BUILD_DIR/dnsplanectl
 lab_authd
 start_lbfarm --listen "$NET.0.1-$NET.0.2:$LBPORT"
-cat >"$T/planner.conf" <<CONF
-region us-east-1
-store $STORE
-server 127.0.0.1:$P
-check-interval-ms 100
-check-timeout-ms 80
-healthy-threshold 1
-unhealthy-threshold 1
-plan-interval-ms 300
-velocity-limit no
+{
+	lab_planner_conf
+	cat <<CONF
 endpoint $E
 lb $E 10.0.0.1 http://$NET.0.1:$LBPORT/health 10
 lb $E 10.0.0.2 http://$NET.0.2:$LBPORT/health 10
 CONF
+} >"$T/planner.conf"
 start_planner "$T/planner.log" -c "$T/planner.conf"
 HOLD=
 trap 'kill -CONT $EN1 $EN2 $HOLD 2>/dev/null || true; kill $HOLD 2>/dev/null || true; cleanup' EXIT INT TERM

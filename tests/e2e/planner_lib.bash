@@ -96,3 +96,21 @@ lab_authd() {
 		--zone "api.test.=$T/api.zone" --state-dir "$T/state" \
 		--key "$T/k.key" --guard "$E" "$@"
 }
+
+# lab_planner_conf: the settings of a planner for the lab, reacting
+# within a few 100 ms: the store $STORE, authd's markers on port $P,
+# checks every 100 ms whose every result counts, a generation at least
+# every 300 ms, no velocity limit.  Endpoints and lbs are the caller's.
+lab_planner_conf() {
+	cat <<CONF
+region us-east-1
+store $STORE
+server 127.0.0.1:$P
+check-interval-ms 100
+check-timeout-ms 80
+healthy-threshold 1
+unhealthy-threshold 1
+plan-interval-ms 300
+velocity-limit no
+CONF
+}

@@ -30,17 +30,10 @@ start_authd "$T/authd.log" --listen "127.0.0.1:$P" --zone "api.test.=$T/api.zone
 	--state-dir "$T/state" --key "$T/k.key" --key "$T/ops.key" \
 	--guard "$E" --guard "$F" --fence-override repair.
 start_lbfarm --listen "$NET.0.1-$NET.0.4:$LBPORT"
-cat >"$T/planner.conf" <<CONF
-region us-east-1
-store $STORE
-server 127.0.0.1:$P
+{
+	lab_planner_conf
+	cat <<CONF
 served-check-ms 500
-check-interval-ms 100
-check-timeout-ms 80
-healthy-threshold 1
-unhealthy-threshold 1
-plan-interval-ms 300
-velocity-limit no
 endpoint $E
 endpoint $F
 lb $E 10.0.0.1 http://$NET.0.1:$LBPORT/health 10
@@ -48,6 +41,7 @@ lb $E 10.0.0.2 http://$NET.0.2:$LBPORT/health 10
 lb $F 10.0.1.3 http://$NET.0.3:$LBPORT/health 10
 lb $F 10.0.1.4 http://$NET.0.4:$LBPORT/health 10
 CONF
+} >"$T/planner.conf"
 cat >"$T/ctl.conf" <<CONF
 store $STORE
 server 127.0.0.1:$P
