@@ -55,10 +55,14 @@ check "a few generations pass" wait_for 10 eval '[ "$(newest)" -ge 4 ]'
 ctl down "$NET.0.1:$LBPORT"
 check "the endpoint loses the load balancer taken down" wait_for 10 serves "10.0.0.2 10.0.0.3 "
 
-# A plan that would empty the endpoint: authd's guard refuses it.
+# A plan that would empty the endpoint: authd's guard refuses it.  The
+# planner is held meanwhile: a newer plan would supersede it before an
+# enactor sends it.
+kill -STOP "$PLANNER_PID"
 g=$("$PLANWRITE" "$STORE" write "$E=")
 check "an enactor counts the guard's refusal" wait_for 10 eval \
 	'scrape $EM1 $T/e1 && scrape $EM2 $T/e2 && [ $(( $(val $T/e1 "dnsplane_enactor_updates_refused_total{reason=\"guard\"}") + $(val $T/e2 "dnsplane_enactor_updates_refused_total{reason=\"guard\"}") )) -ge 1 ]'
+kill -CONT "$PLANNER_PID"
 check "the planner heals it past plan $g" wait_for 10 eval '[ "$(newest)" -gt "$g" ] && serves "10.0.0.2 10.0.0.3 "'
 
 scrape "$PM" "$T/planner.prom"
