@@ -157,7 +157,9 @@ unsigned guard_count_addresses(const struct zone_edit *e,
 
 /*
  * The generation in the marker of @name: 1 and *@gen when present and
- * well formed, 0 when absent, -1 when malformed.
+ * well formed, 0 when absent, -1 when malformed (a hand edit: several
+ * records, or not a number), with *@gen the highest generation among its
+ * records (0: none), which the fence keeps it at.
  */
 static int read_marker(const struct zone_edit *e, const uint8_t *name,
                        size_t len, uint64_t *gen)
@@ -167,12 +169,22 @@ static int read_marker(const struct zone_edit *e, const uint8_t *name,
 	struct zone_rrset rs;
 	if (ml == 0 || !zone_edit_get(e, m, ml, RR_TYPE_TXT, &rs))
 		return 0;
-	size_t rdlen = rd16(rs.rdata);
-	const uint8_t *t = rs.rdata + 2;
-	if (rs.count != 1 || rdlen < 2 || t[0] != rdlen - 1 ||
-	    plan_gen_parse(t + 1, t[0], gen) != 0)
-		return -1;
-	return 1;
+	const uint8_t *p = rs.rdata;
+	size_t good = 0;
+	*gen = 0;
+	for (size_t i = 0; i < rs.count; i++) {
+		size_t rdlen = rd16(p);
+		const uint8_t *t = p + 2;
+		uint64_t g = 0;
+		if (rdlen >= 2 && t[0] == rdlen - 1 &&
+		    plan_gen_parse(t + 1, t[0], &g) == 0) {
+			good++;
+			if (g > *gen)
+				*gen = g;
+		}
+		p += 2 + rdlen;
+	}
+	return rs.count == 1 && good == 1 ? 1 : -1;
 }
 
 /* Read the rules @which[0..n) into @s (same order). */
@@ -227,21 +239,34 @@ guard_check(const struct guard *g, const size_t *which, size_t n,
 			         (unsigned long long)post[k].gen);
 			continue;
 		}
-		if (pre[k].marker == 1 &&
-		    (post[k].marker != 1 || post[k].gen < pre[k].gen)) {
+		/* A sound marker may only rise.  A malformed one (a hand
+		 * edit) fences at the highest generation it holds: an update
+		 * may repair it at or above that, not lower or remove it,
+		 * and may leave it as it is (an update of another name). */
+		bool sound = pre[k].marker == 1;
+		bool fenced = sound || (!may_lower && pre[k].marker == -1 &&
+		                        pre[k].gen > 0);
+		if (fenced &&
+		    (post[k].marker == 0 || (sound && post[k].marker == -1) ||
+		     (post[k].marker == 1 && post[k].gen < pre[k].gen))) {
+			const char *held =
+			        sound ? ""
+			              : " (the highest its malformed "
+			                "marker holds)";
 			if (post[k].marker == 1)
 				snprintf(text, textlen,
 				         "fence: update would move %s back "
-				         "from generation %llu to %llu",
+				         "from generation %llu%s to %llu",
 				         nb, (unsigned long long)pre[k].gen,
-				         (unsigned long long)post[k].gen);
+				         held, (unsigned long long)post[k].gen);
 			else
 				snprintf(text, textlen,
 				         "fence: update would %s the "
-				         "generation marker of %s (at %llu)",
+				         "generation marker of %s (at %llu%s)",
 				         post[k].marker == 0 ? "remove"
 				                             : "corrupt",
-				         nb, (unsigned long long)pre[k].gen);
+				         nb, (unsigned long long)pre[k].gen,
+				         held);
 			return GUARD_FENCE;
 		}
 		/* Only an update that makes a marker malformed is refused:

@@ -138,21 +138,26 @@ uint64_t layout_addr_digest(const struct plan_endpoint *ep)
 int layout_marker_parse(const ldns_pkt *a, uint64_t *gen)
 {
 	ldns_rr_list *an = ldns_pkt_answer(a);
-	int marker = 0;
-	size_t ntxt = 0;
+	size_t ntxt = 0, good = 0;
+	uint64_t high = 0;
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
 		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT)
 			continue;
 		char text[32];
+		uint64_t g = 0;
 		ntxt++;
-		marker = txt_of(rr, text, sizeof(text)) == 0 &&
-		                         plan_gen_parse(text, strlen(text),
-		                                        gen) == 0
-		                 ? 1
-		                 : -1;
+		if (txt_of(rr, text, sizeof(text)) == 0 &&
+		    plan_gen_parse(text, strlen(text), &g) == 0) {
+			good++;
+			if (g > high)
+				high = g;
+		}
 	}
-	return ntxt > 1 ? -1 : marker;
+	if (ntxt == 0)
+		return 0;
+	*gen = high; /* malformed: the highest it holds, as authd's fence */
+	return ntxt == 1 && good == 1 ? 1 : -1;
 }
 
 void layout_read_parse(const char *e, ldns_pkt *const *a, bool lock,

@@ -98,7 +98,9 @@ void layout_read_parse(const char *endpoint, ldns_pkt *const *a, bool lock,
 /*
  * layout_marker_parse - the marker in @a, the answer to "_gen.E TXT": 1
  * and *@gen when it holds one generation (plan_gen_parse()), 0 when it
- * has none, -1 when it is malformed (two records, not a number).
+ * has none, -1 when it is malformed (two records, not a number), with
+ * *@gen the highest generation among its records (0: none), the value
+ * authd's fence keeps it at.
  */
 int layout_marker_parse(const ldns_pkt *a, uint64_t *gen);
 

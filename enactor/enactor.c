@@ -570,7 +570,9 @@ static void log_moved(struct enactor *e, const struct plan_endpoint *ep,
 static bool needs_move(const struct plan_endpoint *ep,
                        const struct endpoint_state *st, uint64_t newest)
 {
-	if (up_to_date(ep, st, newest) || (st->marker == 1 && st->gen > newest))
+	/* Ahead: a malformed marker (a hand edit) counts at the highest
+	 * generation it holds, as authd's fence does. */
+	if (up_to_date(ep, st, newest) || (st->marker != 0 && st->gen > newest))
 		return false;
 	if (st->marker == 1 && st->gen == newest && st->naddrs == 0)
 		log_warning("%s: on plan %llu but without addresses; healing",
@@ -835,7 +837,7 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 		authd_answered(e, rc, err);
 		for (size_t i = 0; i < k && rc == DP_OK; i++) {
 			(*refs)[(*nrefs)++] = st[i].target_gen;
-			if (st[i].marker == 1)
+			if (st[i].marker != 0)
 				(*refs)[(*nrefs)++] = st[i].gen;
 		}
 	}
@@ -932,7 +934,7 @@ static bool fence_plan(struct enactor *e, const struct plan *p,
 		for (size_t i = 0; i < k && all; i++) {
 			const char *name = names[off + i];
 			all = rc == DP_OK && ok[i];
-			if (!all || (st[i].marker == 1 && st[i].gen > g))
+			if (!all || (st[i].marker != 0 && st[i].gen > g))
 				continue;
 			if (st[i].marker == 0 && !st[i].cname &&
 			    st[i].naddrs == 0 &&

@@ -49,7 +49,7 @@ static dp_status read_batch(struct dnsclient *c, const struct region *r,
 		int m = layout_marker_parse(as[i], &g);
 		out->markers += m == 1;
 		out->malformed += m < 0;
-		if (m == 1 && g >= PLAN_GEN_MAX) {
+		if (m != 0 && g >= PLAN_GEN_MAX) {
 			/* No plan can pass it: the fence keeps this one
 			 * endpoint until an operator lowers it; the
 			 * others go on. */
@@ -57,7 +57,9 @@ static dp_status read_batch(struct dnsclient *c, const struct region *r,
 				snprintf(out->at_max_endpoint,
 				         sizeof(out->at_max_endpoint), "%s",
 				         ep);
-		} else if (m == 1 && g > out->high) {
+		} else if (m != 0 && g < PLAN_GEN_MAX && g > out->high) {
+			/* A malformed marker counts at the highest it
+			 * holds: authd's fence keeps it there. */
 			out->high = g;
 			snprintf(out->endpoint, sizeof(out->endpoint), "%s",
 			         ep);

@@ -284,7 +284,8 @@ END_TEST
  * A hand-edited zone: the endpoint's marker has two records.  An update
  * of another name is not refused for it, and a safe enactor's
  * compare-and-swap repairs it (the fence still keeps any update from
- * making a marker malformed, or moving a sound one back).
+ * making a marker malformed, or moving a sound one back, or a malformed
+ * one below the highest generation it holds).
  */
 START_TEST(test_marker_hand_edited)
 {
@@ -313,6 +314,12 @@ START_TEST(test_marker_hand_edited)
 	                                  LDNS_RR_CLASS_IN, NULL, up, NULL));
 	ldns_rr_list_deep_free(up);
 	ck_assert_int_eq(r.rcode, DNS_RCODE_NOERROR);
+	/* It fences at the highest generation it holds: not below. */
+	ck_assert_uint_eq(st.gen, 9);
+	r = move(8, 2, &st, LAYOUT_CAS);
+	ck_assert_int_eq(r.rcode, DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_FENCE);
+	ck_assert_int_eq(read_ep(EP).marker, -1);
 	/* The enactor's compare-and-swap repairs it. */
 	r = move(10, 2, &st, LAYOUT_CAS);
 	ck_assert_int_eq(r.rcode, DNS_RCODE_NOERROR);
