@@ -49,8 +49,9 @@ struct ctx {
 	struct writer w;
 	int rcode;
 	bool aa;
-	bool minimal;  /* no NS RRset in the authority of answers */
-	bool positive; /* the chain ended in data of the asked type */
+	bool minimal;   /* no NS RRset in the authority of answers */
+	bool positive;  /* the chain ended in data of the asked type */
+	bool not_ready; /* the chain reached a name not ready: SERVFAIL */
 	const uint8_t *addl[MAX_ADDL]; /* names wanting address records */
 	unsigned naddl;
 	struct {
@@ -435,6 +436,19 @@ static const struct zone_node *lookup(const struct ctx *c, const uint8_t *name,
 }
 
 /*
+ * Is @name, reached by the chain in the current zone, a name not ready
+ * (zone_not_ready()) for this query's type?  Only the types that ask for
+ * its addresses: other data at the name (TXT, MX) keeps its answer.
+ */
+static bool not_ready(const struct ctx *c, const uint8_t *name, size_t len)
+{
+	uint16_t t = c->q->s.qtype;
+	return (t == RR_TYPE_A || t == RR_TYPE_AAAA || t == RR_TYPE_CNAME ||
+	        t == RR_TYPE_ANY) &&
+	       zone_not_ready(c->zone, name, len);
+}
+
+/*
  * Answer the query name and follow CNAMEs, across every zone served, each
  * CNAME written once (a loop ends the chain).
  */
@@ -453,6 +467,10 @@ static void answer_chain(struct ctx *c)
 			if (hop == 0)
 				c->aa = false;
 			add_referral(c, cut);
+			return;
+		}
+		if (not_ready(c, name, len)) {
+			c->not_ready = true;
 			return;
 		}
 		if (node == NULL) {
@@ -695,6 +713,19 @@ static void answer_parsed(const struct zoneset *zs, const struct query *q,
 		}
 	}
 
+	const char *ede_text = NULL;
+	if (c.not_ready) {
+		/* As a server whose zone is not loaded yet (NSD, Knot):
+		 * SERVFAIL, which resolvers do not cache as a negative answer
+		 * and retry elsewhere, or serve stale (RFC 8767) meanwhile. */
+		c.rcode = DNS_RCODE_SERVFAIL;
+		c.aa = false;
+		c.w.tc = false;
+		c.w.len = echo ? q->s.qend : DNS_HEADER_LEN;
+		memset(c.w.count, 0, sizeof(c.w.count));
+		ede = EDE_NOT_READY;
+		ede_text = ANSWER_NOT_READY_TEXT;
+	}
 	if (c.w.tc) {
 		/* Keep only the question: a truncated answer is retried
 		 * over TCP, and a partial one must not be cached. */
@@ -712,7 +743,8 @@ static void answer_parsed(const struct zoneset *zs, const struct query *q,
 	if (with_opt) {
 		c.w.len +=
 		        msg_write_opt(c.w.buf + c.w.len, opts->max_udp_payload,
-		                      c.rcode, q->s.edns_do, ede, NULL, 0);
+		                      c.rcode, q->s.edns_do, ede, ede_text,
+		                      ede_text ? strlen(ede_text) : 0);
 		ar++;
 	}
 	wr16(out + 10, ar);

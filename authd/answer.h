@@ -23,6 +23,13 @@ struct answer_opts {
 };
 
 /*
+ * The EXTRA-TEXT of the extended error (RFC 8914 code 14, Not Ready) of a
+ * SERVFAIL for a name not ready (zone_not_ready()).
+ */
+#define ANSWER_NOT_READY_TEXT                                                  \
+	"guarded endpoint without an address: waiting for its writer"
+
+/*
  * answer_query - answer the DNS message @q of @qlen bytes from @zs.
  *
  * The response is written to @out, which must hold DNS_MAX_MSG bytes;
@@ -31,7 +38,11 @@ struct answer_opts {
  * @opts->max_udp_payload) and is truncated with TC set when the answer
  * does not fit.  On success *@outlen and *@rcode are set and DP_OK is
  * returned.  DP_EINVAL means the message must be dropped without an answer
- * (shorter than a header, or a response).  DP_ESIGNED means the query
+ * (shorter than a header, or a response).  *@rcode is SERVFAIL for one
+ * reason only: A, AAAA, CNAME or ANY asked of a name not ready, or
+ * through a CNAME chain that reaches one (zone_not_ready(); the answer
+ * carries the extended error Not Ready and ANSWER_NOT_READY_TEXT, and no
+ * records).  DP_ESIGNED means the query
  * carries a TSIG record: verify it, answer the message without it and
  * sign the answer (the update thread does, with the key ring).
  */

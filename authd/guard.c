@@ -405,7 +405,14 @@ static void guard_remember(const struct guard *g, const struct zone_edit *e,
 		index_tag(ix, apex, true)->serial = serial;
 }
 
-size_t guard_warn_empty(const struct guard *g, const struct zone *z)
+/*
+ * Call @fn(@arg, rule) for every rule of @g in the zone @z whose name
+ * answers no address there (the notion failover.c acts on).  Returns how
+ * many there were.
+ */
+static size_t each_empty(const struct guard *g, const struct zone *z,
+                         void (*fn)(void *arg, const struct guard_rule *r),
+                         void *arg)
 {
 	const struct zone_node *apex = zone_apex(z);
 	struct zone_edit *e = NULL;
@@ -421,18 +428,58 @@ size_t guard_warn_empty(const struct guard *g, const struct zone *z)
 		if (guard_count_addresses(e, apex, r->name, r->namelen, &far) >
 		    0)
 			continue;
-		char nb[1024];
-		dname_to_str(r->name, nb, sizeof(nb));
+		fn(arg, r);
+		n++;
+	}
+	zone_edit_free(e);
+	return n;
+}
+
+/* Does @g answer its empty endpoints SERVFAIL "Not Ready"? */
+static bool answers_not_ready(const struct guard *g)
+{
+	return g->enabled && g->empty == GUARD_EMPTY_SERVFAIL;
+}
+
+/* each_empty()'s warning, @arg the guard. */
+static void warn_one(void *arg, const struct guard_rule *r)
+{
+	char nb[1024];
+	dname_to_str(r->name, nb, sizeof(nb));
+	if (answers_not_ready(arg))
+		log_warning("guarded endpoint %s answers no address as "
+		            "loaded (a lost database, a zone file without it): "
+		            "SERVFAIL (Not Ready) for its addresses until an "
+		            "enactor writes it, which resolvers do not cache "
+		            "as a negative answer; a 'failover %s ADDRESS...' "
+		            "rule answers backup addresses instead",
+		            nb, nb);
+	else
 		log_warning("guarded endpoint %s answers no address as "
 		            "loaded (a lost database, a zone file without it): "
 		            "NXDOMAIN until an enactor writes it, cached by "
 		            "resolvers for the negative TTL; a 'failover %s "
 		            "ADDRESS...' rule answers backup addresses instead",
 		            nb, nb);
-		n++;
-	}
-	zone_edit_free(e);
-	return n;
+}
+
+size_t guard_warn_empty(const struct guard *g, const struct zone *z)
+{
+	return each_empty(g, z, warn_one, (void *)g);
+}
+
+/* each_empty()'s mark, @arg the zone. */
+static void mark_one(void *arg, const struct guard_rule *r)
+{
+	zone_add_not_ready(arg, r->name, r->namelen);
+}
+
+size_t guard_mark_not_ready(const struct guard *g, struct zone *z)
+{
+	if (!answers_not_ready(g) || g->n == 0)
+		return 0;
+	each_empty(g, z, mark_one, z);
+	return zone_not_ready_count(z);
 }
 
 void guard_pass_begin(struct guard_pass *p, const struct guard *g,

@@ -43,8 +43,21 @@ struct guard_override {
 	size_t namelen;
 };
 
+/*
+ * What a guarded endpoint that answers no address at all (no name, or no
+ * A and no AAAA, directly or through its CNAME chain in the zone) answers
+ * for A, AAAA, CNAME and ANY: guard-empty-answer.
+ */
+enum guard_empty {
+	GUARD_EMPTY_SERVFAIL = 0, /* SERVFAIL, EDE 14 Not Ready: not cached
+	                           * as a negative answer (the default) */
+	GUARD_EMPTY_NXDOMAIN = 1, /* the zone's data as it is: NXDOMAIN or
+	                           * NODATA, cached for the negative TTL */
+};
+
 struct guard {
 	bool enabled; /* off: the legacy lab, every update goes through */
+	enum guard_empty empty; /* with the guard on */
 	struct guard_override *override;
 	size_t noverride;
 	struct failover failover; /* backup records, guard on or off */
@@ -100,12 +113,23 @@ unsigned guard_count_addresses(const struct zone_edit *e,
 /*
  * guard_warn_empty - after a load: log a warning for every rule of @g in
  * the zone @z whose name answers no address (a database lost, a zone file
- * without the endpoint): until an enactor writes it, it answers NXDOMAIN
- * and resolvers cache that for the negative TTL.  A failover rule for it
- * (applied before) would have given it its backup addresses.  Returns how
- * many were found.
+ * without the endpoint): until an enactor writes it, it answers SERVFAIL
+ * "Not Ready" (guard_mark_not_ready()), or, with guard-empty-answer
+ * nxdomain or the guard off, NXDOMAIN, which resolvers cache for the
+ * negative TTL.  A failover rule for it (applied before) would have given
+ * it its backup addresses.  Returns how many were found.
  */
 size_t guard_warn_empty(const struct guard *g, const struct zone *z);
+
+/*
+ * guard_mark_not_ready - on a snapshot @z just built (loaded, committed),
+ * before it is served: mark each guarded name of @z that answers no
+ * address as not ready (zone_add_not_ready()), so that the query path
+ * answers it SERVFAIL "Not Ready" rather than NXDOMAIN or NODATA.  Does
+ * nothing when the guard is off or @g->empty is GUARD_EMPTY_NXDOMAIN.
+ * Returns how many names it marked.
+ */
+size_t guard_mark_not_ready(const struct guard *g, struct zone *z);
 
 /* What a guard pass found. */
 enum guard_verdict {

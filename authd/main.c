@@ -70,6 +70,7 @@ static int load_policy(const struct authd_settings *s, struct keyring **keys,
 	struct keyring *kr = keyring_new();
 	memset(g, 0, sizeof(*g));
 	g->enabled = s->guard_enabled;
+	g->empty = (enum guard_empty)s->guard_empty_answer;
 	for (size_t i = 0; i < s->key.n; i++) {
 		if (keyring_load_file(kr, s->key.v[i], err, errlen) != DP_OK)
 			goto fail;

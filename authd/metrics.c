@@ -18,6 +18,7 @@ void metrics_add(struct query_counters *sum, const struct query_counters *c)
 		sum->tcp[i] += __atomic_load_n(&c->tcp[i], __ATOMIC_RELAXED);
 	}
 	sum->dropped += __atomic_load_n(&c->dropped, __ATOMIC_RELAXED);
+	sum->not_ready += __atomic_load_n(&c->not_ready, __ATOMIC_RELAXED);
 }
 
 static const char *rcode_name(int rc, char *buf, size_t len)
@@ -67,6 +68,13 @@ char *metrics_render(const struct query_counters *q,
 	         "# TYPE dnsplane_authd_queries_dropped_total counter\n"
 	         "dnsplane_authd_queries_dropped_total %llu\n",
 	         (unsigned long long)q->dropped);
+	prom_put(&o,
+	         "# HELP dnsplane_authd_not_ready_answers_total Queries for "
+	         "the addresses of a guarded endpoint without any, answered "
+	         "SERVFAIL (Not Ready).\n"
+	         "# TYPE dnsplane_authd_not_ready_answers_total counter\n"
+	         "dnsplane_authd_not_ready_answers_total %llu\n",
+	         (unsigned long long)q->not_ready);
 	if (u != NULL) {
 		prom_put(&o,
 		         "# HELP dnsplane_authd_updates_total UPDATE messages "

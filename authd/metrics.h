@@ -21,7 +21,8 @@
 struct query_counters {
 	uint64_t udp[METRICS_RCODES];
 	uint64_t tcp[METRICS_RCODES];
-	uint64_t dropped; /* malformed beyond an answer, or responses */
+	uint64_t dropped;   /* malformed beyond an answer, or responses */
+	uint64_t not_ready; /* SERVFAIL Not Ready: a guarded endpoint empty */
 };
 
 /* metrics_count - add one to @c (relaxed: a single writer per copy). */

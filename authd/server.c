@@ -391,6 +391,8 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 			}
 			metrics_count(
 			        &w->qc.udp[rcode < METRICS_RCODES ? rcode : 0]);
+			if (rcode == DNS_RCODE_SERVFAIL) /* only Not Ready */
+				metrics_count(&w->qc.not_ready);
 			struct msghdr *o = &w->out[nout].msg_hdr;
 			w->out_iov[nout].iov_base = w->outbuf[i];
 			w->out_iov[nout].iov_len = outlen;
@@ -599,6 +601,8 @@ static void conn_process(struct conn *c)
 			conn_queue(c, w->tcp_scratch, outlen);
 			metrics_count(
 			        &w->qc.tcp[rcode < METRICS_RCODES ? rcode : 0]);
+			if (rcode == DNS_RCODE_SERVFAIL) /* only Not Ready */
+				metrics_count(&w->qc.not_ready);
 		} else {
 			metrics_count(&w->qc.dropped);
 		}

@@ -134,6 +134,13 @@ static int cross_check(const struct cfg_option *table, const void *settings,
 	return 0;
 }
 
+/* guard-empty-answer's words. */
+static const struct cfg_word guard_empty_words[] = {
+        {"servfail", GUARD_EMPTY_SERVFAIL},
+        {"nxdomain", GUARD_EMPTY_NXDOMAIN},
+        {NULL, 0},
+};
+
 #define OFF(f) offsetof(struct authd_settings, f)
 
 const struct cfg_option authd_options[] = {
@@ -170,6 +177,14 @@ const struct cfg_option authd_options[] = {
                      "store will reach); the guard's minimum still holds"),
         CFG_OPT_BOOL("guard-enabled", "yes", OFF(guard_enabled),
                      "enforce the guard (no: the legacy lab)"),
+        CFG_OPT_ENUM("guard-empty-answer", "servfail", guard_empty_words,
+                     OFF(guard_empty_answer),
+                     "what a guarded endpoint without any address answers "
+                     "for A, AAAA, CNAME and ANY (a lost database, waiting "
+                     "for its writer): servfail (Not Ready, EDE 14: "
+                     "resolvers retry and may serve stale) or nxdomain (the "
+                     "zone as it is: NXDOMAIN or NODATA, cached for the "
+                     "negative TTL)"),
         CFG_OPT_LIST("failover", NULL, OFF(failover), check_failover,
                      "backup addresses \"ENDPOINT ADDRESS [ADDRESS...]\": "
                      "whenever ENDPOINT would answer no address it answers "

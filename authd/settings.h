@@ -29,6 +29,7 @@ struct authd_settings {
 	struct cfg_list policy; /* "KEY name|subdomain NAME [TYPE...]" */
 	struct cfg_list guard;  /* "NAME[=MIN]" guarded endpoints */
 	bool guard_enabled;     /* no: the legacy lab */
+	int guard_empty_answer; /* enum guard_empty */
 	struct cfg_list fence_override; /* key names that may lower markers */
 	struct cfg_list failover; /* "ENDPOINT ADDRESS..." backup records */
 	long journal_size;        /* journal steps kept per zone */

@@ -384,6 +384,9 @@ static bool commit_batch(struct updater *u, struct bzone *zones, size_t nzones)
 			free(ch);
 			continue;
 		}
+		/* Before it is served: a guarded endpoint the batch left
+		 * without an address answers Not Ready, not NXDOMAIN. */
+		guard_mark_not_ready(&u->guard, zones[i].next);
 		if (!any &&
 		    zonestore_begin(u->store, err, sizeof(err)) != DP_OK) {
 			log_err("update: %s", err);

@@ -45,6 +45,12 @@ struct zarena {
 	struct arena *a;
 };
 
+/* A name in the list of names not ready, in lower case. */
+struct zone_name {
+	uint8_t len;
+	uint8_t name[DNAME_MAXLEN];
+};
+
 struct zone {
 	atomic_int refs;
 	struct arena *arena;  /* where this snapshot allocates */
@@ -58,6 +64,8 @@ struct zone {
 	const struct zone_node *apex;
 	const struct zone_rrset *soa;
 	uint32_t serial;
+	struct zone_name *not_ready; /* sorted by name_order() */
+	size_t nnot_ready;
 };
 
 struct zoneset {
@@ -438,6 +446,7 @@ void zone_free(struct zone *z)
 	}
 	free(z->held);
 	free(z->buckets);
+	free(z->not_ready);
 	free(z);
 }
 
@@ -445,6 +454,78 @@ struct zone *zone_ref(struct zone *z)
 {
 	atomic_fetch_add(&z->refs, 1);
 	return z;
+}
+
+/*
+ * The order of the names not ready: shorter first, then by octets in
+ * lower case (label lengths are below 64, which lower-casing keeps).
+ * @a is in lower case already.
+ */
+static int name_order(const uint8_t *a, size_t alen, const uint8_t *b,
+                      size_t blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	for (size_t i = 0; i < alen; i++) {
+		uint8_t lb = dname_lower[b[i]];
+		if (a[i] != lb)
+			return a[i] < lb ? -1 : 1;
+	}
+	return 0;
+}
+
+/* The index of @name in @z's names not ready, or where it would go. */
+static size_t not_ready_find(const struct zone *z, const uint8_t *name,
+                             size_t len, bool *found)
+{
+	size_t lo = 0, hi = z->nnot_ready;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct zone_name *n = &z->not_ready[mid];
+		int c = name_order(n->name, n->len, name, len);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void zone_add_not_ready(struct zone *z, const uint8_t *name, size_t len)
+{
+	bool found;
+	if (len == 0 || len > DNAME_MAXLEN)
+		return;
+	size_t at = not_ready_find(z, name, len, &found);
+	if (found)
+		return;
+	z->not_ready = xrealloc(z->not_ready,
+	                        (z->nnot_ready + 1) * sizeof(*z->not_ready));
+	memmove(&z->not_ready[at + 1], &z->not_ready[at],
+	        (z->nnot_ready - at) * sizeof(*z->not_ready));
+	struct zone_name *n = &z->not_ready[at];
+	n->len = (uint8_t)len;
+	for (size_t i = 0; i < len; i++)
+		n->name[i] = dname_lower[name[i]];
+	z->nnot_ready++;
+}
+
+bool zone_not_ready(const struct zone *z, const uint8_t *name, size_t len)
+{
+	bool found = false;
+	if (z->nnot_ready != 0)
+		not_ready_find(z, name, len, &found);
+	return found;
+}
+
+size_t zone_not_ready_count(const struct zone *z)
+{
+	return z->nnot_ready;
 }
 
 const struct zone_node *zone_apex(const struct zone *z)

@@ -125,6 +125,32 @@ const struct zone_rrset *zone_node_rrset(const struct zone_node *node,
                                          uint16_t type);
 
 /*
+ * Names not ready: owner names the zone holds no answer of its own for
+ * yet (a guarded endpoint without an address, waiting for its writer).
+ * The guard chooses them when a snapshot is built (guard.c); the query
+ * path answers them SERVFAIL with "Not Ready" (answer.c).  The list
+ * belongs to the snapshot, not to its nodes: each new snapshot starts
+ * without one.
+ */
+
+/*
+ * zone_add_not_ready - add @name (wire, @len bytes; copied) to the names
+ * not ready of @z.  Only while @z is not yet shared: after
+ * zone_builder_finish() or zone_edit_commit(), before it is served.
+ * Adding a name twice keeps it once.
+ */
+void zone_add_not_ready(struct zone *z, const uint8_t *name, size_t len);
+
+/*
+ * zone_not_ready - is @name (case-insensitive) one of the names not ready
+ * of @z?  No allocation; a binary search of a list that is usually empty.
+ */
+bool zone_not_ready(const struct zone *z, const uint8_t *name, size_t len);
+
+/* zone_not_ready_count - how many names of @z are not ready. */
+size_t zone_not_ready_count(const struct zone *z);
+
+/*
  * Editing.  A struct zone_edit collects RRset replacements on top of a
  * snapshot without changing it; zone_edit_commit() produces the next
  * snapshot, sharing every untouched node with the base (copy on write),

@@ -87,8 +87,10 @@ dp_status zones_load(const struct authd_settings *s, struct zonestore *store,
 			zone_free(z);
 			break;
 		}
-		if (g != NULL)
+		if (g != NULL) {
 			guard_warn_empty(g, z);
+			guard_mark_not_ready(g, z);
+		}
 		log_info("zone %s: serial %u, %zu records, %zu names, %zu "
 		         "bytes",
 		         name, zone_serial(z), zone_record_count(z),

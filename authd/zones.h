@@ -23,7 +23,8 @@
  * that leaves an endpoint of @g's failover rules without an address gets
  * its backup records here, as a change of its own (committed,
  * journalled, the serial raised), before it is served; a guarded
- * endpoint still without one is logged (guard_warn_empty()).  On success
+ * endpoint still without one is logged (guard_warn_empty()) and marked
+ * not ready (guard_mark_not_ready()).  On success
  * *@out holds one reference owned by the caller.
  */
 dp_status zones_load(const struct authd_settings *s, struct zonestore *store,

@@ -82,6 +82,7 @@
 
 /* RFC 8914 extended DNS error codes used here. */
 #define EDE_OTHER             0
+#define EDE_NOT_READY         14
 #define EDE_PROHIBITED        18
 #define EDE_NOT_AUTHORITATIVE 20
 #define EDE_NOT_SUPPORTED     21

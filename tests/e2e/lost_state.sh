@@ -8,9 +8,14 @@
 #      safe enactor puts the endpoint back on its plan (and behind a
 #      resolver up to the backup records' TTL, 30 s, after that);
 #   b. without one: authd says at start that the guarded endpoint answers
-#      no address, and clients get NXDOMAIN for a window (printed) that
-#      ends once an enactor rewrote the endpoint and the resolver's
-#      negative cache ran out.
+#      no address, and answers it SERVFAIL (Not Ready) until an enactor
+#      rewrote it: no client ever gets an NXDOMAIN or an answer without an
+#      address, which the resolver would cache for the negative TTL; the
+#      window of SERVFAIL answers is printed (unbound holds a SERVFAIL
+#      for 5 s, whatever the zone's negative TTL);
+#   c. the same behind a resolver that serves stale data (unbound's
+#      serve-expired, RFC 8767): clients keep getting the endpoint's last
+#      addresses throughout.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/planner_lib.bash"
 . "$(dirname "$0")/unbound_lib.bash"
@@ -43,14 +48,18 @@ client() {
 		sleep 0.05
 	done
 }
-# run CASE FAILOVER_ARGS...: the endpoint on its plan, authd loses its
-# database and restarts, until the endpoint is on its plan again.
+# run CASE UNBOUND_SETTINGS FAILOVER_ARGS...: the endpoint on its plan,
+# authd loses its database and restarts, until the endpoint is on its
+# plan again; unbound with the settings (one word per setting, '_' for a
+# space: "serve-expired:_yes"; "-" for none).
 run() {
 	name=$1
-	shift
+	ub=()
+	[ "$2" = - ] || for x in $2; do ub+=("${x//_/ }"); done
+	shift 2
 	rm -rf "$T/state"
 	start_authd "$T/authd-$name.log" "${authd_args[@]}" "$@"
-	start_unbound "$P"
+	start_unbound "$P" "${ub[@]}"
 	wait_for 10 on_plan || { echo "no plan at start" >&2; exit 1; }
 	client "$T/client-$name" &
 	CL=$!
@@ -75,13 +84,19 @@ run() {
 }
 # empties FILE: answers with no address (NXDOMAIN, or NOERROR without A).
 empties() { awk '$2 == "NXDOMAIN" || ($2 == "NOERROR" && $3 == "-")' "$1" | wc -l; }
-# window FILE: ms from the first to the last empty answer.
+# count FILE RCODE: answers with RCODE.
+count() { awk -v r="$2" '$2 == r' "$1" | wc -l; }
+# window FILE [RCODE]: ms from the first to the last empty answer (with
+# RCODE: to the last answer with that rcode).
 window() {
-	awk '$2 == "NXDOMAIN" || ($2 == "NOERROR" && $3 == "-") {
+	awk -v r="${2:-}" '(r == "" && ($2 == "NXDOMAIN" || ($2 == "NOERROR" && $3 == "-"))) ||
+	       (r != "" && $2 == r) {
 	       if (!f) f = $1; l = $1 } END { print (f ? l - f : 0) }' "$1"
 }
+# others FILE: answers that are not the plan's two addresses.
+others() { awk '$3 != "10.0.0.1,10.0.0.2,"' "$1" | wc -l; }
 
-run failover --failover "$E 192.0.2.99"
+run failover - --failover "$E 192.0.2.99"
 check "a. failover: no client got an empty answer ($(empties "$T/client-failover") of $(wc -l <"$T/client-failover"))" \
 	[ "$(empties "$T/client-failover")" -eq 0 ]
 backup=$(grep -c ' 192.0.2.99,$' "$T/client-failover" || true)
@@ -89,16 +104,32 @@ check "a. failover: clients got the backup address meanwhile ($backup answers)" 
 check "a. failover: the enactor put it back on its plan" \
 	grep -q "failover: $E is off its backup addresses" "$T/authd-failover-2.log"
 
-run plain
-check "b. no failover: authd says the guarded endpoint answers no address" \
-	grep -q "guarded endpoint $E answers no address as loaded" "$T/authd-plain-2.log"
+run plain -
+check "b. no failover: authd says the guarded endpoint answers no address, SERVFAIL (Not Ready)" \
+	grep -q "guarded endpoint $E answers no address as loaded.*SERVFAIL (Not Ready)" \
+	"$T/authd-plain-2.log"
 n=$(empties "$T/client-plain")
-w=$(window "$T/client-plain")
-echo "b. without a failover rule: $n empty answers behind unbound over $w ms"
-check "b. no failover: the window shows (NXDOMAIN behind the resolver)" [ "$n" -gt 0 ]
-check "b. no failover: it ends within the enactor's return, a scan and the negative TTL ($w ms)" \
+all=$(wc -l <"$T/client-plain")
+sf=$(count "$T/client-plain" SERVFAIL)
+w=$(window "$T/client-plain" SERVFAIL)
+echo "b. without a failover rule: $n empty answers, $sf SERVFAIL over $w ms behind unbound ($all answers)"
+check "b. no failover: no client got an NXDOMAIN or an answer without an address ($n of $all)" \
+	[ "$n" -eq 0 ]
+check "b. no failover: the gap shows as SERVFAIL behind the resolver ($sf answers)" \
+	[ "$sf" -gt 0 ]
+check "b. no failover: it ends within the enactor's return, a scan and unbound's hold of a SERVFAIL, 5 s ($w ms)" \
 	[ "$w" -lt 11000 ]
 check "b. no failover: then the plan's addresses again" \
 	[ "$(tail -1 "$T/client-plain" | cut -d' ' -f3)" = "10.0.0.1,10.0.0.2," ]
+
+run stale "serve-expired:_yes"
+n=$(empties "$T/client-stale")
+all=$(wc -l <"$T/client-stale")
+o=$(others "$T/client-stale")
+echo "c. serve-expired: $n empty answers, $(count "$T/client-stale" SERVFAIL) SERVFAIL, $o of $all answers without the plan's addresses"
+check "c. serve-expired: no client got an NXDOMAIN or an answer without an address ($n of $all)" \
+	[ "$n" -eq 0 ]
+check "c. serve-expired: every client kept the last addresses ($o of $all answers without them)" \
+	[ "$o" -eq 0 ]
 stop_pid "the enactor" "$EN"
 finish

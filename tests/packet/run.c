@@ -10,12 +10,16 @@
  *   rcode NAME | drop       expected rcode (or no answer at all)
  *   flags qr aa tc rd ...   expected header flags, exactly
  *   opt udp=N [do] | noopt  expected OPT record
+ *   ede CODE [TEXT] | noede expected extended DNS error (RFC 8914)
  *   answer / authority / additional, each followed by RR lines
  *   end                     run the case
  *
  * UPDATE cases (RFC 2136) change the zones the later cases see:
  *
- *   guard NAME[=MIN]        a guarded endpoint (authd's guard on)
+ *   guard NAME[=MIN]        a guarded endpoint (authd's guard on); give
+ *                           it before the zone to have the zone's empty
+ *                           endpoints answer Not Ready from the load on
+ *   guard-empty-answer servfail|nxdomain   as authd's setting
  *   fence-override KEY      updates signed by KEY may lower markers
  *   update ZONE             an UPDATE of ZONE, made of the lines
  *                           (tests/tools/updtext.h, as dpupdate's):
@@ -54,6 +58,7 @@ struct expect {
 	char flags[128];
 	bool have_flags;
 	char opt[128];
+	char ede[512]; /* "CODE TEXT", "none", or "" unchecked */
 	char *sec[3][64];
 	int nsec[3];
 	int line;
@@ -136,6 +141,32 @@ static void norm_words(char *s)
 	if (w > s && w[-1] == ' ')
 		w--;
 	*w = '\0';
+}
+
+/* The extended error of @p as "CODE TEXT" (or "CODE"), "none" without. */
+static void ede_text(const ldns_pkt *p, char *out, size_t len)
+{
+	snprintf(out, len, "none");
+	const ldns_rdf *d = ldns_pkt_edns_data(p);
+	if (d == NULL)
+		return;
+	const uint8_t *b = ldns_rdf_data(d);
+	size_t n = ldns_rdf_size(d);
+	for (size_t o = 0; o + 4 <= n;) {
+		size_t code = (size_t)b[o] << 8 | b[o + 1];
+		size_t olen = (size_t)b[o + 2] << 8 | b[o + 3];
+		if (o + 4 + olen > n)
+			return;
+		if (code == 15 && olen >= 2) {
+			int tl = (int)olen - 2;
+			snprintf(out, len, "%u%s%.*s",
+			         (unsigned)(b[o + 4] << 8 | b[o + 5]),
+			         tl > 0 ? " " : "", tl,
+			         (const char *)b + o + 6);
+			return;
+		}
+		o += 4 + olen;
+	}
 }
 
 static void run_case(const char *file, const struct zoneset *zs,
@@ -222,6 +253,14 @@ static void run_case(const char *file, const struct zoneset *zs,
 		if (strcmp(got, e->opt) != 0)
 			fail(file, e, "opt '%s', expected '%s'", got, e->opt);
 	}
+	if (e->ede[0]) {
+		char have[512];
+		ede_text(p, have, sizeof(have));
+		norm_words(e->ede);
+		if (strcmp(have, e->ede) != 0)
+			fail(file, e, "extended error '%s', expected '%s'",
+			     have, e->ede);
+	}
 	ldns_rr_list *lists[3] = {ldns_pkt_answer(p), ldns_pkt_authority(p),
 	                          ldns_pkt_additional(p)};
 	static const char *const names[3] = {"answer", "authority",
@@ -306,6 +345,8 @@ static void run_update(const char *file, struct zoneset **zs,
 		                                    sizeof(err)) != DP_OK)
 			fail(file, e, "the zone cannot be built: %s%s", err,
 			     "");
+		if (next != NULL)
+			guard_mark_not_ready(g, next);
 		free(ch);
 		zone_edit_free(ed);
 	}
@@ -364,14 +405,32 @@ static void run_file(const char *path)
 		if (strcmp(word, "zone") == 0) {
 			char name[256], file[1024], err[1024];
 			struct zone *z;
-			if (sscanf(rest, "%255s %1023s", name, file) != 2 ||
-			    zonestore_parse_file(name, file, &z, err,
-			                         sizeof(err)) != DP_OK ||
-			    zoneset_add(zs, z) != DP_OK) {
+			err[0] = '\0';
+			bool ok =
+			        sscanf(rest, "%255s %1023s", name, file) == 2 &&
+			        zonestore_parse_file(name, file, &z, err,
+			                             sizeof(err)) == DP_OK;
+			if (ok) {
+				/* Marked as authd does when it loads. */
+				guard_mark_not_ready(&g, z);
+				ok = zoneset_add(zs, z) == DP_OK;
+			}
+			if (!ok) {
 				fprintf(stderr, "FAIL %s:%d: zone: %s\n", path,
 				        lineno, err);
 				failures++;
 				break;
+			}
+		} else if (strcmp(word, "guard-empty-answer") == 0) {
+			if (strcmp(rest, "servfail") == 0)
+				g.empty = GUARD_EMPTY_SERVFAIL;
+			else if (strcmp(rest, "nxdomain") == 0)
+				g.empty = GUARD_EMPTY_NXDOMAIN;
+			else {
+				fprintf(stderr,
+				        "FAIL %s:%d: guard-empty-answer '%s'\n",
+				        path, lineno, rest);
+				failures++;
 			}
 		} else if (strcmp(word, "guard") == 0) {
 			if (guard_parse(&g, rest) != 0) {
@@ -462,6 +521,10 @@ static void run_file(const char *path)
 		           strcmp(word, "noopt") == 0) {
 			snprintf(e.opt, sizeof(e.opt), "%s",
 			         word[0] == 'n' ? "noopt" : rest);
+		} else if (strcmp(word, "ede") == 0 ||
+		           strcmp(word, "noede") == 0) {
+			snprintf(e.ede, sizeof(e.ede), "%s",
+			         word[0] == 'n' ? "none" : rest);
 		} else if (strcmp(word, "answer") == 0) {
 			section = 0;
 		} else if (strcmp(word, "authority") == 0) {

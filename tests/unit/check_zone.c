@@ -178,6 +178,58 @@ static void put_a(struct zone_edit *e, const char *name, uint8_t last)
 	              last ? sizeof(rd) : 0);
 }
 
+/* Is @name (presentation) not ready in @z? */
+static bool not_ready(const struct zone *z, const char *name)
+{
+	uint8_t w[DNAME_MAXLEN];
+	int n = dname_from_str(name, w);
+	return zone_not_ready(z, w, (size_t)n);
+}
+
+static void mark(struct zone *z, const char *name)
+{
+	uint8_t w[DNAME_MAXLEN];
+	int n = dname_from_str(name, w);
+	zone_add_not_ready(z, w, (size_t)n);
+}
+
+START_TEST(test_not_ready)
+{
+	struct zone *z;
+	char err[256];
+	ck_assert_int_eq(zone_builder_finish(builder(), &z, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(!not_ready(z, "a.t."));
+	/* Out of order, in mixed case, one twice: kept once, sorted. */
+	static const char *const names[] = {"zz.t.",        "B.t.", "a.t.",
+	                                    "long.name.t.", "b.T.", "c.t."};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		mark(z, names[i]);
+	ck_assert_uint_eq(zone_not_ready_count(z), 5);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ck_assert(not_ready(z, names[i]));
+	ck_assert(not_ready(z, "LONG.Name.t."));
+	ck_assert(!not_ready(z, "x.a.t.")); /* below one: no */
+	ck_assert(!not_ready(z, "t."));     /* above */
+	ck_assert(!not_ready(z, "d.t."));   /* beside */
+	ck_assert(!not_ready(z, "zzz.t.")); /* after the last */
+	/* A new snapshot starts without the list. */
+	struct zone_edit *e = zone_edit_new(z);
+	struct zone *next;
+	struct zone_change *ch;
+	size_t nch;
+	put_a(e, "a.t.", 1);
+	ck_assert_int_eq(
+	        zone_edit_commit(e, &next, &ch, &nch, err, sizeof(err)), DP_OK);
+	free(ch);
+	zone_edit_free(e);
+	ck_assert_uint_eq(zone_not_ready_count(next), 0);
+	ck_assert(!not_ready(next, "b.t."));
+	zone_free(next);
+	zone_free(z);
+}
+END_TEST
+
 START_TEST(test_edit_copy_on_write)
 {
 	struct zone_builder *b = builder();
@@ -269,6 +321,7 @@ int main(void)
 	tcase_add_test(tc, test_invalid);
 	tcase_add_test(tc, test_zoneset_longest_match);
 	tcase_add_test(tc, test_edit_copy_on_write);
+	tcase_add_test(tc, test_not_ready);
 	tcase_add_test(tc, test_edit_delegation_rebuilds);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
