@@ -34,7 +34,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check)
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Werror
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -DHAVE_LIBSYSTEMD \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN) -DHAVE_LIBSYSTEMD \
 	     -Icommon -Iauthd $(EXTRA_INCLUDES) $(PKG_CFLAGS) -MMD -MP
 LDLIBS	= $(PKG_LIBS) -lpthread
 
@@ -97,7 +97,7 @@ $(LIBAUTHD): $(AUTHD_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/authd: $(BUILD)/obj/authd/main.o $(LIBAUTHD) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%.o: tests/unit/%.c | deps
 	@mkdir -p $(dir $@)
@@ -105,17 +105,17 @@ $(BUILD)/tests/%.o: tests/unit/%.c | deps
 
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/tests/unit.o \
 		$(UNIT_LIBS)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/packet_run: $(BUILD)/tests/packet/run.o \
 		$(BUILD)/tests/tools/updtext.o $(LIBAUTHD) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 TEST_PROGRAMS += $(BUILD)/tests/dpupdate
 
 $(BUILD)/tests/dpupdate: $(BUILD)/tests/tools/dpupdate.o \
 		$(BUILD)/tests/tools/updtext.o $(LIBAUTHD) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/tools/%.o: tests/tools/%.c | deps
 	@mkdir -p $(dir $@)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - install the Debian packages dnsplane needs, when they are missing.
 #
-# usage: scripts/deps.sh GROUP...   (groups: build test bench format systemd
+# usage: scripts/deps.sh GROUP...   (groups: build test bench format deb systemd
 #                                     demo fuzz valgrind model man)
 #
 # As root, missing packages are installed with apt-get; otherwise the exact
@@ -28,6 +28,8 @@ man-db groff-base prometheus" ;;
 	model) pkgs="$pkgs spin gcc" ;;
 	# make man-check: man renders the pages (man -l), with its warnings.
 	man) pkgs="$pkgs man-db groff-base" ;;
+	# make deb: the Debian tools and lintian.
+	deb) pkgs="$pkgs dpkg-dev debhelper fakeroot lintian" ;;
 	# tests/systemd: a real systemd booted with systemd-nspawn.
 	systemd) pkgs="$pkgs systemd systemd-container util-linux" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
