@@ -29,7 +29,7 @@ man-db groff-base prometheus" ;;
 	# make man-check: man renders the pages (man -l), with its warnings.
 	man) pkgs="$pkgs man-db groff-base" ;;
 	# make deb: the Debian tools and lintian.
-	deb) pkgs="$pkgs dpkg-dev debhelper fakeroot lintian" ;;
+	deb) pkgs="$pkgs build-essential dpkg-dev debhelper fakeroot lintian" ;;
 	# tests/systemd: a real systemd booted with systemd-nspawn.
 	systemd) pkgs="$pkgs systemd systemd-container util-linux" ;;
 	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
