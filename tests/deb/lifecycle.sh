@@ -41,7 +41,7 @@ git ls-files -z | xargs -0 cp --parents -t "$W/old"
 	dpkg-buildpackage -us -uc -b >"$W/old.log" 2>&1
 ) || { tail -20 "$W/old.log"; exit 1; }
 old_deb=$(ls "$W"/dnsplane_"${old}"_*.deb | grep -v dbgsym)
-check "built $version and $old" [ -s "$new_deb" ] -a -s "$old_deb"
+check "built $version and $old" [ -s "$new_deb" -a -s "$old_deb" ]
 
 installed() { [ "$(dpkg-query -W -f '${Status} ${Version}' dnsplane 2>/dev/null)" = "install ok installed $1" ]; }
 apt-get install -y "$old_deb" >"$W/i1.log" 2>&1 || tail -20 "$W/i1.log"
@@ -51,10 +51,11 @@ check "dnsplane-keygen writes the keys the settings name" dnsplane-keygen
 check "dnsplane-authd -n: the installed settings, zone and keys are sound" \
 	dnsplane-authd -c /etc/dnsplane/authd.conf -n
 check "dnsplanectl runs" dnsplanectl --help
-check "the units are installed" [ -f /lib/systemd/system/dnsplane-authd.service ] \
-	-a -f /lib/systemd/system/dnsplane-enactor@.service -a -f /lib/systemd/system/dnsplane.target
-check "and not enabled" [ ! -e /etc/systemd/system/dnsplane.target.wants ] \
-	-a ! -e /etc/systemd/system/multi-user.target.wants/dnsplane.target
+U=/lib/systemd/system
+check "the units are installed" [ -f $U/dnsplane-authd.service \
+	-a -f $U/dnsplane-enactor@.service -a -f $U/dnsplane.target ]
+check "and not enabled" [ ! -e /etc/systemd/system/dnsplane.target.wants \
+	-a ! -e /etc/systemd/system/multi-user.target.wants/dnsplane.target ]
 check "the man pages are installed" man -w dnsplane-authd dnsplane-planner.conf
 check "the settings are conffiles" grep -qx /etc/dnsplane/authd.conf /var/lib/dpkg/info/dnsplane.conffiles
 
