@@ -17,9 +17,25 @@ CHECKS=0
 # show the end of every log it wrote.  E2E_KEEP=1 keeps the directory.
 cleanup() {
 	st=$?
+	killed=0
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
 	for p in $PIDS; do kill -CONT "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	# A process that does not stop fails the test rather than hang it.
+	for p in $PIDS; do
+		n=0
+		while [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] &&
+			kill -0 "$p" 2>/dev/null && [ $n -lt 400 ]; do
+			sleep 0.05
+			n=$((n + 1))
+		done
+		if [ $n -ge 400 ]; then
+			echo "FAIL - cleanup: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-120) (pid $p) still runs 20 s after SIGTERM: killed"
+			kill -KILL "$p" 2>/dev/null || true
+			FAILS=$((FAILS + 1))
+			killed=1
+		fi
+		wait "$p" 2>/dev/null || true
+	done
 	if [ "$st" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
 		for f in "$T"/*.log; do
 			[ -f "$f" ] || continue
@@ -32,6 +48,7 @@ cleanup() {
 	else
 		rm -rf "$T"
 	fi
+	[ "$killed" -eq 0 ] || exit 1
 }
 trap cleanup EXIT INT TERM
 
