@@ -1018,6 +1018,12 @@ static dp_status report_exec(struct report_file *f, const char *sql, int64_t a,
 	return DP_OK;
 }
 
+dp_status planstore_report_open(struct planstore *ps, const char *id, char *err,
+                                size_t errlen)
+{
+	return report_file(ps, id, err, errlen) != NULL ? DP_OK : DP_EINVAL;
+}
+
 dp_status planstore_heartbeat(struct planstore *ps, const char *id,
                               uint64_t in_flight, int64_t now, char *err,
                               size_t errlen)

@@ -281,6 +281,16 @@ dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
                              size_t errlen);
 
 /*
+ * planstore_report_open - open (create, or recover after a crash) the
+ * report file of enactor @id now, for this handle: an enactor does it
+ * before its first pass, so that a pause point or a SIGSTOP in a pass
+ * never stops it in the middle of that recovery, which would hold every
+ * reader of the file for about 10 s per read.
+ */
+dp_status planstore_report_open(struct planstore *ps, const char *id, char *err,
+                                size_t errlen);
+
+/*
  * planstore_heartbeat - enactor @id (reports_check_id()) is alive at @now_ms
  * and applying @in_flight (0 when idle).
  */

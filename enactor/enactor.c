@@ -166,6 +166,8 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 	e->paused_once = xcalloc(s->pause_at.n + 1, sizeof(bool));
 	e->repeats = repeats_new();
 	dp_status rc = planstore_attach(s->store, &e->ps, err, errlen);
+	if (rc == DP_OK)
+		rc = planstore_report_open(e->ps, s->id, err, errlen);
 	if (rc != DP_OK)
 		goto fail;
 	if (s->key != NULL) {

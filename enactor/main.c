@@ -252,6 +252,8 @@ int main(int argc, char **argv)
 	            DP_OK ||
 	    planstore_attach(d.s.store, &d.ps, err, sizeof(err)) != DP_OK ||
 	    planstore_attach(d.s.store, &d.beat_ps, err, sizeof(err)) !=
+	            DP_OK ||
+	    planstore_report_open(d.beat_ps, d.s.id, err, sizeof(err)) !=
 	            DP_OK) {
 		log_err("%s", err);
 		goto out;
