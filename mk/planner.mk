@@ -22,10 +22,10 @@ $(LIBPLANNER): $(PLANNER_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/planner: $(BUILD)/obj/planner/main.o $(LIBPLANNER) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/lbfarm: $(BUILD)/obj/tools/lbfarm.o $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # lbfarm, the planner and a few load balancers flipping, for a look.
 planner-demo: $(BUILD)/planner $(BUILD)/lbfarm
