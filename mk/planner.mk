@@ -43,9 +43,8 @@ install-planner: $(BUILD)/planner $(BUILD)/lbfarm
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/planner $(DESTDIR)$(PREFIX)/sbin/dnsplane-planner
 	install -m 755 $(BUILD)/lbfarm $(DESTDIR)$(PREFIX)/bin/dnsplane-lbfarm
-	install -d $(DESTDIR)$(SYSCONFDIR)/dnsplane
-	install -m 644 contrib/planner.conf.example \
-		$(DESTDIR)$(SYSCONFDIR)/dnsplane/planner.conf.example
+	install -d $(DESTDIR)$(EXAMPLEDIR)
+	install -m 644 contrib/planner.conf.example $(DESTDIR)$(EXAMPLEDIR)/
 
 # The unit tests of the store and the planner share a fixture.
 $(BUILD)/tests/check_planstore $(BUILD)/tests/check_planner: \
