@@ -4,8 +4,10 @@
 #   make deb        the packages in $(BUILD)/deb/ (built from a copy of
 #                   the tree: scripts/deb-build.sh), then lintian, which
 #                   must report no error and no warning
-#   make deb-check  (root) installs an older build, changes a conffile,
-#                   upgrades, removes and purges, checking each step
+#   make deb-check  (root) after make deb: in a pristine Debian 12 root,
+#                   install an older build, change a conffile, upgrade,
+#                   remove and purge, checking each step
+#                   (tests/deb/lifecycle.sh)
 
 .PHONY: deb deb-check
 
@@ -16,6 +18,5 @@ deb:
 	lintian --fail-on error,warning --display-info $(BUILD)/deb/*.changes
 	@ls -l $(BUILD)/deb/*.deb
 
-deb-check:
-	@scripts/deps.sh build deb man
+deb-check: deb
 	bash tests/deb/lifecycle.sh --build $(BUILD)
