@@ -10,6 +10,7 @@
 #   make bench         benchmark authd beside NSD and Knot DNS
 #   make format-check  verify the C sources follow .clang-format
 #   make install       PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=
+#                      EXAMPLEDIR=$(SYSCONFDIR)/dnsplane (the *.example files)
 #   make systemd-test  the units under a real systemd, in a container (root)
 #   make fresh-test    the quick start on a pristine Debian 12 root (root)
 #
@@ -21,6 +22,8 @@ BUILD	?= build
 PREFIX	?= /usr/local
 DESTDIR	?=
 SYSCONFDIR ?= /etc
+# The commented example settings; a package puts them in its doc dir.
+EXAMPLEDIR ?= $(SYSCONFDIR)/dnsplane
 CC	?= cc
 CFLAGS	?= -O2 -g
 SAN	?=
@@ -198,9 +201,8 @@ install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(BUILD)/authd $(DESTDIR)$(PREFIX)/sbin/dnsplane-authd
 	install -m 755 $(BUILD)/enactor $(DESTDIR)$(PREFIX)/sbin/dnsplane-enactor
-	install -d $(DESTDIR)$(SYSCONFDIR)/dnsplane
-	install -m 644 contrib/authd.conf.example \
-		$(DESTDIR)$(SYSCONFDIR)/dnsplane/authd.conf.example
+	install -d $(DESTDIR)$(EXAMPLEDIR)
+	install -m 644 contrib/authd.conf.example $(DESTDIR)$(EXAMPLEDIR)/
 	install -d $(DESTDIR)$(PREFIX)/share/dnsplane/sql
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/dnsplane/sql/
 

@@ -18,10 +18,10 @@ $(LIBCTL): $(CTL_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/dnsplanectl: $(BUILD)/obj/tools/dnsplanectl.o $(LIBCTL) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/planwrite: $(BUILD)/tests/tools/planwrite.o $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 install: install-ctl
 

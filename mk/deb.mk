@@ -1,21 +1,22 @@
-# Debian packages: make deb builds them with the Debian tools
-# (debian/: debhelper, dpkg-buildpackage) into $(BUILD)/deb and runs
-# lintian; make deb-check (root) installs an older build, changes a
-# conffile, upgrades, removes and purges, checking each step.
+# deb.mk - the Debian package (debian/: debhelper, dpkg-buildpackage).
+# Included by the top-level Makefile.
+#
+#   make deb        the packages in $(BUILD)/deb/ (built from a copy of
+#                   the tree: scripts/deb-build.sh), then lintian, which
+#                   must report no error and no warning
+#   make deb-check  (root) after make deb: in a pristine Debian 12 root,
+#                   install an older build, change a conffile, upgrade,
+#                   remove and purge, checking each step
+#                   (tests/deb/lifecycle.sh)
 
 .PHONY: deb deb-check
 
-DEB_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
-
 deb:
 	@scripts/deps.sh build deb
-	rm -f ../dnsplane_$(DEB_VERSION)_* ../dnsplane-dbgsym_$(DEB_VERSION)_*
-	dpkg-buildpackage -us -uc -b
-	mkdir -p $(BUILD)/deb
-	mv ../dnsplane_$(DEB_VERSION)_* ../dnsplane-dbgsym_$(DEB_VERSION)_* \
-		$(BUILD)/deb/
-	lintian --fail-on error $(BUILD)/deb/dnsplane_$(DEB_VERSION)_*.changes
+	rm -rf $(BUILD)/deb
+	scripts/deb-build.sh $(BUILD)/deb
+	lintian --fail-on error,warning --display-info $(BUILD)/deb/*.changes
+	@ls -l $(BUILD)/deb/*.deb
 
-deb-check:
-	@scripts/deps.sh build deb man
+deb-check: deb
 	bash tests/deb/lifecycle.sh --build $(BUILD)

@@ -14,7 +14,7 @@ $(LIBENACTOR): $(ENACTOR_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/enactor: $(BUILD)/obj/enactor/main.o $(LIBENACTOR) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: bench-enactor
 

@@ -49,12 +49,12 @@ $(BUILD)/obj/fuzz/update_tsig.o: fuzz/update.c | deps
 $(BUILD)/fuzz/replay_%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/fuzz.o \
 		$(BUILD)/obj/fuzz/replay.o $$(UNIT_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/fuzz.o \
 		$$(UNIT_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # LeakSanitizer reads fuzz/TARGET.supp where a target has one (a leak
 # inside ldns); it is ignored without ASan.

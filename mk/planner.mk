@@ -22,10 +22,10 @@ $(LIBPLANNER): $(PLANNER_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/planner: $(BUILD)/obj/planner/main.o $(LIBPLANNER) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/lbfarm: $(BUILD)/obj/tools/lbfarm.o $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # lbfarm, the planner and a few load balancers flipping, for a look.
 planner-demo: $(BUILD)/planner $(BUILD)/lbfarm
@@ -43,9 +43,8 @@ install-planner: $(BUILD)/planner $(BUILD)/lbfarm
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/planner $(DESTDIR)$(PREFIX)/sbin/dnsplane-planner
 	install -m 755 $(BUILD)/lbfarm $(DESTDIR)$(PREFIX)/bin/dnsplane-lbfarm
-	install -d $(DESTDIR)$(SYSCONFDIR)/dnsplane
-	install -m 644 contrib/planner.conf.example \
-		$(DESTDIR)$(SYSCONFDIR)/dnsplane/planner.conf.example
+	install -d $(DESTDIR)$(EXAMPLEDIR)
+	install -m 644 contrib/planner.conf.example $(DESTDIR)$(EXAMPLEDIR)/
 
 # The unit tests of the store and the planner share a fixture.
 $(BUILD)/tests/check_planstore $(BUILD)/tests/check_planner: \

@@ -15,7 +15,7 @@ $(LIBPROBE): $(PROBE_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/dnsprobe: $(BUILD)/obj/tools/dnsprobe.o $(LIBPROBE) $(LIBCOMMON)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: install-probe
 install: install-probe

@@ -2,7 +2,7 @@
 # fresh-test.sh - the README's quick start on a pristine Debian 12 root, as
 # a newcomer meets it (root only; `make fresh-test`).
 #
-# usage: scripts/fresh-test.sh [--policy-rc|--both] [COMMAND]
+# usage: scripts/fresh-test.sh [--with DIR] [--policy-rc|--both] [COMMAND]
 #
 # Builds once (cached in /var/tmp/dnsplane-fresh-bookworm.tar) a
 # `debootstrap --variant=minbase bookworm` root with git and
@@ -12,10 +12,16 @@
 # repository's HEAD into /root/src and runs COMMAND there under chroot, in
 # a private mount namespace with proc, sys, dev, /tmp and /run mounted.
 # COMMAND defaults to the README's: install make, then `make demo` and
-# `make check`, each on its first run.  Exit status: 0 when every variant
-# passed.
+# `make check`, each on its first run.  --with DIR bind-mounts the host's
+# DIR read-only at /root/with (the packages `make deb-check` installs).
+# Exit status: 0 when every variant passed.
 set -eu
 
+with=""
+if [ "${1:-}" = --with ]; then
+	with=$(cd "$2" && pwd)
+	shift 2
+fi
 variants="plain"
 case "${1:-}" in
 --policy-rc) variants="policy"; shift ;;
@@ -64,9 +70,15 @@ for v in $variants; do
 		mount --rbind /sys "$d/sys" && mount --rbind /dev "$d/dev" &&
 		mount -t tmpfs tmpfs "$d/tmp" && mount -t tmpfs tmpfs "$d/run" ||
 			exit 90
+		if [ -n "$2" ]; then
+			mkdir -p "$d/root/with" &&
+			mount --bind "$2" "$d/root/with" &&
+			mount -o remount,bind,ro "$d/root/with" || exit 90
+		fi
 		exec chroot "$d" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			/bin/bash -c "cd /root/src && $1"' _ "$root" "$cmd" || st=$?
+			/bin/bash -c "cd /root/src && $1"' _ "$root" "$cmd" "$with" ||
+		st=$?
 	echo "== fresh-test ($v policy-rc.d): exit $st"
 	[ "$st" -eq 0 ] || fails=$((fails + 1))
 	rm -rf "$root"
