@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -975,6 +976,25 @@ dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
 
 /* ---- enactor reports (each in its own file: reports.h) ---- */
 
+/*
+ * Held around every write of a report file, by every handle of this
+ * process: planstore_reports_hold() takes it before a pause point stops
+ * the process, so that no thread is stopped in the middle of a commit,
+ * where SQLite may be rewriting the file's WAL index (its readers would
+ * spin about 10 s per read while the process stays stopped).
+ */
+static pthread_mutex_t report_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void planstore_reports_hold(void)
+{
+	pthread_mutex_lock(&report_mu);
+}
+
+void planstore_reports_release(void)
+{
+	pthread_mutex_unlock(&report_mu);
+}
+
 /* The report file of enactor @id, opened on first use. */
 static struct report_file *report_file(struct planstore *ps, const char *id,
                                        char *err, size_t errlen)
@@ -1018,15 +1038,17 @@ static dp_status report_exec(struct report_file *f, const char *sql, int64_t a,
 	return DP_OK;
 }
 
-dp_status planstore_report_open(struct planstore *ps, const char *id, char *err,
-                                size_t errlen)
+static dp_status planstore_report_open_unlocked(struct planstore *ps,
+                                                const char *id, char *err,
+                                                size_t errlen)
 {
 	return report_file(ps, id, err, errlen) != NULL ? DP_OK : DP_EINVAL;
 }
 
-dp_status planstore_heartbeat(struct planstore *ps, const char *id,
-                              uint64_t in_flight, int64_t now, char *err,
-                              size_t errlen)
+static dp_status planstore_heartbeat_unlocked(struct planstore *ps,
+                                              const char *id,
+                                              uint64_t in_flight, int64_t now,
+                                              char *err, size_t errlen)
 {
 	struct report_file *f = report_file(ps, id, err, errlen);
 	if (f == NULL)
@@ -1050,10 +1072,11 @@ dp_status planstore_report_applied(struct planstore *ps, const char *id,
 
 /* Every 1,000 reports, applied keeps its newest 100,000 rows. */
 
-dp_status planstore_report_applied_many(struct planstore *ps, const char *id,
-                                        uint64_t generation,
-                                        const char *const *endpoints, size_t n,
-                                        int64_t now, char *err, size_t errlen)
+static dp_status
+planstore_report_applied_many_unlocked(struct planstore *ps, const char *id,
+                                       uint64_t generation,
+                                       const char *const *endpoints, size_t n,
+                                       int64_t now, char *err, size_t errlen)
 {
 	struct report_file *f = report_file(ps, id, err, errlen);
 	if (f == NULL)
@@ -1123,9 +1146,11 @@ out:
 	return rc;
 }
 
-dp_status planstore_report_problem(struct planstore *ps, const char *id,
-                                   const char *problem, int64_t now, char *err,
-                                   size_t errlen)
+static dp_status planstore_report_problem_unlocked(struct planstore *ps,
+                                                   const char *id,
+                                                   const char *problem,
+                                                   int64_t now, char *err,
+                                                   size_t errlen)
 {
 	struct report_file *f = report_file(ps, id, err, errlen);
 	if (f == NULL)
@@ -1155,10 +1180,12 @@ dp_status planstore_report_problem(struct planstore *ps, const char *id,
 	return DP_OK;
 }
 
-dp_status planstore_retire_plan(struct planstore *ps, const char *id,
-                                uint64_t generation, int64_t created_ms,
-                                const char *reason, int64_t now, char *err,
-                                size_t errlen)
+static dp_status planstore_retire_plan_unlocked(struct planstore *ps,
+                                                const char *id,
+                                                uint64_t generation,
+                                                int64_t created_ms,
+                                                const char *reason, int64_t now,
+                                                char *err, size_t errlen)
 {
 	struct report_file *f = report_file(ps, id, err, errlen);
 	if (f == NULL)
@@ -1506,4 +1533,61 @@ void planstore_plan_free(struct plan *p)
 	free(p->writer);
 	free(p->reason);
 	free(p);
+}
+
+/* The public report writers: each under report_mu. */
+
+dp_status planstore_report_open(struct planstore *ps, const char *id, char *err,
+                                size_t errlen)
+{
+	pthread_mutex_lock(&report_mu);
+	dp_status rc = planstore_report_open_unlocked(ps, id, err, errlen);
+	pthread_mutex_unlock(&report_mu);
+	return rc;
+}
+
+dp_status planstore_heartbeat(struct planstore *ps, const char *id,
+                              uint64_t in_flight, int64_t now, char *err,
+                              size_t errlen)
+{
+	pthread_mutex_lock(&report_mu);
+	dp_status rc = planstore_heartbeat_unlocked(ps, id, in_flight, now, err,
+	                                            errlen);
+	pthread_mutex_unlock(&report_mu);
+	return rc;
+}
+
+dp_status planstore_report_applied_many(struct planstore *ps, const char *id,
+                                        uint64_t generation,
+                                        const char *const *endpoints, size_t n,
+                                        int64_t now, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&report_mu);
+	dp_status rc = planstore_report_applied_many_unlocked(
+	        ps, id, generation, endpoints, n, now, err, errlen);
+	pthread_mutex_unlock(&report_mu);
+	return rc;
+}
+
+dp_status planstore_report_problem(struct planstore *ps, const char *id,
+                                   const char *problem, int64_t now, char *err,
+                                   size_t errlen)
+{
+	pthread_mutex_lock(&report_mu);
+	dp_status rc = planstore_report_problem_unlocked(ps, id, problem, now,
+	                                                 err, errlen);
+	pthread_mutex_unlock(&report_mu);
+	return rc;
+}
+
+dp_status planstore_retire_plan(struct planstore *ps, const char *id,
+                                uint64_t generation, int64_t created_ms,
+                                const char *reason, int64_t now, char *err,
+                                size_t errlen)
+{
+	pthread_mutex_lock(&report_mu);
+	dp_status rc = planstore_retire_plan_unlocked(
+	        ps, id, generation, created_ms, reason, now, err, errlen);
+	pthread_mutex_unlock(&report_mu);
+	return rc;
 }

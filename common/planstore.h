@@ -281,6 +281,16 @@ dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
                              size_t errlen);
 
 /*
+ * planstore_reports_hold, planstore_reports_release - keep every report
+ * write of this process out while held: an enactor holds it across a
+ * pause point's SIGSTOP, so that it never stops a thread in the middle
+ * of a commit (readers of a WAL file whose index a stopped process is
+ * rewriting spin about 10 s per read).
+ */
+void planstore_reports_hold(void);
+void planstore_reports_release(void);
+
+/*
  * planstore_report_open - open (create, or recover after a crash) the
  * report file of enactor @id now, for this handle: an enactor does it
  * before its first pass, so that a pause point or a SIGSTOP in a pass

@@ -145,7 +145,9 @@ static void pause_point(struct enactor *e, const char *point, const char *arg)
 	log_notice("pause point %s%s%s: stopping (SIGCONT resumes)", point,
 	           arg ? " " : "", arg ? arg : "");
 	emetrics_paused(e->m, true);
+	planstore_reports_hold(); /* no thread stops inside a report */
 	raise(SIGSTOP);
+	planstore_reports_release();
 	emetrics_paused(e->m, false);
 	log_notice("pause point %s: resumed", point);
 }
