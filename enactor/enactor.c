@@ -820,6 +820,15 @@ static const struct plan_endpoint **walk_order(const struct enactor *e,
 	return o;
 }
 
+/* The names of the endpoints of @p, in its order (free() the array). */
+static const char **plan_names(const struct plan *p)
+{
+	const char **names = xcalloc(p->nendpoints + 1, sizeof(*names));
+	for (size_t i = 0; i < p->nendpoints; i++)
+		names[i] = p->endpoints[i].name;
+	return names;
+}
+
 /*
  * The generations the endpoints named in @all are on, and are marked with.
  * A newer plan written meanwhile does not stop the reading: cleanup that
@@ -858,9 +867,7 @@ static dp_status referenced_names(struct enactor *e, const char *const *all,
 static dp_status referenced(struct enactor *e, const struct plan *p,
                             uint64_t **refs, size_t *nrefs)
 {
-	const char **names = xcalloc(p->nendpoints + 1, sizeof(*names));
-	for (size_t i = 0; i < p->nendpoints; i++)
-		names[i] = p->endpoints[i].name;
+	const char **names = plan_names(p);
 	dp_status rc = referenced_names(e, names, p->nendpoints, refs, nrefs);
 	free(names);
 	return rc;
@@ -923,9 +930,7 @@ static bool fence_plan(struct enactor *e, const struct plan *p,
 	char err[512], ede[512];
 	uint64_t g = p->generation, newest = newest_plan->generation;
 	size_t n = p->nendpoints;
-	const char **names = xcalloc(n + 1, sizeof(*names));
-	for (size_t i = 0; i < n; i++)
-		names[i] = p->endpoints[i].name;
+	const char **names = plan_names(p);
 	struct endpoint_state *st = xcalloc(READ_WINDOW, sizeof(*st));
 	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
 	bool all = true;

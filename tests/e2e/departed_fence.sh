@@ -32,7 +32,6 @@ target() { # target NAME: the generation NAME's CNAME names
 }
 in_store() { "$PLANWRITE" "$STORE" list | grep -qx "$1"; }
 gone() { l=$("$PLANWRITE" "$STORE" list) && ! grep -qx "$1" <<<"$l"; }
-stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
 
 "$PLANWRITE" "$STORE" write "$E=10.0.0.1" "$F=10.0.9.1" >/dev/null
 enactor A "$T/a.log"

@@ -12,11 +12,16 @@ PIDS=""
 FAILS=0
 CHECKS=0
 
-# continue_stopped PID: SIGCONT to PID if it is stopped (state T), and
-# only then: a SIGCONT to a process in its exit, while LeakSanitizer's
-# tracer holds its threads stopped, deadlocks that check (make asan).
+# proc_state PID: the state letter of PID (/proc/PID/stat: R, S, T, Z...).
+proc_state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
+# stopped PID: is PID stopped (SIGSTOP, a pause point)?
+stopped() { [ "$(proc_state "$1")" = T ]; }
+
+# continue_stopped PID: SIGCONT to PID if it is stopped, and only then:
+# a SIGCONT to a process in its exit, while LeakSanitizer's tracer holds
+# its threads stopped, deadlocks that check (make asan).
 continue_stopped() {
-	if [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; then
+	if stopped "$1"; then
 		kill -CONT "$1" 2>/dev/null || true
 	fi
 }
@@ -32,7 +37,7 @@ cleanup() {
 	# A process that does not stop fails the test rather than hang it.
 	for p in $PIDS; do
 		n=0
-		while [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] &&
+		while [ "$(proc_state "$p")" != Z ] &&
 			kill -0 "$p" 2>/dev/null && [ $n -lt 400 ]; do
 			sleep 0.05
 			n=$((n + 1))

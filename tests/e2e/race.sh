@@ -38,7 +38,6 @@ show() {
 		grep -E "status|IN" | sed 's/^/    /'
 	echo "    (_gen: $(gen_served))"
 }
-stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
 at_least() { [ "$(newest)" -ge "$1" ]; }
 addrs_served() { dig @127.0.0.1 -p "$P" +short +norec "$E" A | grep -c '^[0-9]' || true; }
 

@@ -48,7 +48,6 @@ replay_cleanup() {
 	cleanup
 }
 trap replay_cleanup EXIT INT TERM
-stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
 # stops N: how many times enactor N stopped at a pause point so far.
 stops() { grep -c "pause point .*: stopping" "$T/enactor$1.log" || true; }
 stopped_again() { # stopped_again N COUNT
