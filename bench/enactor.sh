@@ -277,18 +277,28 @@ def breakdown(enlog, done):
 def newest(db):
     return db.execute("SELECT coalesce(max(generation), 0) FROM plan").fetchone()[0]
 
-def quiesce(db, rdb, endpoints, keep, total, timeout_s=300):
+def applied_endpoints(rlog, g):
+    """How many endpoint reports of generation g the enactor's log of
+    applications (STORE.enactors/ID.applied: GEN AT [ENDPOINT]) holds, up
+    to its last complete line."""
+    try:
+        with open(rlog) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return 0
+    lines = text[:text.rfind("\n") + 1].splitlines()[1:]
+    return sum(1 for l in lines if l.split()[0] == str(g) and len(l.split()) == 3)
+
+def quiesce(db, rlog, endpoints, keep, total, timeout_s=300):
     """Wait until the newest plan has every address (nothing down), the
-    enactor reported it for every endpoint (rdb: its report file), and
+    enactor reported it for every endpoint (rlog: its applied log), and
     cleanup left no more than keep + 1 plans.  Seconds waited, or None."""
     t0 = time.time()
     while time.time() - t0 < timeout_s:
         g = newest(db)
         full = db.execute("SELECT addresses FROM plan WHERE generation = ?",
                           (g,)).fetchone()
-        n = rdb.execute("SELECT count(*) FROM applied WHERE "
-                        "generation = ? AND endpoint IS NOT NULL",
-                        (g,)).fetchone()[0]
+        n = applied_endpoints(rlog, g)
         plans = db.execute("SELECT count(*) FROM plan").fetchone()[0]
         if full and full[0] == total and n >= endpoints and plans <= keep + 1:
             return time.time() - t0
@@ -303,14 +313,13 @@ def flips(port, store, lbfarm, tdir, nflips, endpoints, lbs, per, lbport, seed,
     c = Client(port)
     db = sqlite3.connect(store, timeout=10)
     # The enactor's reports are in a file of its own beside the store.
-    rdb = sqlite3.connect("file:%s.enactors/%s.db?mode=rw" % (store, enactor),
-                          uri=True, timeout=10)
+    rlog = "%s.enactors/%s.applied" % (store, enactor)
     conv, detect, anomalies, done, quiet = [], [], [], [], []
     recent = []  # endpoints whose load balancer may not be back yet
     print("  flip endpoint                 address        gen  detect_ms  converge_ms")
     for f in range(nflips):
         if kind == "isolated":
-            w = quiesce(db, rdb, endpoints, keep, endpoints * lbs)
+            w = quiesce(db, rlog, endpoints, keep, endpoints * lbs)
             if w is None:
                 anomalies.append("flip %d: the enactor did not settle in 300 s" % f)
                 break
@@ -572,18 +581,21 @@ stop_enactor() {
 	wait "$ENACTOR_PID" || echo "enactor exited with status $?"
 	forget "$ENACTOR_PID"
 }
-# applied ID GEN: "count max(applied_at)" of ID's endpoint reports of GEN.
+# applied ID GEN: "count min max" of the applied_at of ID's endpoint
+# reports of GEN, from its log of applications beside the store
+# (GEN AT [ENDPOINT] a line, after a header; the last line may be one
+# being written).
 applied() {
-	rq "$1" "SELECT count(*) || ' ' || coalesce(max(applied_at), 0) FROM applied
-	   WHERE generation = $2 AND endpoint IS NOT NULL"
-}
-# rq ID SQL: query enactor ID's report file (beside the store).
-rq() {
-	if [ -f "$STORE.enactors/$1.db" ]; then
-		sqlite3 -cmd ".timeout 5000" "$STORE.enactors/$1.db" "$2"
-	else
-		echo "0 0"
-	fi
+	local f=$STORE.enactors/$1.applied
+	[ -f "$f" ] || { echo "0 0 0"; return; }
+	{ if [ -z "$(tail -c 1 "$f")" ]; then cat "$f"; else head -n -1 "$f"; fi; } |
+		awk -v g="$2" '
+		NR > 1 && NF == 3 && $1 == g {
+			n++
+			if (min == "" || $2 < min) min = $2
+			if ($2 > max) max = $2
+		}
+		END { print n + 0, max + 0, min + 0 }'
 }
 wait_applied() { # wait_applied ID GEN SECONDS
 	local i=0
@@ -616,7 +628,7 @@ for mode in $MODES; do
 	set -- $(applied "$id" "$G")
 	t1=$2
 	m1=$(metrics_snap)
-	first=$(rq "$id" "SELECT min(applied_at) FROM applied WHERE generation = $G")
+	first=$3
 	ca=$(($(cpu_ms "$AUTHD_PID") - c0))
 	ce=$(cpu_ms "$ENACTOR_PID")
 	ms=$((t1 - t0))

@@ -357,9 +357,16 @@ ldns_pkt *layout_raise_marker(const char *zone, const char *endpoint,
 	layout_marker_name(endpoint, marker, sizeof(marker));
 	push_marker_cas(pr, marker, read);
 	push(up, layout_rr_bare(marker, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
-	push(up, rr_text("%s %u IN TXT \"%llu\"", marker, ttl,
-	                 (unsigned long long)gen));
+	push(up, layout_marker_rr(endpoint, gen, ttl));
 	return make(zone, pr, up);
+}
+
+ldns_rr *layout_marker_rr(const char *endpoint, uint64_t gen, uint32_t ttl)
+{
+	char marker[LAYOUT_NAMELEN];
+	layout_marker_name(endpoint, marker, sizeof(marker));
+	return rr_text("%s %u IN TXT \"%llu\"", marker, ttl,
+	               (unsigned long long)gen);
 }
 
 ldns_pkt *layout_lock(const char *zone, const char *endpoint, const char *owner)

@@ -140,6 +140,10 @@ ldns_pkt *layout_raise_marker(const char *zone, const char *endpoint,
                               uint64_t gen, const struct endpoint_state *read,
                               uint32_t ttl);
 
+/* layout_marker_rr - @endpoint's marker record at @gen.  Owned by the
+ * caller. */
+ldns_rr *layout_marker_rr(const char *endpoint, uint64_t gen, uint32_t ttl);
+
 ldns_pkt *layout_lock(const char *zone, const char *endpoint,
                       const char *owner);
 

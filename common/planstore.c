@@ -11,7 +11,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,20 +90,13 @@ struct ep_slot {
 	int64_t id;
 };
 
-/* An enactor's own report file, open for writing (reports.h). */
-struct report_file {
-	char *id;
-	sqlite3 *db;
-	unsigned writes; /* since the applied rows were last trimmed */
-};
-
 struct planstore {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
 	struct ep_slot *eps;
 	size_t neps, epcap;
-	struct report_file *reports; /* the ids this handle reported for */
+	struct reports_writer **reports; /* the ids this handle reported for */
 	size_t nreports;
 };
 
@@ -214,10 +206,8 @@ void planstore_close(struct planstore *ps)
 	for (size_t i = 0; i < ps->epcap; i++)
 		free(ps->eps[i].name);
 	free(ps->eps);
-	for (size_t i = 0; i < ps->nreports; i++) {
-		sqlite3_close(ps->reports[i].db);
-		free(ps->reports[i].id);
-	}
+	for (size_t i = 0; i < ps->nreports; i++)
+		reports_writer_put(ps->reports[i]);
 	free(ps->reports);
 	free(ps->path);
 	free(ps);
@@ -751,13 +741,10 @@ dp_status planstore_get_endpoint(struct planstore *ps, uint64_t generation,
 	return get(ps, generation, name, out, err, errlen);
 }
 
-/* What an enactor's retired table holds, for every enactor. */
+/* What the enactors retired: an entry each, with the enactor. */
 struct retired_row {
-	uint64_t generation;
-	int64_t created_ms; /* the plan's; -1: any plan of that number */
-	int64_t at_ms;
+	struct reports_retired r;
 	char by[80];
-	char reason[256];
 };
 
 struct retired_rows {
@@ -765,58 +752,27 @@ struct retired_rows {
 	size_t n;
 };
 
-/* A statement of a reader of @db (a report file); NULL after saying why. */
-static sqlite3_stmt *report_query(sqlite3 *db, const char *path,
-                                  const char *sql, const char *what, char *err,
-                                  size_t errlen)
+static int gather_retired(void *arg, const char *store, const char *id,
+                          char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		sqlstore_error(db, path, what, err, errlen);
-	return st;
-}
-
-static int gather_retired(void *arg, const char *id, sqlite3 *db,
-                          const char *path, char *err, size_t errlen)
-{
-	static const char what[] = "cannot read retired plans";
-	struct retired_rows *r = arg;
-	/* Every column: a file of version 1 has no plan_created_at. */
-	sqlite3_stmt *st = report_query(db, path, "SELECT * FROM retired", what,
-	                                err, errlen);
-	if (st == NULL)
+	struct retired_rows *rows = arg;
+	struct reports_retired *v = NULL;
+	size_t n = 0;
+	if (reports_read_retired(store, id, &v, &n, err, errlen) != 0) {
+		free(v);
 		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
-		struct retired_row *w = &r->v[r->n++];
-		w->generation = (uint64_t)sqlite3_column_int64(st, 0);
-		w->at_ms = sqlite3_column_int64(st, 1);
-		w->created_ms = sqlite3_column_count(st) > 3 &&
-		                                sqlite3_column_type(st, 3) !=
-		                                        SQLITE_NULL
-		                        ? sqlite3_column_int64(st, 3)
-		                        : -1;
+	}
+	rows->v = xrealloc(rows->v, (rows->n + n + 1) * sizeof(*rows->v));
+	for (size_t i = 0; i < n; i++) {
+		struct retired_row *w = &rows->v[rows->n++];
+		w->r = v[i];
 		snprintf(w->by, sizeof(w->by), "enactor %s", id);
-		const char *why = (const char *)sqlite3_column_text(st, 2);
-		snprintf(w->reason, sizeof(w->reason), "%s", why ? why : "");
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		sqlstore_error(db, path, what, err, errlen);
-		return -1;
-	}
+	free(v);
 	return 0;
 }
 
-static int retired_cmp(const void *a, const void *b)
-{
-	const struct retired_row *x = a, *y = b;
-	return x->generation < y->generation ? -1
-	                                     : x->generation > y->generation;
-}
-
-/* Every plan an enactor retired, sorted by generation. */
+/* Every plan an enactor retired. */
 static dp_status retired_list(struct planstore *ps, struct retired_rows *r,
                               char *err, size_t errlen)
 {
@@ -825,11 +781,9 @@ static dp_status retired_list(struct planstore *ps, struct retired_rows *r,
 	if (rc != DP_OK) {
 		free(r->v);
 		r->v = NULL;
-		return rc;
+		r->n = 0;
 	}
-	if (r->n > 0)
-		qsort(r->v, r->n, sizeof(*r->v), retired_cmp);
-	return DP_OK;
+	return rc;
 }
 
 /* Did an enactor retire the plan @generation written at @created_ms? */
@@ -837,9 +791,9 @@ static bool retired(const struct retired_rows *r, uint64_t generation,
                     int64_t created_ms)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].generation == generation &&
-		    (r->v[i].created_ms < 0 ||
-		     r->v[i].created_ms == created_ms))
+		if (r->v[i].r.generation == generation &&
+		    (r->v[i].r.created_ms < 0 ||
+		     r->v[i].r.created_ms == created_ms))
 			return true;
 	return false;
 }
@@ -953,16 +907,17 @@ dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
 	if (out_rc != DP_ENOENT)
 		return out_rc;
 	/* Retired by an enactor, not yet deleted by the planner. */
-	struct retired_rows r = {0};
-	out_rc = reports_each(ps->path, gather_retired, &r, err, errlen);
+	struct retired_rows r;
+	out_rc = retired_list(ps, &r, err, errlen);
 	for (size_t i = 0; out_rc == DP_OK && i < r.n; i++) {
-		if (r.v[i].generation != generation)
+		if (r.v[i].r.generation != generation)
 			continue;
 		memset(out, 0, sizeof(*out));
-		out->deleted_ms = r.v[i].at_ms;
+		out->deleted_ms = r.v[i].r.at_ms;
 		snprintf(out->deleted_by, sizeof(out->deleted_by), "%.63s",
 		         r.v[i].by);
-		snprintf(out->reason, sizeof(out->reason), "%s", r.v[i].reason);
+		snprintf(out->reason, sizeof(out->reason), "%s",
+		         r.v[i].r.reason);
 		free(r.v);
 		return DP_OK;
 	}
@@ -974,92 +929,38 @@ dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
 	return DP_ENOENT;
 }
 
-/* ---- enactor reports (each in its own file: reports.h) ---- */
+/* ---- enactor reports (each in files of its own: reports.h) ---- */
 
-/*
- * Held around every write of a report file, by every handle of this
- * process: planstore_reports_hold() takes it before a pause point stops
- * the process, so that no thread is stopped in the middle of a commit,
- * where SQLite may be rewriting the file's WAL index (its readers would
- * spin about 10 s per read while the process stays stopped).
- */
-static pthread_mutex_t report_mu = PTHREAD_MUTEX_INITIALIZER;
-
-void planstore_reports_hold(void)
-{
-	pthread_mutex_lock(&report_mu);
-}
-
-void planstore_reports_release(void)
-{
-	pthread_mutex_unlock(&report_mu);
-}
-
-/* The report file of enactor @id, opened on first use. */
-static struct report_file *report_file(struct planstore *ps, const char *id,
-                                       char *err, size_t errlen)
+/* The writer of enactor @id's reports, opened on first use. */
+static struct reports_writer *report_file(struct planstore *ps, const char *id,
+                                          char *err, size_t errlen)
 {
 	for (size_t i = 0; i < ps->nreports; i++) {
-		if (strcmp(ps->reports[i].id, id) == 0)
-			return &ps->reports[i];
+		if (strcmp(reports_writer_id(ps->reports[i]), id) == 0)
+			return ps->reports[i];
 	}
-	sqlite3 *db = NULL;
-	if (reports_open_writer(ps->path, id, &db, err, errlen) != DP_OK)
+	struct reports_writer *w;
+	if (reports_writer_get(ps->path, id, &w, err, errlen) != DP_OK)
 		return NULL;
 	ps->reports = xrealloc(ps->reports,
 	                       (ps->nreports + 1) * sizeof(*ps->reports));
-	struct report_file *f = &ps->reports[ps->nreports++];
-	f->id = xstrdup(id);
-	f->db = db;
-	f->writes = 0;
-	return f;
+	ps->reports[ps->nreports++] = w;
+	return w;
 }
 
-/* Run @sql with @a, @b, @c bound (a NULL text or 0 number as NULL where
- * the statement says so) in @f's file, in its own transaction. */
-static dp_status report_exec(struct report_file *f, const char *sql, int64_t a,
-                             int64_t b, int64_t c, const char *what, char *err,
-                             size_t errlen)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(f->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sqlstore_error(f->db, sqlite3_db_filename(f->db, NULL),
-		                      what, err, errlen);
-	sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, a);
-	if (b != 0)
-		sqlite3_bind_int64(st, 3, b);
-	sqlite3_bind_int64(st, 4, c);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sqlstore_error(f->db, sqlite3_db_filename(f->db, NULL),
-		                      what, err, errlen);
-	return DP_OK;
-}
-
-static dp_status planstore_report_open_unlocked(struct planstore *ps,
-                                                const char *id, char *err,
-                                                size_t errlen)
+dp_status planstore_report_open(struct planstore *ps, const char *id, char *err,
+                                size_t errlen)
 {
 	return report_file(ps, id, err, errlen) != NULL ? DP_OK : DP_EINVAL;
 }
 
-static dp_status planstore_heartbeat_unlocked(struct planstore *ps,
-                                              const char *id,
-                                              uint64_t in_flight, int64_t now,
-                                              char *err, size_t errlen)
+dp_status planstore_heartbeat(struct planstore *ps, const char *id,
+                              uint64_t in_flight, int64_t now, char *err,
+                              size_t errlen)
 {
-	struct report_file *f = report_file(ps, id, err, errlen);
-	if (f == NULL)
-		return DP_EINVAL;
-	return report_exec(f,
-	                   "INSERT INTO enactor (one, id, heartbeat_at, "
-	                   "in_flight) VALUES (1, ?1, ?2, ?3) "
-	                   "ON CONFLICT (one) DO UPDATE SET id = ?1, "
-	                   "heartbeat_at = ?2, in_flight = ?3",
-	                   now, (int64_t)in_flight, 0,
-	                   "cannot record a heartbeat", err, errlen);
+	struct reports_writer *w = report_file(ps, id, err, errlen);
+	return w != NULL ? reports_heartbeat(w, in_flight, now, err, errlen)
+	                 : DP_EINVAL;
 }
 
 dp_status planstore_report_applied(struct planstore *ps, const char *id,
@@ -1070,156 +971,43 @@ dp_status planstore_report_applied(struct planstore *ps, const char *id,
 	                                     now, err, errlen);
 }
 
-/* Every 1,000 reports, applied keeps its newest 100,000 rows. */
-
-static dp_status
-planstore_report_applied_many_unlocked(struct planstore *ps, const char *id,
-                                       uint64_t generation,
-                                       const char *const *endpoints, size_t n,
-                                       int64_t now, char *err, size_t errlen)
+dp_status planstore_report_applied_many(struct planstore *ps, const char *id,
+                                        uint64_t generation,
+                                        const char *const *endpoints, size_t n,
+                                        int64_t now, char *err, size_t errlen)
 {
-	struct report_file *f = report_file(ps, id, err, errlen);
-	if (f == NULL)
-		return DP_EINVAL;
-	if (n == 0)
-		return DP_OK;
-	const char *path = sqlite3_db_filename(f->db, NULL);
-	dp_status rc =
-	        sqlstore_exec(f->db, path, "BEGIN IMMEDIATE", err, errlen);
-	if (rc != DP_OK)
-		return rc;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(f->db,
-	                       "INSERT INTO applied (generation, endpoint, "
-	                       "applied_at) VALUES (?, ?, ?)",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		rc = sqlstore_error(f->db, path, "cannot record an application",
-		                    err, errlen);
-		goto out;
-	}
-	bool whole = false;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, (int64_t)generation);
-		if (endpoints[i] != NULL)
-			sqlite3_bind_text(st, 2, endpoints[i], -1,
-			                  SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 2);
-		sqlite3_bind_int64(st, 3, now);
-		whole |= endpoints[i] == NULL;
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			rc = sqlstore_error(f->db, path,
-			                    "cannot record an application", err,
-			                    errlen);
-			goto out;
-		}
-	}
-	sqlite3_finalize(st);
-	/* A report is a heartbeat too; a whole plan is the new applied. */
-	rc = report_exec(f,
-	                 whole ? "INSERT INTO enactor (one, id, heartbeat_at, "
-	                         "applied, applied_at) "
-	                         "VALUES (1, ?1, ?4, ?2, ?4) "
-	                         "ON CONFLICT (one) DO UPDATE SET id = ?1, "
-	                         "heartbeat_at = ?4, applied = ?2, "
-	                         "applied_at = ?4"
-	                       : "INSERT INTO enactor (one, id, heartbeat_at) "
-	                         "VALUES (1, ?1, ?4) "
-	                         "ON CONFLICT (one) DO UPDATE SET id = ?1, "
-	                         "heartbeat_at = ?4",
-	                 (int64_t)generation, 0, now,
-	                 "cannot record an application", err, errlen);
-	if (rc == DP_OK && ++f->writes >= 1000) {
-		f->writes = 0;
-		rc = sqlstore_exec(f->db, path,
-		                   "DELETE FROM applied WHERE id <= (SELECT "
-		                   "max(id) FROM applied) - 100000",
-		                   err, errlen);
-	}
-	if (rc == DP_OK)
-		rc = sqlstore_exec(f->db, path, "COMMIT", err, errlen);
-out:
-	if (rc != DP_OK && !sqlite3_get_autocommit(f->db))
-		sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	struct reports_writer *w = report_file(ps, id, err, errlen);
+	return w != NULL ? reports_applied(w, generation, endpoints, n, now,
+	                                   err, errlen)
+	                 : DP_EINVAL;
 }
 
-static dp_status planstore_report_problem_unlocked(struct planstore *ps,
-                                                   const char *id,
-                                                   const char *problem,
-                                                   int64_t now, char *err,
-                                                   size_t errlen)
+dp_status planstore_report_problem(struct planstore *ps, const char *id,
+                                   const char *problem, int64_t now, char *err,
+                                   size_t errlen)
 {
-	struct report_file *f = report_file(ps, id, err, errlen);
-	if (f == NULL)
-		return DP_EINVAL;
-	const char *path = sqlite3_db_filename(f->db, NULL);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(f->db,
-	                       "INSERT INTO enactor (one, id, heartbeat_at, "
-	                       "problem, problem_at) VALUES (1, ?1, ?2, ?3, "
-	                       "?4) ON CONFLICT (one) DO UPDATE SET id = ?1, "
-	                       "heartbeat_at = ?2, problem = ?3, "
-	                       "problem_at = ?4",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return sqlstore_error(f->db, path, "cannot record a problem",
-		                      err, errlen);
-	sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	if (problem != NULL && *problem) {
-		sqlite3_bind_text(st, 3, problem, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, now);
-	}
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sqlstore_error(f->db, path, "cannot record a problem",
-		                      err, errlen);
-	return DP_OK;
+	struct reports_writer *w = report_file(ps, id, err, errlen);
+	return w != NULL ? reports_problem(w, problem, now, err, errlen)
+	                 : DP_EINVAL;
 }
 
-static dp_status planstore_retire_plan_unlocked(struct planstore *ps,
-                                                const char *id,
-                                                uint64_t generation,
-                                                int64_t created_ms,
-                                                const char *reason, int64_t now,
-                                                char *err, size_t errlen)
+dp_status planstore_retire_plan(struct planstore *ps, const char *id,
+                                uint64_t generation, int64_t created_ms,
+                                const char *reason, int64_t now, char *err,
+                                size_t errlen)
 {
-	struct report_file *f = report_file(ps, id, err, errlen);
-	if (f == NULL)
-		return DP_EINVAL;
-	sqlite3_stmt *st;
-	const char *path = sqlite3_db_filename(f->db, NULL);
-	if (sqlite3_prepare_v2(f->db,
-	                       "INSERT INTO retired (generation, retired_at, "
-	                       "reason, plan_created_at) VALUES (?1, ?2, ?3, "
-	                       "?4) ON CONFLICT (generation) DO UPDATE SET "
-	                       "retired_at = ?2, reason = ?3, "
-	                       "plan_created_at = ?4 WHERE plan_created_at IS "
-	                       "NOT ?4",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return sqlstore_error(f->db, path, "cannot retire a plan", err,
-		                      errlen);
-	sqlite3_bind_int64(st, 1, (int64_t)generation);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_text(st, 3, reason ? reason : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, created_ms);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sqlstore_error(f->db, path, "cannot retire a plan", err,
-		                      errlen);
-	return DP_OK;
+	struct reports_writer *w = report_file(ps, id, err, errlen);
+	return w != NULL ? reports_retire(w, generation, created_ms, reason,
+	                                  now, err, errlen)
+	                 : DP_EINVAL;
 }
 
 dp_status planstore_collect(struct planstore *ps, size_t *deleted, char *err,
                             size_t errlen)
 {
-	struct retired_rows r = {0};
+	struct retired_rows r;
 	*deleted = 0;
-	dp_status rc = reports_each(ps->path, gather_retired, &r, err, errlen);
+	dp_status rc = retired_list(ps, &r, err, errlen);
 	if (rc != DP_OK || r.n == 0) {
 		free(r.v);
 		return rc;
@@ -1239,12 +1027,13 @@ dp_status planstore_collect(struct planstore *ps, size_t *deleted, char *err,
 	}
 	for (size_t i = 0; i < r.n && rc == DP_OK; i++) {
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, (int64_t)r.v[i].generation);
-		sqlite3_bind_int64(st, 2, r.v[i].at_ms);
+		const struct reports_retired *e = &r.v[i].r;
+		sqlite3_bind_int64(st, 1, (int64_t)e->generation);
+		sqlite3_bind_int64(st, 2, e->at_ms);
 		sqlite3_bind_text(st, 3, r.v[i].by, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, r.v[i].reason, -1, SQLITE_STATIC);
-		if (r.v[i].created_ms >= 0)
-			sqlite3_bind_int64(st, 5, r.v[i].created_ms);
+		sqlite3_bind_text(st, 4, e->reason, -1, SQLITE_STATIC);
+		if (e->created_ms >= 0)
+			sqlite3_bind_int64(st, 5, e->created_ms);
 		else
 			sqlite3_bind_null(st, 5);
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -1269,27 +1058,12 @@ struct count_arg {
 	size_t n;
 };
 
-static int count_applied(void *arg, const char *id, sqlite3 *db,
-                         const char *path, char *err, size_t errlen)
+static int count_applied(void *arg, const char *store, const char *id,
+                         char *err, size_t errlen)
 {
 	struct count_arg *c = arg;
-	(void)id;
-	sqlite3_stmt *st = report_query(
-	        db, path, "SELECT count(*) FROM applied WHERE generation = ?",
-	        "cannot count applications", err, errlen);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, (int64_t)c->generation);
-	int64_t k = 0;
-	int rc = query_int(st, &k);
-	sqlite3_finalize(st);
-	if (rc != 0) {
-		sqlstore_error(db, path, "cannot count applications", err,
-		               errlen);
-		return -1;
-	}
-	c->n += (size_t)k;
-	return 0;
+	return reports_count_applied(store, id, c->generation, &c->n, err,
+	                             errlen);
 }
 
 dp_status planstore_applied_count(struct planstore *ps, uint64_t generation,
@@ -1302,47 +1076,25 @@ dp_status planstore_applied_count(struct planstore *ps, uint64_t generation,
 }
 
 struct enactor_list {
-	struct planstore_enactor *v;
+	struct reports_state *v;
 	size_t n;
 };
 
-static int read_enactor(void *arg, const char *id, sqlite3 *db,
-                        const char *path, char *err, size_t errlen)
+static int read_enactor(void *arg, const char *store, const char *id, char *err,
+                        size_t errlen)
 {
 	struct enactor_list *l = arg;
-	sqlite3_stmt *st = report_query(db, path,
-	                                "SELECT heartbeat_at, in_flight, "
-	                                "applied, applied_at, problem, "
-	                                "problem_at FROM enactor",
-	                                "cannot read the enactor", err, errlen);
-	if (st == NULL)
-		return -1;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-		struct planstore_enactor *e = &l->v[l->n++];
-		memset(e, 0, sizeof(*e));
-		snprintf(e->id, sizeof(e->id), "%s", id);
-		e->heartbeat_ms = sqlite3_column_int64(st, 0);
-		e->in_flight = (uint64_t)sqlite3_column_int64(st, 1);
-		e->applied = (uint64_t)sqlite3_column_int64(st, 2);
-		e->applied_ms = sqlite3_column_int64(st, 3);
-		const char *pr = (const char *)sqlite3_column_text(st, 4);
-		snprintf(e->problem, sizeof(e->problem), "%s", pr ? pr : "");
-		e->problem_ms = sqlite3_column_int64(st, 5);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlstore_error(db, path, "cannot read the enactor", err,
-		               errlen);
-		return -1;
-	}
+	struct reports_state st;
+	int r = reports_read_state(store, id, &st, err, errlen);
+	if (r <= 0)
+		return r;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = st;
 	return 0;
 }
 
-dp_status planstore_enactors(struct planstore *ps,
-                             struct planstore_enactor **out, size_t *n,
-                             char *err, size_t errlen)
+dp_status planstore_enactors(struct planstore *ps, struct reports_state **out,
+                             size_t *n, char *err, size_t errlen)
 {
 	struct enactor_list l = {0};
 	dp_status rc = reports_each(ps->path, read_enactor, &l, err, errlen);
@@ -1533,61 +1285,4 @@ void planstore_plan_free(struct plan *p)
 	free(p->writer);
 	free(p->reason);
 	free(p);
-}
-
-/* The public report writers: each under report_mu. */
-
-dp_status planstore_report_open(struct planstore *ps, const char *id, char *err,
-                                size_t errlen)
-{
-	pthread_mutex_lock(&report_mu);
-	dp_status rc = planstore_report_open_unlocked(ps, id, err, errlen);
-	pthread_mutex_unlock(&report_mu);
-	return rc;
-}
-
-dp_status planstore_heartbeat(struct planstore *ps, const char *id,
-                              uint64_t in_flight, int64_t now, char *err,
-                              size_t errlen)
-{
-	pthread_mutex_lock(&report_mu);
-	dp_status rc = planstore_heartbeat_unlocked(ps, id, in_flight, now, err,
-	                                            errlen);
-	pthread_mutex_unlock(&report_mu);
-	return rc;
-}
-
-dp_status planstore_report_applied_many(struct planstore *ps, const char *id,
-                                        uint64_t generation,
-                                        const char *const *endpoints, size_t n,
-                                        int64_t now, char *err, size_t errlen)
-{
-	pthread_mutex_lock(&report_mu);
-	dp_status rc = planstore_report_applied_many_unlocked(
-	        ps, id, generation, endpoints, n, now, err, errlen);
-	pthread_mutex_unlock(&report_mu);
-	return rc;
-}
-
-dp_status planstore_report_problem(struct planstore *ps, const char *id,
-                                   const char *problem, int64_t now, char *err,
-                                   size_t errlen)
-{
-	pthread_mutex_lock(&report_mu);
-	dp_status rc = planstore_report_problem_unlocked(ps, id, problem, now,
-	                                                 err, errlen);
-	pthread_mutex_unlock(&report_mu);
-	return rc;
-}
-
-dp_status planstore_retire_plan(struct planstore *ps, const char *id,
-                                uint64_t generation, int64_t created_ms,
-                                const char *reason, int64_t now, char *err,
-                                size_t errlen)
-{
-	pthread_mutex_lock(&report_mu);
-	dp_status rc = planstore_retire_plan_unlocked(
-	        ps, id, generation, created_ms, reason, now, err, errlen);
-	pthread_mutex_unlock(&report_mu);
-	return rc;
 }

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include "reports.h"
 
 #define PLANSTORE_APP_ID  0x64705053 /* "dpPS" */
 #define PLANSTORE_VERSION 3
@@ -92,17 +93,6 @@ struct planstore_info {
 	int64_t created_ms;
 	size_t nendpoints;
 	size_t naddrs;
-};
-
-/* What an enactor reported last. */
-struct planstore_enactor {
-	char id[64];
-	int64_t heartbeat_ms;
-	uint64_t in_flight; /* generation being applied, 0 when idle */
-	uint64_t applied;   /* newest generation applied, 0 for none */
-	int64_t applied_ms; /* when, 0 for never */
-	char problem[320];  /* what stops it now, "" for nothing */
-	int64_t problem_ms; /* since when */
 };
 
 /* The record planstore_delete_plan() leaves. */
@@ -281,21 +271,10 @@ dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
                              size_t errlen);
 
 /*
- * planstore_reports_hold, planstore_reports_release - keep every report
- * write of this process out while held: an enactor holds it across a
- * pause point's SIGSTOP, so that it never stops a thread in the middle
- * of a commit (readers of a WAL file whose index a stopped process is
- * rewriting spin about 10 s per read).
- */
-void planstore_reports_hold(void);
-void planstore_reports_release(void);
-
-/*
- * planstore_report_open - open (create, or recover after a crash) the
- * report file of enactor @id now, for this handle: an enactor does it
- * before its first pass, so that a pause point or a SIGSTOP in a pass
- * never stops it in the middle of that recovery, which would hold every
- * reader of the file for about 10 s per read.
+ * planstore_report_open - open (create, convert from an older version,
+ * repair after a crash) the report files of enactor @id now, for this
+ * handle: an enactor does it before its first pass, so that a bad
+ * directory or a file of another program stops it at start, named.
  */
 dp_status planstore_report_open(struct planstore *ps, const char *id, char *err,
                                 size_t errlen);
@@ -338,9 +317,8 @@ dp_status planstore_applied_count(struct planstore *ps, uint64_t generation,
  * planstore_enactors - every enactor's last report, by id: *@out is an
  * array of *@n entries owned by the caller (free()).
  */
-dp_status planstore_enactors(struct planstore *ps,
-                             struct planstore_enactor **out, size_t *n,
-                             char *err, size_t errlen);
+dp_status planstore_enactors(struct planstore *ps, struct reports_state **out,
+                             size_t *n, char *err, size_t errlen);
 
 /*
  * planstore_set_paused - set the "automation paused" switch, recording

@@ -145,9 +145,7 @@ static void pause_point(struct enactor *e, const char *point, const char *arg)
 	log_notice("pause point %s%s%s: stopping (SIGCONT resumes)", point,
 	           arg ? " " : "", arg ? arg : "");
 	emetrics_paused(e->m, true);
-	planstore_reports_hold(); /* no thread stops inside a report */
 	raise(SIGSTOP);
-	planstore_reports_release();
 	emetrics_paused(e->m, false);
 	log_notice("pause point %s: resumed", point);
 }
@@ -342,7 +340,7 @@ static void delete_from_store(struct enactor *e, const struct plan *p,
 /* The newest generation any enactor reports as applied. */
 static uint64_t applied_by_anyone(struct enactor *e)
 {
-	struct planstore_enactor *en = NULL;
+	struct reports_state *en = NULL;
 	size_t n = 0;
 	char err[512];
 	uint64_t best = 0;
@@ -876,7 +874,7 @@ static dp_status referenced(struct enactor *e, const struct plan *p,
 /* The oldest generation an enactor is applying now, or UINT64_MAX. */
 static uint64_t oldest_in_flight(struct enactor *e)
 {
-	struct planstore_enactor *en = NULL;
+	struct reports_state *en = NULL;
 	size_t n = 0;
 	char err[512];
 	uint64_t oldest = UINT64_MAX;

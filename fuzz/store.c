@@ -50,10 +50,10 @@ static void remove_store(void)
 
 static void remove_dir(void)
 {
-	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
-	for (size_t i = 0; i < 4; i++) {
+	static const char *const kind[] = {"state", "applied", "retired"};
+	for (size_t i = 0; i < 3; i++) {
 		char f[200];
-		snprintf(f, sizeof(f), "%s.enactors/1.db%s", path, ext[i]);
+		snprintf(f, sizeof(f), "%s.enactors/1.%s", path, kind[i]);
 		unlink(f);
 	}
 	char d[200];
@@ -216,7 +216,7 @@ static void read_all(void)
 	}
 	struct planstore_deletion del;
 	planstore_deletion(ps, 1, &del, err, sizeof(err));
-	struct planstore_enactor *en = NULL;
+	struct reports_state *en = NULL;
 	if (planstore_enactors(ps, &en, &n, err, sizeof(err)) == DP_OK)
 		free(en);
 	struct planstore_control ctl;

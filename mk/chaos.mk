@@ -1,11 +1,13 @@
 # chaos.mk - the chaos suite's pieces: freeze.so (a preload that stops an
-# enactor inside a store write transaction), what `make chaos` needs,
+# enactor in the middle of a write of its reports; tests/e2e/frozen_writer.sh
+# uses it too), what `make chaos` needs,
 # and the short chaos run of `make check`: three trials per mode on fixed
 # seeds (tests/chaos/run.sh); `make chaos` in the top Makefile runs as
 # many as asked.  Included by the top-level Makefile.
 
 CHECK_TARGETS += chaos-check
 CHAOS_DEPS = $(PROGRAMS) $(BUILD)/tests/dpupdate $(BUILD)/tests/chaos/freeze.so
+TEST_PROGRAMS += $(BUILD)/tests/chaos/freeze.so
 
 .PHONY: chaos-check
 

@@ -1,14 +1,11 @@
--- dnsplane enactor reports: what one enactor says about itself, in a
--- file of its own beside the plan store (STORE.enactors/ID.db).
---
--- Each enactor is the only writer of its file, so an enactor paused at
--- any instruction (SIGSTOP in the middle of a write included) holds no
--- lock the planner, the other enactors or the operators need: readers of
--- a WAL file never wait for its writer.  The plan store itself is written
--- by the planner and the operator CLI only.  Tagged with PRAGMA
+-- dnsplane enactor reports of versions 1 and 2: what one enactor said
+-- about itself, in an SQLite file of its own beside the plan store
+-- (STORE.enactors/ID.db).  Reports are plain files since version 3
+-- (common/reports.h), which no reader can wait on; an enactor converts
+-- its file of version 1 or 2 when it starts, and the unit tests make
+-- files of version 2 from these steps to check that.  Tagged with PRAGMA
 -- application_id 0x64704552 ("dpER") and the schema version in
--- user_version; a list of steps as sql/planstore.sql.  Times are unix
--- milliseconds.
+-- user_version.  Times are unix milliseconds.
 
 -- step 1: heartbeats, applications, retired plans
 

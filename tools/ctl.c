@@ -646,6 +646,13 @@ dp_status ctl_retire(struct ctl *c, const struct ctl_view *v, const char *name,
 		                                        LDNS_RR_CLASS_ANY));
 		r->nplans++;
 	}
+	/* Its marker stays, raised to the newest plan (none of which has
+	 * it any more): an enactor paused with an older plan that has it
+	 * is fenced by authd when it resumes, and cannot write it back. */
+	r->fence = v->newest > st.gen ? v->newest : st.gen;
+	if (r->fence != 0)
+		ldns_rr_list_push_rr(up, layout_marker_rr(name, r->fence,
+		                                          (uint32_t)c->s->ttl));
 	rc = DP_OK;
 	if (dry_run) {
 		r->result = CTL_RETIRE_WOULD;

@@ -90,7 +90,7 @@ struct ctl_view {
 	size_t nplans;
 	uint64_t newest; /* newest plan, 0 none */
 	uint64_t issued; /* the highest generation the store ever issued */
-	struct planstore_enactor *enactors;
+	struct reports_state *enactors;
 	size_t nenactors;
 	struct ctl_endpoint *eps; /* sorted by name */
 	size_t neps;
@@ -204,6 +204,7 @@ struct ctl_retire {
 	enum ctl_retire_result result;
 	uint64_t newest;  /* the store's newest plan */
 	uint64_t on;      /* the plan it was on, 0 none */
+	uint64_t fence;   /* its marker stays at this generation, 0 none */
 	size_t nplans;    /* plans whose records of it were deleted */
 	int rcode;        /* of the update, when one was sent */
 	char detail[512]; /* the refusal's Extended DNS Error, or advice */
@@ -212,10 +213,12 @@ struct ctl_retire {
 
 /*
  * ctl_retire - take endpoint @name (canonical) out of authd for good:
- * one signed UPDATE deleting its name, its marker, its lock, its failover
- * mark and its records in every plan of the store (and the one its CNAME
+ * one signed UPDATE deleting its addresses, its lock, its failover mark
+ * and its records in every plan of the store (and the one its CNAME
  * names), so nothing is left dangling and cleanup can delete the plans it
- * stood on.  Refused (CTL_RETIRE_PLANNED) while the store's newest plan
+ * stood on; its marker stays as a fence, raised to the store's newest
+ * plan (which does not have it), so that an enactor paused with an older
+ * plan cannot write it back.  Refused (CTL_RETIRE_PLANNED) while the store's newest plan
  * still has it: the planner's settings come first.  authd's guard
  * refuses it while authd guards the name.
  */

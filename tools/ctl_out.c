@@ -177,7 +177,7 @@ static void json_endpoint(struct json *j, const struct ctl_endpoint *ep)
 }
 
 static void json_enactor(struct json *j, const struct ctl_view *v,
-                         const struct planstore_enactor *e)
+                         const struct reports_state *e)
 {
 	json_open(j, '{');
 	json_key(j, "id");
@@ -335,7 +335,7 @@ static void text_enactors(FILE *out, const struct ctl_view *v)
 	cell(&t, "APPLYING");
 	cell(&t, "APPLIED");
 	for (size_t i = 0; i < v->nenactors; i++) {
-		const struct planstore_enactor *e = &v->enactors[i];
+		const struct reports_state *e = &v->enactors[i];
 		cell(&t, "%s", e->id);
 		when(v->now_ms, e->heartbeat_ms, buf, sizeof(buf));
 		cell(&t, "%s", buf);
@@ -350,7 +350,7 @@ static void text_enactors(FILE *out, const struct ctl_view *v)
 	table_flush(&t, out);
 	/* What stops an enactor, under the table as an endpoint's why. */
 	for (size_t i = 0; i < v->nenactors; i++) {
-		const struct planstore_enactor *e = &v->enactors[i];
+		const struct reports_state *e = &v->enactors[i];
 		if (e->problem[0] == '\0')
 			continue;
 		when(v->now_ms, e->problem_ms, buf, sizeof(buf));
@@ -569,6 +569,7 @@ void ctl_out_retire(FILE *out, const char *name, const struct ctl_retire *r,
 		json_key(&j, "result");
 		json_str(&j, words[r->result]);
 		json_gen(&j, "on", r->on);
+		json_gen(&j, "fence", r->fence);
 		json_key(&j, "plans");
 		json_int(&j, (int64_t)r->nplans);
 		json_key(&j, "detail");
@@ -580,8 +581,9 @@ void ctl_out_retire(FILE *out, const char *name, const struct ctl_retire *r,
 	if (r->result == CTL_RETIRED || r->result == CTL_RETIRE_WOULD)
 		fprintf(out,
 		        " (its name, marks and records in %zu plan%s; it "
-		        "was on plan %" PRIu64 ")",
-		        r->nplans, r->nplans == 1 ? "" : "s", r->on);
+		        "was on plan %" PRIu64 "; its marker stays at %" PRIu64
+		        ", fencing older plans)",
+		        r->nplans, r->nplans == 1 ? "" : "s", r->on, r->fence);
 	if (r->detail[0])
 		fprintf(out, ": %s", r->detail);
 	fputc('\n', out);

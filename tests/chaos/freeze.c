@@ -1,77 +1,41 @@
 /*
- * freeze.c - an LD_PRELOAD library for the chaos suite: a process that
- * takes SQLite's WAL write lock while the file named by $CHAOS_FREEZE
- * exists removes that file and stops itself with SIGSTOP, holding the
- * lock, in the middle of its write transaction (a heartbeat, a report, a
- * plan).  The trial continues it with SIGCONT.  Nothing else changes:
- * every fcntl() goes to the C library's.
- *
- * SQLite's unix VFS takes the WAL write lock as an exclusive fcntl()
- * lock on byte 120 of the -shm file (UNIX_SHM_BASE + WAL_WRITE_LOCK),
- * through the symbol fcntl64 in glibc 2.28 and later, fcntl before.
+ * freeze.c - an LD_PRELOAD library for the chaos suite and
+ * tests/e2e/frozen_writer.sh: a process that is about to rename a new
+ * file into place in an enactors' report directory (STORE.enactors/:
+ * a state file written whole under its temporary name, the lock of the
+ * enactor's reports held) while the file named by $CHAOS_FREEZE exists
+ * removes that file and stops itself with SIGSTOP there, in the middle
+ * of its write.  The trial continues it with SIGCONT, and the rename
+ * happens.  Nothing else changes: every rename() goes to the C
+ * library's.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define WAL_WRITE_LOCK_BYTE 120
+typedef int (*rename_fn)(const char *, const char *);
 
-typedef int (*fcntl_fn)(int, int, ...);
-
-static void after_lock(int fd, int cmd, void *arg, int rc)
+int rename(const char *from, const char *to)
 {
-	if (rc != 0 || (cmd != F_SETLK && cmd != F_SETLKW) || arg == NULL)
-		return;
-	const struct flock *fl = arg;
-	if (fl->l_type != F_WRLCK || fl->l_start != WAL_WRITE_LOCK_BYTE)
-		return;
+	static rename_fn real;
+	if (real == NULL)
+		real = (rename_fn)dlsym(RTLD_NEXT, "rename");
 	const char *trigger = getenv("CHAOS_FREEZE");
 	/* One shot: of threads racing here, one removes the file. */
-	if (trigger == NULL || unlink(trigger) != 0)
-		return;
-	char link[64], path[1024];
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, path, sizeof(path) - 1);
-	path[n > 0 ? n : 0] = '\0';
-	dprintf(2, "chaos-freeze: stopped holding the WAL write lock of %s\n",
-	        path);
-	kill(getpid(), SIGSTOP);
-	dprintf(2, "chaos-freeze: continued\n");
-}
-
-static int call(const char *sym, fcntl_fn *real, int fd, int cmd, void *arg)
-{
-	if (*real == NULL)
-		*real = (fcntl_fn)dlsym(RTLD_NEXT, sym);
-	int rc = (*real)(fd, cmd, arg);
-	after_lock(fd, cmd, arg, rc);
-	return rc;
-}
-
-int fcntl64(int fd, int cmd, ...);
-
-int fcntl64(int fd, int cmd, ...)
-{
-	static fcntl_fn real;
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	return call("fcntl64", &real, fd, cmd, arg);
-}
-
-int fcntl(int fd, int cmd, ...)
-{
-	static fcntl_fn real;
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	return call("fcntl", &real, fd, cmd, arg);
+	if (trigger != NULL && strstr(to, ".enactors/") != NULL &&
+	    unlink(trigger) == 0) {
+		dprintf(2,
+		        "chaos-freeze: stopped in the middle of a report "
+		        "write, before renaming %s\n",
+		        from);
+		/* This thread's own signal: it stops before it returns
+		 * (kill() to the process may let it run on a little). */
+		raise(SIGSTOP);
+		dprintf(2, "chaos-freeze: continued\n");
+	}
+	return real(from, to);
 }

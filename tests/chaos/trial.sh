@@ -46,9 +46,10 @@
 #                    (libfaketime), restarted right 1..3 s later
 #   rotate-key       authd restarted with a new secret for the enactors'
 #                    key; each enactor restarted with it 0.3..2.5 s later
-#   freeze           an enactor stopped for 2..5 s inside a store write
-#                    transaction (freeze.so stops it as it takes SQLite's
-#                    WAL write lock), or at a random moment
+#   freeze           an enactor stopped for 2..5 s in the middle of a write
+#                    of its reports (freeze.so stops it with a new state
+#                    file written, before renaming it into place, the
+#                    reports' lock held), or at a random moment
 #   disk-full        the store's directory or authd's state directory on
 #                    a 32 MB tmpfs the trial mounts (root), filled for
 #                    1..3 s; without a tmpfs the fault is skipped, and the
@@ -731,7 +732,7 @@ while read -r at what a1 a2 a3; do
 		if [ "${FREEZE_HOW[$a1]}" = now ]; then
 			say "  enactor $a1 continued"
 		elif [ -e "$T/freeze-$a1" ]; then
-			say "  enactor $a1 took no write lock meanwhile"
+			say "  enactor $a1 wrote no report meanwhile"
 		else
 			say "  enactor $a1 continued; $(grep -h 'chaos-freeze: stopped' "$T/enactor$a1.log" | tail -1)"
 		fi

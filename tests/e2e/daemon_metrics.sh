@@ -65,7 +65,9 @@ check "an enactor counts the guard's refusal" wait_for 10 eval \
 kill -CONT "$PLANNER_PID"
 check "the planner heals it past plan $g" wait_for 10 eval '[ "$(newest)" -gt "$g" ] && serves "10.0.0.2 10.0.0.3 "'
 
+g_before=$(newest)
 scrape "$PM" "$T/planner.prom"
+g_after=$(newest)
 scrape "$EM1" "$T/e1.prom"
 scrape "$EM2" "$T/e2.prom"
 scrape "$AM" "$T/authd.prom"
@@ -73,7 +75,9 @@ pm=$T/planner.prom
 check "planner: ready" [ "$(val "$pm" dnsplane_planner_ready)" = 1 ]
 check "planner: generations written >= 4" ge "$(val "$pm" dnsplane_planner_generations_written_total)" 4
 check "planner: each write timed" [ "$(val "$pm" dnsplane_planner_write_seconds_count)" = "$(val "$pm" dnsplane_planner_generations_written_total)" ]
-check "planner: last generation is the store's newest or just below" ge "$(val "$pm" dnsplane_planner_last_generation)" $(($(newest) - 1))
+lastg=$(val "$pm" dnsplane_planner_last_generation)
+check "planner: last generation is the store's newest at the scrape ($g_before <= $lastg <= $g_after)" \
+	eval '[ "$lastg" -ge "$g_before" ] && [ "$lastg" -le "$g_after" ]'
 check "planner: health checks ok counted" ge "$(val "$pm" 'dnsplane_planner_health_checks_total{result="ok"}')" 10
 check "planner: failed checks counted" ge "$(val "$pm" 'dnsplane_planner_health_checks_total{result="fail"}')" 1
 check "planner: the load balancer down is 0" [ "$(val "$pm" "dnsplane_planner_lb_healthy{endpoint=\"$E\",address=\"10.0.0.1\"}")" = 0 ]
@@ -85,7 +89,9 @@ for n in 1 2; do
 	f=$T/e$n.prom
 	check "enactor $n: passes > 0" ge "$(val "$f" dnsplane_enactor_passes_total)" 1
 	check "enactor $n: info names it" [ "$(val "$f" "dnsplane_enactor_info{id=\"$n\",mode=\"safe\"}")" = 1 ]
-	check "enactor $n: the endpoint seen on a recent plan" ge "$(val "$f" "dnsplane_enactor_endpoint_generation{endpoint=\"$E\"}")" "$g"
+	eval "port=\$EM$n"
+	check "enactor $n: the endpoint seen on a recent plan" wait_for 10 eval \
+		'scrape $port $T/seen$n && ge "$(val $T/seen$n "dnsplane_enactor_endpoint_generation{endpoint=\"$E\"}")" "$g"'
 	check "enactor $n: convergence counted per move" [ "$(val "$f" dnsplane_enactor_convergence_seconds_count)" -le "$(val "$f" dnsplane_enactor_endpoints_moved_total)" ]
 	moved=$((moved + $(val "$f" dnsplane_enactor_endpoints_moved_total)))
 	conv=$((conv + $(val "$f" dnsplane_enactor_convergence_seconds_count)))

@@ -125,14 +125,16 @@ sq() {
 		sqlite3 "$STORE" "$1"
 }
 newest() { sq 'SELECT coalesce(max(generation), 0) FROM plan'; }
-# sqe ID SQL: enactor ID's report file, beside the store.
-sqe() {
+# rep ID KIND: enactor ID's report file KIND (state, applied), beside
+# the store, read as its owner.
+rep() {
 	inside setpriv --reuid=dnsplane --regid=dnsplane --clear-groups \
-		sqlite3 "$STORE.enactors/$1.db" "$2"
+		cat "$STORE.enactors/$1.$2"
 }
-heartbeat() { sqe "$1" "SELECT heartbeat_at FROM enactor"; }
+field() { rep "$1" state | awk -v k="$2" '$1 == k { print $2 }'; }
+heartbeat() { field "$1" heartbeat_at; }
 applied_by() {
-	sqe "$1" "SELECT coalesce(max(generation), 0) FROM applied"
+	rep "$1" applied | awk 'NR > 1 && $1 > m { m = $1 } END { print m + 0 }'
 }
 q() { innet dig @127.0.0.1 +norec +time=1 +tries=2 "$@"; }
 gen() { q +short "_gen.$1" TXT | tr -d '"' | grep -E '^[0-9]+$' || echo 0; }
@@ -338,7 +340,7 @@ gens="$(gen "$E") and $(gen "$S"), newest $(newest)"
 check "no lock left, no half-applied endpoint (on generations $gens)" \
 	both_consistent
 check "no plan left in flight in the store" \
-	[ "$(sqe 3 "SELECT coalesce(in_flight, 0) FROM enactor")" = 0 ]
+	[ "$(field 3 in_flight)" = 0 ]
 inside rm -r "$D"
 inside systemctl daemon-reload
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "planstore.h"
+#include "sqlstore.h"
 #include "plan_fixture.h"
 #include "unit.h"
 #include "xalloc.h"
@@ -699,7 +701,7 @@ START_TEST(test_reports)
 	        DP_OK);
 	ck_assert_int_eq(planstore_heartbeat(ps, "", 0, 3000, err, sizeof(err)),
 	                 DP_EINVAL);
-	struct planstore_enactor *v;
+	struct reports_state *v;
 	size_t n, count;
 	ck_assert_int_eq(planstore_enactors(ps, &v, &n, err, sizeof(err)),
 	                 DP_OK);
@@ -770,7 +772,7 @@ START_TEST(test_reports_two_handles)
 			planstore_close(a[k].ps);
 		}
 		pthread_barrier_destroy(&go);
-		struct planstore_enactor *v;
+		struct reports_state *v;
 		size_t n;
 		ck_assert_int_eq(
 		        planstore_enactors(ps, &v, &n, err, sizeof(err)),
@@ -835,21 +837,27 @@ START_TEST(test_retire_other_plan)
 }
 END_TEST
 
-START_TEST(test_retire)
+/* Write @k plans of sample(2) into @ps; the list of the store's plans. */
+static void write_plans(struct planstore *ps, int k,
+                        struct planstore_info **list, size_t *n)
 {
-	struct planstore *ps = open_store("p.db");
 	struct plan *p = sample(2);
 	uint64_t g;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < k; i++)
 		ck_assert_int_eq(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE,
 		                                      "t", &g, err,
 		                                      sizeof(err)),
 		                 DP_OK);
 	planstore_plan_free(p);
+	ck_assert_int_eq(planstore_list(ps, list, n, err, sizeof(err)), DP_OK);
+}
+
+START_TEST(test_retire)
+{
+	struct planstore *ps = open_store("p.db");
 	struct planstore_info *list;
 	size_t n;
-	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
-	                 DP_OK);
+	write_plans(ps, 3, &list, &n);
 	int64_t c1 = list[0].created_ms;
 	free(list);
 	/* An enactor retires plan 1: gone for readers at once. */
@@ -893,45 +901,46 @@ START_TEST(test_retire)
 }
 END_TEST
 
-/*
- * A child that runs @sql on enactor @id's report file of p.db and stops
- * there (SIGSTOP), holding what it took; returned once it is stopped.
- */
-static pid_t stopped_in(const char *id, const char *sql)
+/* Write @text into enactor file @name beside p.db (mode "w" or "a"). */
+static void put_file(const char *name, const char *mode, const char *text)
 {
+	char *path = xasprintf("%s.enactors/%s", fixture_path("p.db"), name);
+	FILE *f = fopen(path, mode);
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+/*
+ * An enactor paused in the middle of a write of its reports (a process
+ * stopped with half a line appended to its log and half a state file
+ * under its temporary name) stops nobody: the planner writes plans,
+ * another enactor reports, readers see its last whole state at once and
+ * no half line; when it starts again, the half line is cut.
+ */
+START_TEST(test_frozen_reporter)
+{
+	struct planstore *ps = open_store("p.db");
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		sqlite3 *db;
-		char *path = xasprintf("%s.enactors/%s.db",
-		                       fixture_path("p.db"), id);
-		if (sqlite3_open(path, &db) != SQLITE_OK ||
-		    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		struct planstore *c = NULL;
+		if (planstore_attach(fixture_path("p.db"), &c, err,
+		                     sizeof(err)) != DP_OK ||
+		    planstore_heartbeat(c, "e1", 0, 1000, err, sizeof(err)) !=
+		            DP_OK)
 			_exit(1);
+		put_file("e1.applied", "a", "7 12");
+		put_file(".e1.state.1.0.new", "w",
+		         "dnsplane-enactor-state 3\nheartbeat_at 99");
 		raise(SIGSTOP);
 		_exit(0);
 	}
 	int st;
 	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
 	ck_assert(WIFSTOPPED(st));
-	return pid;
-}
-
-/*
- * An enactor paused in the middle of a write of its reports (here a
- * process stopped inside a transaction on its report file, holding the
- * file's write lock) stops nobody: the planner writes plans, another
- * enactor reports, readers see its last committed state.
- */
-START_TEST(test_frozen_reporter)
-{
-	struct planstore *ps = open_store("p.db");
-	ck_assert_int_eq(
-	        planstore_heartbeat(ps, "e1", 0, 1000, err, sizeof(err)),
-	        DP_OK);
-	pid_t pid = stopped_in("e1", "BEGIN IMMEDIATE; UPDATE enactor SET "
-	                             "heartbeat_at = 9999");
-	int st;
+	int64_t t0 = now_ms();
 	struct plan *p = sample(1);
 	uint64_t g;
 	ck_assert_msg(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, "t", &g,
@@ -941,29 +950,144 @@ START_TEST(test_frozen_reporter)
 	ck_assert_msg(planstore_heartbeat(ps, "e2", 0, 2000, err,
 	                                  sizeof(err)) == DP_OK,
 	              "%s", err);
-	struct planstore_enactor *v;
-	size_t n;
+	struct reports_state *v;
+	size_t n, count;
 	ck_assert_msg(planstore_enactors(ps, &v, &n, err, sizeof(err)) == DP_OK,
 	              "%s", err);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(v[0].heartbeat_ms, 1000);
 	ck_assert_int_eq(v[1].heartbeat_ms, 2000);
 	free(v);
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-
-	/* A file not made the enactor's way (another process stopped while
-	 * creating a file of that name): skipped at once, not waited for. */
-	pid = stopped_in("e9", "PRAGMA journal_mode=WAL; BEGIN IMMEDIATE; "
-	                       "CREATE TABLE x (a)");
-	int64_t t0 = now_ms();
-	ck_assert_msg(planstore_enactors(ps, &v, &n, err, sizeof(err)) == DP_OK,
+	ck_assert_msg(planstore_applied_count(ps, 7, &count, err,
+	                                      sizeof(err)) == DP_OK,
 	              "%s", err);
-	ck_assert_uint_eq(n, 2);
-	free(v);
+	ck_assert_uint_eq(count, 0);
 	ck_assert_int_lt(now_ms() - t0, 1000);
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+
+	/* It starts again: the half line is cut, its next report is whole. */
+	ck_assert_msg(planstore_report_applied(ps, "e1", 7, NULL, 3000, err,
+	                                       sizeof(err)) == DP_OK,
+	              "%s", err);
+	ck_assert_msg(planstore_applied_count(ps, 7, &count, err,
+	                                      sizeof(err)) == DP_OK,
+	              "%s", err);
+	ck_assert_uint_eq(count, 1);
+	planstore_close(ps);
+}
+END_TEST
+
+/* Files not written by an enactor are refused, named, line by line. */
+START_TEST(test_reports_foreign)
+{
+	struct planstore *ps = open_store("p.db");
+	ck_assert_int_eq(planstore_heartbeat(ps, "e1", 0, 1, err, sizeof(err)),
+	                 DP_OK);
+	put_file("e3.state", "w", "hello\n");
+	struct reports_state *v;
+	size_t n, count;
+	ck_assert_int_eq(planstore_enactors(ps, &v, &n, err, sizeof(err)),
+	                 DP_EDB);
+	ck_assert_msg(strstr(err, "e3.state: not a dnsplane enactor state "
+	                          "file") != NULL,
+	              "%s", err);
+	ck_assert_int_ne(planstore_heartbeat(ps, "e3", 0, 1, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_msg(strstr(err, "e3.state") != NULL, "%s", err);
+	put_file("e3.state", "w", "dnsplane-enactor-state 3\napplied x\n");
+	ck_assert_int_eq(planstore_enactors(ps, &v, &n, err, sizeof(err)),
+	                 DP_EDB);
+	ck_assert_msg(strstr(err, "e3.state: line 2 ") != NULL, "%s", err);
+	put_file("e3.state", "w", "dnsplane-enactor-state 9\n");
+	ck_assert_int_eq(planstore_enactors(ps, &v, &n, err, sizeof(err)),
+	                 DP_EDB);
+	ck_assert_msg(strstr(err, "of a version this program knows") != NULL,
+	              "%s", err);
+	put_file("e3.state", "w", "dnsplane-enactor-state 3\n");
+	put_file("e4.applied", "w", "dnsplane-enactor-applied 3\n5 1\n5 x\n");
+	ck_assert_int_eq(
+	        planstore_applied_count(ps, 5, &count, err, sizeof(err)),
+	        DP_EDB);
+	ck_assert_msg(strstr(err, "e4.applied: line 3 ") != NULL, "%s", err);
+	planstore_close(ps);
+}
+END_TEST
+
+/* The report files of version 2 (SQLite), as sql/reports.sql made them. */
+extern const char *const sql_reports[];
+static const struct sqlstore_schema reports_v2 = {
+        .kind = "enactor report file",
+        .app_id = 0x64704552,
+        .version = 2,
+        .steps = sql_reports,
+        .busy_timeout_ms = 2000,
+        .synchronous = "NORMAL",
+        .cache_kib = 2000,
+};
+
+/*
+ * A report file of version 2 is converted when its enactor opens it:
+ * every state field, application and retirement is kept, and the old
+ * file goes.
+ */
+START_TEST(test_reports_convert)
+{
+	struct planstore *ps = open_store("p.db");
+	struct planstore_info *list;
+	size_t n;
+	write_plans(ps, 2, &list, &n);
+	ck_assert_uint_eq(n, 2);
+	char *dir = xasprintf("%s.enactors", fixture_path("p.db"));
+	char *old = xasprintf("%s/e1.db", dir);
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	sqlite3 *db;
+	ck_assert_msg(sqlstore_open(old, &reports_v2, SQLSTORE_CREATE, &db, err,
+	                            sizeof(err)) == DP_OK,
+	              "%s", err);
+	char *sql = xasprintf(
+	        "INSERT INTO enactor VALUES (1, 'e1', 5000, 2, 1, 4000, "
+	        "'authd refuses: line\none', 4500);"
+	        "INSERT INTO applied (generation, endpoint, applied_at) "
+	        "VALUES (1, NULL, 4000), (2, 'a.test.', 4100);"
+	        "INSERT INTO retired VALUES (1, 4200, 'old', %lld);",
+	        (long long)list[0].created_ms);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(sql);
+	free(list);
+	ck_assert_msg(planstore_report_open(ps, "e1", err, sizeof(err)) ==
+	                      DP_OK,
+	              "%s", err);
+	ck_assert_int_ne(access(old, F_OK), 0);
+	struct reports_state *v;
+	ck_assert_int_eq(planstore_enactors(ps, &v, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(v[0].heartbeat_ms, 5000);
+	ck_assert_uint_eq(v[0].in_flight, 2);
+	ck_assert_uint_eq(v[0].applied, 1);
+	ck_assert_int_eq(v[0].applied_ms, 4000);
+	ck_assert_str_eq(v[0].problem, "authd refuses: line one");
+	ck_assert_int_eq(v[0].problem_ms, 4500);
+	free(v);
+	size_t count;
+	ck_assert_int_eq(
+	        planstore_applied_count(ps, 2, &count, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(list[0].generation, 2);
+	free(list);
+	struct planstore_deletion d;
+	ck_assert_int_eq(planstore_deletion(ps, 1, &d, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_str_eq(d.reason, "old");
+	ck_assert_int_eq(d.deleted_ms, 4200);
+	free(old);
+	free(dir);
 	planstore_close(ps);
 }
 END_TEST
@@ -1016,6 +1140,8 @@ static Suite *planstore_suite(void)
 	tcase_add_test(tc, test_reports_two_handles);
 	tcase_add_test(tc, test_retire_other_plan);
 	tcase_add_test(tc, test_frozen_reporter);
+	tcase_add_test(tc, test_reports_foreign);
+	tcase_add_test(tc, test_reports_convert);
 	tcase_add_test(tc, test_paused);
 	tcase_add_test(tc, test_corrupt);
 	suite_add_tcase(s, tc);
