@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dp.h"
 #include "failover.h"
 #include "log.h"
 #include "sdnotify.h"
@@ -29,8 +30,6 @@
 #include "xfrout.h"
 #include "zones.h"
 #include "zonestore.h"
-
-#define AUTHD_VERSION "0.1.0"
 
 struct authd {
 	const char *config_file; /* -c, or NULL */
@@ -274,7 +273,7 @@ int main(int argc, char **argv)
 
 	/* Short options come first; the rest are --settings. */
 	struct cfg_flags fl;
-	int rc0 = cfg_daemon_flags("authd", AUTHD_VERSION,
+	int rc0 = cfg_daemon_flags("authd", DP_VERSION,
 	                           "the settings and zone files", authd_options,
 	                           argc, argv, &fl);
 	if (rc0 >= 0) {

@@ -778,6 +778,10 @@ int cfg_daemon_flags(const char *prog, const char *version, const char *checked,
 	memset(f, 0, sizeof(*f));
 	if (cfg_man_flag(table, argc, argv))
 		return 0;
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		argv[1] = "-h";
+	else if (argc == 2 && strcmp(argv[1], "--version") == 0)
+		argv[1] = "-V";
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {

@@ -1,5 +1,5 @@
 /*
- * dp.h - the project-wide status codes.
+ * dp.h - the project-wide status codes and version.
  *
  * Every function that can fail returns a dp_status: DP_OK (zero) on
  * success, a negative code otherwise.  A DNS rcode is a separate output of
@@ -7,6 +7,10 @@
  */
 #ifndef DP_H
 #define DP_H
+
+/* Every program's version: the package's (debian/changelog; a test
+ * checks they agree). */
+#define DP_VERSION "0.23.0"
 
 enum dp_status {
 	DP_OK = 0,

@@ -19,6 +19,7 @@
 
 #include <uv.h>
 
+#include "dp.h"
 #include "emetrics.h"
 #include "enactor.h"
 #include "log.h"
@@ -27,8 +28,6 @@
 #include "settings.h"
 #include "uvhttp.h"
 #include "xalloc.h"
-
-#define ENACTOR_VERSION "0.1.0"
 
 struct daemon {
 	struct enactor_settings s;
@@ -219,7 +218,7 @@ int main(int argc, char **argv)
 	log_init("enactor", LOG_LEVEL_INFO);
 
 	struct cfg_flags fl;
-	int rc0 = cfg_daemon_flags("enactor", ENACTOR_VERSION, "the settings",
+	int rc0 = cfg_daemon_flags("enactor", DP_VERSION, "the settings",
 	                           enactor_options, argc, argv, &fl);
 	if (rc0 >= 0)
 		return rc0;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dp.h"
 #include "log.h"
 #include "loop.h"
 #include "planner.h"
@@ -21,8 +22,6 @@
 #include "region.h"
 #include "sdnotify.h"
 #include "uvhttp.h"
-
-#define PLANNER_VERSION "0.1.0"
 
 struct app {
 	const char *config_file; /* -c, or NULL */
@@ -211,7 +210,7 @@ int main(int argc, char **argv)
 	log_init("planner", LOG_LEVEL_INFO);
 
 	struct cfg_flags fl;
-	int rc0 = cfg_daemon_flags("planner", PLANNER_VERSION, "the settings",
+	int rc0 = cfg_daemon_flags("planner", DP_VERSION, "the settings",
 	                           planner_options, argc, argv, &fl);
 	if (rc0 >= 0)
 		return rc0;

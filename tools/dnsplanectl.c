@@ -20,12 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dp.h"
 #include "ctl.h"
 #include "dname.h"
 #include "ctl_out.h"
 #include "xalloc.h"
-
-#define CTL_VERSION "0.1.0"
 
 /* The command line, once taken apart. */
 struct args {
@@ -340,7 +339,7 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "-V") == 0 ||
 		    strcmp(argv[i], "--version") == 0) {
-			printf("dnsplanectl (dnsplane) %s\n", CTL_VERSION);
+			printf("dnsplanectl (dnsplane) %s\n", DP_VERSION);
 			return CTL_EXIT_OK;
 		}
 	}

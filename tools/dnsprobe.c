@@ -28,6 +28,7 @@
 
 #include <ldns/ldns.h>
 
+#include "dp.h"
 #include "config.h"
 #include "dnsprobe_judge.h"
 #include "dnsprobe_plot.h"
@@ -37,9 +38,8 @@
 #include "wire.h"
 #include "xalloc.h"
 
-#define PROBE_VERSION "0.1.0"
-#define TYPE_A        1
-#define TYPE_TXT      16
+#define TYPE_A   1
+#define TYPE_TXT 16
 
 struct probe_settings {
 	char *server;     /* "ADDR:PORT" (normalised) */
@@ -685,8 +685,9 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-		if (strcmp(argv[i], "-V") == 0) {
-			printf("dnsprobe %s\n", PROBE_VERSION);
+		if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			printf("dnsprobe (dnsplane) %s\n", DP_VERSION);
 			return 0;
 		}
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {

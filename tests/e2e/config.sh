@@ -53,4 +53,12 @@ check "command line overrides the file" has "udp: 1300" "$T/out"
 check "minimal responses: no NS in authority" has "AUTHORITY: 0," "$T/out"
 stop_authd
 check "-h lists the options" grep -q -- "--tcp-idle-timeout" <("$AUTHD" -h)
+# Every program says the package's version, and takes --help.
+want=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$(dirname "$0")/../../debian/changelog")
+for prog in authd planner enactor dnsplanectl dnsprobe; do
+	check "$prog --version says the package's version ($want)" \
+		[ "$("$BUILD_DIR/$prog" --version)" = "$prog (dnsplane) $want" ]
+	check "$prog --help prints its usage" \
+		eval '"$BUILD_DIR/$prog" --help | grep -q "^usage: $prog "'
+done
 finish
