@@ -828,6 +828,58 @@ static const char **plan_names(const struct plan *p)
 }
 
 /*
+ * Read the endpoints named in @names (@n of them) from authd, READ_WINDOW
+ * in one round trip, and call @fn with each one's state (@ok: read) in
+ * order, until @fn returns false.  DP_OK, the status of the read that
+ * failed, or DP_EAGAIN when the enactor stops first (not every endpoint
+ * was seen).
+ */
+typedef bool (*endpoint_fn)(struct enactor *e, void *arg, const char *name,
+                            const struct endpoint_state *st, bool ok);
+static dp_status read_each(struct enactor *e, const char *const *names,
+                           size_t n, endpoint_fn fn, void *arg)
+{
+	char err[512];
+	struct endpoint_state *st = xcalloc(READ_WINDOW, sizeof(*st));
+	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
+	dp_status rc = DP_OK;
+	bool go = true;
+	for (size_t off = 0; off < n && go && rc == DP_OK; off += READ_WINDOW) {
+		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
+		rc = layout_read_many(e->read, names + off, k, false, st, ok,
+		                      err, sizeof(err));
+		authd_answered(e, rc, err);
+		for (size_t i = 0; i < k && go && rc == DP_OK; i++) {
+			if (atomic_load(e->stop))
+				rc = DP_EAGAIN;
+			else
+				go = fn(e, arg, names[off + i], &st[i], ok[i]);
+		}
+	}
+	free(st);
+	free(ok);
+	return rc;
+}
+
+struct refs {
+	uint64_t *v;
+	size_t n;
+};
+
+static bool add_refs(struct enactor *e, void *arg, const char *name,
+                     const struct endpoint_state *st, bool ok)
+{
+	struct refs *r = arg;
+	(void)e;
+	(void)name;
+	(void)ok;
+	r->v[r->n++] = st->target_gen;
+	if (st->marker != 0)
+		r->v[r->n++] = st->gen;
+	return true;
+}
+
+/*
  * The generations the endpoints named in @all are on, and are marked with.
  * A newer plan written meanwhile does not stop the reading: cleanup that
  * yields to every new plan never ends while plans come faster than it.
@@ -835,29 +887,14 @@ static const char **plan_names(const struct plan *p)
 static dp_status referenced_names(struct enactor *e, const char *const *all,
                                   size_t n, uint64_t **refs, size_t *nrefs)
 {
-	char err[512];
-	*refs = xcalloc(2 * n + 1, sizeof(**refs));
-	*nrefs = 0;
-	struct endpoint_state *st = xcalloc(READ_WINDOW, sizeof(*st));
-	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
-	dp_status rc = DP_OK;
-	for (size_t off = 0; off < n && rc == DP_OK; off += READ_WINDOW) {
-		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
-		rc = layout_read_many(e->read, all + off, k, false, st, ok, err,
-		                      sizeof(err));
-		authd_answered(e, rc, err);
-		for (size_t i = 0; i < k && rc == DP_OK; i++) {
-			(*refs)[(*nrefs)++] = st[i].target_gen;
-			if (st[i].marker != 0)
-				(*refs)[(*nrefs)++] = st[i].gen;
-		}
-	}
-	free(st);
-	free(ok);
+	struct refs r = {.v = xcalloc(2 * n + 1, sizeof(*r.v))};
+	dp_status rc = read_each(e, all, n, add_refs, &r);
 	if (rc != DP_OK) {
-		free(*refs);
-		*refs = NULL;
+		free(r.v);
+		r = (struct refs){0};
 	}
+	*refs = r.v;
+	*nrefs = r.n;
 	return rc;
 }
 
@@ -922,52 +959,46 @@ static bool listed(const uint64_t *refs, size_t n, uint64_t g)
  * above @p now; false (keep @p this time) when authd cannot be read or
  * an endpoint moved meanwhile.
  */
+struct fence {
+	const struct plan *newest_plan;
+	uint64_t g;
+	bool all; /* every endpoint read and marked above g */
+};
+
+static bool fence_one(struct enactor *e, void *arg, const char *name,
+                      const struct endpoint_state *st, bool ok)
+{
+	struct fence *f = arg;
+	char ede[512];
+	uint64_t newest = f->newest_plan->generation;
+	if (!(f->all = ok))
+		return false;
+	if (st->marker != 0 && st->gen > f->g)
+		return true;
+	if (st->marker == 0 && !st->cname && st->naddrs == 0 &&
+	    planstore_plan_endpoint(f->newest_plan, name) == NULL)
+		return true; /* retired whole */
+	int u = send_update(e,
+	                    layout_raise_marker(e->s->zone, name, newest, st,
+	                                        (uint32_t)e->s->ttl),
+	                    ede, sizeof(ede));
+	if (u != LDNS_RCODE_NOERROR)
+		return f->all = false; /* moved meanwhile, or refused */
+	log_info("cleanup: %s marked %llu before plan %llu may go, so that no "
+	         "enactor moves it onto that plan any more",
+	         name, (unsigned long long)newest, (unsigned long long)f->g);
+	return true;
+}
+
 static bool fence_plan(struct enactor *e, const struct plan *p,
                        const struct plan *newest_plan)
 {
-	char err[512], ede[512];
-	uint64_t g = p->generation, newest = newest_plan->generation;
-	size_t n = p->nendpoints;
+	struct fence f = {
+	        .newest_plan = newest_plan, .g = p->generation, .all = true};
 	const char **names = plan_names(p);
-	struct endpoint_state *st = xcalloc(READ_WINDOW, sizeof(*st));
-	bool *ok = xcalloc(READ_WINDOW, sizeof(*ok));
-	bool all = true;
-	for (size_t off = 0; off < n && all && !atomic_load(e->stop);
-	     off += READ_WINDOW) {
-		size_t k = n - off < READ_WINDOW ? n - off : READ_WINDOW;
-		dp_status rc = layout_read_many(e->read, names + off, k, false,
-		                                st, ok, err, sizeof(err));
-		authd_answered(e, rc, err);
-		for (size_t i = 0; i < k && all; i++) {
-			const char *name = names[off + i];
-			all = rc == DP_OK && ok[i];
-			if (!all || (st[i].marker != 0 && st[i].gen > g))
-				continue;
-			if (st[i].marker == 0 && !st[i].cname &&
-			    st[i].naddrs == 0 &&
-			    planstore_plan_endpoint(newest_plan, name) == NULL)
-				continue; /* retired whole */
-			int u = send_update(
-			        e,
-			        layout_raise_marker(e->s->zone, name, newest,
-			                            &st[i],
-			                            (uint32_t)e->s->ttl),
-			        ede, sizeof(ede));
-			if (u == LDNS_RCODE_NOERROR)
-				log_info(
-				        "cleanup: %s marked %llu before plan "
-				        "%llu may go, so that no enactor moves "
-				        "it onto that plan any more",
-				        name, (unsigned long long)newest,
-				        (unsigned long long)g);
-			else
-				all = false; /* moved meanwhile, or refused */
-		}
-	}
-	free(st);
-	free(ok);
+	dp_status rc = read_each(e, names, p->nendpoints, fence_one, &f);
 	free(names);
-	return all;
+	return rc == DP_OK && f.all;
 }
 
 /*
