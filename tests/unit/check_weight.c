@@ -14,6 +14,7 @@
 #include <ldns/ldns.h>
 
 #include "answer.h"
+#include "layout.h"
 #include "weight.h"
 #include "wire.h"
 #include "zonestore.h"
@@ -418,6 +419,31 @@ START_TEST(test_answer_shapes)
 }
 END_TEST
 
+START_TEST(test_layout_record)
+{
+	/* The record the layout writes is the record authd reads. */
+	ldns_rr *rr = layout_weight_rr("g7._plan.ep.weights.test.",
+	                               "2001:0db8::0001", 300, 5);
+	ck_assert_ptr_nonnull(rr);
+	char *s = ldns_rr2str(rr);
+	ck_assert_str_eq(s, "_weight.g7._plan.ep.weights.test.\t5\tIN\tTXT\t"
+	                    "\"2001:db8::1 300\"\n");
+	free(s);
+	ldns_rdf *rd = ldns_rr_rdf(rr, 0);
+	struct weight_rec r;
+	ck_assert_int_eq(weight_parse(ldns_rdf_data(rd), ldns_rdf_size(rd), &r),
+	                 DP_OK);
+	ck_assert_uint_eq(r.type, RR_TYPE_AAAA);
+	ck_assert_uint_eq(r.weight, 300);
+	ldns_rr_free(rr);
+	ck_assert_ptr_null(layout_weight_rr("x.test.", "192.0.2.1", 65536, 5));
+	ck_assert_ptr_null(layout_weight_rr("x.test.", "192.0.2", 1, 5));
+	char name[64];
+	layout_weight_name("g7._plan.ep.", name, sizeof(name));
+	ck_assert_str_eq(name, "_weight.g7._plan.ep.");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("weight");
@@ -430,6 +456,7 @@ int main(void)
 	tcase_add_test(tc, test_pick_seeded);
 	tcase_add_test(tc, test_answer_shares);
 	tcase_add_test(tc, test_answer_shapes);
+	tcase_add_test(tc, test_layout_record);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
