@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dns.h"
 #include "dname.h"
@@ -51,6 +52,13 @@ dp_status weight_parse(const uint8_t *rd, size_t rdlen, struct weight_rec *out)
 size_t weight_name(const uint8_t *owner, size_t len, uint8_t *out)
 {
 	return dname_prepend(LABEL_WEIGHT, owner, len, out);
+}
+
+bool weight_is_name(const uint8_t *name)
+{
+	size_t n = sizeof(LABEL_WEIGHT) - 1;
+	return name[0] == n &&
+	       strncasecmp((const char *)name + 1, LABEL_WEIGHT, n) == 0;
 }
 
 uint64_t weight_rand(uint64_t *state)

@@ -47,6 +47,12 @@ dp_status weight_parse(const uint8_t *rd, size_t rdlen, struct weight_rec *out);
 size_t weight_name(const uint8_t *owner, size_t len, uint8_t *out);
 
 /*
+ * weight_is_name - is the wire name @name a weight record's owner, its
+ * first label "_weight" (in any case)?
+ */
+bool weight_is_name(const uint8_t *name);
+
+/*
  * weight_rand - the next number of the xorshift64* generator whose state
  * is *@state (never 0: a zero state is replaced by a fixed constant).
  */

@@ -89,6 +89,9 @@ out=$(ask 300 lb.weights.test)
 check "after the update: the drained address is never answered" [ "$(count 192.0.2.1 <<<"$out")" -eq 0 ]
 n3=$(count 192.0.2.3 <<<"$out")
 check "after the update: 4:1 ($n3 of 300 for weight 4)" [ "$n3" -gt 210 ] && [ "$n3" -lt 270 ]
+out=$(nsu 'update add _weight.lb.weights.test 300 TXT "192.0.2.1 heavy"')
+check "a weight record that does not read is refused" grep -q REFUSED <<<"$out"
+check "... and logged with why" has 'weight: _weight.lb.weights.test. TXT: not one string "ADDRESS WEIGHT"' "$T/authd.log"
 out=$(printf 'server 127.0.0.1 %s\nupdate add _weight.lb.weights.test 300 TXT "192.0.2.1 9"\nsend\n' "$P" |
 	nsupdate -t 5 2>&1 || true)
 check "an unsigned weight change is refused" grep -q REFUSED <<<"$out"
