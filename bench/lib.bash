@@ -5,7 +5,8 @@
 # /proc, and the parsing of dnsperf's report.
 #
 # The caller sets, before sourcing: AUTHD, KEEP, PIN, SRV_PIN, CLI_PIN,
-# START_TIMEOUT, CLIENTS, OUTSTANDING, TCP_QPC, and defines die().
+# START_TIMEOUT, CLIENTS, OUTSTANDING, TCP_QPC, and defines die();
+# AUTHD_EXTRA, when set, holds more options for authd.
 # ---------------------------------------------------------------------------
 # temp dir, cleanup
 TMP=$(mktemp -d /tmp/dnsplane-bench.XXXXXX)
@@ -185,7 +186,7 @@ EOF
     authd)
         mkdir -p "$dir/state"
         "${SRV_PIN[@]}" "$AUTHD" --listen "127.0.0.1:$port" --zone "bench.test.=$zone" \
-            --state-dir "$dir/state" --workers 1 >>"$log" 2>&1 &
+            --state-dir "$dir/state" --workers 1 ${AUTHD_EXTRA:-} >>"$log" 2>&1 &
         ;;
     esac
     PID[$s]=$!; PORT[$s]=$port; LOG[$s]=$log
