@@ -7,7 +7,7 @@
 #   make chaos         TRIALS=N SEED=S: random faults, a table per mode
 #   make fuzz          FUZZ_SECONDS=N: libFuzzer on each target of fuzz/
 #   make valgrind      authd's end-to-end tests with authd under valgrind
-#   make bench         benchmark authd beside NSD and Knot DNS
+#   make bench         benchmark authd beside NSD and Knot DNS (qps, weights)
 #   make format-check  verify the C sources follow .clang-format
 #   make install       PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=
 #                      EXAMPLEDIR=$(SYSCONFDIR)/dnsplane (the *.example files)
@@ -175,6 +175,7 @@ chaos: $(CHAOS_DEPS)
 bench: $(PROGRAMS)
 	@scripts/deps.sh build bench
 	bench/qps.sh --authd $(BUILD)/authd
+	bench/weights.sh --authd $(BUILD)/authd
 
 # The README's quick start, each command on its first run, in a pristine
 # debootstrap root, without and with a policy-rc.d (root; not in check).

@@ -14,6 +14,7 @@
 #include "dname.h"
 #include "dnsmsg.h"
 #include "rrdesc.h"
+#include "weight.h"
 #include "wire.h"
 
 #define MAX_COMP  64
@@ -49,9 +50,12 @@ struct ctx {
 	struct writer w;
 	int rcode;
 	bool aa;
-	bool minimal;   /* no NS RRset in the authority of answers */
-	bool positive;  /* the chain ended in data of the asked type */
-	bool not_ready; /* the chain reached a name not ready: SERVFAIL */
+	bool minimal;       /* no NS RRset in the authority of answers */
+	bool positive;      /* the chain ended in data of the asked type */
+	bool not_ready;     /* the chain reached a name not ready: SERVFAIL */
+	unsigned wmax;      /* addresses in an answer from a weighted set */
+	uint64_t *rng;      /* the random state of weighted answers */
+	uint64_t rng_local; /* when the caller gives none */
 	const uint8_t *addl[MAX_ADDL]; /* names wanting address records */
 	unsigned naddl;
 	struct {
@@ -162,17 +166,22 @@ static bool wr_rdata(struct writer *w, uint16_t type, const uint8_t *rd,
 }
 
 /*
- * Write a whole RRset into @sec with owner @owner and TTL @ttl.  If it
- * does not fit, the message is left as it was and false is returned.
+ * Write an RRset into @sec with owner @owner and TTL @ttl: the records
+ * @sel (@nsel of them, each rdata with its length prefix) or, when @sel
+ * is NULL, all of them.  If it does not fit, the message is left as it
+ * was and false is returned.
  */
 static bool wr_rrset_ttl(struct writer *w, enum section sec,
                          const uint8_t *owner, const struct zone_rrset *rrset,
-                         uint32_t ttl)
+                         uint32_t ttl, const uint8_t *const *sel, unsigned nsel)
 {
 	size_t save_len = w->len;
 	unsigned save_comp = w->ncomp;
 	const uint8_t *rd = rrset->rdata;
-	for (uint16_t i = 0; i < rrset->count; i++) {
+	unsigned n = sel != NULL ? nsel : rrset->count;
+	for (unsigned i = 0; i < n; i++) {
+		if (sel != NULL)
+			rd = sel[i];
 		uint16_t rdlen = rd16(rd);
 		if (!wr_name(w, owner) || w->len + 10 > w->cap)
 			goto nospace;
@@ -187,7 +196,7 @@ static bool wr_rrset_ttl(struct writer *w, enum section sec,
 		wr16(h + 8, (uint16_t)(w->len - start));
 		rd += 2 + rdlen;
 	}
-	w->count[sec] += rrset->count;
+	w->count[sec] += (uint16_t)n;
 	return true;
 nospace:
 	w->len = save_len;
@@ -206,16 +215,17 @@ static bool seen(const struct ctx *c, const struct zone_node *node,
 }
 
 /*
- * Write the RRset @rrset of @node (NULL for none) with owner @owner.
- * Returns false if it did not fit.
+ * Write the records @sel (@nsel; NULL: all) of the RRset @rrset of @node
+ * (NULL for none) with owner @owner.  Returns false if it did not fit.
  */
-static bool wr_rrset(struct ctx *c, enum section sec, const uint8_t *owner,
-                     const struct zone_node *node,
-                     const struct zone_rrset *rrset)
+static bool wr_rrset_sel(struct ctx *c, enum section sec, const uint8_t *owner,
+                         const struct zone_node *node,
+                         const struct zone_rrset *rrset,
+                         const uint8_t *const *sel, unsigned nsel)
 {
 	if (c->w.tc)
 		return false;
-	if (wr_rrset_ttl(&c->w, sec, owner, rrset, rrset->ttl)) {
+	if (wr_rrset_ttl(&c->w, sec, owner, rrset, rrset->ttl, sel, nsel)) {
 		if (node != NULL && c->nseen < MAX_SEEN) {
 			c->seen[c->nseen].node = node;
 			c->seen[c->nseen].type = rrset->type;
@@ -228,6 +238,36 @@ static bool wr_rrset(struct ctx *c, enum section sec, const uint8_t *owner,
 	if (sec != SEC_ADDITIONAL)
 		c->w.tc = true;
 	return false;
+}
+
+/* Write the whole RRset @rrset of @node: wr_rrset_sel() of every record. */
+static bool wr_rrset(struct ctx *c, enum section sec, const uint8_t *owner,
+                     const struct zone_node *node,
+                     const struct zone_rrset *rrset)
+{
+	return wr_rrset_sel(c, sec, owner, node, rrset, NULL, 0);
+}
+
+/*
+ * The records of the address RRset @rs at @node that the answer holds
+ * when "_weight.<node>" weighs them (weight_pick()), into @sel; 0 when
+ * the RRset is not weighted and is written whole.
+ */
+static unsigned weighted(struct ctx *c, const struct zone_node *node,
+                         const struct zone_rrset *rs, const uint8_t **sel)
+{
+	if (rs->type != RR_TYPE_A && rs->type != RR_TYPE_AAAA)
+		return 0;
+	uint8_t name[DNAME_MAXLEN];
+	size_t len = weight_name(node->name, node->namelen, name);
+	const struct zone_node *wn =
+	        len != 0 ? zone_find(c->zone, name, len) : NULL;
+	if (wn == NULL || wn->cut != NULL)
+		return 0;
+	const struct zone_rrset *ws = zone_node_rrset(wn, RR_TYPE_TXT);
+	if (ws == NULL)
+		return 0;
+	return weight_pick(rs, ws, c->wmax, c->rng, sel);
 }
 
 static void want_address(struct ctx *c, const uint8_t *name)
@@ -306,7 +346,7 @@ static void add_negative_soa(struct ctx *c)
 	if (c->w.tc || c->q->s.qclass != RR_CLASS_IN)
 		return;
 	if (!wr_rrset_ttl(&c->w, SEC_AUTHORITY, zone_apex(c->zone)->name, soa,
-	                  ttl))
+	                  ttl, NULL, 0))
 		c->w.tc = true;
 }
 
@@ -484,9 +524,12 @@ static void answer_chain(struct ctx *c)
 		}
 		const struct zone_rrset *rs = zone_node_rrset(node, qtype);
 		if (rs != NULL) {
+			const uint8_t *sel[WEIGHT_ANSWERS_MAX];
+			unsigned nsel = weighted(c, node, rs, sel);
 			/* The targets' addresses are added after the
 			 * authority section (answer_query). */
-			if (wr_rrset(c, SEC_ANSWER, name, node, rs)) {
+			if (wr_rrset_sel(c, SEC_ANSWER, name, node, rs,
+			                 nsel != 0 ? sel : NULL, nsel)) {
 				c->positive = true;
 				queue_targets(c, rs);
 			}
@@ -662,6 +705,11 @@ static void answer_parsed(const struct zoneset *zs, const struct query *q,
 	c.q = q;
 	c.rcode = rc;
 	c.minimal = opts->minimal_responses;
+	c.wmax = opts->weighted_answers != 0 ? opts->weighted_answers : 1;
+	if (c.wmax > WEIGHT_ANSWERS_MAX)
+		c.wmax = WEIGHT_ANSWERS_MAX;
+	c.rng_local = 0x100000001ULL * q->s.id + 1;
+	c.rng = opts->rng != NULL ? opts->rng : &c.rng_local;
 	c.w.buf = out;
 	int ede = -1;
 

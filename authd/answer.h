@@ -20,6 +20,17 @@ struct answer_opts {
 	bool minimal_responses;   /* leave the zone's NS out of answers */
 	bool updates;             /* an update thread takes UPDATEs */
 	bool transfers;           /* a transfer thread takes AXFR and IXFR */
+	/*
+	 * Addresses in an answer from a weighted set (weight.h), 1..
+	 * WEIGHT_ANSWERS_MAX; 0 means 1.
+	 */
+	unsigned weighted_answers;
+	/*
+	 * The random state weighted answers draw from, owned by the caller
+	 * and used by one thread at a time; NULL: a state seeded from the
+	 * message ID.
+	 */
+	uint64_t *rng;
 };
 
 /*

@@ -352,6 +352,7 @@ int main(int argc, char **argv)
 	        .tcp_max_clients = (int)a.settings.tcp_max_clients,
 	        .socket_buffer = (int)a.settings.socket_buffer,
 	        .minimal_responses = a.settings.minimal_responses,
+	        .weighted_answers = (int)a.settings.weighted_answers,
 	};
 	struct listen_addr metrics;
 	if (a.settings.metrics_listen != NULL) {

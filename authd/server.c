@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -75,6 +76,7 @@ struct worker {
 	bool accepting;
 	struct conn *conns; /* open TCP connections */
 	uint64_t next_conn_id;
+	uint64_t rng; /* weighted answers' random state (getrandom) */
 
 	/* Answers from the updater thread for TCP connections. */
 	pthread_mutex_t mail_lock;
@@ -331,6 +333,8 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 	        .minimal_responses = srv->cfg.minimal_responses,
 	        .updates = srv->updater != NULL,
 	        .transfers = srv->xfr != NULL,
+	        .weighted_answers = (unsigned)srv->cfg.weighted_answers,
+	        .rng = &w->rng,
 	};
 	struct zoneset *zs = zones_acquire(srv);
 
@@ -571,6 +575,8 @@ static void conn_process(struct conn *c)
 	        .minimal_responses = w->srv->cfg.minimal_responses,
 	        .updates = w->srv->updater != NULL,
 	        .transfers = w->srv->xfr != NULL,
+	        .weighted_answers = (unsigned)w->srv->cfg.weighted_answers,
+	        .rng = &w->rng,
 	};
 	struct zoneset *zs = NULL;
 	size_t off = 0;
@@ -771,6 +777,9 @@ static dp_status worker_init(struct server *srv, struct worker *w, int id,
 	w->inbuf = xmalloc(sizeof(*w->inbuf) * UDP_BATCH);
 	w->outbuf = xmalloc(sizeof(*w->outbuf) * UDP_BATCH);
 	w->tcp_scratch = xmalloc(DNS_MAX_MSG);
+	/* Without entropy the draws are still spread, only predictable. */
+	if (getrandom(&w->rng, sizeof(w->rng), 0) != sizeof(w->rng))
+		w->rng = (uint64_t)id + 1;
 	pthread_mutex_init(&w->mail_lock, NULL);
 	w->mail_ev = event_new(base, -1, 0, mail_deliver, w);
 	w->udp = xcalloc(cfg->naddrs, sizeof(*w->udp));

@@ -30,6 +30,7 @@ struct server_config {
 	int socket_buffer;                 /* bytes */
 	const struct listen_addr *metrics; /* HTTP /metrics, or NULL */
 	bool minimal_responses;
+	int weighted_answers; /* addresses per answer from a weighted set */
 };
 
 /* Called on the main thread when SIGHUP arrives. */

@@ -10,6 +10,7 @@
 #include "netaddr.h"
 #include "settings.h"
 #include "update.h"
+#include "weight.h"
 #include "xfr.h"
 
 static const char *check_zone(const char *value)
@@ -162,6 +163,11 @@ const struct cfg_option authd_options[] = {
                     "UDP socket receive and send buffer, in bytes"),
         CFG_OPT_BOOL("minimal-responses", "no", OFF(minimal_responses),
                      "leave the zone's NS records out of positive answers"),
+        CFG_OPT_INT("weighted-answers", "1", 1, WEIGHT_ANSWERS_MAX,
+                    OFF(weighted_answers),
+                    "addresses in an A or AAAA answer whose owner has "
+                    "_weight records, drawn by weight (Route 53's "
+                    "multivalue answers give up to 8)"),
         CFG_OPT_LIST("key", NULL, OFF(key), check_path,
                      "TSIG key file (BIND format, as from tsig-keygen)"),
         CFG_OPT_LIST("policy", NULL, OFF(policy), check_policy,

@@ -25,6 +25,7 @@ struct authd_settings {
 	long tcp_max_clients;   /* per worker */
 	long socket_buffer;     /* SO_RCVBUF/SO_SNDBUF bytes for UDP */
 	bool minimal_responses; /* no zone NS in positive answers */
+	long weighted_answers;  /* addresses per answer from a weighted set */
 	struct cfg_list key;    /* BIND-format TSIG key files */
 	struct cfg_list policy; /* "KEY name|subdomain NAME [TYPE...]" */
 	struct cfg_list guard;  /* "NAME[=MIN]" guarded endpoints */

@@ -18,6 +18,7 @@
 #include "rrdesc.h"
 #include "guard.h"
 #include "update.h"
+#include "weight.h"
 #include "wire.h"
 #include "xalloc.h"
 #include "zonestore.h"
@@ -277,6 +278,19 @@ static int prescan(const uint8_t *msg, size_t len, size_t pos, unsigned count,
 		default:
 			return DNS_RCODE_FORMERR;
 		}
+		struct weight_rec wr;
+		if (r->cls == RR_CLASS_IN && r->type == RR_TYPE_TXT &&
+		    weight_is_name(r->name) &&
+		    weight_parse(r->rdata, r->rdlen, &wr) != DP_OK) {
+			char nb[1024];
+			snprintf(res->text, sizeof(res->text),
+			         "weight: %s TXT: not one string \"ADDRESS "
+			         "WEIGHT\" with a weight of 0..%u",
+			         dname_to_str(r->name, nb, sizeof(nb)),
+			         WEIGHT_MAX);
+			res->reason = UPDATE_INVALID;
+			return DNS_RCODE_REFUSED;
+		}
 		if (key != NULL &&
 		    !key_allows(key, r->name, r->namelen, r->type)) {
 			char nb[1024];
@@ -507,7 +521,8 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 			res->reason = res->rcode == DNS_RCODE_NOTZONE
 			                      ? UPDATE_NOTZONE
 			                      : UPDATE_FORMERR;
-		if (res->reason == UPDATE_POLICY)
+		if (res->reason == UPDATE_POLICY ||
+		    res->reason == UPDATE_INVALID)
 			res->ede = EDE_PROHIBITED;
 		goto out;
 	}

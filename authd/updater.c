@@ -344,7 +344,7 @@ static void run_job(struct updater *u, const struct zoneset *zs,
 		snprintf(j->text, sizeof(j->text), "%s", j->res.text);
 	}
 	if (j->res.reason == UPDATE_GUARD || j->res.reason == UPDATE_FENCE ||
-	    j->res.reason == UPDATE_POLICY)
+	    j->res.reason == UPDATE_POLICY || j->res.reason == UPDATE_INVALID)
 		log_warning("update refused: key %s: %s", kn, j->res.text);
 	else if (j->rcode != DNS_RCODE_NOERROR)
 		log_info("update refused: key %s: %s", kn,

@@ -17,6 +17,11 @@
 #define LABEL_LOCK "_lock"
 /* _failover.E: TXT "backup" while E answers its backup addresses. */
 #define LABEL_FAILOVER "_failover"
+/*
+ * _weight.N: TXT "ADDRESS WEIGHT", one record per address of the A and
+ * AAAA records at N, which authd then hands out by weight.
+ */
+#define LABEL_WEIGHT "_weight"
 
 /*
  * The largest plan generation: 2^53 - 1, a number every JSON reader

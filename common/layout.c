@@ -1,6 +1,7 @@
 /*
  * layout.c - plan records in DNS: names, reads, UPDATE messages.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,11 @@ void layout_marker_name(const char *endpoint, char *out, size_t len)
 void layout_lock_name(const char *endpoint, char *out, size_t len)
 {
 	snprintf(out, len, LABEL_LOCK ".%s", endpoint);
+}
+
+void layout_weight_name(const char *name, char *out, size_t len)
+{
+	snprintf(out, len, LABEL_WEIGHT ".%s", name);
 }
 
 uint64_t layout_plan_gen(const char *target, const char *endpoint)
@@ -62,6 +68,19 @@ static ldns_rr *rr_text(const char *fmt, ...)
 	if (ldns_rr_new_frm_str(&rr, buf, 0, NULL, NULL) != LDNS_STATUS_OK)
 		return NULL;
 	return rr;
+}
+
+ldns_rr *layout_weight_rr(const char *name, const char *addr, uint32_t weight,
+                          uint32_t ttl)
+{
+	uint8_t bin[16];
+	char text[INET6_ADDRSTRLEN];
+	int af = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+	if (weight > 65535 || inet_pton(af, addr, bin) != 1 ||
+	    inet_ntop(af, bin, text, sizeof(text)) == NULL)
+		return NULL;
+	return rr_text(LABEL_WEIGHT ".%s %u IN TXT \"%s %u\"", name, ttl, text,
+	               weight);
 }
 
 ldns_rr *layout_rr_bare(const char *name, ldns_rr_type type, ldns_rr_class cls)

@@ -9,6 +9,8 @@
  *   _gen.E         TXT "G"    the generation marker authd's guard fences
  *   _lock.E        TXT        the legacy enactors' lock (the post-mortem's)
  *   _failover.E    TXT        "backup": authd put E on its backup addresses
+ *   _weight.N      TXT        "ADDRESS WEIGHT" per address of N's A/AAAA:
+ *                             authd hands those out by weight (weight.h)
  *
  * Deleting plan G deletes every g<G>._plan.E, so an endpoint still on G
  * resolves to nothing (NXDOMAIN through its dangling CNAME), as in the
@@ -38,6 +40,18 @@ void layout_marker_name(const char *endpoint, char *out, size_t len);
 
 /* layout_lock_name - "_lock.<endpoint>". */
 void layout_lock_name(const char *endpoint, char *out, size_t len);
+
+/* layout_weight_name - "_weight.<name>": the weights of @name's addresses. */
+void layout_weight_name(const char *name, char *out, size_t len);
+
+/*
+ * layout_weight_rr - the weight record of the address @addr (IPv4 or IPv6
+ * text) of @name's records: "_weight.<name> TTL IN TXT \"ADDR WEIGHT\"",
+ * the address written as inet_ntop() writes it.  Owned by the caller;
+ * NULL when @addr is no address or @weight is above 65535.
+ */
+ldns_rr *layout_weight_rr(const char *name, const char *addr, uint32_t weight,
+                          uint32_t ttl);
 
 /*
  * layout_plan_gen - the generation named by @target if it is
