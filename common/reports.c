@@ -809,7 +809,9 @@ static dp_status writer_open(const char *store_path, const char *id,
 		rc = DP_EFOREIGN;
 	for (int i = 0; rc == DP_OK && i < 2; i++)
 		rc = log_open(&w->logs[i], err, errlen);
-	if (rc == DP_OK)
+	/* A state file there already is not written again: an enactor
+	 * starts on a full disk, and reports when there is room. */
+	if (rc == DP_OK && r == 0)
 		rc = write_state(w, false, err, errlen);
 	if (rc != DP_OK) {
 		writer_free(w);
