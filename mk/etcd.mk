@@ -1,4 +1,17 @@
-# etcd.mk - the etcd v3 client of common/ (etcd.c, etcdmsg.c) links
-# libcurl and jansson.  Included by the top-level Makefile.
+# etcd.mk - the etcd v3 client of common/ (etcd.c, etcdmsg.c: libcurl,
+# jansson) and what tests and measures it against a real 3-member etcd
+# cluster on loopback (tests/etcd/cluster.bash): the end-to-end test's
+# driver (tests/e2e/etcd_client.sh runs it in `make check`).  Included
+# by the top-level Makefile.
 
 PKGS += libcurl jansson
+
+ETCD_TOOLS = $(BUILD)/tests/etcd_client
+TEST_PROGRAMS += $(ETCD_TOOLS)
+
+$(BUILD)/tests/etcd/%.o: tests/etcd/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/etcd_%: $(BUILD)/tests/etcd/etcd_%.o $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
