@@ -6,7 +6,7 @@
 
 PKGS += libcurl jansson
 
-ETCD_TOOLS = $(BUILD)/tests/etcd_client
+ETCD_TOOLS = $(BUILD)/tests/etcd_client $(BUILD)/tests/etcd_plan
 TEST_PROGRAMS += $(ETCD_TOOLS)
 
 $(BUILD)/tests/etcd/%.o: tests/etcd/%.c | deps
@@ -15,3 +15,11 @@ $(BUILD)/tests/etcd/%.o: tests/etcd/%.c | deps
 
 $(BUILD)/tests/etcd_%: $(BUILD)/tests/etcd/etcd_%.o $(LIBCOMMON)
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: bench-etcd
+
+# A 100,000-address plan written to a 3-member cluster in one
+# transaction across keys, and read back.
+bench-etcd: $(BUILD)/tests/etcd_plan
+	@scripts/deps.sh build test
+	bench/etcd.sh --build $(BUILD)
