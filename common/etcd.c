@@ -614,7 +614,10 @@ static void req_answer(struct req *r)
 	st = etcdmsg_decode(root, res);
 	json_decref(root);
 	if (st == DP_OK) {
-		c->cur = r->member;
+		/* Stay with a member that had a leader (a status probe of
+		 * one without says nothing about that). */
+		if (r->leader)
+			c->cur = r->member;
 		if (r->kind == REQ_TXN && !res->succeeded)
 			st = DP_ECOMPARE;
 		else if (r->kind == REQ_KEEPALIVE && res->ttl <= 0) {
@@ -1234,8 +1237,10 @@ void etcd_sync_cb(void *arg, dp_status st, struct etcd_resp *res)
 dp_status etcd_sync_wait(struct etcd_sync *s, struct etcd_resp **res)
 {
 	while (!s->done) {
-		if (uv_run(&s->loop, UV_RUN_ONCE) == 0 && !s->done)
+		if (uv_run(&s->loop, UV_RUN_ONCE) == 0 && !s->done) {
+			*res = NULL;
 			return DP_EINVAL; /* nothing was started */
+		}
 	}
 	s->done = false;
 	*res = s->res;

@@ -343,7 +343,8 @@ void etcd_sync_cb(void *arg, dp_status st, struct etcd_resp *res);
 /*
  * etcd_sync_wait - run the loop until the request started is done;
  * returns its status and sets *@res to its response, owned by @s until
- * the next etcd_sync_wait() or etcd_sync_free().
+ * the next etcd_sync_wait() or etcd_sync_free().  With no request
+ * started it returns DP_EINVAL at once and *@res is NULL.
  */
 dp_status etcd_sync_wait(struct etcd_sync *s, struct etcd_resp **res);
 
