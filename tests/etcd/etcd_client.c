@@ -7,8 +7,9 @@
  *                                    revisions, leases, watch,
  *                                    compaction, the size limits, status
  *   etcd_client failover URL P1 P2 P3  SIGKILL the member the client talks
- *                                    to (PIDs in URL order): requests go
- *                                    on, the watch loses no event
+ *                                    to, the leader (PIDs in URL order):
+ *                                    requests go on, the watch loses no
+ *                                    event
  *   etcd_client quorum URL PA PB S FILE  SIGKILL two members; member S
  *                                    (index) is left: requests fail with
  *                                    "no leader", in time, and the loop
@@ -497,9 +498,42 @@ static int member_index(struct etcd_sync *s, const char *url)
 	return -1;
 }
 
-static int failover(const char *url, char **pids)
+/*
+ * @url with the leader first, so that the client starts there; the
+ * leader's index in @url goes to *@leader (-1: none found).
+ */
+static char *leader_first(const char *url, int *leader)
 {
 	struct etcd_sync *s = open_sync(url, 5000);
+	struct etcd_resp *r;
+	struct etcd_url u;
+	char err[256], *out;
+	size_t i, len = 0;
+
+	*leader = -1;
+	etcd_url_parse(url, &u, err, sizeof(err));
+	for (i = 0; i < u.n && *leader < 0; i++) {
+		etcd_status(C(s), (int)i, etcd_sync_cb, s);
+		if (wait_res(s, &r) == DP_OK && r->leader != 0 &&
+		    r->leader == r->member_id)
+			*leader = (int)i;
+	}
+	etcd_sync_free(s);
+	out = calloc(1, strlen(url) + 2);
+	len = (size_t)sprintf(out, "etcd://%s",
+	                      u.members[*leader < 0 ? 0 : *leader].text);
+	for (i = 0; i < u.n; i++)
+		if ((int)i != *leader && (*leader >= 0 || i > 0))
+			len += (size_t)sprintf(out + len, ",%s",
+			                       u.members[i].text);
+	return out;
+}
+
+static int failover(const char *url, char **pids)
+{
+	int leader;
+	char *lurl = leader_first(url, &leader);
+	struct etcd_sync *s = open_sync(lurl, 5000);
 	struct seen w = {0};
 	struct etcd_resp *r;
 	char key[32];
@@ -508,6 +542,8 @@ static int failover(const char *url, char **pids)
 
 	put(s, "/f/0", "0", &r);
 	m = member_index(s, url);
+	check(leader >= 0 && m == leader,
+	      "the client talks to the leader, member %d", leader + 1);
 	etcd_watch_start(C(s), "/f/", true, r->revision + 1, on_watch, &w);
 	put(s, "/f/1", "1", &r);
 	check(wait_events(s, &w, 1), "the watch sees /f/1 before the kill");
@@ -535,6 +571,7 @@ static int failover(const char *url, char **pids)
 	}
 	check(order, "each event once, in order, /f/1 to /f/10");
 	etcd_sync_free(s);
+	free(lurl);
 	return 0;
 }
 
