@@ -421,7 +421,6 @@ static void req_easy(struct req *r)
 }
 
 static void on_backoff(uv_timer_t *t);
-static void watch_body(struct etcd_watch *w);
 
 /* A new request with @body (taken) to @path. */
 static struct req *req_new(struct etcd_client *c, size_t size,
@@ -764,8 +763,12 @@ static void watch_feed(struct etcd_watch *w)
 			return;
 		}
 	}
-	if (!w->ended && w->parsed == r->len)
-		r->len = w->parsed = 0;
+	/* Keep only the line not complete yet. */
+	if (!w->ended && w->parsed > 0) {
+		memmove(r->buf, r->buf + w->parsed, r->len - w->parsed);
+		r->len -= w->parsed;
+		w->parsed = 0;
+	}
 }
 
 /* The stream ended: start again, on the next member. */
