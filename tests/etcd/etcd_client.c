@@ -149,6 +149,7 @@ struct seen {
 	char keys[MAX_SEEN][64];
 	int64_t revs[MAX_SEEN];
 	bool deleted[MAX_SEEN];
+	size_t value_lens[MAX_SEEN];
 	size_t n;
 	dp_status last; /* the last status that was not DP_OK */
 	int64_t compact;
@@ -176,6 +177,7 @@ static void on_watch(void *arg, dp_status st, struct etcd_resp *res)
 		         res->events[i].kv.key);
 		w->revs[w->n] = res->events[i].kv.mod_revision;
 		w->deleted[w->n] = res->events[i].deleted;
+		w->value_lens[w->n] = res->events[i].kv.value_len;
 	}
 }
 
@@ -353,6 +355,7 @@ static void basic_watch(struct etcd_sync *s)
 	struct etcd_resp *r;
 	int64_t r1, r2;
 	bool never = false;
+	char *big;
 
 	wa = etcd_watch_start(C(s), "/w/", true, 0, on_watch, &w);
 	spin(s, 300, &never);
@@ -370,6 +373,16 @@ static void basic_watch(struct etcd_sync *s)
 	      w.n);
 	check(etcd_watch_next(wa) == r2 + 1,
 	      "the watch would resume at %" PRId64, etcd_watch_next(wa));
+	/* An event of 1.4 MB of JSON comes in many reads. */
+	big = calloc(1, 1 << 20);
+	etcd_put(C(s), "/w/big", big, 1 << 20, 0, etcd_sync_cb, s);
+	free(big);
+	wait_res(s, &r);
+	put(s, "/w/after", "c", &r);
+	wait_events(s, &w, 4);
+	check(w.n == 4 && w.value_lens[2] == 1 << 20 &&
+	              strcmp(w.keys[3], "/w/after") == 0,
+	      "a 1 MiB value through the watch, and the event after it");
 	etcd_watch_cancel(wa);
 }
 
