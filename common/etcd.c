@@ -413,6 +413,8 @@ static void req_easy(struct req *r)
 	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(r->easy, CURLOPT_HTTP_VERSION,
+	                 (long)CURL_HTTP_VERSION_1_1);
 	/* The members are named; no proxy of the environment applies. */
 	curl_easy_setopt(r->easy, CURLOPT_PROXY, "");
 	curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
