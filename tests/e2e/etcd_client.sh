@@ -47,10 +47,17 @@ check "the member the client talks to is killed" \
 restart_dead 2>/dev/null
 check "the killed member is back" wait_for 20 all_healthy
 
-check "two of three members are killed" \
-	phase quorum "$ETCD_URL" "$ETCD_PID1" "$ETCD_PID2" 2 "$T/revision" \
+# The quorum phase waits, its watch open, while the two are restarted.
+phase quorum "$ETCD_URL" "$ETCD_PID1" "$ETCD_PID2" 2 "$T/revision" \
+	>"$T/quorum.out" 2>/dev/null &
+QPID=$!
+check "two of three members are killed" wait_for 30 test -s "$T/revision" \
 	2>/dev/null
 restart_dead 2>/dev/null
+st=0
+wait "$QPID" 2>/dev/null || st=$?
+cat "$T/quorum.out"
+check "two of three members are killed, and restarted" [ "$st" -eq 0 ]
 check "they are back" wait_for 20 all_healthy
 check "after the restart" phase recovered "$ETCD_URL" "$T/revision"
 

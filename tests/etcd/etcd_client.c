@@ -13,8 +13,10 @@
  *   etcd_client quorum URL PA PB S FILE  SIGKILL two members; member S
  *                                    (index) is left: requests fail with
  *                                    "no leader", in time, and the loop
- *                                    keeps running; the last revision
- *                                    goes to FILE
+ *                                    keeps running; then the last
+ *                                    revision goes to FILE, the shell
+ *                                    restarts the two, and the watch is
+ *                                    back with the first write after
  *   etcd_client recovered URL FILE   after the restart: requests succeed,
  *                                    the revision went on from FILE's
  *
@@ -611,6 +613,8 @@ static int quorum(const char *url, const char *pa, const char *pb, int survivor,
 	int64_t last;
 	dp_status st;
 	bool leaderless = false, never = false;
+	int readbacks = 0;
+	char tmp[4096];
 	FILE *f;
 
 	put(s, "/q/before", "1", &r);
@@ -651,11 +655,32 @@ static int quorum(const char *url, const char *pa, const char *pb, int survivor,
 	              (w.last == DP_ENOLEADER || w.last == DP_EUNREACHABLE),
 	      "the watch says it is down, once: %s", dp_strerror(w.last));
 	uv_close((uv_handle_t *)&tk.t, NULL);
-	f = fopen(file, "w");
-	if (f != NULL) {
-		fprintf(f, "%" PRId64 "\n", last);
-		fclose(f);
+
+	/* The shell restarts the members once FILE is there. */
+	snprintf(tmp, sizeof(tmp), "%s.new", file);
+	f = fopen(tmp, "w");
+	if (f == NULL || fprintf(f, "%" PRId64 "\n", last) < 0 ||
+	    fclose(f) != 0 || rename(tmp, file) != 0) {
+		perror(file);
+		return 2;
 	}
+	start = now_ms(s);
+	while (w.ups == 0 && now_ms(s) - start < 30000) {
+		w.flag = false;
+		spin(s, 200, &w.flag);
+	}
+	check(w.ups == 1,
+	      "the watch says it is back, once, %.1f s after "
+	      "the restart began",
+	      (double)(now_ms(s) - start) / 1000);
+	st = DP_ENOLEADER;
+	while (st != DP_OK && now_ms(s) - start < 30000)
+		st = put_surely(s, "/q/after", "y", &readbacks);
+	wait_events(s, &w, 1);
+	check(st == DP_OK && w.n == 1 && strcmp(w.keys[0], "/q/after") == 0,
+	      "it sees the first write after the restart, and nothing else "
+	      "(%zu events)",
+	      w.n);
 	etcd_sync_free(s);
 	return 0;
 }
