@@ -286,10 +286,13 @@ void etcd_status(struct etcd_client *c, int member, etcd_cb cb, void *arg);
  * (in revision order) for every batch of changes, and is called once
  * more, the last time, with DP_ECOMPACTED (res->compact_revision: the
  * caller reads the keys again and starts a new watch after that
- * revision) or DP_ECANCELED (the client was closed).  When its member
- * dies or loses its leader, the watch starts again on the next member
- * from the revision after the last event it delivered: no event is lost
- * or given twice.
+ * revision), DP_EBADRESP (etcd canceled it, res->error says why) or
+ * DP_ECANCELED (the client was closed).  When its member dies or loses
+ * its leader, the watch starts again on the next member from the
+ * revision after the last event it delivered: no event is lost or given
+ * twice.  When no member takes it for a whole round, the callback gets
+ * DP_ENOLEADER or DP_EUNREACHABLE once (not the last time: the watch
+ * keeps trying), and DP_OK with no events when it is back.
  */
 struct etcd_watch;
 
