@@ -218,6 +218,7 @@ int main(int argc, char **argv)
 	int64_t rev;
 	dp_status st;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--endpoints") == 0)
 			endpoints = (unsigned)atoi(argv[i + 1]);
