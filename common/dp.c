@@ -32,6 +32,22 @@ const char *dp_strerror(int status)
 		return "signed message";
 	case DP_EAGAIN:
 		return "overtaken, run again";
+	case DP_EUNREACHABLE:
+		return "store unreachable";
+	case DP_ENOLEADER:
+		return "store has no leader";
+	case DP_ETIMEDOUT:
+		return "store timed out";
+	case DP_ECOMPARE:
+		return "compare failed";
+	case DP_ETOOLARGE:
+		return "request too large";
+	case DP_EBADRESP:
+		return "bad response";
+	case DP_ECOMPACTED:
+		return "revision compacted";
+	case DP_ECANCELED:
+		return "canceled";
 	}
 	return "unknown error";
 }

@@ -26,6 +26,15 @@ enum dp_status {
 	DP_EEXIST = -10,  /* the thing already exists */
 	DP_ESIGNED = -11, /* a signed message: needs the key ring */
 	DP_EAGAIN = -12,  /* overtaken by newer input: run again now */
+	/* A remote store (etcd): */
+	DP_EUNREACHABLE = -13, /* no member could be reached */
+	DP_ENOLEADER = -14,    /* members answer, but have no leader */
+	DP_ETIMEDOUT = -15,  /* no answer in time; a write may have happened */
+	DP_ECOMPARE = -16,   /* a transaction's compares failed */
+	DP_ETOOLARGE = -17,  /* the request is over the store's limit */
+	DP_EBADRESP = -18,   /* the answer could not be understood */
+	DP_ECOMPACTED = -19, /* the revision asked for is compacted away */
+	DP_ECANCELED = -20,  /* the request was dropped (client closed) */
 };
 
 typedef enum dp_status dp_status;

@@ -12,10 +12,11 @@ pkgs=""
 for group in "$@"; do
 	case "$group" in
 	build) pkgs="$pkgs gcc make pkg-config libldns-dev libevent-dev \
-libsqlite3-dev check libsystemd-dev libssl-dev libuv1-dev" ;;
+libsqlite3-dev check libsystemd-dev libssl-dev libuv1-dev \
+libcurl4-openssl-dev libjansson-dev" ;;
 	test) pkgs="$pkgs bind9-dnsutils knot-dnsutils nsd sqlite3 socat curl \
 procps iproute2 gnuplot-nox unbound spin python3-dnspython knot faketime \
-man-db groff-base prometheus" ;;
+man-db groff-base prometheus etcd-server etcd-client" ;;
 	bench) pkgs="$pkgs nsd knot dnsperf procps" ;;
 	format) pkgs="$pkgs clang-format" ;;
 	# make demo: the prober's picture, a real resolver in front of authd.

@@ -1,0 +1,25 @@
+# etcd.mk - the etcd v3 client of common/ (etcd.c, etcdmsg.c: libcurl,
+# jansson) and what tests and measures it against a real 3-member etcd
+# cluster on loopback (tests/etcd/cluster.bash): the end-to-end test's
+# driver (tests/e2e/etcd_client.sh runs it in `make check`).  Included
+# by the top-level Makefile.
+
+PKGS += libcurl jansson
+
+ETCD_TOOLS = $(BUILD)/tests/etcd_client $(BUILD)/tests/etcd_plan
+TEST_PROGRAMS += $(ETCD_TOOLS)
+
+$(BUILD)/tests/etcd/%.o: tests/etcd/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/etcd_%: $(BUILD)/tests/etcd/etcd_%.o $(LIBCOMMON)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: bench-etcd
+
+# A 100,000-address plan written to a 3-member cluster in one
+# transaction across keys, and read back.
+bench-etcd: $(BUILD)/tests/etcd_plan
+	@scripts/deps.sh build test
+	bench/etcd.sh --build $(BUILD)
