@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages dnsplane needs, when they are missing.
 #
 # usage: scripts/deps.sh GROUP...   (groups: build test bench format deb systemd
-#                                     demo fuzz valgrind model man)
+#                                     demo fuzz valgrind model man az)
 #
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get command is printed and the script fails, so nothing half-works.
@@ -19,6 +19,9 @@ procps iproute2 gnuplot-nox unbound spin python3-dnspython knot faketime \
 man-db groff-base prometheus etcd-server etcd-client" ;;
 	bench) pkgs="$pkgs nsd knot dnsperf procps" ;;
 	format) pkgs="$pkgs clang-format" ;;
+	# make az-lab: three secondaries (NSD, Knot, BIND), etcd, libfaketime.
+	az) pkgs="$pkgs iproute2 nsd knot bind9 bind9-dnsutils etcd-server \
+etcd-client faketime" ;;
 	# make demo: the prober's picture, a real resolver in front of authd.
 	demo) pkgs="$pkgs gnuplot-nox unbound" ;;
 	# make fuzz and make fuzz-cov: libFuzzer, llvm-cov.

@@ -162,21 +162,22 @@ finish() {
 	[ "$FAILS" -eq 0 ]
 }
 
-# start_nsd_secondary PORT PRIMARY_PORT ZONE SECRET: a real NSD on
-# 127.0.0.1:PORT, secondary for ZONE from authd on PRIMARY_PORT (transfers
-# and NOTIFY signed with key "k" of SECRET), in $T/nsd; logs to $T/nsd.log.
-start_nsd_secondary() {
-	mkdir -p "$T/nsd"
-	cat >"$T/nsd/nsd.conf" <<NSDCONF
+# nsd_secondary_conf DIR LISTEN PRIMARY NOTIFIER ZONE SECRET: an NSD
+# configuration (DIR/nsd.conf) for a secondary of ZONE on LISTEN
+# (ADDR@PORT) transferring from PRIMARY (ADDR@PORT) and taking NOTIFY
+# from the address NOTIFIER, all signed with key "k" of SECRET.
+nsd_secondary_conf() {
+	mkdir -p "$1"
+	cat >"$1/nsd.conf" <<NSDCONF
 server:
-    ip-address: 127.0.0.1@$1
+    ip-address: $2
     server-count: 1
-    zonesdir: "$T/nsd"
-    pidfile: "$T/nsd/nsd.pid"
+    zonesdir: "$1"
+    pidfile: "$1/nsd.pid"
     database: ""
-    xfrdfile: "$T/nsd/xfrd.state"
-    xfrdir: "$T/nsd"
-    zonelistfile: "$T/nsd/zone.list"
+    xfrdfile: "$1/xfrd.state"
+    xfrdir: "$1"
+    zonelistfile: "$1/zone.list"
     zonefiles-write: 0
     username: ""
     chroot: ""
@@ -187,12 +188,20 @@ remote-control:
 key:
     name: "k"
     algorithm: hmac-sha256
-    secret: "$4"
+    secret: "$6"
 zone:
-    name: "$3"
-    request-xfr: 127.0.0.1@$2 k
-    allow-notify: 127.0.0.1 k
+    name: "$5"
+    request-xfr: $3 k
+    allow-notify: $4 k
 NSDCONF
+}
+
+# start_nsd_secondary PORT PRIMARY_PORT ZONE SECRET: a real NSD on
+# 127.0.0.1:PORT, secondary for ZONE from authd on PRIMARY_PORT (transfers
+# and NOTIFY signed with key "k" of SECRET), in $T/nsd; logs to $T/nsd.log.
+start_nsd_secondary() {
+	nsd_secondary_conf "$T/nsd" "127.0.0.1@$1" "127.0.0.1@$2" 127.0.0.1 \
+		"$3" "$4"
 	nsd-checkconf "$T/nsd/nsd.conf"
 	nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd.log" 2>&1 &
 	PIDS="$PIDS $!"

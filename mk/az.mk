@@ -1,0 +1,28 @@
+# az.mk - the three-zone lab: network namespaces az1..az3 on a bridge
+# (198.18.0.0/15), an etcd member, an enactor, a secondary (NSD, Knot,
+# BIND) and a prober in each (tests/az/lib.bash).  Root.  Included by the
+# top-level Makefile.
+#   make az-lab    the lab, MODE=safe (default) or legacy, until ^C
+#   make az-test   the full fault schedule (tests/az/run.sh --full)
+#   az             one round of it, part of make check (skips without root)
+
+MODE	?= safe
+AZ_PROGRAMS = $(BUILD)/authd $(BUILD)/planner $(BUILD)/enactor \
+	$(BUILD)/lbfarm $(BUILD)/dnsprobe
+CHECK_TARGETS += az
+
+.PHONY: az az-lab az-test
+
+az-lab: $(AZ_PROGRAMS)
+	@scripts/deps.sh build az
+	bash scripts/az-lab.sh $(BUILD) $(MODE)
+
+az-test: $(AZ_PROGRAMS)
+	@scripts/deps.sh build az
+	BUILD_DIR=$(CURDIR)/$(BUILD) AUTHD=$(CURDIR)/$(BUILD)/authd \
+		bash tests/az/run.sh --full
+
+az: $(AZ_PROGRAMS)
+	@if [ "$$(id -u)" -eq 0 ]; then scripts/deps.sh az; fi
+	BUILD_DIR=$(CURDIR)/$(BUILD) AUTHD=$(CURDIR)/$(BUILD)/authd \
+		bash tests/az/run.sh --short

@@ -1,0 +1,405 @@
+# lib.bash - the three-zone lab: three network namespaces (az1, az2, az3)
+# on a bridge, addresses from 198.18.0.0/15 only, and in each zone an etcd
+# member, an enactor, a real secondary (NSD, Knot DNS, BIND) following
+# authd by NOTIFY and IXFR, and a dnsprobe asking that secondary.  authd
+# (the primary), lbfarm and the planner run in az1.
+#
+# Sourced by scripts/az-lab.sh (make az-lab) and tests/az/run.sh, after
+# tests/e2e/lib.bash (check, wait_for, PIDS, its cleanup) and
+# tests/e2e/planner_lib.bash.  The faults are scripts/az.sh, which finds
+# the processes through the pid files under $AZ_DIR.
+#   az_require           root and network namespaces, else says why (1)
+#   az_net_up            namespaces, bridge, veths, addresses
+#   az_net_down          remove them (idempotent)
+#   az_start MODE        every daemon; MODE is safe or legacy
+#   az_store_kind        "etcd" when the daemons take --store etcd://,
+#                        else "sqlite" (the store on az1's host path)
+
+AZ_BR=azbr0
+AZ_ZONES="1 2 3"
+AZ_NET=198.18.0
+# The host's side of the bridge, to ask the lab from outside.
+AZ_HOST=$AZ_NET.254
+AZ_DIR=${AZ_DIR:-/run/dnsplane-az}
+AZ_PRIMARY=$AZ_NET.1:5300
+# shellcheck disable=SC2034 # used by the scripts that source this
+AZ_SECONDARY_KIND=([1]=nsd [2]=knot [3]=bind)
+AZ_LBPORT=8080
+
+az_ip() { echo "$AZ_NET.$1"; }
+
+# az_in ZONE CMD...: run CMD in zone ZONE's namespace.
+az_in() {
+	ns=az$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# az_require: the lab needs root and network namespaces; prints why not
+# and returns 1 otherwise.
+az_require() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "the three-zone lab needs root (network namespaces)"
+		return 1
+	fi
+	if ! ip netns add dnsplane-az-probe 2>/dev/null; then
+		echo "the three-zone lab needs network namespaces (ip netns add failed)"
+		return 1
+	fi
+	ip netns del dnsplane-az-probe
+	for ns in az1 az2 az3; do
+		if ip netns list | grep -qw "$ns"; then
+			echo "namespace $ns exists already: another lab runs (scripts/az.sh down removes a stale one)"
+			return 1
+		fi
+	done
+}
+
+az_net_up() {
+	ip link add "$AZ_BR" type bridge
+	ip addr add "$AZ_HOST/24" dev "$AZ_BR"
+	ip link set "$AZ_BR" up
+	for z in $AZ_ZONES; do
+		ip netns add "az$z"
+		ip link add "az${z}h" type veth peer name eth0 netns "az$z"
+		ip link set "az${z}h" master "$AZ_BR" up
+		az_in "$z" ip link set lo up
+		az_in "$z" ip addr add "$(az_ip "$z")/24" dev eth0
+		az_in "$z" ip link set eth0 up
+	done
+}
+
+az_net_down() {
+	for z in $AZ_ZONES; do
+		ip netns del "az$z" 2>/dev/null || true
+		ip link del "az${z}h" 2>/dev/null || true
+	done
+	ip link del "$AZ_BR" 2>/dev/null || true
+}
+
+# az_stop_all: SIGTERM to everything, SIGKILL to etcd (its graceful stop
+# waits for peers that may be cut off; its data is scratch), then remove
+# the namespaces and the bridge.  cleanup (tests/e2e/lib.bash) then waits.
+az_stop_all() {
+	for z in $AZ_ZONES; do
+		[ -f "$AZ_DIR/etcd$z.pid" ] &&
+			kill -KILL "$(cat "$AZ_DIR/etcd$z.pid")" 2>/dev/null
+	done
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	az_net_down
+}
+
+az_store_kind() {
+	if "$PLANNER" --help 2>&1 | grep -q 'etcd://' &&
+		"$ENACTOR" --help 2>&1 | grep -q 'etcd://'; then
+		echo etcd
+	else
+		echo sqlite
+	fi
+}
+
+# az_bg NAME ZONE CMD...: CMD in the background in zone ZONE, its log
+# $T/NAME.log, its pid in $AZ_DIR/NAME.pid and in PIDS.
+az_bg() {
+	name=$1
+	z=$2
+	shift 2
+	# Its log and command line, for scripts/az.sh start NAME.
+	{
+		echo "$T/$name.log"
+		printf '%q ' ip netns exec "az$z" "$@"
+		echo
+	} >"$AZ_DIR/$name.cmd"
+	ip netns exec "az$z" "$@" >>"$T/$name.log" 2>&1 &
+	echo $! >"$AZ_DIR/$name.pid"
+	PIDS="$PIDS $!"
+}
+
+az_keys() {
+	AZ_SECRET=$(head -c 32 /dev/urandom | base64)
+	printf 'key "k" { algorithm hmac-sha256; secret "%s"; };\n' \
+		"$AZ_SECRET" >"$T/k.key"
+	for z in $AZ_ZONES; do new_key "$T/enactor-$z.key" "enactor-$z"; done
+}
+
+az_start_etcd() {
+	initial=""
+	for z in $AZ_ZONES; do
+		initial="$initial${initial:+,}m$z=http://$(az_ip "$z"):2380"
+	done
+	for z in $AZ_ZONES; do
+		az_bg "etcd$z" "$z" etcd --name "m$z" --data-dir "$T/etcd/m$z" \
+			--listen-client-urls "http://$(az_ip "$z"):2379" \
+			--advertise-client-urls "http://$(az_ip "$z"):2379" \
+			--listen-peer-urls "http://$(az_ip "$z"):2380" \
+			--initial-advertise-peer-urls "http://$(az_ip "$z"):2380" \
+			--initial-cluster "$initial" \
+			--initial-cluster-token "dnsplane-az-$$" \
+			--initial-cluster-state new \
+			--heartbeat-interval 50 --election-timeout 500 \
+			--logger zap --log-outputs stderr
+	done
+	AZ_ETCD="$(az_ip 1):2379,$(az_ip 2):2379,$(az_ip 3):2379"
+	for z in $AZ_ZONES; do
+		wait_for 20 az_in "$z" etcdctl --endpoints "$(az_ip "$z"):2379" \
+			--command-timeout=1s endpoint health >/dev/null || {
+			echo "etcd member $z did not become healthy" >&2
+			return 1
+		}
+	done
+}
+
+az_zone_file() {
+	# Refresh 5 s, retry 2 s: a secondary cut off from the NOTIFYs asks
+	# for the zone by itself soon after the cut heals.
+	cat >"$T/api.zone" <<ZONE
+\$ORIGIN api.test.
+\$TTL 60
+@	SOA	ns1 hostmaster 1 5 2 86400 5
+	NS	ns1
+ns1	A	192.0.2.53
+dynamodb.us-east-1	A	192.0.2.250
+ZONE
+}
+
+az_start_authd() {
+	{
+		echo "listen $AZ_PRIMARY"
+		echo "zone api.test.=$T/api.zone"
+		echo "state-dir $T/authd"
+		echo "guard $E"
+		echo "guard-enabled $([ "$1" = safe ] && echo yes || echo no)"
+		echo "key $T/k.key"
+		for z in $AZ_ZONES; do echo "key $T/enactor-$z.key"; done
+		echo "allow-transfer \"$AZ_NET.0/24 k\""
+		for z in $AZ_ZONES; do echo "notify \"$(az_ip "$z"):53 k\""; done
+	} >"$T/authd.conf"
+	az_bg authd 1 "$AUTHD" -c "$T/authd.conf"
+	wait_for 10 has "ready:" "$T/authd.log" || {
+		cat "$T/authd.log" >&2
+		return 1
+	}
+}
+
+az_start_nsd() { # az_start_nsd ZONE
+	d=$T/nsd$1
+	nsd_secondary_conf "$d" "$(az_ip "$1")@53" \
+		"${AZ_PRIMARY%:*}@${AZ_PRIMARY#*:}" "$AZ_NET.1" api.test. \
+		"$AZ_SECRET"
+	az_bg "secondary$1" "$1" nsd -d -c "$d/nsd.conf"
+}
+
+az_start_knot() { # az_start_knot ZONE
+	d=$T/knot$1
+	mkdir -p "$d"
+	cat >"$d/knot.conf" <<KNOTCONF
+server:
+    rundir: "$d"
+    listen: $(az_ip "$1")@53
+key:
+  - id: k
+    algorithm: hmac-sha256
+    secret: $AZ_SECRET
+log:
+  - target: stderr
+    any: info
+remote:
+  - id: primary
+    address: ${AZ_PRIMARY%:*}@${AZ_PRIMARY#*:}
+    key: k
+acl:
+  - id: notify
+    address: $AZ_NET.1
+    key: k
+    action: notify
+database:
+    storage: "$d/db"
+template:
+  - id: default
+    storage: "$d"
+    zonefile-sync: -1
+    zonefile-load: none
+    journal-content: none
+    refresh-min-interval: 2
+    retry-min-interval: 1
+zone:
+  - domain: api.test.
+    master: primary
+    acl: notify
+KNOTCONF
+	az_bg "secondary$1" "$1" knotd -c "$d/knot.conf"
+}
+
+az_start_bind() { # az_start_bind ZONE
+	d=$T/bind$1
+	mkdir -p "$d"
+	cat >"$d/named.conf" <<BINDCONF
+options {
+	directory "$d";
+	pid-file "$d/named.pid";
+	session-keyfile "$d/session.key";
+	managed-keys-directory "$d";
+	listen-on port 53 { $(az_ip "$1"); };
+	listen-on-v6 { none; };
+	recursion no;
+	dnssec-validation no;
+	min-refresh-time 2;
+	min-retry-time 1;
+};
+controls { };
+key "k" { algorithm hmac-sha256; secret "$AZ_SECRET"; };
+zone "api.test" {
+	type secondary;
+	primaries { ${AZ_PRIMARY%:*} port ${AZ_PRIMARY#*:} key k; };
+	file "api.test.bak";
+	allow-notify { $AZ_NET.1; };
+};
+BINDCONF
+	az_bg "secondary$1" "$1" named -g -c "$d/named.conf"
+}
+
+# az_serial ZONE: the serial zone ZONE's secondary serves, empty if none.
+az_serial() {
+	az_in "$1" dig @"$(az_ip "$1")" +short +norec +time=1 +tries=1 \
+		api.test SOA 2>/dev/null | awk 'NF == 7 {print $3}'
+}
+
+# az_served ZONE: "GEN ADDR ADDR..." as zone ZONE's secondary answers.
+az_served() {
+	g=$(az_in "$1" dig @"$(az_ip "$1")" +short +norec +time=1 +tries=1 \
+		"_gen.$E" TXT 2>/dev/null | tr -d '"' | grep -E '^[0-9]+$' || true)
+	a=$(az_in "$1" dig @"$(az_ip "$1")" +short +norec +time=1 +tries=1 \
+		"$E" A 2>/dev/null | grep '^[0-9]' | sort | tr '\n' ' ')
+	echo "${g:-none} ${a% }"
+}
+
+az_start_planner() {
+	cat >"$T/planner.conf" <<CONF
+region us-east-1
+store $AZ_STORE
+check-interval-ms 100
+check-timeout-ms 80
+healthy-threshold 1
+unhealthy-threshold 1
+plan-interval-ms ${AZ_PLAN_MS:-1000}
+endpoint $E
+CONF
+	for i in 1 2 3 4; do
+		echo "lb $E 10.0.0.$i http://127.0.1.$i:$AZ_LBPORT/health 10" \
+			>>"$T/planner.conf"
+	done
+	az_bg lbfarm 1 "$LBFARM" --control "$AZ_DIR/lb.sock" \
+		--listen "127.0.1.1-127.0.1.4:$AZ_LBPORT"
+	wait_for 5 has "ready:" "$T/lbfarm.log"
+	az_bg planner 1 "$PLANNER" -c "$T/planner.conf"
+	wait_for 10 has "ready:" "$T/planner.log"
+}
+
+# az_start_enactor ZONE MODE ARGS...: zone ZONE's enactor, its wall clock
+# under libfaketime (scripts/az.sh clock steps it; monotonic time is left
+# alone, as an NTP step leaves it).
+az_start_enactor() {
+	z=$1
+	mode=$2
+	shift 2
+	[ -f "$AZ_DIR/clock$z" ] || echo "+0" >"$AZ_DIR/clock$z"
+	az_bg "enactor$z" "$z" env LD_PRELOAD="$AZ_FAKELIB" \
+		FAKETIME_TIMESTAMP_FILE="$AZ_DIR/clock$z" \
+		FAKETIME_CACHE_DURATION=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
+		"$ENACTOR" --id "$z" --mode "$mode" --store "$AZ_STORE" \
+		--server "$AZ_PRIMARY" --zone api.test. \
+		--key "$T/enactor-$z.key" --keep 2 --interval-ms 200 \
+		--heartbeat-ms 200 "$@"
+}
+
+# az_start_probe ZONE: a dnsprobe in zone ZONE asking its secondary.
+az_start_probe() {
+	az_bg "probe$1" "$1" "$PROBE" --server "$(az_ip "$1"):53" --name "$E" \
+		--rate 20 --interval-ms 500 --summary "$T/probe$1.json" \
+		--csv "$T/probe$1.csv" --label "az$1"
+}
+
+az_start() { # az_start MODE
+	mode=$1
+	mkdir -p "$AZ_DIR"
+	rm -f "$AZ_DIR"/*.pid "$AZ_DIR"/*.cmd "$AZ_DIR"/clock*
+	echo "$T" >"$AZ_DIR/dir"
+	AZ_FAKELIB=$(dpkg -L libfaketime 2>/dev/null |
+		grep -m1 'libfaketime\.so\.1$')
+	az_keys
+	az_zone_file
+	az_start_etcd
+	AZ_KIND=$(az_store_kind)
+	if [ "$AZ_KIND" = etcd ]; then
+		AZ_STORE="etcd://$AZ_ETCD"
+	else
+		AZ_STORE=$T/plans.db
+	fi
+	echo "$AZ_STORE" >"$AZ_DIR/store"
+	az_start_authd "$mode"
+	az_start_planner
+	az_start_nsd 1
+	az_start_knot 2
+	az_start_bind 3
+	for z in $AZ_ZONES; do
+		wait_for 20 az_has_serial "$z" || {
+			echo "the secondary of az$z did not load the zone" >&2
+			return 1
+		}
+	done
+	for z in $AZ_ZONES; do az_start_enactor "$z" "$mode"; done
+	for z in $AZ_ZONES; do
+		wait_for 20 az_has_plan "$z" || {
+			echo "the secondary of az$z does not serve a plan" >&2
+			return 1
+		}
+	done
+	for z in $AZ_ZONES; do az_start_probe "$z"; done
+}
+
+# az_exit: the EXIT trap of the lab and its test: stop everything, remove
+# the namespaces, the bridge and $AZ_DIR, then cleanup (tests/e2e/lib.bash)
+# waits for the processes and removes the scratch directory.
+az_exit() {
+	st=$?
+	az_stop_all
+	rm -rf "$AZ_DIR"
+	(exit "$st")
+	cleanup
+}
+
+az_has_serial() { [ -n "$(az_serial "$1")" ]; }
+az_has_plan() { [ "$(az_served "$1" | cut -d' ' -f1)" != none ]; }
+
+# az_where: where everything runs and how to break it.
+az_where() {
+	cat <<WHERE
+three zones on bridge $AZ_BR ($AZ_HOST on the host), scratch $T
+  zone  address        etcd                 secondary               enactor  prober
+  az1   $(az_ip 1)    $(az_ip 1):2379    NSD  $(az_ip 1):53     1        -> NSD
+  az2   $(az_ip 2)    $(az_ip 2):2379    Knot $(az_ip 2):53     2        -> Knot
+  az3   $(az_ip 3)    $(az_ip 3):2379    BIND $(az_ip 3):53     3        -> BIND
+  az1 also runs authd, the primary, on $AZ_PRIMARY, lbfarm (127.0.1.1-4:$AZ_LBPORT
+  inside az1) and the planner.
+WHERE
+	if [ "$AZ_KIND" = etcd ]; then
+		echo "  plan store: etcd, $AZ_STORE"
+	else
+		echo "  plan store: SQLITE ($AZ_STORE), NOT etcd: the planner and"
+		echo "  enactors do not take --store etcd:// yet, so every zone reads"
+		echo "  one SQLite file on this host; the etcd cluster runs beside it"
+		echo "  and a cut or a lost etcd majority does not reach the store."
+	fi
+	cat <<BREAK
+ask a zone:   ip netns exec az2 dig @$(az_ip 2) $E A
+break it:     scripts/az.sh cut|heal ZONE        (link down/up in the zone)
+              scripts/az.sh kill-leader          (SIGKILL the etcd leader)
+              scripts/az.sh stop-enactor|cont-enactor ZONE  (SIGSTOP/SIGCONT)
+              scripts/az.sh stop-secondary|cont-secondary ZONE
+              scripts/az.sh kill NAME | start NAME  (etcdN, enactorN,
+                            secondaryN, planner, authd: SIGKILL, start again)
+              scripts/az.sh clock ZONE +600s     (step the enactor's clock)
+              scripts/az.sh lb down|up N         (load balancer 10.0.0.N)
+              scripts/az.sh status
+BREAK
+}
