@@ -2,8 +2,10 @@
 # (198.18.0.0/15), an etcd member, an enactor, a secondary (NSD, Knot,
 # BIND) and a prober in each (tests/az/lib.bash).  Root.  Included by the
 # top-level Makefile.
-#   make az-lab    the lab, MODE=safe (default) or legacy, until ^C
-#   make az-test   the full fault schedule (tests/az/run.sh --full)
+#   make az-lab    the lab, MODE=safe (default) or legacy, until ^C;
+#                  RACE=1: the 2025 race across zones first (az3 slow)
+#   make az-test   the full fault schedule (tests/az/run.sh --full) and
+#                  the race across zones in both modes (tests/az/race.sh)
 #   az             one round of it, part of make check (skips without root)
 
 MODE	?= safe
@@ -15,12 +17,15 @@ CHECK_TARGETS += az
 
 az-lab: $(AZ_PROGRAMS)
 	@scripts/deps.sh build az
-	bash scripts/az-lab.sh $(BUILD) $(MODE)
+	bash scripts/az-lab.sh $(BUILD) $(MODE) $(if $(RACE),race)
 
 az-test: $(AZ_PROGRAMS)
 	@scripts/deps.sh build az
 	BUILD_DIR=$(CURDIR)/$(BUILD) AUTHD=$(CURDIR)/$(BUILD)/authd \
 		bash tests/az/run.sh --full
+	@set -e; for m in legacy safe; do \
+		BUILD_DIR=$(CURDIR)/$(BUILD) AUTHD=$(CURDIR)/$(BUILD)/authd \
+		bash tests/az/race.sh $$m; done
 
 az: $(AZ_PROGRAMS)
 	@if [ "$$(id -u)" -eq 0 ]; then scripts/deps.sh az; fi

@@ -15,6 +15,8 @@
 #   az_store_kind        "etcd" when the daemons take --store etcd://,
 #                        else "sqlite" (the store on az1's host path)
 
+PROBE=${PROBE:-$BUILD_DIR/dnsprobe}
+PROBE_ST=()
 AZ_BR=azbr0
 AZ_ZONES="1 2 3"
 AZ_NET=198.18.0
@@ -319,8 +321,9 @@ az_start_probe() {
 		--csv "$T/probe$1.csv" --label "az$1"
 }
 
-az_start() { # az_start MODE
+az_start() { # az_start MODE [ENACTOR_ZONES]
 	mode=$1
+	enactors=${2-$AZ_ZONES}
 	mkdir -p "$AZ_DIR"
 	rm -f "$AZ_DIR"/*.pid "$AZ_DIR"/*.cmd "$AZ_DIR"/clock*
 	echo "$T" >"$AZ_DIR/dir"
@@ -347,8 +350,8 @@ az_start() { # az_start MODE
 			return 1
 		}
 	done
-	for z in $AZ_ZONES; do az_start_enactor "$z" "$mode"; done
-	for z in $AZ_ZONES; do
+	for z in $enactors; do az_start_enactor "$z" "$mode"; done
+	for z in $enactors; do
 		wait_for 20 az_has_plan "$z" || {
 			echo "the secondary of az$z does not serve a plan" >&2
 			return 1
@@ -366,6 +369,102 @@ az_exit() {
 	rm -rf "$AZ_DIR"
 	(exit "$st")
 	cleanup
+}
+
+# az_race MODE: the 2025 race across zones, with the enactors' pause
+# points (as tests/e2e/race.sh): enactor 3 picks the newest plan G1 and
+# pauses after its freshness check; az3 is cut off, so once resumed its
+# update of authd cannot get through; the planner writes on; enactor 1
+# applies the newest plan and pauses before its cleanup; the cut heals and
+# enactor 3, the slow zone's, writes G1 (legacy) or is refused (safe) and
+# pauses before its cleanup; enactor 1's cleanup deletes G1.  Prints what
+# every zone's secondary answers at each step; sets RACE_G1, RACE_G2.
+az_race() {
+	mode=$1
+	say() { echo "== $*"; }
+	show() {
+		for z in $AZ_ZONES; do
+			printf '   az%s %-4s gen %s\n' "$z" "${AZ_SECONDARY_KIND[$z]}" \
+				"$(az_served "$z")"
+		done
+	}
+	az_start_enactor 3 "$mode" --pause-at after-freshness-check \
+		--pause-at before-cleanup
+	e3=$(cat "$AZ_DIR/enactor3.pid")
+	wait_for 20 stopped "$e3"
+	# The legacy enactor names the plan it picked; the safe one reads
+	# per endpoint, so the newest plan of the store stands for it.
+	RACE_G1=$(grep -o 'applying plan [0-9]*' "$T/enactor3.log" |
+		tail -n 1 | cut -d' ' -f3)
+	if [ -z "$RACE_G1" ] && [ "$AZ_KIND" = sqlite ]; then
+		RACE_G1=$(sqlite3 "$AZ_STORE" 'SELECT max(generation) FROM plan')
+	fi
+	say "enactor 3 (az3) picked plan $RACE_G1 and paused after its freshness check"
+	ip -n az3 link set eth0 down
+	kill -CONT "$e3"
+	say "az3 cut off from authd; enactor 3 resumed: its update cannot get through"
+	sleep 4
+	az_start_enactor 1 "$mode" --pause-at before-cleanup
+	e1=$(cat "$AZ_DIR/enactor1.pid")
+	wait_for 20 stopped "$e1"
+	sleep 1
+	RACE_G2=$(az_served 1 | cut -d' ' -f1)
+	say "enactor 1 (az1) put the endpoint on plan $RACE_G2 and paused before its cleanup"
+	show
+	ip -n az3 link set eth0 up
+	say "the cut heals: enactor 3 goes on with plan $RACE_G1 (legacy writes it over the newer plan; safe: nothing may go back)"
+	wait_for 30 stopped "$e3" || true
+	sleep 2
+	show
+	kill -CONT "$e1"
+	say "enactor 1's cleanup runs (keep 2: plan $RACE_G1 is old enough to go)"
+	sleep 3
+	show
+	kill -CONT "$e3" 2>/dev/null || true
+}
+
+# az_test_begin: the start of a test of the lab: skip (exit 0) with the
+# reason when the machine has no room for it, else the exit trap and the
+# network.
+az_test_begin() {
+	if ! why=$(az_require); then
+		echo "SKIP - $(basename "$0"): $why"
+		trap - EXIT
+		rm -rf "$T"
+		exit 0
+	fi
+	trap az_exit EXIT
+	trap 'exit 1' INT TERM
+	az_net_up
+}
+
+# az_stop_probes: SIGTERM to every zone's prober; PROBE_ST[1..3] their exit
+# status (1: an invariant broken), $T/probeN.json their summaries.
+az_stop_probes() {
+	for z in $AZ_ZONES; do
+		p=$(cat "$AZ_DIR/probe$z.pid")
+		kill -TERM "$p"
+		st=0
+		wait "$p" || st=$?
+		PIDS=${PIDS/ $p/}
+		PROBE_ST[z]=$st
+	done
+}
+
+# az_check_probe WHO ZONE: check that zone ZONE's prober saw no empty
+# answer, no NXDOMAIN and no generation going back.
+az_check_probe() {
+	n=$(az_probe_num probes "$2")
+	check "$1: az$2's prober: invariants held (exit 0) over ${n:-?} probes" \
+		[ "${PROBE_ST[$2]}" -eq 0 ]
+	for k in empty nxdomain generation_back generation_back_txt; do
+		check "$1: az$2's prober: $k 0" [ "$(az_probe_num "$k" "$2")" = 0 ]
+	done
+}
+
+# az_probe_num KEY ZONE: the number KEY of zone ZONE's prober summary.
+az_probe_num() {
+	grep -o "\"$1\":[0-9]*" "$T/probe$2.json" | head -1 | cut -d: -f2
 }
 
 az_has_serial() { [ -n "$(az_serial "$1")" ]; }
