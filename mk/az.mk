@@ -13,6 +13,12 @@ AZ_PROGRAMS = $(BUILD)/authd $(BUILD)/planner $(BUILD)/enactor \
 	$(BUILD)/lbfarm $(BUILD)/dnsprobe
 CHECK_TARGETS += az
 
+# After a test: nothing of the lab may be left behind.
+AZ_LEFT = if ip netns list 2>/dev/null | grep -qwE 'az[123]' || \
+	ip link show azbr0 >/dev/null 2>&1; then \
+	echo "FAIL - the lab left namespaces or its bridge behind"; exit 1; \
+	else echo "ok   - the lab left no namespace and no bridge behind"; fi
+
 .PHONY: az az-lab az-test
 
 az-lab: $(AZ_PROGRAMS)
@@ -23,6 +29,7 @@ az-test: $(AZ_PROGRAMS)
 	@scripts/deps.sh build az
 	BUILD_DIR=$(CURDIR)/$(BUILD) AUTHD=$(CURDIR)/$(BUILD)/authd \
 		bash tests/az/run.sh --full
+	@$(AZ_LEFT)
 	@set -e; for m in legacy safe; do \
 		BUILD_DIR=$(CURDIR)/$(BUILD) AUTHD=$(CURDIR)/$(BUILD)/authd \
 		bash tests/az/race.sh $$m; done
@@ -31,3 +38,4 @@ az: $(AZ_PROGRAMS)
 	@if [ "$$(id -u)" -eq 0 ]; then scripts/deps.sh az; fi
 	BUILD_DIR=$(CURDIR)/$(BUILD) AUTHD=$(CURDIR)/$(BUILD)/authd \
 		bash tests/az/run.sh --short
+	@$(AZ_LEFT)

@@ -20,6 +20,7 @@ set -eu
 
 AZ_DIR=${AZ_DIR:-/run/dnsplane-az}
 BUILD=${BUILD:-build}
+BUILD_DIR=${BUILD_DIR:-$BUILD}
 # shellcheck disable=SC2034 # used by tests/az/lib.bash
 E=dynamodb.us-east-1.api.test.
 . "$(dirname "$0")/../tests/az/lib.bash"
@@ -86,7 +87,8 @@ start)
 		die "$n runs already (pid $(cat "$AZ_DIR/$n.pid"))"
 	fi
 	log=$(head -n 1 "$f")
-	eval "$(sed -n 2p "$f")" >>"$log" 2>&1 &
+	# exec: the pid written is the process's own, not a shell's.
+	(eval "exec $(sed -n 2p "$f")") >>"$log" 2>&1 &
 	echo $! >"$AZ_DIR/$n.pid"
 	echo "$n started again (pid $!)"
 	;;

@@ -8,7 +8,8 @@
 # tests/e2e/lib.bash (check, wait_for, PIDS, its cleanup) and
 # tests/e2e/planner_lib.bash.  The faults are scripts/az.sh, which finds
 # the processes through the pid files under $AZ_DIR.
-#   az_require           root and network namespaces, else says why (1)
+#   az_require           root and network namespaces, else says why:
+#                        1 (not here: skip), 2 (a lab runs already: fail)
 #   az_net_up            namespaces, bridge, veths, addresses
 #   az_net_down          remove them (idempotent)
 #   az_start MODE        every daemon; MODE is safe or legacy
@@ -52,7 +53,7 @@ az_require() {
 	for ns in az1 az2 az3; do
 		if ip netns list | grep -qw "$ns"; then
 			echo "namespace $ns exists already: another lab runs (scripts/az.sh down removes a stale one)"
-			return 1
+			return 2
 		fi
 	done
 }
@@ -84,8 +85,9 @@ az_net_down() {
 # the namespaces and the bridge.  cleanup (tests/e2e/lib.bash) then waits.
 az_stop_all() {
 	for z in $AZ_ZONES; do
-		[ -f "$AZ_DIR/etcd$z.pid" ] &&
-			kill -KILL "$(cat "$AZ_DIR/etcd$z.pid")" 2>/dev/null
+		if [ -f "$AZ_DIR/etcd$z.pid" ]; then
+			kill -KILL "$(cat "$AZ_DIR/etcd$z.pid")" 2>/dev/null || true
+		fi
 	done
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
 	az_net_down
@@ -124,6 +126,13 @@ az_keys() {
 	for z in $AZ_ZONES; do new_key "$T/enactor-$z.key" "enactor-$z"; done
 }
 
+# az_etcd_healthy ZONE: does zone ZONE's etcd member answer and see a
+# leader?
+az_etcd_healthy() {
+	az_in "$1" etcdctl --endpoints "$(az_ip "$1"):2379" \
+		--command-timeout=1s endpoint health >/dev/null 2>&1
+}
+
 az_start_etcd() {
 	initial=""
 	for z in $AZ_ZONES; do
@@ -143,8 +152,7 @@ az_start_etcd() {
 	done
 	AZ_ETCD="$(az_ip 1):2379,$(az_ip 2):2379,$(az_ip 3):2379"
 	for z in $AZ_ZONES; do
-		wait_for 20 az_in "$z" etcdctl --endpoints "$(az_ip "$z"):2379" \
-			--command-timeout=1s endpoint health >/dev/null || {
+		wait_for 20 az_etcd_healthy "$z" || {
 			echo "etcd member $z did not become healthy" >&2
 			return 1
 		}
@@ -365,6 +373,8 @@ az_start() { # az_start MODE [ENACTOR_ZONES]
 # waits for the processes and removes the scratch directory.
 az_exit() {
 	st=$?
+	# Everything below must run, whatever fails (set -e is on).
+	set +e
 	az_stop_all
 	rm -rf "$AZ_DIR"
 	(exit "$st")
@@ -427,7 +437,14 @@ az_race() {
 # reason when the machine has no room for it, else the exit trap and the
 # network.
 az_test_begin() {
-	if ! why=$(az_require); then
+	st=0
+	why=$(az_require) || st=$?
+	if [ "$st" -eq 2 ]; then
+		echo "FAIL - $(basename "$0"): $why"
+		trap - EXIT
+		rm -rf "$T"
+		exit 1
+	elif [ "$st" -ne 0 ]; then
 		echo "SKIP - $(basename "$0"): $why"
 		trap - EXIT
 		rm -rf "$T"

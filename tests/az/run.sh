@@ -100,6 +100,8 @@ round() {
 	az lb down 1 >/dev/null
 	reach_all "lb 1 down, the etcd leader killed," lacks_addr 10.0.0.1 $ZONES_UP
 	az start "$leader" >/dev/null
+	check "the killed leader $leader rejoins the cluster" \
+		wait_for 20 az_etcd_healthy "${leader#etcd}"
 	az lb up 1 >/dev/null
 	reach_all "lb 1 up" has_addr 10.0.0.1 $ZONES_UP
 }
@@ -130,13 +132,16 @@ else
 fi
 az start etcd1 >/dev/null
 az start etcd2 >/dev/null
+for z in 1 2; do
+	check "etcd$z rejoins the cluster" wait_for 20 az_etcd_healthy "$z"
+done
 gen_above() { [ "$(gen_of 2)" -gt "$1" ]; }
 check "etcd majority back: plans move on" wait_for 20 gen_above "$g1"
 
 # The probers' verdicts.
 az_stop_probes
 for z in $AZ_ZONES; do
-	echo "# az$z prober: $(tr -d '{}"' <"$T/probe$z.json" | tr ',' '\n' | awk '!seen[$0]++' | grep -E '^(probes|ok|empty|nxdomain|noanswer|generation_back|generation_back_txt|gen_max):' | tr '\n' ' ')"
+	echo "# az$z prober: $(tr -d '{}"' <"$T/probe$z.json" | tr ',' '\n' | awk -F: '!seen[$1]++' | grep -E '^(probes|ok|empty|nxdomain|noanswer|generation_back|generation_back_txt|gen_max):' | tr '\n' ' ')"
 	az_check_probe safe "$z"
 done
 sort -n "$T/reach-ms" | awk '{a[NR]=$1} END {printf "# a change reached every zone: median %d ms, worst %d ms, of %d\n", a[int((NR+1)/2)], a[NR], NR}'
