@@ -4,7 +4,8 @@
 # authd by NOTIFY and IXFR, and a dnsprobe asking that secondary.  authd
 # (the primary), lbfarm and the planner run in az1.
 #
-# Sourced by scripts/az-lab.sh (make az-lab) and tests/az/run.sh, after
+# Sourced by scripts/az-lab.sh (make az-lab), tests/az/run.sh and
+# tests/az/race.sh, after
 # tests/e2e/lib.bash (check, wait_for, PIDS, its cleanup) and
 # tests/e2e/planner_lib.bash.  The faults are scripts/az.sh, which finds
 # the processes through the pid files under $AZ_DIR.
@@ -12,9 +13,15 @@
 #                        1 (not here: skip), 2 (a lab runs already: fail)
 #   az_net_up            namespaces, bridge, veths, addresses
 #   az_net_down          remove them (idempotent)
-#   az_start MODE        every daemon; MODE is safe or legacy
+#   az_start MODE [ZONES] every daemon; MODE is safe or legacy; the
+#                        enactors of ZONES only (default all three)
 #   az_store_kind        "etcd" when the daemons take --store etcd://,
-#                        else "sqlite" (the store on az1's host path)
+#                        else "sqlite" (one file on the host's filesystem)
+#   az_served ZONE       "GEN ADDR..." as the zone's secondary answers
+#   az_race MODE         the 2025 race across zones, az3's enactor slow
+#   az_test_begin        skip or fail a test early, else trap and network
+#   az_exit              the exit trap: stop, remove, clean up
+#   az_stop_probes, az_check_probe WHO ZONE   the probers' verdicts
 
 PROBE=${PROBE:-$BUILD_DIR/dnsprobe}
 PROBE_ST=()
