@@ -31,7 +31,7 @@ $(BUILD)/leasemgr: $(BUILD)/obj/cascade/mgr_main.o $(LIBCASCADE) \
 # summary.json and build/cascade/cascade.png.
 cascade: $(PROGRAMS) $(TEST_PROGRAMS)
 	@scripts/deps.sh build test demo
-	@bash scripts/cascade.sh --build $(BUILD)
+	@bash scripts/cascade.sh --build $(BUILD) --window 30 --operator 30 --after 20
 
 install: install-cascade
 

@@ -28,7 +28,11 @@
 BUILD=build
 OUT=
 HOSTS=1000
-OUTAGE=10
+# Long enough that every lease lapses whatever the caches: a manager sees
+# the outage up to 10 s shorter than authd (unbound's cached CNAME, TTL
+# 5 s, at its start; the manager's own negative answer, 5 s, at its end),
+# and its open connections outlive the answer by up to 3 s.
+OUTAGE=20
 WINDOW=30
 OPERATOR=0
 AFTER=20
@@ -62,11 +66,12 @@ TTL=5
 NEGTTL=5
 MODES="unprotected protected"
 T0=$(date +%s%3N)
-rm -f "$OUT"/*.csv "$OUT"/*.log "$OUT"/events "$OUT"/summary.json
+rm -f "$OUT"/*.csv "$OUT"/*.log "$OUT"/*.txt "$OUT"/*.dat "$OUT"/events \
+	"$OUT"/*.json "$OUT"/cascade.*
 
 say() { printf '%s\n' "$*" | fold -s -w 76 | sed 's/^/   /'; }
 event() { echo "$(date +%s%3N) $*" >>"$T/events"; }
-keep() { cp "$T"/*.csv "$T"/*.log "$T/events" "$OUT"/ 2>/dev/null || true; }
+keep() { cp "$T"/*.csv "$T"/*.log "$T"/*.txt "$T/events" "$OUT"/ 2>/dev/null || true; }
 die() {
 	echo "cascade: $*" >&2
 	keep
@@ -125,13 +130,17 @@ for mode in $MODES; do
 	sp=$(free_port)
 	listen=()
 	for i in 1 2 3 4; do listen+=(--listen "$NET.0.$i:$sp"); done
+	eval "SM_$mode=$(free_port) MM_$mode=$(free_port)"
 	"$BUILD/leasestore" "${listen[@]}" --timeline "$T/store-$mode.csv" \
+		--metrics-listen "127.0.0.1:$(eval "echo \$SM_$mode")" \
 		>"$T/store-$mode.log" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_for 5 has "ready:" "$T/store-$mode.log" || die "leasestore did not start"
 	"$BUILD/leasemgr" --mode "$mode" --endpoint "$E" \
 		--resolver "127.0.0.1:$U" --store-port "$sp" --hosts "$HOSTS" \
-		--timeline "$T/mgr-$mode.csv" >"$T/mgr-$mode.log" 2>&1 &
+		--timeline "$T/mgr-$mode.csv" \
+		--metrics-listen "127.0.0.1:$(eval "echo \$MM_$mode")" \
+		>"$T/mgr-$mode.log" 2>&1 &
 	eval "MGR_$mode=$!"
 	PIDS="$PIDS $!"
 	wait_for 5 has "ready:" "$T/mgr-$mode.log" || die "leasemgr did not start"
@@ -227,6 +236,11 @@ queue dropped, 16 items in flight at most."
 fi
 END_MS=$(date +%s%3N)
 event "end"
+# What each daemon's /metrics says at the end.
+for mode in $MODES; do
+	curl -s "127.0.0.1:$(eval "echo \$SM_$mode")/metrics" >"$T/metrics-store-$mode.txt" || true
+	curl -s "127.0.0.1:$(eval "echo \$MM_$mode")/metrics" >"$T/metrics-mgr-$mode.txt" || true
+done
 stop_planner >/dev/null
 keep
 
@@ -304,9 +318,11 @@ for mode in $MODES; do
 		"$(field "$OUT/summary.json" "$mode" timeouts)"
 done
 if [ "$OPERATOR" -gt 0 ]; then
+	w=$(field "$OUT/window.json" unprotected recovered_s_after_dns)
+	[ "$w" = null ] && w=never
 	say "(unprotected: the operator throttled it $OPERATOR s after its DNS \
-came back; in the ${WINDOW} s after the repair it recovered: \
-$(field "$OUT/window.json" unprotected recovered_s_after_dns))"
+came back; before that, in the ${WINDOW} s after DNS came back, it \
+recovered: $w)"
 fi
 
 # ---- the picture ----
@@ -341,7 +357,7 @@ done <"$OUT/events"
 			i=$((i + 1))
 			echo "set arrow $i from $x, graph 0 to $x, graph 1 nohead lc rgb 'gray50' dt 2"
 			[ "$1" = labels ] &&
-				echo "set label $i '$label' at $x, graph $(awk -v i=$i 'BEGIN { print 0.97 - (i % 6) * 0.09 }') font ',8' offset 0.3,0"
+				echo "set label $i '$label' at $x, graph $(awk -v i=$i 'BEGIN { print 0.92 - (i % 6) * 0.08 }') font ',8' offset 0.3,0"
 		done <<<"$marks"
 	}
 	arrows labels
@@ -356,11 +372,11 @@ done <"$OUT/events"
 	echo "plot '$OUT/plot-store-unprotected.dat' u 1:2 w l lw 2 lc rgb '#d62728' t 'unprotected store: requests waiting', '$OUT/plot-store-protected.dat' u 1:2 w l lw 2 lc rgb '#2ca02c' t 'protected store: requests waiting'"
 	echo "set ylabel 'store: served/s'"
 	echo "plot '$OUT/plot-store-unprotected.dat' u 1:3 w l lw 2 lc rgb '#d62728' t 'unprotected store: requests served per second', '$OUT/plot-store-protected.dat' u 1:3 w l lw 2 lc rgb '#2ca02c' t 'protected store: requests served per second'"
-	echo "set ylabel 'DNS'"
-	echo "set yrange [-0.2:3.6]"
-	echo "set ytics ('no address' 0, 'addresses' 1, 'no address' 1.2, 'addresses' 2.2)"
+	echo "set ylabel 'DNS, as each manager got it'"
+	echo "set yrange [-0.3:4.4]"
+	echo "set ytics ('none' 0, 'addresses' 1, 'none' 1.5, 'addresses' 2.5)"
 	echo "set xlabel 'seconds since the lab started'"
-	echo "plot '$OUT/plot-mgr-unprotected.dat' u 1:3 w steps lw 2 lc rgb '#d62728' t 'unprotected manager: last answer', '$OUT/plot-mgr-protected.dat' u 1:(\$3 + 1.2) w steps lw 2 lc rgb '#2ca02c' t 'protected manager: last answer (+1.2)'"
+	echo "plot '$OUT/plot-mgr-unprotected.dat' u 1:3 w steps lw 2 lc rgb '#d62728' t 'unprotected manager: last answer', '$OUT/plot-mgr-protected.dat' u 1:(\$3 + 1.5) w steps lw 2 lc rgb '#2ca02c' t 'protected manager: last answer (raised)'"
 	echo "unset multiplot"
 } >"$OUT/cascade.gp"
 gnuplot "$OUT/cascade.gp" || die "gnuplot failed"
