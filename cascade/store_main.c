@@ -27,6 +27,8 @@
 #include "xalloc.h"
 
 #define STORE_VERSION "0.1.0"
+/* Hosts are numbered below this (leasemgr's largest fleet). */
+#define STORE_MAX_HOSTS 1000000UL
 
 struct server;
 
@@ -172,7 +174,7 @@ static void request(struct conn *c, char *line)
 	c->refs++;
 	if (sscanf(line, "%23s %11s %lu %lld", r->id, r->op, &r->host,
 	           &deadline) != 4 ||
-	    r->host > 100000000) {
+	    r->host >= STORE_MAX_HOSTS) {
 		log_warning("bad request line: %.40s", line);
 		answer(r, "ERR", 0);
 		return;
