@@ -344,6 +344,9 @@ static void on_timeline(uv_timer_t *t)
 	struct mgr *m = t->data;
 	struct fleet_stats st;
 	int64_t now = lab_now_ms();
+	sdnotify_watchdog();
+	if (m->timeline == NULL)
+		return;
 	fleet_stats(m->fleet, now, &st);
 	fprintf(m->timeline,
 	        "%lld,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%d,%zu,%d\n",
@@ -443,9 +446,9 @@ static dp_status mgr_start(struct mgr *m, char *err, size_t errlen)
 	uv_timer_init(m->loop, &m->tl_timer);
 	m->tick.data = m->tl_timer.data = m;
 	uv_timer_start(&m->tick, on_tick, 0, TICK_MS);
-	if (m->timeline != NULL)
-		uv_timer_start(&m->tl_timer, on_timeline, 0,
-		               (uint64_t)m->s.timeline_ms);
+	/* The timeline's timer feeds the watchdog too. */
+	uv_timer_start(&m->tl_timer, on_timeline, 0,
+	               (uint64_t)m->s.timeline_ms);
 	lab_stop_signals(m->loop, &m->sigterm, &m->sigint);
 	uv_signal_init(m->loop, &m->sigusr1);
 	m->sigusr1.data = m;
