@@ -134,6 +134,7 @@ for mode in $MODES; do
 	"$BUILD/leasestore" "${listen[@]}" --timeline "$T/store-$mode.csv" \
 		--metrics-listen "127.0.0.1:$(eval "echo \$SM_$mode")" \
 		>"$T/store-$mode.log" 2>&1 &
+	eval "STORE_$mode=$!"
 	PIDS="$PIDS $!"
 	wait_for 5 has "ready:" "$T/store-$mode.log" || die "leasestore did not start"
 	"$BUILD/leasemgr" --mode "$mode" --endpoint "$E" \
@@ -241,8 +242,14 @@ for mode in $MODES; do
 	curl -s "127.0.0.1:$(eval "echo \$SM_$mode")/metrics" >"$T/metrics-store-$mode.txt" || true
 	curl -s "127.0.0.1:$(eval "echo \$MM_$mode")/metrics" >"$T/metrics-mgr-$mode.txt" || true
 done
+# Each lease daemon must stop cleanly (under make asan: without a leak).
+for mode in $MODES; do
+	stop_pid "leasemgr $mode" "$(eval "echo \$MGR_$mode")" >/dev/null
+	stop_pid "leasestore $mode" "$(eval "echo \$STORE_$mode")" >/dev/null
+done
 stop_planner >/dev/null
 keep
+[ "$FAILS" -eq 0 ] || die "a daemon did not stop cleanly (its log says why)"
 
 # ---- the numbers ----
 

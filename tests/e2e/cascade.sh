@@ -65,4 +65,6 @@ check "leasestore's /metrics: requests abandoned by the unprotected store" \
 	ge "$(metric "$OUT/metrics-store-unprotected.txt" leasestore_requests_abandoned_total)" 1
 check "the managers logged the outage and the recovery of DNS" \
 	grep -q "resolves again" "$OUT/mgr-protected.log"
+check "the managers said what they did when they stopped" \
+	grep -q "stopped: 1000 of 1000 hosts leased" "$OUT/mgr-protected.log"
 finish
