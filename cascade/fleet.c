@@ -24,7 +24,7 @@ struct item {
 	uint32_t host;
 	uint32_t step, nsteps; /* next request; 1 (renew) or 3 */
 	uint32_t attempts;     /* retries so far */
-	int64_t enqueued_ms, started_ms, deadline_ms, not_before_ms;
+	int64_t started_ms, deadline_ms, not_before_ms;
 	uint64_t req; /* the request out, while in a slot */
 };
 
@@ -302,7 +302,6 @@ static void host_due(struct fleet *f, uint32_t i, int64_t now_ms)
 	}
 	struct item *it = xcalloc(1, sizeof(*it));
 	it->host = i;
-	it->enqueued_ms = now_ms;
 	it->deadline_ms =
 	        prot ? (leased(h, now_ms) ? h->expiry_ms
 	                                  : now_ms + f->p.item_timeout_ms)
