@@ -315,10 +315,14 @@ field() { # field FILE MODE NAME
 }
 echo "== Summary ($OUT/summary.json)"
 for mode in $MODES; do
-	printf '   %-12s hosts %s, DNS out for the manager %s s; recovered %s s after DNS; min goodput %s;\n' \
+	rec=$(field "$OUT/summary.json" "$mode" recovered_s_after_dns)
+	case $rec in
+	null) rec="not recovered in the run" ;;
+	*) rec="recovered $rec s after DNS" ;;
+	esac
+	printf '   %-12s hosts %s, DNS out for the manager %s s; %s; min goodput %s;\n' \
 		"$mode:" "$(field "$OUT/summary.json" "$mode" hosts)" \
-		"$(field "$OUT/summary.json" "$mode" dns_outage_s)" \
-		"$(field "$OUT/summary.json" "$mode" recovered_s_after_dns)" \
+		"$(field "$OUT/summary.json" "$mode" dns_outage_s)" "$rec" \
 		"$(field "$OUT/summary.json" "$mode" min_goodput_after_dns)"
 	printf '                store peak %s requests/s, %s items timed out\n' \
 		"$(field "$OUT/summary.json" "$mode" store_requests_per_s_peak)" \
