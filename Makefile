@@ -4,6 +4,7 @@
 #   make check         all tests (unit, packet, end-to-end, differential)
 #   make asan          the same tests, built with ASan and UBSan
 #   make demo          the 2025 race for real, then the fix holding (narrated)
+#   make cascade       the lease fleet behind the endpoint: collapse, remedies
 #   make chaos         TRIALS=N SEED=S: random faults, a table per mode
 #   make fuzz          FUZZ_SECONDS=N: libFuzzer on each target of fuzz/
 #   make valgrind      authd's end-to-end tests with authd under valgrind
