@@ -70,17 +70,40 @@ static ldns_rr *rr_text(const char *fmt, ...)
 	return rr;
 }
 
-ldns_rr *layout_weight_rr(const char *name, const char *addr, uint32_t weight,
-                          uint32_t ttl)
+/*
+ * The text of the weight record of @addr: "ADDR WEIGHT", the address as
+ * inet_ntop() writes it, into @out (LAYOUT_WEIGHT_TEXTLEN); -1 when @addr
+ * is no address or @weight is above 65535.
+ */
+#define LAYOUT_WEIGHT_TEXTLEN (INET6_ADDRSTRLEN + 8)
+
+static int weight_text(const char *addr, uint32_t weight, char *out)
 {
 	uint8_t bin[16];
 	char text[INET6_ADDRSTRLEN];
 	int af = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
 	if (weight > 65535 || inet_pton(af, addr, bin) != 1 ||
 	    inet_ntop(af, bin, text, sizeof(text)) == NULL)
+		return -1;
+	snprintf(out, LAYOUT_WEIGHT_TEXTLEN, "%s %u", text, weight);
+	return 0;
+}
+
+ldns_rr *layout_weight_rr(const char *name, const char *addr, uint32_t weight,
+                          uint32_t ttl)
+{
+	char text[LAYOUT_WEIGHT_TEXTLEN];
+	if (weight_text(addr, weight, text) != 0)
 		return NULL;
-	return rr_text(LABEL_WEIGHT ".%s %u IN TXT \"%s %u\"", name, ttl, text,
-	               weight);
+	return rr_text(LABEL_WEIGHT ".%s %u IN TXT \"%s\"", name, ttl, text);
+}
+
+bool layout_weighted(const struct plan_endpoint *ep)
+{
+	for (size_t i = 1; i < ep->naddrs; i++)
+		if (ep->addrs[i].weight != ep->addrs[0].weight)
+			return true;
+	return false;
 }
 
 ldns_rr *layout_rr_bare(const char *name, ldns_rr_type type, ldns_rr_class cls)
@@ -149,8 +172,15 @@ static uint64_t addr_hash(const char *text)
 uint64_t layout_addr_digest(const struct plan_endpoint *ep)
 {
 	uint64_t d = 0;
-	for (size_t i = 0; i < ep->naddrs; i++)
-		d += addr_hash(ep->addrs[i].address);
+	bool weighted = layout_weighted(ep);
+	for (size_t i = 0; i < ep->naddrs; i++) {
+		char text[LAYOUT_WEIGHT_TEXTLEN];
+		const struct plan_addr *a = &ep->addrs[i];
+		if (!weighted)
+			d += addr_hash(a->address);
+		else if (weight_text(a->address, a->weight, text) == 0)
+			d += addr_hash(text);
+	}
 	return d;
 }
 
@@ -216,6 +246,7 @@ void layout_read_parse(const char *e, ldns_pkt *const *a, bool lock,
 		}
 	}
 
+	st->nset = st->naddrs;
 	st->marker = layout_marker_parse(a[RQ_MARKER], &st->gen);
 
 	if (!lock)
@@ -233,6 +264,69 @@ void layout_read_parse(const char *e, ldns_pkt *const *a, bool lock,
 		if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) ==
 		    LDNS_RR_TYPE_TXT)
 			st->backup = true;
+}
+
+void layout_read_weights(const ldns_pkt *a, struct endpoint_state *st)
+{
+	ldns_rr_list *an = ldns_pkt_answer(a);
+	unsigned n = 0;
+	uint64_t d = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		char text[LAYOUT_WEIGHT_TEXTLEN];
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT)
+			continue;
+		n++;
+		if (txt_of(rr, text, sizeof(text)) == 0)
+			d += addr_hash(text);
+	}
+	if (n == 0)
+		return;
+	st->weighted = true;
+	st->nset = n;
+	st->addr_digest = d;
+}
+
+ldns_pkt *layout_weights_query(const struct endpoint_state *st)
+{
+	char name[LAYOUT_NAMELEN + sizeof(LABEL_WEIGHT)];
+	if (st->target_gen == 0)
+		return NULL;
+	layout_weight_name(st->target, name, sizeof(name));
+	return query(name, LDNS_RR_TYPE_TXT);
+}
+
+/*
+ * The second round trip of a read: the weight set of each endpoint of
+ * @st that is on a plan, which an answer by weight does not cut.  An
+ * endpoint whose set did not come is not read (@ok false).
+ */
+static dp_status read_weights(struct dnsclient *c, size_t n,
+                              struct endpoint_state *st, bool *ok, char *err,
+                              size_t errlen)
+{
+	ldns_pkt **qs = xcalloc(n + 1, sizeof(*qs));
+	ldns_pkt **as = xcalloc(n + 1, sizeof(*as));
+	size_t *who = xcalloc(n + 1, sizeof(*who));
+	size_t k = 0;
+	dp_status rc = DP_OK;
+	for (size_t i = 0; i < n; i++)
+		if (ok[i] && (qs[k] = layout_weights_query(&st[i])) != NULL)
+			who[k++] = i;
+	if (k > 0)
+		rc = dnsclient_exchange_many(c, qs, k, as, err, errlen);
+	for (size_t j = 0; j < k; j++) {
+		if (as[j] == NULL)
+			ok[who[j]] = false;
+		else
+			layout_read_weights(as[j], &st[who[j]]);
+		ldns_pkt_free(qs[j]);
+		ldns_pkt_free(as[j]);
+	}
+	free(qs);
+	free(as);
+	free(who);
+	return rc;
 }
 
 size_t layout_read_queries(const char *endpoint, bool lock, ldns_pkt **q)
@@ -295,6 +389,8 @@ dp_status layout_read_many(struct dnsclient *c, const char *const *endpoints,
 	}
 	free(qs);
 	free(as);
+	if (rc == DP_OK)
+		rc = read_weights(c, n, st, ok, err, errlen);
 	return rc;
 }
 
@@ -328,6 +424,17 @@ static void push_marker_cas(ldns_rr_list *pr, const char *marker,
 		                        LDNS_RR_CLASS_NONE));
 }
 
+void layout_push_plan_delete(ldns_rr_list *up, const char *endpoint,
+                             uint64_t gen)
+{
+	char plan[LAYOUT_NAMELEN];
+	char weights[LAYOUT_NAMELEN + sizeof(LABEL_WEIGHT)];
+	layout_plan_name(endpoint, gen, plan, sizeof(plan));
+	layout_weight_name(plan, weights, sizeof(weights));
+	push(up, layout_rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
+	push(up, layout_rr_bare(weights, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
+}
+
 ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
                        uint64_t gen, const struct endpoint_state *read,
                        enum layout_mode mode, uint32_t ttl)
@@ -346,12 +453,16 @@ ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
 		                        LDNS_RR_CLASS_ANY));
 	if (mode == LAYOUT_CAS)
 		push_marker_cas(pr, marker, read);
-	/* The plan's records, fresh. */
-	push(up, layout_rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
+	/* The plan's records and their weights, fresh. */
+	layout_push_plan_delete(up, e, gen);
+	bool weighted = layout_weighted(ep);
 	for (size_t i = 0; i < ep->naddrs; i++) {
 		const char *a = ep->addrs[i].address;
 		push(up, rr_text("%s %u IN %s %s", plan, ttl,
 		                 strchr(a, ':') ? "AAAA" : "A", a));
+		if (weighted)
+			push(up, layout_weight_rr(plan, a, ep->addrs[i].weight,
+			                          ttl));
 	}
 	/* The endpoint onto it; addresses held by the name itself go. */
 	push(up, layout_rr_bare(e, LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY));
@@ -411,8 +522,6 @@ ldns_pkt *layout_delete_plan(const char *zone, const char *endpoint,
                              uint64_t gen)
 {
 	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
-	char plan[LAYOUT_NAMELEN];
-	layout_plan_name(endpoint, gen, plan, sizeof(plan));
-	push(up, layout_rr_bare(plan, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
+	layout_push_plan_delete(up, endpoint, gen);
 	return make(zone, pr, up);
 }

@@ -54,6 +54,20 @@ ldns_rr *layout_weight_rr(const char *name, const char *addr, uint32_t weight,
                           uint32_t ttl);
 
 /*
+ * layout_weighted - do @ep's addresses weigh differently?  Only then do
+ * the enactors write their weights (layout_apply()): equal weights
+ * share the answers as every address in each answer does.
+ */
+bool layout_weighted(const struct plan_endpoint *ep);
+
+/*
+ * layout_push_plan_delete - push onto @up the deletions of plan @gen's
+ * records of @endpoint: its addresses and their weights.
+ */
+void layout_push_plan_delete(ldns_rr_list *up, const char *endpoint,
+                             uint64_t gen);
+
+/*
  * layout_plan_gen - the generation named by @target if it is
  * "g<G>._plan.<endpoint>" (case-insensitive), else 0.
  */
@@ -66,8 +80,10 @@ struct endpoint_state {
 	uint64_t target_gen;  /* the plan the CNAME names, 0 for none */
 	int marker;           /* 1 present, 0 absent, -1 malformed */
 	uint64_t gen;         /* the marker's generation */
-	unsigned naddrs;      /* addresses E resolves to */
-	uint64_t addr_digest; /* of their text, layout_addr_digest()'s way */
+	unsigned naddrs;      /* addresses an answer for E holds */
+	bool weighted;        /* E's plan node has a _weight set */
+	unsigned nset;        /* addresses of the set: naddrs, or its weights */
+	uint64_t addr_digest; /* of the set, layout_addr_digest()'s way */
 	int rcode;            /* of the address query: NXDOMAIN when emptied */
 	bool locked;          /* _lock.E exists */
 	char lock_owner[128];
@@ -78,14 +94,17 @@ struct endpoint_state {
  * layout_addr_digest - a digest of the addresses of @ep, independent of
  * their order; equal to the addr_digest of a read of an endpoint that
  * serves exactly those addresses (with overwhelming probability only
- * then).
+ * then).  For a weighted @ep (layout_weighted()) it is the digest of its
+ * weight records' texts, each address with its weight: an answer by
+ * weight holds only some addresses, the weight set names them all.
  */
 uint64_t layout_addr_digest(const struct plan_endpoint *ep);
 
 /*
  * layout_read - read @endpoint's state from authd through @c: its address
  * records (E A and E AAAA, whose answers also show E's CNAME), its marker
- * and its lock, in one pipelined round trip.
+ * and its lock, in one pipelined round trip; then, when E is on a plan,
+ * the weight set of the plan's node (layout_read_weights()) in a second.
  */
 dp_status layout_read(struct dnsclient *c, const char *endpoint,
                       struct endpoint_state *st, char *err, size_t errlen);
@@ -110,6 +129,21 @@ void layout_read_parse(const char *endpoint, ldns_pkt *const *a, bool lock,
                        struct endpoint_state *st);
 
 /*
+ * layout_weights_query - the query of the weight set "_weight.<target>"
+ * of the plan node @st's CNAME names; NULL when E is on no plan.  Owned
+ * by the caller.
+ */
+ldns_pkt *layout_weights_query(const struct endpoint_state *st);
+
+/*
+ * layout_read_weights - take the answer @a to layout_weights_query()
+ * into @st: when it holds weight records, the set is theirs (weighted,
+ * nset their count, addr_digest that of their texts); else @st keeps
+ * the addresses the answers showed.  Pure.
+ */
+void layout_read_weights(const ldns_pkt *a, struct endpoint_state *st);
+
+/*
  * layout_marker_parse - the marker in @a, the answer to "_gen.E TXT": 1
  * and *@gen when it holds one generation (plan_gen_parse()), 0 when it
  * has none, -1 when it is malformed (two records, not a number), with
@@ -120,7 +154,7 @@ int layout_marker_parse(const ldns_pkt *a, uint64_t *gen);
 
 /*
  * layout_read_many - layout_read() of the @n endpoints of @endpoints at
- * once, in one pipelined round trip; the lock only when @lock.  @st[i]
+ * once, in two pipelined round trips; the lock only when @lock.  @st[i]
  * and @ok[i] (false: no answer) per endpoint; DP_OK when every read came.
  */
 dp_status layout_read_many(struct dnsclient *c, const char *const *endpoints,
@@ -135,8 +169,9 @@ enum layout_mode {
 
 /*
  * layout_apply - the UPDATE that moves @ep (its name and addresses) to
- * plan @gen in one transaction: the plan's records, the CNAME, the marker
- * (and, in legacy mode, the lock's release).  @read is what the caller
+ * plan @gen in one transaction: the plan's records (with their weights
+ * when layout_weighted()), the CNAME, the marker (and, in legacy mode,
+ * the lock's release).  @read is what the caller
  * read before (for the prerequisites).  Owned by the caller.
  */
 ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
@@ -164,7 +199,8 @@ ldns_pkt *layout_lock(const char *zone, const char *endpoint,
 /* layout_unlock - release _lock.E. */
 ldns_pkt *layout_unlock(const char *zone, const char *endpoint);
 
-/* layout_delete_plan - delete plan @gen's records of @endpoint. */
+/* layout_delete_plan - delete plan @gen's records of @endpoint, and
+ * their weights. */
 ldns_pkt *layout_delete_plan(const char *zone, const char *endpoint,
                              uint64_t gen);
 

@@ -542,7 +542,7 @@ static bool up_to_date(const struct plan_endpoint *ep,
 	if (!(st->marker == 1 && st->gen >= newest && st->naddrs > 0 &&
 	      st->cname && st->target_gen == st->gen))
 		return false;
-	return st->gen > newest || (st->naddrs == ep->naddrs &&
+	return st->gen > newest || (st->nset == ep->naddrs &&
 	                            st->addr_digest == layout_addr_digest(ep));
 }
 
@@ -583,7 +583,7 @@ static bool needs_move(const struct plan_endpoint *ep,
 	         st->target_gen == newest)
 		log_warning("%s: on plan %llu but serving %u addresses that "
 		            "are not the plan's %zu; rewriting them",
-		            ep->name, (unsigned long long)newest, st->naddrs,
+		            ep->name, (unsigned long long)newest, st->nset,
 		            ep->naddrs);
 	return true;
 }

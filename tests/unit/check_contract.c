@@ -81,32 +81,42 @@ static struct update_result apply(ldns_pkt *p)
 	return res;
 }
 
-/* Read @ep as the enactor does, from authd's query code. */
+/* authd's answer to the query @q (freed here), from its query code. */
+static ldns_pkt *ask(ldns_pkt *q)
+{
+	static uint8_t out[DNS_MAX_MSG];
+	uint8_t *w;
+	size_t wl, outlen;
+	int rcode;
+	ldns_pkt *a = NULL;
+	ck_assert_int_eq(ldns_pkt2wire(&w, q, &wl), LDNS_STATUS_OK);
+	struct answer_opts o = {.tcp = true, .max_udp_payload = 1232};
+	ck_assert_int_eq(answer_query(zs, w, wl, &o, out, &outlen, &rcode),
+	                 DP_OK);
+	free(w);
+	ck_assert_int_eq(ldns_wire2pkt(&a, out, outlen), LDNS_STATUS_OK);
+	ldns_pkt_free(q);
+	return a;
+}
+
+/* Read @ep as the enactor does (both round trips), from authd. */
 static struct endpoint_state read_ep(const char *ep)
 {
 	ldns_pkt *q[LAYOUT_READ_QUERIES], *a[LAYOUT_READ_QUERIES];
 	size_t n = layout_read_queries(ep, true, q);
 	ck_assert_uint_eq(n, LAYOUT_READ_QUERIES);
-	const struct zoneset *set = zs;
-	static uint8_t out[DNS_MAX_MSG];
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *w;
-		size_t wl, outlen;
-		int rcode;
-		ck_assert_int_eq(ldns_pkt2wire(&w, q[i], &wl), LDNS_STATUS_OK);
-		struct answer_opts o = {.tcp = true, .max_udp_payload = 1232};
-		ck_assert_int_eq(
-		        answer_query(set, w, wl, &o, out, &outlen, &rcode),
-		        DP_OK);
-		free(w);
-		ck_assert_int_eq(ldns_wire2pkt(&a[i], out, outlen),
-		                 LDNS_STATUS_OK);
-		ldns_pkt_free(q[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		a[i] = ask(q[i]);
 	struct endpoint_state st;
 	layout_read_parse(ep, a, true, &st);
 	for (size_t i = 0; i < n; i++)
 		ldns_pkt_free(a[i]);
+	ldns_pkt *wq = layout_weights_query(&st);
+	if (wq != NULL) {
+		ldns_pkt *wa = ask(wq);
+		layout_read_weights(wa, &st);
+		ldns_pkt_free(wa);
+	}
 	return st;
 }
 
@@ -133,6 +143,50 @@ static struct update_result move(uint64_t gen, size_t naddrs,
 	return apply(
 	        layout_apply(ZONE, endpoint(gen, naddrs), gen, st, mode, 60));
 }
+
+/*
+ * A plan whose weights differ goes into authd with its _weight set; the
+ * answer holds one address drawn by weight, the read still sees the
+ * plan's whole set and its weights, and deleting the plan deletes them.
+ */
+START_TEST(test_weights)
+{
+	struct endpoint_state st = read_ep(EP);
+	ck_assert(!st.weighted);
+	struct plan_endpoint *ep = endpoint(6, 3);
+	ck_assert(!layout_weighted(ep));
+	ep->addrs[0].weight = 300;
+	ck_assert(layout_weighted(ep));
+	ck_assert_int_eq(
+	        apply(layout_apply(ZONE, ep, 6, &st, LAYOUT_CAS, 60)).rcode,
+	        DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert(st.weighted);
+	ck_assert_uint_eq(st.naddrs, 1);
+	ck_assert_uint_eq(st.nset, 3);
+	ck_assert_uint_eq(st.addr_digest, layout_addr_digest(ep));
+	ep->addrs[0].weight = 200;
+	ck_assert_uint_ne(st.addr_digest, layout_addr_digest(ep));
+
+	/* The next plan, with equal weights, has none; the old one goes
+	 * with its weights. */
+	ck_assert_int_eq(move(7, 3, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert(!st.weighted);
+	ck_assert_uint_eq(st.naddrs, 3);
+	ck_assert_uint_eq(st.addr_digest, layout_addr_digest(endpoint(7, 3)));
+	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 6)).rcode,
+	                 DNS_RCODE_NOERROR);
+	ldns_pkt *q = NULL;
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, "_weight.g6._plan." EP,
+	                                            LDNS_RR_TYPE_TXT,
+	                                            LDNS_RR_CLASS_IN, 0),
+	                 LDNS_STATUS_OK);
+	ldns_pkt *a = ask(q);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ldns_pkt_free(a);
+}
+END_TEST
 
 /* Safe mode: read, compare-and-swap forward; what is served follows. */
 START_TEST(test_safe_forward)
@@ -409,6 +463,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_safe_forward);
+	tcase_add_test(tc, test_weights);
 	tcase_add_test(tc, test_safe_stale_read);
 	tcase_add_test(tc, test_fence);
 	tcase_add_test(tc, test_guard);
