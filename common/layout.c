@@ -28,6 +28,34 @@ void layout_lock_name(const char *endpoint, char *out, size_t len)
 	snprintf(out, len, LABEL_LOCK ".%s", endpoint);
 }
 
+void layout_rollback_name(const char *endpoint, char *out, size_t len)
+{
+	snprintf(out, len, LABEL_ROLLBACK ".%s", endpoint);
+}
+
+void layout_lock_text(const char *holder, uint64_t expiry_ms, char *out,
+                      size_t len)
+{
+	snprintf(out, len, "%s %llu", holder, (unsigned long long)expiry_ms);
+}
+
+int layout_lock_parse(const char *text, char *holder, size_t hlen,
+                      uint64_t *expiry_ms)
+{
+	const char *sp = strchr(text, ' ');
+	char *end;
+	if (sp == NULL || sp == text || (size_t)(sp - text) >= hlen ||
+	    sp[1] < '0' || sp[1] > '9')
+		return -1;
+	unsigned long long v = strtoull(sp + 1, &end, 10);
+	if (*end != '\0')
+		return -1;
+	memcpy(holder, text, (size_t)(sp - text));
+	holder[sp - text] = '\0';
+	*expiry_ms = v;
+	return 0;
+}
+
 void layout_weight_name(const char *name, char *out, size_t len)
 {
 	snprintf(out, len, LABEL_WEIGHT ".%s", name);
@@ -148,7 +176,7 @@ static int txt_of(const ldns_rr *rr, char *buf, size_t len)
 }
 
 /* The queries of one endpoint's read, in this order. */
-enum { RQ_A, RQ_AAAA, RQ_MARKER, RQ_LOCK, RQ_BACKUP };
+enum { RQ_A, RQ_AAAA, RQ_MARKER, RQ_ROLLBACK, RQ_LOCK, RQ_BACKUP };
 
 static ldns_pkt *query(const char *name, ldns_rr_type type)
 {
@@ -209,6 +237,26 @@ int layout_marker_parse(const ldns_pkt *a, uint64_t *gen)
 	return ntxt == 1 && good == 1 ? 1 : -1;
 }
 
+/* The rollback record in @a, the answer to "_rollback.E CNAME". */
+static void read_rollback(const char *e, const ldns_pkt *a,
+                          struct endpoint_state *st)
+{
+	ldns_rr_list *l = ldns_pkt_rr_list_by_type(a, LDNS_RR_TYPE_CNAME,
+	                                           LDNS_SECTION_ANSWER);
+	ldns_rr *rr = l != NULL ? ldns_rr_list_rr(l, 0) : NULL;
+	char *t = rr != NULL && ldns_rr_rd_count(rr) == 1
+	                  ? ldns_rdf2str(ldns_rr_rdf(rr, 0))
+	                  : NULL;
+	if (t != NULL) {
+		snprintf(st->rollback_target, sizeof(st->rollback_target), "%s",
+		         t);
+		st->rollback = true;
+		st->rollback_gen = layout_plan_gen(st->rollback_target, e);
+	}
+	free(t);
+	ldns_rr_list_deep_free(l);
+}
+
 void layout_read_parse(const char *e, ldns_pkt *const *a, bool lock,
                        struct endpoint_state *st)
 {
@@ -248,15 +296,24 @@ void layout_read_parse(const char *e, ldns_pkt *const *a, bool lock,
 
 	st->nset = st->naddrs;
 	st->marker = layout_marker_parse(a[RQ_MARKER], &st->gen);
+	read_rollback(e, a[RQ_ROLLBACK], st);
 
 	if (!lock)
 		return;
 	an = ldns_pkt_answer(a[RQ_LOCK]);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT) {
-			st->locked = true;
-			txt_of(rr, st->lock_owner, sizeof(st->lock_owner));
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT ||
+		    txt_of(rr, st->lock_text, sizeof(st->lock_text)) != 0)
+			continue;
+		st->locked = true;
+		/* A lock of the old shape (a holder alone) never expires. */
+		if (layout_lock_parse(st->lock_text, st->lock_owner,
+		                      sizeof(st->lock_owner),
+		                      &st->lock_expiry_ms) != 0) {
+			snprintf(st->lock_owner, sizeof(st->lock_owner), "%s",
+			         st->lock_text);
+			st->lock_expiry_ms = UINT64_MAX;
 		}
 	}
 	an = ldns_pkt_answer(a[RQ_BACKUP]);
@@ -336,6 +393,8 @@ size_t layout_read_queries(const char *endpoint, bool lock, ldns_pkt **q)
 	q[RQ_AAAA] = query(endpoint, LDNS_RR_TYPE_AAAA);
 	layout_marker_name(endpoint, name, sizeof(name));
 	q[RQ_MARKER] = query(name, LDNS_RR_TYPE_TXT);
+	layout_rollback_name(endpoint, name, sizeof(name));
+	q[RQ_ROLLBACK] = query(name, LDNS_RR_TYPE_CNAME);
 	size_t n = RQ_LOCK;
 	if (lock) {
 		layout_lock_name(endpoint, name, sizeof(name));
@@ -435,24 +494,88 @@ void layout_push_plan_delete(ldns_rr_list *up, const char *endpoint,
 	push(up, layout_rr_bare(weights, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
 }
 
+/* The lock record @text of @endpoint, with class @cls. */
+static ldns_rr *lock_rr(const char *endpoint, const char *text, uint32_t ttl,
+                        ldns_rr_class cls)
+{
+	char lock[LAYOUT_NAMELEN];
+	layout_lock_name(endpoint, lock, sizeof(lock));
+	ldns_rr *rr = rr_text("%s %u IN TXT \"%s\"", lock, ttl, text);
+	if (rr != NULL)
+		ldns_rr_set_class(rr, cls);
+	return rr;
+}
+
+/*
+ * The lock preamble of a legacy change batch: the lock record must be
+ * exactly @held (the prerequisite), which is deleted; @renew, when not
+ * NULL, is written in its place.  All or nothing with the rest of the
+ * batch: a lock lost to another holder fails the whole batch.
+ */
+static void push_lock_preamble(ldns_rr_list *pr, ldns_rr_list *up,
+                               const char *endpoint, const char *held,
+                               const char *renew)
+{
+	push(pr, lock_rr(endpoint, held, 0, LDNS_RR_CLASS_IN));
+	push(up, lock_rr(endpoint, held, 0, LDNS_RR_CLASS_NONE));
+	if (renew != NULL)
+		push(up, lock_rr(endpoint, renew, LAYOUT_LOCK_TTL,
+		                 LDNS_RR_CLASS_IN));
+}
+
+/*
+ * The rollback record's part of a move of @e from what @read found to
+ * plan @gen: the record names the plan node E leaves.  legacy checks
+ * that node exists (a prerequisite: AWS's transaction that could not
+ * point the rollback record at a deleted plan); the others compare the
+ * record with what they read (safe) and, when the node E leaves
+ * answers no address, delete the record rather than point it at
+ * nothing, which authd's guard refuses.
+ */
+static void push_rollback(ldns_rr_list *pr, ldns_rr_list *up, const char *e,
+                          uint64_t gen, const struct endpoint_state *read,
+                          enum layout_mode mode, uint32_t ttl)
+{
+	char rb[LAYOUT_NAMELEN];
+	layout_rollback_name(e, rb, sizeof(rb));
+	if (mode == LAYOUT_CAS)
+		push(pr, read->rollback ? rr_text("%s 0 IN CNAME %s", rb,
+		                                  read->rollback_target)
+		                        : layout_rr_bare(rb, LDNS_RR_TYPE_CNAME,
+		                                         LDNS_RR_CLASS_NONE));
+	if (!read->cname || read->target_gen == 0 || read->target_gen == gen)
+		return;
+	if (mode == LAYOUT_LEGACY)
+		push(pr, layout_rr_bare(read->target, LDNS_RR_TYPE_ANY,
+		                        LDNS_RR_CLASS_ANY));
+	push(up, layout_rr_bare(rb, LDNS_RR_TYPE_CNAME, LDNS_RR_CLASS_ANY));
+	if (mode == LAYOUT_LEGACY || read->naddrs > 0)
+		push(up, rr_text("%s %u IN CNAME %s", rb, ttl, read->target));
+}
+
 ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
                        uint64_t gen, const struct endpoint_state *read,
                        enum layout_mode mode, uint32_t ttl)
 {
+	return layout_apply_locked(zone, ep, gen, read, mode, NULL, NULL, ttl);
+}
+
+ldns_pkt *layout_apply_locked(const char *zone, const struct plan_endpoint *ep,
+                              uint64_t gen, const struct endpoint_state *read,
+                              enum layout_mode mode, const char *held,
+                              const char *renew, uint32_t ttl)
+{
 	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
 	const char *e = ep->name;
-	char plan[LAYOUT_NAMELEN], marker[LAYOUT_NAMELEN], lock[LAYOUT_NAMELEN];
+	char plan[LAYOUT_NAMELEN], marker[LAYOUT_NAMELEN];
 	layout_plan_name(e, gen, plan, sizeof(plan));
 	layout_marker_name(e, marker, sizeof(marker));
-	layout_lock_name(e, lock, sizeof(lock));
 
-	if (mode == LAYOUT_LEGACY && read->cname && read->target_gen != 0 &&
-	    read->target_gen != gen)
-		/* The transition replaces the active plan: it must exist. */
-		push(pr, layout_rr_bare(read->target, LDNS_RR_TYPE_ANY,
-		                        LDNS_RR_CLASS_ANY));
+	if (held != NULL)
+		push_lock_preamble(pr, up, e, held, renew);
 	if (mode == LAYOUT_CAS)
 		push_marker_cas(pr, marker, read);
+	push_rollback(pr, up, e, gen, read, mode, ttl);
 	/* The plan's records and their weights, fresh. */
 	layout_push_plan_delete(up, e, gen);
 	bool weighted = layout_weighted(ep);
@@ -472,9 +595,6 @@ ldns_pkt *layout_apply(const char *zone, const struct plan_endpoint *ep,
 	push(up, layout_rr_bare(marker, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
 	push(up, rr_text("%s %u IN TXT \"%llu\"", marker, ttl,
 	                 (unsigned long long)gen));
-	if (mode == LAYOUT_LEGACY)
-		push(up,
-		     layout_rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
 	return make(zone, pr, up);
 }
 
@@ -499,22 +619,28 @@ ldns_rr *layout_marker_rr(const char *endpoint, uint64_t gen, uint32_t ttl)
 	               (unsigned long long)gen);
 }
 
-ldns_pkt *layout_lock(const char *zone, const char *endpoint, const char *owner)
+ldns_pkt *layout_lock(const char *zone, const char *endpoint, const char *held,
+                      const char *mine)
 {
 	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
-	char lock[LAYOUT_NAMELEN];
-	layout_lock_name(endpoint, lock, sizeof(lock));
-	push(pr, layout_rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_NONE));
-	push(up, rr_text("%s 30 IN TXT \"%s\"", lock, owner));
+	if (held != NULL) {
+		push_lock_preamble(pr, up, endpoint, held, mine);
+	} else {
+		char lock[LAYOUT_NAMELEN];
+		layout_lock_name(endpoint, lock, sizeof(lock));
+		push(pr, layout_rr_bare(lock, LDNS_RR_TYPE_TXT,
+		                        LDNS_RR_CLASS_NONE));
+		push(up, lock_rr(endpoint, mine, LAYOUT_LOCK_TTL,
+		                 LDNS_RR_CLASS_IN));
+	}
 	return make(zone, pr, up);
 }
 
-ldns_pkt *layout_unlock(const char *zone, const char *endpoint)
+ldns_pkt *layout_unlock(const char *zone, const char *endpoint,
+                        const char *held)
 {
 	ldns_rr_list *pr = ldns_rr_list_new(), *up = ldns_rr_list_new();
-	char lock[LAYOUT_NAMELEN];
-	layout_lock_name(endpoint, lock, sizeof(lock));
-	push(up, layout_rr_bare(lock, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_ANY));
+	push_lock_preamble(pr, up, endpoint, held, NULL);
 	return make(zone, pr, up);
 }
 

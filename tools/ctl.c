@@ -222,7 +222,11 @@ void ctl_judge(struct ctl_endpoint *ep)
 		       (unsigned long long)ep->newest);
 	} else if (st->naddrs == 0) {
 		if (*gone)
-			judged(ep, CTL_BROKEN, "%s: %s", rcode, gone);
+			judged(ep, CTL_BROKEN,
+			       "%s: %s; no legacy enactor can commit a move: "
+			       "its transaction points the rollback record at "
+			       "plan %llu, which no longer exists",
+			       rcode, gone, g);
 		else if (g != 0)
 			judged(ep, CTL_BROKEN,
 			       "%s: the records of plan %llu are missing in "
@@ -655,8 +659,8 @@ dp_status ctl_retire(struct ctl *c, const struct ctl_view *v, const char *name,
 	ldns_rr_list_push_rr(
 	        up, layout_rr_bare(name, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
 	static const char *const marks[] = {LABEL_GEN, LABEL_LOCK,
-	                                    LABEL_FAILOVER};
-	for (size_t i = 0; i < 3; i++) {
+	                                    LABEL_FAILOVER, LABEL_ROLLBACK};
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
 		snprintf(n, sizeof(n), "%s.%s", marks[i], name);
 		ldns_rr_list_push_rr(up, layout_rr_bare(n, LDNS_RR_TYPE_ANY,
 		                                        LDNS_RR_CLASS_ANY));

@@ -169,12 +169,13 @@ START_TEST(test_weights)
 	ck_assert_uint_ne(st.addr_digest, layout_addr_digest(ep));
 
 	/* The next plan, with equal weights, has none; the old one goes
-	 * with its weights. */
+	 * with its weights once the rollback record names another. */
 	ck_assert_int_eq(move(7, 3, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
 	st = read_ep(EP);
 	ck_assert(!st.weighted);
 	ck_assert_uint_eq(st.naddrs, 3);
 	ck_assert_uint_eq(st.addr_digest, layout_addr_digest(endpoint(7, 3)));
+	ck_assert_int_eq(move(8, 3, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
 	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 6)).rcode,
 	                 DNS_RCODE_NOERROR);
 	ldns_pkt *q = NULL;
@@ -270,12 +271,13 @@ START_TEST(test_legacy_race)
 	struct endpoint_state st = read_ep(EP);
 	ck_assert_int_eq(move(6, 2, &st, LAYOUT_LEGACY).rcode,
 	                 DNS_RCODE_NOERROR);
-	struct endpoint_state delayed = read_ep(EP); /* on plan 6 */
 	st = read_ep(EP);
 	ck_assert_int_eq(move(9, 2, &st, LAYOUT_LEGACY).rcode,
 	                 DNS_RCODE_NOERROR);
-	/* The delayed enactor applies plan 6 over plan 9 ... */
-	ck_assert_int_eq(move(6, 2, &delayed, LAYOUT_LEGACY).rcode,
+	/* The delayed enactor, its lock won at last, reads the endpoint
+	 * on plan 9 and applies its plan 6 over it ... */
+	st = read_ep(EP);
+	ck_assert_int_eq(move(6, 2, &st, LAYOUT_LEGACY).rcode,
 	                 DNS_RCODE_NOERROR);
 	/* ... and cleanup deletes plan 6, which is now in use. */
 	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 6)).rcode,
@@ -284,10 +286,15 @@ START_TEST(test_legacy_race)
 	ck_assert_uint_eq(st.naddrs, 0);
 	ck_assert_int_eq(st.rcode, DNS_RCODE_NXDOMAIN);
 	ck_assert_uint_eq(st.target_gen, 6);
-	/* Stuck: the transition to plan 10 needs the active plan. */
+	/* The rollback record names plan 9, which the delayed enactor
+	 * replaced. */
+	ck_assert_uint_eq(st.rollback_gen, 9);
+	/* Stuck: the transition to plan 10 must point the rollback record
+	 * at the active plan 6, which is gone. */
 	struct update_result r = move(10, 2, &st, LAYOUT_LEGACY);
 	ck_assert_int_eq(r.rcode, DNS_RCODE_NXDOMAIN);
 	ck_assert_int_eq(r.reason, UPDATE_PREREQ);
+	ck_assert_uint_eq(read_ep(EP).rollback_gen, 9);
 	/* With the fence on, even the operator's forced write of an older
 	 * plan is refused. */
 	g.enabled = true;
@@ -296,19 +303,94 @@ START_TEST(test_legacy_race)
 }
 END_TEST
 
-/* The legacy lock: taken when free, refused when held, released. */
+/*
+ * The legacy lock, a TXT record "HOLDER EXPIRY-MS": taken when free,
+ * refused when held; a change batch whose preamble names a lock record
+ * that is no longer exactly ours fails whole; taken over by replacing
+ * exactly the record read; released only by its holder.
+ */
 START_TEST(test_lock)
 {
-	ck_assert_int_eq(apply(layout_lock(ZONE, EP, "enactor-1")).rcode,
+	g.enabled = false;
+	char one[LAYOUT_LOCKLEN], one2[LAYOUT_LOCKLEN], two[LAYOUT_LOCKLEN];
+	layout_lock_text("enactor-1", 1000, one, sizeof(one));
+	layout_lock_text("enactor-1", 2000, one2, sizeof(one2));
+	layout_lock_text("enactor-2", 3000, two, sizeof(two));
+	ck_assert_str_eq(one, "enactor-1 1000");
+	ck_assert_int_eq(apply(layout_lock(ZONE, EP, NULL, one)).rcode,
 	                 DNS_RCODE_NOERROR);
 	struct endpoint_state st = read_ep(EP);
 	ck_assert(st.locked);
 	ck_assert_str_eq(st.lock_owner, "enactor-1");
-	ck_assert_int_eq(apply(layout_lock(ZONE, EP, "enactor-2")).rcode,
+	ck_assert_uint_eq(st.lock_expiry_ms, 1000);
+	ck_assert_str_eq(st.lock_text, one);
+	ck_assert_int_eq(apply(layout_lock(ZONE, EP, NULL, two)).rcode,
 	                 DNS_RCODE_YXRRSET);
-	ck_assert_int_eq(apply(layout_unlock(ZONE, EP)).rcode,
+
+	/* A move with the preamble renews the lock in the same batch. */
+	ck_assert_int_eq(
+	        apply(layout_apply_locked(ZONE, endpoint(6, 2), 6, &st,
+	                                  LAYOUT_LEGACY, one, one2, 60))
+	                .rcode,
+	        DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert_str_eq(st.lock_text, one2);
+	ck_assert_uint_eq(st.gen, 6);
+	/* The lock expired and enactor 2 took it over (exactly one2). */
+	ck_assert_int_eq(apply(layout_lock(ZONE, EP, one2, two)).rcode,
+	                 DNS_RCODE_NOERROR);
+	ck_assert_str_eq(read_ep(EP).lock_owner, "enactor-2");
+	/* Enactor 1's next batch fails whole: nothing of it is written. */
+	struct update_result r = apply(layout_apply_locked(
+	        ZONE, endpoint(7, 2), 7, &st, LAYOUT_LEGACY, one2, one, 60));
+	ck_assert_int_eq(r.rcode, DNS_RCODE_NXRRSET);
+	st = read_ep(EP);
+	ck_assert_uint_eq(st.gen, 6);
+	ck_assert_str_eq(st.lock_text, two);
+	/* Nor may it release enactor 2's lock. */
+	ck_assert_int_eq(apply(layout_unlock(ZONE, EP, one2)).rcode,
+	                 DNS_RCODE_NXRRSET);
+	ck_assert_int_eq(apply(layout_unlock(ZONE, EP, two)).rcode,
 	                 DNS_RCODE_NOERROR);
 	ck_assert(!read_ep(EP).locked);
+}
+END_TEST
+
+/*
+ * The rollback record: each move points it at the plan node the
+ * endpoint leaves, in the same UPDATE as the alias.  Safe mode compares
+ * it with what it read; the guard never lets it point at a name with no
+ * address, so cleanup of the plan it names is refused.
+ */
+START_TEST(test_rollback)
+{
+	/* The zone's endpoint holds its addresses itself: no plan node
+	 * to roll back to. */
+	struct endpoint_state st = read_ep(EP);
+	ck_assert_int_eq(move(6, 2, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert(!st.rollback);
+	struct endpoint_state before = st;
+	ck_assert_int_eq(move(7, 2, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert(st.rollback);
+	ck_assert_uint_eq(st.rollback_gen, 6);
+	ck_assert_str_eq(st.rollback_target, "g6._plan." EP);
+	/* The compare-and-swap covers it: a read older than the move. */
+	before.gen = 7;
+	before.cname = true;
+	before.target_gen = 6;
+	ck_assert_int_eq(move(8, 2, &before, LAYOUT_CAS).rcode,
+	                 DNS_RCODE_YXRRSET);
+	/* The guard: the plan the rollback record names stays. */
+	struct update_result r = apply(layout_delete_plan(ZONE, EP, 6));
+	ck_assert_int_eq(r.rcode, DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_GUARD);
+	ck_assert_ptr_nonnull(strstr(r.text, "rollback record"));
+	ck_assert_int_eq(move(8, 2, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 6)).rcode,
+	                 DNS_RCODE_NOERROR);
+	ck_assert_uint_eq(read_ep(EP).rollback_gen, 7);
 }
 END_TEST
 
@@ -469,6 +551,7 @@ int main(void)
 	tcase_add_test(tc, test_guard);
 	tcase_add_test(tc, test_legacy_race);
 	tcase_add_test(tc, test_lock);
+	tcase_add_test(tc, test_rollback);
 	tcase_add_test(tc, test_marker_malformed);
 	tcase_add_test(tc, test_marker_hand_edited);
 	tcase_add_test(tc, test_failover_parse);
