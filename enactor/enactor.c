@@ -406,7 +406,9 @@ static bool lock_takeable(struct enactor *e, const char *endpoint, char *held)
  */
 static bool legacy_lock(struct enactor *e, const char *endpoint, char *mine)
 {
-	int waits = 0;
+	int losses = 0;
+	int64_t since = mono_ms();
+	bool said = false;
 	char held[LAYOUT_LOCKLEN];
 	bool take_over = false;
 	for (int i = 0; i < LOCK_TRIES && !atomic_load(e->stop); i++) {
@@ -427,8 +429,15 @@ static bool legacy_lock(struct enactor *e, const char *endpoint, char *mine)
 				take_over = true;
 				continue;
 			}
-			if (++waits == LOCK_LONG_MS / LOCK_WAIT_MS)
+			if (!said && mono_ms() - since >= LOCK_LONG_MS) {
 				legacy_lock_held(e, endpoint);
+				said = true;
+			}
+			if (e->s->lock_backoff) {
+				/* Lost again: wait longer each time. */
+				backoff(e, losses++);
+				continue;
+			}
 		} else if (rc >= 0) {
 			snprintf(why, sizeof(why),
 			         "cannot take its lock: %s%s%s",
@@ -436,7 +445,9 @@ static bool legacy_lock(struct enactor *e, const char *endpoint, char *mine)
 			repeat_hit(e->repeats, endpoint, "failure", why,
 			           LOG_LEVEL_ERR, "%s: %s", endpoint, why);
 		}
-		sleep_ms(rc == LDNS_RCODE_YXRRSET ? LOCK_WAIT_MS : 200);
+		sleep_ms(rc == LDNS_RCODE_YXRRSET || rc == LDNS_RCODE_NXRRSET
+		                 ? LOCK_WAIT_MS
+		                 : 200);
 	}
 	return false;
 }
@@ -525,6 +536,8 @@ static dp_status legacy_pass(struct enactor *e)
 			failures++;
 			continue;
 		}
+		if (e->s->lock_hold_ms > 0)
+			sleep_ms(e->s->lock_hold_ms);
 		/* One change batch: the lock preamble (our exact lock record
 		 * deleted, renewed), the tree, the alias, the rollback record
 		 * and the marker, all or nothing; then the lock's release. */

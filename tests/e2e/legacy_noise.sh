@@ -10,18 +10,13 @@
 . "$(dirname "$0")/planner_lib.bash"
 
 lab_authd --guard-enabled no
-dpu() { "$DPUPDATE" -s "127.0.0.1:$P" -k "$T/k.key" -z api.test. "$@" >/dev/null; }
 addr() { dig @127.0.0.1 -p "$P" +short +norec "$E" A | grep -v '\.$'; }
 on() { [ "$(addr)" = "$1" ]; }
 count() { grep -cE -- "$1" "$T/enactor.log" || true; }
 refused() { grep -c "update refused: key enactor.: prereq" "$T/authd.log" || true; }
 
 g1=$("$PLANWRITE" "$STORE" write "$E=10.0.0.1")
-"$ENACTOR" --id 1 --mode legacy --store "$STORE" --server "127.0.0.1:$P" \
-	--zone api.test. --key "$T/k.key" --interval-ms 100 \
-	>"$T/enactor.log" 2>&1 &
-EN=$!
-PIDS="$PIDS $EN"
+legacy_enactor "$T/enactor.log"
 check "on plan $g1" wait_for 10 on 10.0.0.1
 dpu "del g$g1._plan.$E"
 check "its plan's records deleted: NXDOMAIN" \
