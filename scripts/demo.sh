@@ -497,9 +497,10 @@ until its TTL ($TTL s) runs out: the failover cannot reach into their cache."
 step "3f. The lab lets the planner go: the enactors move on by themselves"
 kill -CONT "$PLANNER_PID"
 event "3f: planner resumes"
-say "The endpoint is no longer a CNAME to the deleted plan, so the legacy \
-transition finds no active plan to require: the next plan goes through and \
-takes the endpoint off its backup in its own commit."
+say "The endpoint's alias no longer points at the deleted tree (authd's \
+failover replaced it with the backup addresses), so the legacy batch has no \
+tree to point the rollback record at, and requires none: the next plan goes \
+through and takes the endpoint off its backup in its own commit."
 wait_for 10 grep -q "failover: $E is off its backup" "$T/authd.log" ||
 	die "the enactors did not move the endpoint off its backup"
 authd_lines "failover: $E is off its backup" | tail -1 | indent
