@@ -323,6 +323,7 @@ az_start_enactor() {
 	az_bg "enactor$z" "$z" env LD_PRELOAD="$AZ_FAKELIB" \
 		FAKETIME_TIMESTAMP_FILE="$AZ_DIR/clock$z" \
 		FAKETIME_CACHE_DURATION=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		"$ENACTOR" --id "$z" --mode "$mode" --store "$AZ_STORE" \
 		--server "$AZ_PRIMARY" --zone api.test. \
 		--key "$T/enactor-$z.key" --keep 2 --interval-ms 200 \
