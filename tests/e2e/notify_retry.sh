@@ -42,7 +42,11 @@ check "at start: a NOTIFY, acknowledged" grep -q "serial 2026112301 acknowledged
 c0=$(cut -d' ' -f1 "$T/counts")
 printf 'server 127.0.0.1 %s\nupdate add n.example.test. 60 A 192.0.2.1\nsend\n' "$P" |
 	nsupdate -t 5 -k "$T/k.key"
-sleep 1
+# The acknowledgment is logged once the answer is in; the counts file
+# follows the answer it counts within one turn of the listener's loop.
+wait_for 5 grep -q "serial 2026112302 acknowledged by 127.0.0.1:$AP" "$T/authd.log" || true
+answered() { [ "$(cut -d' ' -f2 "$T/counts")" -ge 2 ]; }
+wait_for 2 answered || true
 check "the answering secondary got one NOTIFY for the change" [ "$(cut -d' ' -f2 "$T/counts")" -eq 2 ]
 check "...and it was acknowledged" grep -q "serial 2026112302 acknowledged by 127.0.0.1:$AP" "$T/authd.log"
 wait_for 12 grep -q "no answer from 127.0.0.1:$SP after 5 tries" "$T/authd.log" || true
