@@ -7,6 +7,9 @@
 #   make az-test   the full fault schedule (tests/az/run.sh --full) and
 #                  the race across zones in both modes (tests/az/race.sh)
 #   az             one round of it, part of make check (skips without root)
+#   bench-az       how long a load balancer going down takes to leave every
+#                  zone's secondary, healthy and with a zone cut off
+#                  (bench/az.sh, ROUNDS=20)
 
 MODE	?= safe
 AZ_PROGRAMS = $(BUILD)/authd $(BUILD)/planner $(BUILD)/enactor \
@@ -19,7 +22,7 @@ AZ_LEFT = if ip netns list 2>/dev/null | grep -qwE 'az[123]' || \
 	echo "FAIL - the lab left namespaces or its bridge behind"; exit 1; \
 	else echo "ok   - the lab left no namespace and no bridge behind"; fi
 
-.PHONY: az az-lab az-test
+.PHONY: az az-lab az-test bench-az
 
 az-lab: $(AZ_PROGRAMS)
 	@scripts/deps.sh build az
@@ -38,4 +41,10 @@ az: $(AZ_PROGRAMS)
 	@if [ "$$(id -u)" -eq 0 ]; then scripts/deps.sh az; fi
 	BUILD_DIR=$(CURDIR)/$(BUILD) AUTHD=$(CURDIR)/$(BUILD)/authd \
 		bash tests/az/run.sh --short
+	@$(AZ_LEFT)
+
+ROUNDS	?= 20
+bench-az: $(AZ_PROGRAMS)
+	@scripts/deps.sh az
+	bench/az.sh --build $(BUILD) --rounds $(ROUNDS)
 	@$(AZ_LEFT)
