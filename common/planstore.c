@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "dname.h"
+#include "etcd.h"
 #include "planstore.h"
 #include "reports.h"
 #include "sqlstore.h"
@@ -160,10 +161,30 @@ static int pragma_int(struct planstore *ps, const char *sql, int64_t *out)
 	return rc;
 }
 
+/*
+ * An etcd URL given where only SQLite is served: refused with a message
+ * that says so, rather than read as a relative file name ("etcd:" would
+ * become a directory SQLite cannot open, or a new store beside it).  A
+ * malformed URL gets etcd_url_parse()'s words.
+ */
+static dp_status refuse_etcd(const char *path, char *err, size_t errlen)
+{
+	struct etcd_url url;
+	if (etcd_url_parse(path, &url, err, errlen) != DP_OK)
+		return DP_EINVAL;
+	snprintf(err, errlen,
+	         "%s: this build of dnsplane keeps its plans in SQLite only; "
+	         "--store takes the path of a plan store file",
+	         path);
+	return DP_EINVAL;
+}
+
 /* Open the store at @path with sqlstore_open()'s @flags. */
 static dp_status open_store(const char *path, unsigned flags,
                             struct planstore **out, char *err, size_t errlen)
 {
+	if (etcd_url_is(path))
+		return refuse_etcd(path, err, errlen);
 	struct planstore *ps = xcalloc(1, sizeof(*ps));
 	ps->path = xstrdup(path);
 	dp_status rc = sqlstore_open(path, &planstore_schema, flags, &ps->db,
@@ -186,6 +207,8 @@ dp_status planstore_attach(const char *path, struct planstore **out, char *err,
                            size_t errlen)
 {
 	struct stat sb;
+	if (etcd_url_is(path))
+		return refuse_etcd(path, err, errlen);
 	if (stat(path, &sb) != 0) {
 		snprintf(err, errlen,
 		         "%s: no plan store there (%s); the planner creates "

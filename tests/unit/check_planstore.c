@@ -136,6 +136,41 @@ START_TEST(test_create)
 }
 END_TEST
 
+/*
+ * An etcd URL is not a file name: the planner, the enactors and the CLI
+ * get a message that names the URL and says what --store takes, and
+ * nothing is created in the working directory.
+ */
+START_TEST(test_etcd_url)
+{
+	struct planstore *ps = NULL;
+	char cwd[4096];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(fixture_path(".")), 0);
+
+	const char *url = "etcd://127.0.0.1:2379,127.0.0.1:2381";
+	ck_assert_int_eq(planstore_open(url, &ps, err, sizeof(err)), DP_EINVAL);
+	ck_assert_ptr_null(ps);
+	ck_assert_ptr_nonnull(strstr(err, url));
+	ck_assert_ptr_nonnull(strstr(err, "SQLite only"));
+	ck_assert_int_eq(planstore_attach(url, &ps, err, sizeof(err)),
+	                 DP_EINVAL);
+	ck_assert_ptr_null(ps);
+	ck_assert_ptr_nonnull(strstr(err, "SQLite only"));
+
+	/* A malformed URL: the parser's words, not a file error. */
+	ck_assert_int_eq(
+	        planstore_open("etcd://127.0.0.1", &ps, err, sizeof(err)),
+	        DP_EINVAL);
+	ck_assert_ptr_null(ps);
+	ck_assert_ptr_null(strstr(err, "SQLite only"));
+	ck_assert_ptr_nonnull(strstr(err, "127.0.0.1"));
+
+	ck_assert_int_eq(access("etcd:", F_OK), -1);
+	ck_assert_int_eq(chdir(cwd), 0);
+}
+END_TEST
+
 START_TEST(test_foreign)
 {
 	struct planstore *ps = NULL;
@@ -1128,6 +1163,7 @@ static Suite *planstore_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_create);
 	tcase_add_test(tc, test_foreign);
+	tcase_add_test(tc, test_etcd_url);
 	tcase_add_test(tc, test_migration);
 	tcase_add_test(tc, test_write_read);
 	tcase_add_test(tc, test_generations);
