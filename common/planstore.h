@@ -348,6 +348,31 @@ dp_status planstore_get_control(struct planstore *ps,
                                 struct planstore_control *out, char *err,
                                 size_t errlen);
 
+struct uv_loop_s;
+struct planstore_watch;
+
+/* Called on the loop's thread when the store may have changed. */
+typedef void (*planstore_change_cb)(void *arg);
+
+/*
+ * planstore_watch_start - call @cb(@arg) on @loop whenever the store @ps
+ * was opened on may have changed (a new generation, a flip of the
+ * automation switch, and other writes too: the callback reads the store
+ * to tell).  It may fire for nothing and several times for one change;
+ * it never reads the store itself, so the loop never waits for it.
+ * @ps must outlive the watch.  On success *@out is owned by the caller,
+ * who ends it with planstore_watch_stop() before the loop's last run.
+ */
+dp_status planstore_watch_start(struct planstore *ps, struct uv_loop_s *loop,
+                                planstore_change_cb cb, void *arg,
+                                struct planstore_watch **out);
+
+/*
+ * planstore_watch_stop - stop calling back and close the watch's
+ * handles; it is freed when the loop has closed them.  NULL is ok.
+ */
+void planstore_watch_stop(struct planstore_watch *w);
+
 /* planstore_plan_new - an empty plan, owned by the caller. */
 struct plan *planstore_plan_new(void);
 

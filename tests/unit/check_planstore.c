@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <sqlite3.h>
+#include <uv.h>
 
 #include "planstore.h"
 #include "sqlstore.h"
@@ -470,6 +471,83 @@ static struct planstore *store_with_sample(struct plan **p)
 	ck_assert_int_eq(g, 1);
 	return ps;
 }
+
+struct watch_run {
+	struct planstore *ps;
+	int changes;
+	bool wrote;
+	uv_loop_t loop;
+	uv_timer_t guard, write;
+};
+
+static void watch_changed(void *arg)
+{
+	struct watch_run *r = arg;
+	r->changes++;
+	if (r->wrote)
+		uv_stop(&r->loop);
+}
+
+static void watch_guard(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+static void watch_write(uv_timer_t *t)
+{
+	struct watch_run *r = t->data;
+	struct plan *p = sample(3);
+	uint64_t g;
+	r->wrote = true;
+	ck_assert_int_eq(
+	        planstore_write_plan(r->ps, p, 1, "t", &g, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_int_eq(g, 2);
+	planstore_plan_free(p);
+}
+
+/*
+ * The watch calls back on the loop for a new generation written by
+ * another handle, and not while nothing is written.
+ */
+START_TEST(test_watch)
+{
+	struct plan *p;
+	struct planstore *w = store_with_sample(&p);
+	struct watch_run r = {0};
+	struct planstore_watch *watch = NULL;
+	r.ps = open_store("p.db");
+	ck_assert_int_eq(access(fixture_path("p.db-wal"), F_OK), 0);
+	ck_assert_int_eq(uv_loop_init(&r.loop), 0);
+	uv_timer_init(&r.loop, &r.guard);
+	uv_timer_init(&r.loop, &r.write);
+	r.write.data = &r;
+	ck_assert_int_eq(
+	        planstore_watch_start(w, &r.loop, watch_changed, &r, &watch),
+	        DP_OK);
+
+	/* Nothing written: no call. */
+	uv_timer_start(&r.guard, watch_guard, 200, 0);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(r.changes, 0);
+
+	/* A plan written through the other handle: called back. */
+	uv_timer_start(&r.write, watch_write, 10, 0);
+	uv_timer_start(&r.guard, watch_guard, 5000, 0);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	ck_assert(r.wrote);
+	ck_assert_int_ge(r.changes, 1);
+
+	planstore_watch_stop(watch);
+	uv_close((uv_handle_t *)&r.guard, NULL);
+	uv_close((uv_handle_t *)&r.write, NULL);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(uv_loop_close(&r.loop), 0);
+	planstore_close(r.ps);
+	planstore_close(w);
+	planstore_plan_free(p);
+}
+END_TEST
 
 START_TEST(test_immutable)
 {
@@ -1169,6 +1247,7 @@ static Suite *planstore_suite(void)
 	tcase_add_test(tc, test_generations);
 	tcase_add_test(tc, test_validation);
 	tcase_add_test(tc, test_immutable);
+	tcase_add_test(tc, test_watch);
 	tcase_add_test(tc, test_delete);
 	tcase_add_test(tc, test_concurrent_writers);
 	tcase_add_test(tc, test_reports);
