@@ -4,7 +4,10 @@
 #   make check         all tests (unit, packet, end-to-end, differential)
 #   make asan          the same tests, built with ASan and UBSan
 #   make demo          the 2025 race for real, then the fix holding (narrated)
+#   make cascade       the lease fleet behind the endpoint: collapse, remedies
 #   make chaos         TRIALS=N SEED=S: random faults, a table per mode
+#   make starve        TRIALS=N SEED=S: the legacy race from lock
+#                      starvation alone (no pause point), how often
 #   make fuzz          FUZZ_SECONDS=N: libFuzzer on each target of fuzz/
 #   make valgrind      authd's end-to-end tests with authd under valgrind
 #   make bench         benchmark authd beside NSD and Knot DNS (qps, weights)
@@ -64,7 +67,7 @@ CHECK_TARGETS = unit packet e2e difftest
 # Every other component (planner, enactor, tools) brings its own rules.
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps test-deps check unit packet e2e difftest asan demo chaos bench \
+.PHONY: all deps test-deps check unit packet e2e difftest asan demo chaos starve bench \
 	fresh-test \
 	format format-check install clean
 
@@ -171,6 +174,12 @@ chaos: $(CHAOS_DEPS)
 	bash tests/chaos/run.sh --build $(BUILD) --trials $(TRIALS) \
 		--seed $(SEED) --modes "$(MODES)" $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(FAULTS),--faults "$(FAULTS)")
+
+# The legacy race from timing alone: TRIALS seeded trials of three legacy
+# enactors contending for the lock records (tests/chaos/starve.sh).
+starve: $(PROGRAMS) $(BUILD)/tests/planwrite
+	@scripts/deps.sh build test
+	bash tests/chaos/starve.sh $(BUILD) $(TRIALS) $(SEED)
 
 bench: $(PROGRAMS)
 	@scripts/deps.sh build bench

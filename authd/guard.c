@@ -155,6 +155,16 @@ unsigned guard_count_addresses(const struct zone_edit *e,
 	return 0; /* a loop or a chain too long resolves to nothing */
 }
 
+/* The @type RRset of "@label.@name" in @e into *@rs: false when none. */
+static bool companion(const struct zone_edit *e, const char *label,
+                      const uint8_t *name, size_t len, uint16_t type,
+                      struct zone_rrset *rs)
+{
+	uint8_t n[DNAME_MAXLEN];
+	size_t nl = dname_prepend(label, name, len, n);
+	return nl != 0 && zone_edit_get(e, n, nl, type, rs);
+}
+
 /*
  * The generation in the marker of @name: 1 and *@gen when present and
  * well formed, 0 when absent, -1 when malformed (a hand edit: several
@@ -164,10 +174,8 @@ unsigned guard_count_addresses(const struct zone_edit *e,
 static int read_marker(const struct zone_edit *e, const uint8_t *name,
                        size_t len, uint64_t *gen)
 {
-	uint8_t m[DNAME_MAXLEN];
-	size_t ml = dname_prepend(GUARD_MARKER_LABEL, name, len, m);
 	struct zone_rrset rs;
-	if (ml == 0 || !zone_edit_get(e, m, ml, RR_TYPE_TXT, &rs))
+	if (!companion(e, GUARD_MARKER_LABEL, name, len, RR_TYPE_TXT, &rs))
 		return 0;
 	const uint8_t *p = rs.rdata;
 	size_t good = 0;
@@ -187,6 +195,31 @@ static int read_marker(const struct zone_edit *e, const uint8_t *name,
 	return rs.count == 1 && good == 1 ? 1 : -1;
 }
 
+/*
+ * The rollback record "_rollback.NAME" CNAME of @name: 0 when there is
+ * none, 1 when its target answers an address inside the zone, -1 when it
+ * answers none (it points at nothing).  *@far when the target is not
+ * under @name: an update of another subtree can change it.
+ */
+static int read_rollback(const struct zone_edit *e,
+                         const struct zone_node *apex, const uint8_t *name,
+                         size_t len, bool *far)
+{
+	struct zone_rrset rs;
+	if (!companion(e, LABEL_ROLLBACK, name, len, RR_TYPE_CNAME, &rs))
+		return 0;
+	const uint8_t *t = rs.rdata + 2;
+	int tl = dname_length(t, rd16(rs.rdata));
+	if (tl < 0)
+		return -1;
+	if (!dname_is_sub(t, (size_t)tl, name, len))
+		*far = true;
+	bool chain_far = false;
+	return guard_count_addresses(e, apex, t, (size_t)tl, &chain_far) > 0
+	               ? 1
+	               : -1;
+}
+
 /* Read the rules @which[0..n) into @s (same order). */
 static void guard_read(const struct zone_edit *e, const struct guard *g,
                        const struct zone_node *apex, const size_t *which,
@@ -203,6 +236,8 @@ static void guard_read(const struct zone_edit *e, const struct guard *g,
 		s[k].addrs = guard_count_addresses(e, apex, r->name, r->namelen,
 		                                   &s[k].far);
 		s[k].marker = read_marker(e, r->name, r->namelen, &s[k].gen);
+		s[k].rollback =
+		        read_rollback(e, apex, r->name, r->namelen, &s[k].far);
 	}
 }
 
@@ -268,6 +303,19 @@ guard_check(const struct guard *g, const size_t *which, size_t n,
 				         nb, (unsigned long long)pre[k].gen,
 				         held);
 			return GUARD_FENCE;
+		}
+		/* The rollback record may not be made to point at nothing
+		 * (a name that answers no address): not by pointing it there,
+		 * nor by deleting what it points at.  One that already does
+		 * (a hand edit) blocks no other update, and any may repair
+		 * it. */
+		if (post[k].rollback == -1 && pre[k].rollback != -1) {
+			snprintf(
+			        text, textlen,
+			        "guard: update would leave the rollback record "
+			        "of %s pointing at a name with no address",
+			        nb);
+			return GUARD_ROLLBACK;
 		}
 		/* Only an update that makes a marker malformed is refused:
 		 * one already malformed (a hand edit) does not block updates

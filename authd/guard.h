@@ -3,7 +3,9 @@
  *
  * A guard rule protects a service endpoint: an update may not leave it
  * with fewer than its minimum of addresses (when it had more), nor lower,
- * remove or corrupt its generation marker (TXT "G" at _gen.NAME).  The
+ * remove or corrupt its generation marker (TXT "G" at _gen.NAME), nor
+ * leave its rollback record (CNAME at _rollback.NAME) pointing at a name
+ * that answers no address.  The
  * update code opens a guard pass on the zone edit before applying an
  * update, and checks it after: pure logic over the edit, no I/O.
  */
@@ -134,8 +136,9 @@ size_t guard_mark_not_ready(const struct guard *g, struct zone *z);
 /* What a guard pass found. */
 enum guard_verdict {
 	GUARD_PASS = 0,
-	GUARD_TOO_FEW, /* an endpoint would keep too few addresses */
-	GUARD_FENCE,   /* a generation marker would go back or break */
+	GUARD_TOO_FEW,  /* an endpoint would keep too few addresses */
+	GUARD_FENCE,    /* a generation marker would go back or break */
+	GUARD_ROLLBACK, /* the rollback record would point at nothing */
 };
 
 /* What one rule looked like, before or after an update. */
@@ -143,6 +146,7 @@ struct guard_state {
 	unsigned addrs;
 	int marker;
 	uint64_t gen;
+	int rollback; /* _rollback.NAME: 0 none, 1 answers, -1 answers none */
 	bool far;
 };
 

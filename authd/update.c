@@ -542,8 +542,8 @@ void update_apply(struct zone_edit *e, const uint8_t *msg, size_t len,
 		enum guard_verdict v =
 		        guard_pass_check(&gp, e, res->text, sizeof(res->text));
 		if (v != GUARD_PASS) {
-			res->reason = v == GUARD_TOO_FEW ? UPDATE_GUARD
-			                                 : UPDATE_FENCE;
+			res->reason =
+			        v == GUARD_FENCE ? UPDATE_FENCE : UPDATE_GUARD;
 			res->rcode = DNS_RCODE_REFUSED;
 			res->ede = EDE_PROHIBITED;
 			goto out;

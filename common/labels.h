@@ -13,8 +13,13 @@
 #define LABEL_GEN "_gen"
 /* g<G>._plan.E: plan G's records of E. */
 #define LABEL_PLAN "_plan"
-/* _lock.E: the legacy enactors' lock. */
+/* _lock.E: the legacy enactors' lock, TXT "HOLDER EXPIRY-MS". */
 #define LABEL_LOCK "_lock"
+/*
+ * _rollback.E: CNAME to the plan node E was on before its last move
+ * (AWS's "rollback record"), written in the same UPDATE as E's CNAME.
+ */
+#define LABEL_ROLLBACK "_rollback"
 /* _failover.E: TXT "backup" while E answers its backup addresses. */
 #define LABEL_FAILOVER "_failover"
 /*

@@ -26,6 +26,7 @@
 #define LOCK_TRIES    100000
 #define LOCK_WAIT_MS  20    /* legacy: between tries for a lock held */
 #define LOCK_LONG_MS  1000  /* legacy: a lock held this long is said */
+#define LOCK_HOLD_MS  10000 /* legacy: the expiry a lock record carries */
 #define HEARTBEAT_OLD 10000 /* ms: an enactor silent longer is gone */
 
 struct enactor {
@@ -368,27 +369,75 @@ static void legacy_lock_held(struct enactor *e, const char *endpoint)
 	           LOCK_LONG_MS);
 }
 
-/*
- * Take the endpoint's lock, waiting while another enactor holds it; a
- * long wait, or a lock authd refuses, is said (once, with a count).
- */
-static bool legacy_lock(struct enactor *e, const char *endpoint)
+/* Our lock record's text, expiring LOCK_HOLD_MS from now, into @out. */
+static void lock_text(const struct enactor *e, char *out, size_t len)
 {
-	char owner[128];
-	snprintf(owner, sizeof(owner), "enactor-%s", e->s->id);
-	int waits = 0;
+	char holder[128];
+	snprintf(holder, sizeof(holder), "enactor-%s", e->s->id);
+	layout_lock_text(holder, (uint64_t)now_ms() + LOCK_HOLD_MS, out, len);
+}
+
+/*
+ * The lock record of @endpoint someone else holds, when we may take it
+ * over: it expired, or it is ours from before a restart.  Into @held
+ * (LAYOUT_LOCKLEN); false when it is live, or cannot be read.
+ */
+static bool lock_takeable(struct enactor *e, const char *endpoint, char *held)
+{
+	char err[512], me[128];
+	struct endpoint_state st;
+	if (layout_read(e->read, endpoint, &st, err, sizeof(err)) != DP_OK ||
+	    !st.locked)
+		return false;
+	snprintf(me, sizeof(me), "enactor-%s", e->s->id);
+	if (st.lock_expiry_ms >= (uint64_t)now_ms() &&
+	    strcmp(st.lock_owner, me) != 0)
+		return false;
+	snprintf(held, LAYOUT_LOCKLEN, "%s", st.lock_text);
+	return true;
+}
+
+/*
+ * Take the endpoint's lock, waiting while another enactor holds a live
+ * one (an expired lock, or our own from before a restart, is taken over
+ * by the preamble that replaces exactly that record); a long wait, or a
+ * lock authd refuses, is said (once, with a count).  The lock record we
+ * hold goes to @mine (LAYOUT_LOCKLEN).
+ */
+static bool legacy_lock(struct enactor *e, const char *endpoint, char *mine)
+{
+	int losses = 0;
+	int64_t since = mono_ms();
+	bool said = false;
+	char held[LAYOUT_LOCKLEN];
+	bool take_over = false;
 	for (int i = 0; i < LOCK_TRIES && !atomic_load(e->stop); i++) {
 		char ede[512], why[700];
-		int rc =
-		        send_update(e, layout_lock(e->s->zone, endpoint, owner),
-		                    ede, sizeof(ede));
+		lock_text(e, mine, LAYOUT_LOCKLEN);
+		int rc = send_update(e,
+		                     layout_lock(e->s->zone, endpoint,
+		                                 take_over ? held : NULL, mine),
+		                     ede, sizeof(ede));
 		if (rc == LDNS_RCODE_NOERROR)
 			return true;
-		if (rc == LDNS_RCODE_YXRRSET) {
+		take_over = false;
+		if (rc == LDNS_RCODE_YXRRSET || rc == LDNS_RCODE_NXRRSET) {
+			/* Held (or, taking it over, changed meanwhile). */
 			e->st.lock_waits++;
 			emetrics_lock_wait(e->m);
-			if (++waits == LOCK_LONG_MS / LOCK_WAIT_MS)
+			if (lock_takeable(e, endpoint, held)) {
+				take_over = true;
+				continue;
+			}
+			if (!said && mono_ms() - since >= LOCK_LONG_MS) {
 				legacy_lock_held(e, endpoint);
+				said = true;
+			}
+			if (e->s->lock_backoff) {
+				/* Lost again: wait longer each time. */
+				backoff(e, losses++);
+				continue;
+			}
 		} else if (rc >= 0) {
 			snprintf(why, sizeof(why),
 			         "cannot take its lock: %s%s%s",
@@ -396,7 +445,9 @@ static bool legacy_lock(struct enactor *e, const char *endpoint)
 			repeat_hit(e->repeats, endpoint, "failure", why,
 			           LOG_LEVEL_ERR, "%s: %s", endpoint, why);
 		}
-		sleep_ms(rc == LDNS_RCODE_YXRRSET ? LOCK_WAIT_MS : 200);
+		sleep_ms(rc == LDNS_RCODE_YXRRSET || rc == LDNS_RCODE_NXRRSET
+		                 ? LOCK_WAIT_MS
+		                 : 200);
 	}
 	return false;
 }
@@ -469,7 +520,8 @@ static dp_status legacy_pass(struct enactor *e)
 		pause_point(e, "before-endpoint", ep->name);
 		if (e->s->endpoint_delay_ms > 0)
 			sleep_ms(e->s->endpoint_delay_ms);
-		if (!legacy_lock(e, ep->name))
+		char mine[LAYOUT_LOCKLEN], renew[LAYOUT_LOCKLEN];
+		if (!legacy_lock(e, ep->name, mine))
 			break;
 		struct endpoint_state st;
 		char why[1024];
@@ -478,17 +530,30 @@ static dp_status legacy_pass(struct enactor *e)
 			snprintf(why, sizeof(why), "cannot read it: %s", err);
 			repeat_hit(e->repeats, ep->name, "failure", why,
 			           LOG_LEVEL_ERR, "%s: %s", ep->name, why);
-			send_update(e, layout_unlock(e->s->zone, ep->name),
+			send_update(e,
+			            layout_unlock(e->s->zone, ep->name, mine),
 			            NULL, 0);
 			failures++;
 			continue;
 		}
+		if (e->s->lock_hold_ms > 0)
+			sleep_ms(e->s->lock_hold_ms);
+		/* One change batch: the lock preamble (our exact lock record
+		 * deleted, renewed), the tree, the alias, the rollback record
+		 * and the marker, all or nothing; then the lock's release. */
 		char ede[512];
+		lock_text(e, renew, sizeof(renew));
 		int rc = send_update(e,
-		                     layout_apply(e->s->zone, ep, newest, &st,
-		                                  LAYOUT_LEGACY,
-		                                  (uint32_t)e->s->ttl),
+		                     layout_apply_locked(e->s->zone, ep, newest,
+		                                         &st, LAYOUT_LEGACY,
+		                                         mine, renew,
+		                                         (uint32_t)e->s->ttl),
 		                     ede, sizeof(ede));
+		send_update(
+		        e,
+		        layout_unlock(e->s->zone, ep->name,
+		                      rc == LDNS_RCODE_NOERROR ? renew : mine),
+		        NULL, 0);
 		if (rc == LDNS_RCODE_NOERROR) {
 			e->st.applied++;
 			emetrics_moved(e->m, ep->name, newest);
@@ -498,24 +563,29 @@ static dp_status legacy_pass(struct enactor *e)
 			repeat_end(e->repeats, ep->name, "moved");
 			continue;
 		}
-		send_update(e, layout_unlock(e->s->zone, ep->name), NULL, 0);
 		e->st.failed++;
 		failures++;
 		/* Said once, with a count, until it moves or the reason
 		 * changes; the reason leaves out the plan it was for: a
 		 * stuck endpoint fails the same way for every newer plan. */
 		const char *what = rc < 0 ? "no answer" : layout_rcode_name(rc);
-		const char *gone = rc == LDNS_RCODE_NXDOMAIN
-		                           ? " (the active plan is gone)"
-		                           : "";
+		char cause[256] = "";
+		if (rc == LDNS_RCODE_NXDOMAIN)
+			snprintf(cause, sizeof(cause),
+			         " (the rollback record cannot point at plan "
+			         "%llu: it is deleted)",
+			         (unsigned long long)st.target_gen);
+		else if (rc == LDNS_RCODE_NXRRSET)
+			snprintf(cause, sizeof(cause),
+			         " (the lock record is no longer ours)");
 		snprintf(why, sizeof(why),
 		         "cannot move from plan %llu: %s%s%s%s",
-		         (unsigned long long)st.target_gen, what, gone,
+		         (unsigned long long)st.target_gen, what, cause,
 		         *ede ? ": " : "", ede);
 		repeat_hit(e->repeats, ep->name, "failure", why, LOG_LEVEL_ERR,
 		           "%s: cannot move from plan %llu to %llu: %s%s%s%s",
 		           ep->name, (unsigned long long)st.target_gen,
-		           (unsigned long long)newest, what, gone,
+		           (unsigned long long)newest, what, cause,
 		           *ede ? ": " : "", ede);
 	}
 	planstore_plan_free(p);
@@ -542,7 +612,7 @@ static bool up_to_date(const struct plan_endpoint *ep,
 	if (!(st->marker == 1 && st->gen >= newest && st->naddrs > 0 &&
 	      st->cname && st->target_gen == st->gen))
 		return false;
-	return st->gen > newest || (st->naddrs == ep->naddrs &&
+	return st->gen > newest || (st->nset == ep->naddrs &&
 	                            st->addr_digest == layout_addr_digest(ep));
 }
 
@@ -583,7 +653,7 @@ static bool needs_move(const struct plan_endpoint *ep,
 	         st->target_gen == newest)
 		log_warning("%s: on plan %llu but serving %u addresses that "
 		            "are not the plan's %zu; rewriting them",
-		            ep->name, (unsigned long long)newest, st->naddrs,
+		            ep->name, (unsigned long long)newest, st->nset,
 		            ep->naddrs);
 	return true;
 }
@@ -876,18 +946,20 @@ static bool add_refs(struct enactor *e, void *arg, const char *name,
 	r->v[r->n++] = st->target_gen;
 	if (st->marker != 0)
 		r->v[r->n++] = st->gen;
+	r->v[r->n++] = st->rollback_gen;
 	return true;
 }
 
 /*
- * The generations the endpoints named in @all are on, and are marked with.
+ * The generations the endpoints named in @all are on, are marked with, and
+ * would roll back to (their rollback records name them).
  * A newer plan written meanwhile does not stop the reading: cleanup that
  * yields to every new plan never ends while plans come faster than it.
  */
 static dp_status referenced_names(struct enactor *e, const char *const *all,
                                   size_t n, uint64_t **refs, size_t *nrefs)
 {
-	struct refs r = {.v = xcalloc(2 * n + 1, sizeof(*r.v))};
+	struct refs r = {.v = xcalloc(3 * n + 1, sizeof(*r.v))};
 	dp_status rc = read_each(e, all, n, add_refs, &r);
 	if (rc != DP_OK) {
 		free(r.v);

@@ -84,6 +84,16 @@ const struct cfg_option enactor_options[] = {
                     "first retry delay (doubles, with jitter)"),
         CFG_OPT_INT("backoff-max-ms", "2000", 1, 600000, OFF(backoff_max_ms),
                     "longest retry delay"),
+        CFG_OPT_BOOL("lock-backoff", "no", OFF(lock_backoff),
+                     "legacy: after each try that finds the lock held, "
+                     "wait as retries do (backoff-base-ms, doubling to "
+                     "backoff-max-ms, with jitter) instead of a steady "
+                     "20 ms: an enactor that keeps losing the lock falls "
+                     "behind, as AWS's did"),
+        CFG_OPT_INT("lock-hold-ms", "0", 0, 3600000, OFF(lock_hold_ms),
+                    "legacy: time spent holding an endpoint's lock before "
+                    "its change batch, as slow work would (fault "
+                    "injection)"),
         CFG_OPT_LIST("pause-at", NULL, OFF(pause_at), check_pause,
                      "stop with SIGSTOP once at this point: "
                      "after-freshness-check, before-endpoint[:NAME], "

@@ -29,6 +29,8 @@ struct enactor_settings {
 	long endpoint_delay_ms;   /* artificial delay per endpoint */
 	long backoff_base_ms;     /* first retry delay */
 	long backoff_max_ms;      /* retry delay cap */
+	bool lock_backoff;        /* legacy: a lost lock backs off */
+	long lock_hold_ms;        /* legacy: work while holding a lock */
 	struct cfg_list pause_at; /* pause points */
 	char *metrics_listen;     /* "ADDR:PORT" of /metrics, or NULL */
 	int log_level;            /* enum log_level */

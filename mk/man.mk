@@ -8,7 +8,8 @@ MAN_MAP = dnsplane-authd.8:authd dnsplane-authd.conf.5:authd \
 	dnsplane-planner.8:planner dnsplane-planner.conf.5:planner \
 	dnsplane-enactor.8:enactor dnsplane-enactor.conf.5:enactor \
 	dnsplanectl.8:dnsplanectl dnsplanectl.conf.5:dnsplanectl \
-	dnsprobe.1:dnsprobe
+	dnsprobe.1:dnsprobe \
+	dnsplane-leasestore.8:leasestore dnsplane-leasemgr.8:leasemgr
 MAN_PAGES = $(foreach m,$(MAN_MAP),$(BUILD)/man/$(word 1,$(subst :, ,$(m))))
 
 CHECK_TARGETS += man-check

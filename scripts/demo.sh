@@ -20,6 +20,12 @@
 #      activate by themselves): the race still happens, but clients
 #      asking authd get the backup addresses instead of NXDOMAIN, and the
 #      enactors move on by themselves.
+# The words are AWS's (re:Invent 2025, DAT453): each plan is a record
+# tree (g<G>._plan.E, a leaf per load balancer), the endpoint's alias (E
+# CNAME) points at the active tree, the rollback record (_rollback.E
+# CNAME) at the one before, and every change batch starts by deleting and
+# re-creating the enactor's exact lock record (_lock.E TXT "HOLDER
+# EXPIRY").
 # It ends with a summary and a picture (build/demo/demo.png), and stops
 # every process it started.  Timelines, logs and the picture stay in
 # BUILD_DIR/demo/.
@@ -242,7 +248,9 @@ race() {
 	G1=$(last_line 1 "applying plan" | grep -o 'plan [0-9]*' | cut -d' ' -f2)
 	event "${A}a: enactor 1 paused, plan $G1"
 	say "Enactor 1 took plan $G1, checked once that it is newer than the plan \
-last applied, and stopped right after that check (as if delayed):"
+last applied, and stopped right after that check (as if delayed: at AWS \
+the enactor lost the endpoint's lock record again and again, backing off \
+longer each time; a pause point stands in for that here):"
 	grep -E "applying plan|pause point" "$(elog 1)" | tail -2 | cut -d' ' -f2- | indent
 
 	step "${A}b. The planner writes newer generations"
@@ -263,13 +271,18 @@ it lets it go.)"
 	kill -CONT "$EN1"
 	wait_for 10 stopped "$EN1" || die "enactor 1 did not pause again"
 	event "${A}d: enactor 1 wrote plan $G1"
-	say "Its freshness check was passed long ago; the transition only checks \
-that the plan it replaces exists.  It stops before its own cleanup."
-	show "stale: back on plan $G1"
+	say "Its freshness check was passed long ago.  Its change batch, all or \
+nothing: the lock preamble (delete its exact lock record _lock.E, \
+re-create it with a new expiry), the tree of plan $G1, the alias flipped \
+to it, and the rollback record pointed at the tree it replaces, plan \
+$G6, which must exist (it does).  It stops before its own cleanup."
+	show "stale: the alias back on plan $G1"
+	printf '   %s$ dig @127.0.0.1 -p %s _rollback.%s CNAME%s\n' "$B" "$P" "$E" "$N"
+	dig @127.0.0.1 -p "$P" +norec +short "_rollback.$E" CNAME | indent
 	[ "$(gen_served)" = "$G1" ] || die "enactor 1 did not write plan $G1"
 	sleep 0.7
 
-	step "${A}e. Enactor 2 resumes: its cleanup deletes plan $G1, with its records"
+	step "${A}e. Enactor 2 resumes: its cleanup (the record cleaner) deletes plan $G1's tree"
 	kill -CONT "$EN2"
 	wait_for 10 grep -q "cleanup: deleted plan $G1 " "$(elog 2)" ||
 		die "enactor 2 did not delete plan $G1"
@@ -317,8 +330,10 @@ for n in 1 2 3; do last_line "$n" "cannot move from plan $G1" | indent; done
 say "(Every pass of every enactor fails the same way, for every newer plan; \
 each enactor says so once ($(cat "$(elog 1)" "$(elog 2)" "$(elog 3)" | grep -c "cannot move from plan $G1") \
 lines in 3 s), and how often when that changes.)"
-say "Each new plan must replace the active one, plan $G1, and that one is \
-gone: the update's prerequisite fails (NXDOMAIN), forever."
+say "Every transaction must point the rollback record at the tree the \
+alias leaves, plan $G1, and that tree is deleted: its prerequisite fails \
+(NXDOMAIN), the whole batch with it, and no enactor can commit again (as \
+at AWS), until an operator repairs it."
 CTLA=(--store "$STORE" --server "127.0.0.1:$P" --zone api.test.
 	--key "$T/operator.key" --ttl "$TTL")
 printf '   %s$ dnsplanectl status%s\n' "$B" "$N"
@@ -482,9 +497,10 @@ until its TTL ($TTL s) runs out: the failover cannot reach into their cache."
 step "3f. The lab lets the planner go: the enactors move on by themselves"
 kill -CONT "$PLANNER_PID"
 event "3f: planner resumes"
-say "The endpoint is no longer a CNAME to the deleted plan, so the legacy \
-transition finds no active plan to require: the next plan goes through and \
-takes the endpoint off its backup in its own commit."
+say "The endpoint's alias no longer points at the deleted tree (authd's \
+failover replaced it with the backup addresses), so the legacy batch has no \
+tree to point the rollback record at, and requires none: the next plan goes \
+through and takes the endpoint off its backup in its own commit."
 wait_for 10 grep -q "failover: $E is off its backup" "$T/authd.log" ||
 	die "the enactors did not move the endpoint off its backup"
 authd_lines "failover: $E is off its backup" | tail -1 | indent

@@ -222,7 +222,11 @@ void ctl_judge(struct ctl_endpoint *ep)
 		       (unsigned long long)ep->newest);
 	} else if (st->naddrs == 0) {
 		if (*gone)
-			judged(ep, CTL_BROKEN, "%s: %s", rcode, gone);
+			judged(ep, CTL_BROKEN,
+			       "%s: %s; no legacy enactor can commit a move: "
+			       "its transaction points the rollback record at "
+			       "plan %llu, which no longer exists",
+			       rcode, gone, g);
 		else if (g != 0)
 			judged(ep, CTL_BROKEN,
 			       "%s: the records of plan %llu are missing in "
@@ -392,11 +396,53 @@ static dp_status read_store(struct ctl *c, struct ctl_view *v, char *err,
 	return read_endpoints(c, v, err, errlen);
 }
 
-/* The A and AAAA answers of @ep as text. */
+/* Append the address @text (ours) to @ep's. */
+static void add_addr(struct ctl_endpoint *ep, char *text)
+{
+	ep->addrs = xrealloc(ep->addrs, (ep->naddrs + 1) * sizeof(char *));
+	ep->addrs[ep->naddrs++] = text;
+}
+
+/*
+ * The addresses of @ep's weight set, which an answer by weight (one
+ * address drawn) does not cut: the address of each "ADDR W" record.
+ */
+static dp_status read_weighted_addrs(struct ctl *c, struct ctl_endpoint *ep,
+                                     char *err, size_t errlen)
+{
+	ldns_pkt *q = layout_weights_query(&ep->st), *a = NULL;
+	if (q == NULL)
+		return DP_OK;
+	dp_status rc = dnsclient_exchange(c->query, q, &a, err, errlen);
+	ldns_pkt_free(q);
+	if (rc != DP_OK)
+		return rc;
+	ldns_rr_list *an = ldns_pkt_answer(a);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT ||
+		    ldns_rr_rd_count(rr) != 1)
+			continue;
+		const ldns_rdf *f = ldns_rr_rdf(rr, 0);
+		const uint8_t *d = ldns_rdf_data(f);
+		size_t n = ldns_rdf_size(f);
+		if (n < 2 || d[0] != n - 1)
+			continue;
+		const uint8_t *sp = memchr(d + 1, ' ', n - 1);
+		size_t len = sp ? (size_t)(sp - d - 1) : n - 1;
+		add_addr(ep, xstrndup((const char *)d + 1, len));
+	}
+	ldns_pkt_free(a);
+	return DP_OK;
+}
+
+/* The A and AAAA answers of @ep as text; of a weighted one, its set. */
 static dp_status read_addrs(struct ctl *c, struct ctl_endpoint *ep, char *err,
                             size_t errlen)
 {
 	static const ldns_rr_type types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
+	if (ep->st.weighted)
+		return read_weighted_addrs(c, ep, err, errlen);
 	for (size_t t = 0; t < 2; t++) {
 		ldns_pkt *a = NULL;
 		dp_status rc = dnsclient_query(c->query, ep->name, types[t], &a,
@@ -409,10 +455,7 @@ static dp_status read_addrs(struct ctl *c, struct ctl_endpoint *ep, char *err,
 			if (ldns_rr_get_type(rr) != types[t] ||
 			    ldns_rr_rd_count(rr) < 1)
 				continue;
-			ep->addrs = xrealloc(ep->addrs,
-			                     (ep->naddrs + 1) * sizeof(char *));
-			ep->addrs[ep->naddrs++] =
-			        ldns_rdf2str(ldns_rr_rdf(rr, 0));
+			add_addr(ep, ldns_rdf2str(ldns_rr_rdf(rr, 0)));
 		}
 		ldns_pkt_free(a);
 	}
@@ -616,8 +659,8 @@ dp_status ctl_retire(struct ctl *c, const struct ctl_view *v, const char *name,
 	ldns_rr_list_push_rr(
 	        up, layout_rr_bare(name, LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_ANY));
 	static const char *const marks[] = {LABEL_GEN, LABEL_LOCK,
-	                                    LABEL_FAILOVER};
-	for (size_t i = 0; i < 3; i++) {
+	                                    LABEL_FAILOVER, LABEL_ROLLBACK};
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
 		snprintf(n, sizeof(n), "%s.%s", marks[i], name);
 		ldns_rr_list_push_rr(up, layout_rr_bare(n, LDNS_RR_TYPE_ANY,
 		                                        LDNS_RR_CLASS_ANY));
@@ -634,16 +677,12 @@ dp_status ctl_retire(struct ctl *c, const struct ctl_view *v, const char *name,
 			ldns_rr_list_deep_free(up);
 			return rc;
 		}
-		layout_plan_name(name, g, n, sizeof(n));
-		ldns_rr_list_push_rr(up, layout_rr_bare(n, LDNS_RR_TYPE_ANY,
-		                                        LDNS_RR_CLASS_ANY));
+		layout_push_plan_delete(up, name, g);
 		r->nplans++;
 		on_listed |= g == st.target_gen;
 	}
 	if (st.target_gen != 0 && !on_listed) {
-		layout_plan_name(name, st.target_gen, n, sizeof(n));
-		ldns_rr_list_push_rr(up, layout_rr_bare(n, LDNS_RR_TYPE_ANY,
-		                                        LDNS_RR_CLASS_ANY));
+		layout_push_plan_delete(up, name, st.target_gen);
 		r->nplans++;
 	}
 	/* Its marker stays, raised to the newest plan (none of which has

@@ -11,7 +11,10 @@
 # the plans endpoints still stand on (at most one each here) + the plans
 # written during one pass and its cleanup (generous: 8); before the fix
 # every plan written stayed.  Once the plans stop, every endpoint is on
-# the last one (a last plan gives the refused endpoint an address).
+# the last one (a last plan gives the refused endpoint an address), and
+# the store keeps keep + the newest + at most one plan per endpoint: the
+# one its rollback record names, which stays while it may be rolled back
+# to.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/planner_lib.bash"
 
@@ -71,8 +74,9 @@ check "the enactor's passes were overtaken" \
 check "the store held at most $BOUND plans ($MOST)" [ "$MOST" -le "$BOUND" ]
 check "every endpoint ends on plan $LAST" wait_for 10 \
 	eval 'on "$A" 10.1.0.$n && on "$B" 10.1.1.$n && on "$C" 10.1.2.$n'
-settled() { [ "$(plans)" -le $((KEEP + 1)) ]; }
-check "...and the store keeps $((KEEP + 1)) plans" wait_for 10 settled
+# settled N: the store keeps keep + the newest + one per endpoint of N.
+settled() { [ "$(plans)" -le $((KEEP + 1 + $1)) ]; }
+check "...and the store keeps at most $((KEEP + 1 + 3)) plans" wait_for 10 settled 3
 stop_pid "the enactor" "$EN"
 
 # ---- 2. one endpoint refused ----
@@ -94,7 +98,7 @@ check "$E follows to the last plan" wait_for 10 on "$E" "10.2.0.$n"
 g=$("$PLANWRITE" "$STORE" write "$E=10.2.0.254" "$F=10.2.1.254")
 check "a plan with an address moves $F" wait_for 10 on "$F" 10.2.1.254
 check "...and $E" on "$E" 10.2.0.254
-check "...and the store keeps $((KEEP + 1)) plans" wait_for 10 settled
+check "...and the store keeps at most $((KEEP + 1 + 2)) plans" wait_for 10 settled 2
 stop_pid "the enactor" "$EN"
 stop_authd
 finish

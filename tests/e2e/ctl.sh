@@ -4,7 +4,10 @@
 # plan's addresses, the CNAME and the marker), idempotence, an endpoint
 # behind, the incident (the active plan's records and the plan deleted:
 # NXDOMAIN) and its repair onto the newest remaining plan, plans, the
-# automation switch, --json everywhere, exit codes for scripts.
+# automation switch, --json everywhere, exit codes for scripts.  Plan 2
+# weighs one address 5 and the others 1: authd answers by weight (with
+# weighted-answers 8, every address drawn, so dig shows them all) and
+# status lists the plan's set from its weight records.
 . "$(dirname "$0")/lib.bash"
 
 : "${BUILD_DIR:?set BUILD_DIR to the build directory}"
@@ -26,7 +29,7 @@ dynamodb.us-east-1	A	10.0.0.1
 ZONE
 start_authd "$T/authd.log" --listen "127.0.0.1:$P" \
 	--zone "api.test.=$T/api.zone" --state-dir "$T/state" \
-	--key "$T/ops.key" --guard-enabled no
+	--key "$T/ops.key" --guard-enabled no --weighted-answers 8
 
 D="dig @127.0.0.1 -p $P +norec +short +time=2 +tries=1"
 # ctl ARGS...: dnsplanectl against this authd and store; output in
@@ -221,7 +224,7 @@ stop_authd
 # marker: the refusal and its Extended DNS Error are shown, exit 1.
 start_authd "$T/authd2.log" --listen "127.0.0.1:$P" \
 	--zone "api.test.=$T/api.zone" --state-dir "$T/state" \
-	--key "$T/ops.key" --guard "$E"
+	--key "$T/ops.key" --guard "$E" --weighted-answers 8
 ctl status
 check "guard: plan 2 served across the restart" [ "$RC" -eq 0 ]
 plan delete "$g2"

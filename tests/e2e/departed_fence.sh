@@ -6,8 +6,8 @@
 # it and stops with F's update checked and built, not sent (a pause, a
 # slow network).  F then leaves
 # the planner's settings: plans 3 to 6 have E only.  Enactor A moves E
-# on and its cleanup deletes plan 2 (F stands on plan 1, and B's
-# heartbeat is old).  B resumes: its compare-and-swap on F's marker must
+# on, plan by plan, and its cleanup deletes plan 2 (F stands on plan 1,
+# and B's heartbeat is old).  B resumes: its compare-and-swap on F's marker must
 # fail, because cleanup raised the marker of the endpoint that left
 # before it read it; else F ends on plan 2, deleted from the store.
 . "$(dirname "$0")/lib.bash"
@@ -45,12 +45,14 @@ B=$!
 check "enactor B stops with the update moving $F to plan 2" wait_for 10 stopped "$B"
 check "$F is still on plan 1" [ "$(target "$F")" = 1 ]
 
-for i in 3 4 5 6; do
-	"$PLANWRITE" "$STORE" write "$E=10.0.0.$i" >/dev/null
-done
+# A takes E through each plan, so that E's rollback record names plan 5
+# in the end, not plan 1: plan 1 is then held by F alone.
 enactor A "$T/a.log"
 A=$!
-check "E follows to plan 6" wait_for 10 on "$E" "10.0.0.6 "
+for i in 3 4 5 6; do
+	"$PLANWRITE" "$STORE" write "$E=10.0.0.$i" >/dev/null
+	check "E follows to plan $i" wait_for 10 on "$E" "10.0.0.$i "
+done
 # B's heartbeat is old after 10 s: plan 2 is no longer held back.
 check "cleanup deletes plan 2 (no endpoint on it)" wait_for 20 gone 2
 check "plan 1 stays: $F stands on it" in_store 1

@@ -10,18 +10,13 @@
 . "$(dirname "$0")/planner_lib.bash"
 
 lab_authd --guard-enabled no
-dpu() { "$DPUPDATE" -s "127.0.0.1:$P" -k "$T/k.key" -z api.test. "$@" >/dev/null; }
 addr() { dig @127.0.0.1 -p "$P" +short +norec "$E" A | grep -v '\.$'; }
 on() { [ "$(addr)" = "$1" ]; }
 count() { grep -cE -- "$1" "$T/enactor.log" || true; }
 refused() { grep -c "update refused: key enactor.: prereq" "$T/authd.log" || true; }
 
 g1=$("$PLANWRITE" "$STORE" write "$E=10.0.0.1")
-"$ENACTOR" --id 1 --mode legacy --store "$STORE" --server "127.0.0.1:$P" \
-	--zone api.test. --key "$T/k.key" --interval-ms 100 \
-	>"$T/enactor.log" 2>&1 &
-EN=$!
-PIDS="$PIDS $EN"
+legacy_enactor "$T/enactor.log"
 check "on plan $g1" wait_for 10 on 10.0.0.1
 dpu "del g$g1._plan.$E"
 check "its plan's records deleted: NXDOMAIN" \
@@ -34,7 +29,7 @@ sleep 1.5
 g3=$("$PLANWRITE" "$STORE" write "$E=10.0.0.3")
 sleep 1.5
 tries=$(($(refused) - r0))
-stuck="$E: cannot move from plan $g1 to [0-9]+: NXDOMAIN \(the active plan is gone\)"
+stuck="$E: cannot move from plan $g1 to [0-9]+: NXDOMAIN \(the rollback record cannot point at plan $g1: it is deleted\)"
 check "authd refused its transitions many times ($tries)" [ "$tries" -ge 10 ]
 check "the enactor said so once ($(count "$stuck"))" [ "$(count "$stuck")" -eq 1 ]
 check "...with the reason" grep -qE "$stuck \(said once; again when the reason changes\)" "$T/enactor.log"
@@ -47,7 +42,7 @@ sleep 2.5
 held="$E: its lock held by operator for [0-9]+ ms and more; waiting"
 check "its lock held: said once ($(count "$held"))" [ "$(count "$held")" -eq 1 ]
 check "...after how often the reason before repeated" \
-	grep -qE "$E: the failure before repeated [0-9]+ times \(cannot move from plan $g1: NXDOMAIN \(the active plan is gone\)\)" "$T/enactor.log"
+	grep -qE "$E: the failure before repeated [0-9]+ times \(cannot move from plan $g1: NXDOMAIN \(the rollback record cannot point at plan $g1: it is deleted\)\)" "$T/enactor.log"
 dpu "del _lock.$E TXT"
 sleep 1.5
 check "lock released, stuck again: said again, once ($(count "$stuck"))" \
@@ -58,7 +53,7 @@ check "...after the lock's count" \
 # The records put back: the endpoint moves, with the count.
 dpu "add g$g1._plan.$E 60 A 10.0.0.1"
 check "the records put back: on plan $g3" wait_for 10 on 10.0.0.3
-moved="$E: moved after ([0-9]+) failures \(cannot move from plan $g1: NXDOMAIN \(the active plan is gone\)\)"
+moved="$E: moved after ([0-9]+) failures \(cannot move from plan $g1: NXDOMAIN \(the rollback record cannot point at plan $g1: it is deleted\)\)"
 check "...after how many failures" wait_for 5 grep -qE "$moved" "$T/enactor.log"
 n=$(grep -oE "$moved" "$T/enactor.log" | grep -oE 'after [0-9]+' | cut -d' ' -f2)
 check "...a count of every pass ($n)" [ "${n:-0}" -ge 5 ]

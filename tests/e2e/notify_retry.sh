@@ -11,7 +11,7 @@ AP=$(free_port)  # a secondary that answers
 secret=$(head -c 32 /dev/urandom | base64)
 printf 'key "k" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$secret" >"$T/k.key"
 /usr/bin/python3 - "$SP" "$AP" "$T" <<'PY' &
-import socket, sys, select, time
+import os, socket, sys, select, time
 silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 silent.bind(("127.0.0.1", int(sys.argv[1])))
 answer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -26,7 +26,10 @@ while time.time() < end:
         n[s] += 1
         if s is answer:  # the header turned around: QR, NOERROR
             s.sendto(data[:2] + bytes([data[2] | 0x80, 0]) + data[4:12], peer)
-    open(sys.argv[3] + "/counts", "w").write("%d %d\n" % (n[silent], n[answer]))
+    # Written whole and renamed into place: a reader never sees it empty.
+    with open(sys.argv[3] + "/counts.new", "w") as f:
+        f.write("%d %d\n" % (n[silent], n[answer]))
+    os.replace(sys.argv[3] + "/counts.new", sys.argv[3] + "/counts")
 PY
 PIDS="$PIDS $!"
 while [ ! -e "$T/listening" ]; do sleep 0.05; done

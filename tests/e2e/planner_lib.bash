@@ -51,6 +51,23 @@ stop_planner() {
 	stop_pid planner "$PLANNER_PID"
 }
 
+# dpu UPDATE...: a signed UPDATE of api.test. at authd (port $P, key
+# $T/k.key) with dpupdate, quiet.
+dpu() { "$DPUPDATE" -s "127.0.0.1:$P" -k "$T/k.key" -z api.test. "$@" >/dev/null; }
+
+# legacy_enactor LOG ARGS...: legacy enactor 1 on the lab's store and
+# authd, a pass every 100 ms, ARGS added, its output appended to LOG;
+# its PID in $EN.
+legacy_enactor() {
+	elog=$1
+	shift
+	"$ENACTOR" --id 1 --mode legacy --store "$STORE" \
+		--server "127.0.0.1:$P" --zone api.test. --key "$T/k.key" \
+		--interval-ms 100 "$@" >>"$elog" 2>&1 &
+	EN=$!
+	PIDS="$PIDS $EN"
+}
+
 q() {
 	sqlite3 -cmd ".timeout 5000" "$STORE" "$1"
 }

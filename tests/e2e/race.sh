@@ -2,12 +2,22 @@
 # race.sh - the 2025 race with real processes (authd, lbfarm, the planner
 # and enactors), driven by the enactors' pause points.
 #
-# legacy: enactor 1 picks plan G1 and pauses after its freshness check;
-# the planner writes newer generations; enactor 2 applies the newest and
-# pauses before its cleanup; enactor 1 resumes, puts the endpoint back on
-# G1 and pauses before its own cleanup; enactor 2 resumes and its cleanup
-# deletes G1 with its records: the endpoint is empty (dig: NXDOMAIN), every
-# enactor then fails to move it, until an operator repairs it.
+# In AWS's words (re:Invent 2025, DAT453): each plan is a record tree
+# (g<G>._plan.E, its leaves), the endpoint's alias (E CNAME) points at the
+# active tree, the rollback record (_rollback.E CNAME) at the tree before
+# it, and every change batch starts by deleting and re-creating the
+# enactor's exact lock record (_lock.E TXT "HOLDER EXPIRY").
+#
+# legacy: enactor 1 picks plan G1 and pauses after its freshness check
+# (at AWS: it kept losing the lock); the planner writes newer
+# generations; enactor 2 applies the newest and pauses before its
+# cleanup; enactor 1 resumes, flips the alias back to tree G1 (its
+# rollback record to enactor 2's tree) and pauses before its own cleanup;
+# enactor 2 resumes and its cleanup deletes tree G1: the endpoint is
+# empty (dig: NXDOMAIN).  Every transaction after that must point the
+# rollback record at the active tree G1, which is gone: it fails, and no
+# enactor can commit again, until an operator repairs it (the enactors'
+# logs and dnsplanectl status say so).
 # safe: the same schedule, on a store recreated beside the legacy act's
 # enactor report files (which name plans of the old store by the same
 # numbers); the endpoint answers with addresses all along
@@ -98,6 +108,7 @@ CONF
 	# legacy: enactor 1 writes its old plan over the newer one.
 	wait_for 10 stopped "$EN1"
 	GEN_AFTER_E1=$(gen_served)
+	ROLLBACK_AFTER_E1=$(dig @127.0.0.1 -p "$P" +short +norec "_rollback.$E" CNAME)
 	show "$mode, enactor 1 resumed with plan $g1"
 	kill -CONT "$EN2"
 	sleep 1.5
@@ -108,11 +119,22 @@ CONF
 
 # ---- legacy ----
 run_schedule legacy no
-check "legacy: enactor 1 put its stale plan back ($GEN_AFTER_E1 = $g1)" [ "$GEN_AFTER_E1" = "$g1" ]
+check "legacy: enactor 1 flipped the alias back to its stale tree ($GEN_AFTER_E1 = $g1)" [ "$GEN_AFTER_E1" = "$g1" ]
+check "legacy: in the same batch, the rollback record to enactor 2's tree ($ROLLBACK_AFTER_E1)" \
+	[ "$ROLLBACK_AFTER_E1" = "g$g2._plan.$E" ]
 dig @127.0.0.1 -p "$P" +norec "$E" A >"$T/dig-legacy"
 check "legacy: the endpoint is empty (NXDOMAIN)" has "status: NXDOMAIN" "$T/dig-legacy"
 check "legacy: enactor 2's cleanup deleted the stale plan" grep -q "cleanup: deleted plan $g1 " "$T/enactor2.log"
-check "legacy: the enactors cannot move it any more" grep -q "cannot move from plan $g1 to .*NXDOMAIN (the active plan is gone)" "$T/enactor2.log"
+check "legacy: no enactor can commit: the rollback record cannot point at the deleted tree" \
+	grep -q "cannot move from plan $g1 to .*NXDOMAIN (the rollback record cannot point at plan $g1: it is deleted)" "$T/enactor2.log"
+check "legacy: enactor 1 too" \
+	grep -q "cannot move from plan $g1 to .*NXDOMAIN (the rollback record cannot point at plan $g1: it is deleted)" "$T/enactor1.log"
+if [ -x "$BUILD_DIR/dnsplanectl" ]; then
+	"$BUILD_DIR/dnsplanectl" --store "$STORE" --server "127.0.0.1:$P" \
+		--zone api.test. status >"$T/status-legacy" 2>&1 || true
+	check "legacy: dnsplanectl status says why no enactor can commit" \
+		grep -q "no legacy enactor can commit a move: its transaction points the rollback record at plan $g1, which no longer exists" "$T/status-legacy"
+fi
 sleep 1
 check "legacy: still broken a second later" has "status: NXDOMAIN" <(dig @127.0.0.1 -p "$P" +norec "$E" A)
 check "legacy: the prober saw the outage" grep -q "^NXDOMAIN 0" "$T/probe-legacy"

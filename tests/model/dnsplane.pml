@@ -23,6 +23,10 @@
  *               CNAME and its _gen marker) never goes back
  *   CHECK_REF   assert: the plan an endpoint is on is never deleted, from
  *               authd or from the store
+ *   CHECK_COMMIT (legacy) assert: no transaction fails on its rollback
+ *               record, whose prerequisite is the plan the alias leaves:
+ *               a violation is the stuck state, in which every move of
+ *               the endpoint fails so (AWS's "no enactor could commit")
  *   LIVE        the LTL property "newest": every endpoint of the store's
  *               newest plan ends on it, with its addresses, for good
  *               (check with pan -a -f: weak fairness, so every process
@@ -234,6 +238,8 @@ typedef endpoint {
 endpoint ep[NEP];
 #ifdef LEGACY
 byte lock;            /* _lock.E, held by enactor lock; 0: free */
+byte rb;              /* _rollback.E CNAME g<rb>._plan.E; 0: none (legacy
+                       * models one endpoint) */
 #endif
 byte k;               /* a loop inside one step; 0 between steps */
 
@@ -316,19 +322,34 @@ inline pause(point, arg)
 
 /*
  * layout_apply() for plan @g (content @t) to endpoint @i as authd's
- * update_apply() takes it: legacy (@cas 0) with the prerequisite that the
- * active plan it read (@rcname) still exists; safe (@cas 1) with the
- * prerequisite that the marker is what was read (@rmark, @rgen).  The
- * update replaces g<g>'s records, the CNAME and the marker (and releases
- * the lock in legacy mode); then the guard and the fence, when on.
+ * update_apply() takes it: legacy (@cas 0) as a change batch, whose lock
+ * preamble requires the lock record to be the enactor's, and whose
+ * rollback record requires the plan the alias leaves (@rcname, what it
+ * read) to exist; safe (@cas 1) with the prerequisite that the marker is
+ * what was read (@rmark, @rgen).  The update replaces g<g>'s records,
+ * the CNAME, the marker and, in legacy mode, the rollback record (the
+ * lock renewed); then the guard and the fence, when on.  Safe mode's
+ * rollback record is not modelled: its compare-and-swap fails only when
+ * the marker's does (every move changes both), it never points at a
+ * deleted plan, and the guard's rule for it and the plan cleanup keeps
+ * for it only refuse or keep more.
  */
 inline authd_apply(i, g, t, cas, rmark, rgen, rcname, rc)
 {
 	d_step {
 		if
+#ifdef LEGACY
+		:: !cas && lock != _pid ->
+			rc = R_PREREQ /* the lock preamble: not ours, NXRRSET */
+#endif
 		:: !cas && rcname != 0 && rcname != g &&
 		   !BIT(ep[i].recs, rcname) ->
-			rc = R_PREREQ /* the active plan is gone: NXDOMAIN */
+#ifdef CHECK_COMMIT
+			/* The rollback record cannot point at the deleted
+			 * active plan: NXDOMAIN, and so for every plan. */
+			assert(0);
+#endif
+			rc = R_PREREQ
 		:: cas && (rmark != ep[i].mark ||
 		           (ep[i].mark && ep[i].gen != rgen)) ->
 			rc = R_PREREQ /* moved since read: NXRRSET/YXRRSET */
@@ -357,7 +378,8 @@ inline authd_apply(i, g, t, cas, rmark, rgen, rcname, rc)
 #endif
 #ifdef LEGACY
 				if
-				:: !cas -> lock = 0
+				:: !cas && rcname != 0 && rcname != g ->
+					rb = rcname
 				:: else
 				fi;
 #endif
@@ -870,10 +892,9 @@ pass:
 	fi;
 	rcname = ep[0].cname; /* layout_read() */
 	authd_apply(0, n, 0, 0, 0, 0, rcname, rc);
+	lock = 0; /* layout_unlock(): the preamble's deletion alone */
 	if
-	:: rc != R_OK ->
-		lock = 0; /* layout_unlock(); a failure: no report, no cleanup */
-		goto pass
+	:: rc != R_OK -> goto pass /* a failure: no report, no cleanup */
 	:: else
 	fi;
 walked:

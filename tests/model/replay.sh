@@ -148,8 +148,8 @@ while read -r verb a b; do
 		g=$("$PLANWRITE" "$STORE" write "$E=192.0.2.$((101 + written))")
 		echo "the planner writes plan $g"
 		# shellcheck disable=SC2086
-		check "the enactors cannot move it to plan $g (the active plan is gone)" \
-			wait_for 10 grep -q "(the active plan is gone)" $logs
+		check "the enactors cannot move it to plan $g (the rollback record cannot point at the deleted plan)" \
+			wait_for 10 grep -q "(the rollback record cannot point at plan [0-9]*: it is deleted)" $logs
 		check "still empty" empty
 		;;
 	*)

@@ -7,8 +7,9 @@
 # Every configuration is compiled into DIR/model/NAME (spin -a, cc, pan)
 # and printed as one row: what was expected, what pan found, states
 # stored, transitions, depth reached, memory and time.  The quick set
-# (make model-check, in make check) holds the legacy counterexample and
-# its replay, the safe invariants for 3 enactors up to generation 3 and
+# (make model-check, in make check) holds the legacy counterexamples
+# (among them the stuck state: a transaction failing on its rollback
+# record) and the replay, the safe invariants for 3 enactors up to generation 3 and
 # liveness for 2; --full (make model) adds 3 enactors up to generation 4,
 # 2 enactors up to generation 6 with keep 2, the safe enactors without
 # authd's guard and fence, liveness for 3 enactors, and liveness for 2
@@ -117,6 +118,9 @@ verify legacy-empty violated "-DLEGACY -DNE=2 -DMAXGEN=3 -DCHECK_EMPTY" "$SAFE_C
 verify legacy-back violated "-DLEGACY -DNE=2 -DMAXGEN=3 -DCHECK_BACK" "$SAFE_CC" "-m100000"
 verify legacy-ref violated "-DLEGACY -DNE=2 -DMAXGEN=3 -DCHECK_REF" "$SAFE_CC" "-m100000"
 verify legacy-live violated "-DLEGACY -DNE=2 -DMAXGEN=3 -DLIVE" "$LIVE_CC" "-a -f -m100000"
+# legacy's stuck state: a transaction fails because its rollback record
+# would point at the deleted active plan (and so does every later one).
+verify legacy-commit violated "-DLEGACY -DNE=2 -DMAXGEN=3 -DCHECK_COMMIT" "$SAFE_CC" "-m100000"
 # legacy at pause-point grain, breadth first: the shortest schedule the
 # real daemons can be driven through.
 REPLAY="-DLEGACY -DGRAIN -DNE=3 -DMAXGEN=3 -DKEEP=1 -DCHECK_EMPTY"

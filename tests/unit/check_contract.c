@@ -81,32 +81,42 @@ static struct update_result apply(ldns_pkt *p)
 	return res;
 }
 
-/* Read @ep as the enactor does, from authd's query code. */
+/* authd's answer to the query @q (freed here), from its query code. */
+static ldns_pkt *ask(ldns_pkt *q)
+{
+	static uint8_t out[DNS_MAX_MSG];
+	uint8_t *w;
+	size_t wl, outlen;
+	int rcode;
+	ldns_pkt *a = NULL;
+	ck_assert_int_eq(ldns_pkt2wire(&w, q, &wl), LDNS_STATUS_OK);
+	struct answer_opts o = {.tcp = true, .max_udp_payload = 1232};
+	ck_assert_int_eq(answer_query(zs, w, wl, &o, out, &outlen, &rcode),
+	                 DP_OK);
+	free(w);
+	ck_assert_int_eq(ldns_wire2pkt(&a, out, outlen), LDNS_STATUS_OK);
+	ldns_pkt_free(q);
+	return a;
+}
+
+/* Read @ep as the enactor does (both round trips), from authd. */
 static struct endpoint_state read_ep(const char *ep)
 {
 	ldns_pkt *q[LAYOUT_READ_QUERIES], *a[LAYOUT_READ_QUERIES];
 	size_t n = layout_read_queries(ep, true, q);
 	ck_assert_uint_eq(n, LAYOUT_READ_QUERIES);
-	const struct zoneset *set = zs;
-	static uint8_t out[DNS_MAX_MSG];
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *w;
-		size_t wl, outlen;
-		int rcode;
-		ck_assert_int_eq(ldns_pkt2wire(&w, q[i], &wl), LDNS_STATUS_OK);
-		struct answer_opts o = {.tcp = true, .max_udp_payload = 1232};
-		ck_assert_int_eq(
-		        answer_query(set, w, wl, &o, out, &outlen, &rcode),
-		        DP_OK);
-		free(w);
-		ck_assert_int_eq(ldns_wire2pkt(&a[i], out, outlen),
-		                 LDNS_STATUS_OK);
-		ldns_pkt_free(q[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		a[i] = ask(q[i]);
 	struct endpoint_state st;
 	layout_read_parse(ep, a, true, &st);
 	for (size_t i = 0; i < n; i++)
 		ldns_pkt_free(a[i]);
+	ldns_pkt *wq = layout_weights_query(&st);
+	if (wq != NULL) {
+		ldns_pkt *wa = ask(wq);
+		layout_read_weights(wa, &st);
+		ldns_pkt_free(wa);
+	}
 	return st;
 }
 
@@ -133,6 +143,51 @@ static struct update_result move(uint64_t gen, size_t naddrs,
 	return apply(
 	        layout_apply(ZONE, endpoint(gen, naddrs), gen, st, mode, 60));
 }
+
+/*
+ * A plan whose weights differ goes into authd with its _weight set; the
+ * answer holds one address drawn by weight, the read still sees the
+ * plan's whole set and its weights, and deleting the plan deletes them.
+ */
+START_TEST(test_weights)
+{
+	struct endpoint_state st = read_ep(EP);
+	ck_assert(!st.weighted);
+	struct plan_endpoint *ep = endpoint(6, 3);
+	ck_assert(!layout_weighted(ep));
+	ep->addrs[0].weight = 300;
+	ck_assert(layout_weighted(ep));
+	ck_assert_int_eq(
+	        apply(layout_apply(ZONE, ep, 6, &st, LAYOUT_CAS, 60)).rcode,
+	        DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert(st.weighted);
+	ck_assert_uint_eq(st.naddrs, 1);
+	ck_assert_uint_eq(st.nset, 3);
+	ck_assert_uint_eq(st.addr_digest, layout_addr_digest(ep));
+	ep->addrs[0].weight = 200;
+	ck_assert_uint_ne(st.addr_digest, layout_addr_digest(ep));
+
+	/* The next plan, with equal weights, has none; the old one goes
+	 * with its weights once the rollback record names another. */
+	ck_assert_int_eq(move(7, 3, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert(!st.weighted);
+	ck_assert_uint_eq(st.naddrs, 3);
+	ck_assert_uint_eq(st.addr_digest, layout_addr_digest(endpoint(7, 3)));
+	ck_assert_int_eq(move(8, 3, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 6)).rcode,
+	                 DNS_RCODE_NOERROR);
+	ldns_pkt *q = NULL;
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, "_weight.g6._plan." EP,
+	                                            LDNS_RR_TYPE_TXT,
+	                                            LDNS_RR_CLASS_IN, 0),
+	                 LDNS_STATUS_OK);
+	ldns_pkt *a = ask(q);
+	ck_assert_int_eq(ldns_pkt_get_rcode(a), LDNS_RCODE_NXDOMAIN);
+	ldns_pkt_free(a);
+}
+END_TEST
 
 /* Safe mode: read, compare-and-swap forward; what is served follows. */
 START_TEST(test_safe_forward)
@@ -216,12 +271,13 @@ START_TEST(test_legacy_race)
 	struct endpoint_state st = read_ep(EP);
 	ck_assert_int_eq(move(6, 2, &st, LAYOUT_LEGACY).rcode,
 	                 DNS_RCODE_NOERROR);
-	struct endpoint_state delayed = read_ep(EP); /* on plan 6 */
 	st = read_ep(EP);
 	ck_assert_int_eq(move(9, 2, &st, LAYOUT_LEGACY).rcode,
 	                 DNS_RCODE_NOERROR);
-	/* The delayed enactor applies plan 6 over plan 9 ... */
-	ck_assert_int_eq(move(6, 2, &delayed, LAYOUT_LEGACY).rcode,
+	/* The delayed enactor, its lock won at last, reads the endpoint
+	 * on plan 9 and applies its plan 6 over it ... */
+	st = read_ep(EP);
+	ck_assert_int_eq(move(6, 2, &st, LAYOUT_LEGACY).rcode,
 	                 DNS_RCODE_NOERROR);
 	/* ... and cleanup deletes plan 6, which is now in use. */
 	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 6)).rcode,
@@ -230,10 +286,15 @@ START_TEST(test_legacy_race)
 	ck_assert_uint_eq(st.naddrs, 0);
 	ck_assert_int_eq(st.rcode, DNS_RCODE_NXDOMAIN);
 	ck_assert_uint_eq(st.target_gen, 6);
-	/* Stuck: the transition to plan 10 needs the active plan. */
+	/* The rollback record names plan 9, which the delayed enactor
+	 * replaced. */
+	ck_assert_uint_eq(st.rollback_gen, 9);
+	/* Stuck: the transition to plan 10 must point the rollback record
+	 * at the active plan 6, which is gone. */
 	struct update_result r = move(10, 2, &st, LAYOUT_LEGACY);
 	ck_assert_int_eq(r.rcode, DNS_RCODE_NXDOMAIN);
 	ck_assert_int_eq(r.reason, UPDATE_PREREQ);
+	ck_assert_uint_eq(read_ep(EP).rollback_gen, 9);
 	/* With the fence on, even the operator's forced write of an older
 	 * plan is refused. */
 	g.enabled = true;
@@ -242,19 +303,94 @@ START_TEST(test_legacy_race)
 }
 END_TEST
 
-/* The legacy lock: taken when free, refused when held, released. */
+/*
+ * The legacy lock, a TXT record "HOLDER EXPIRY-MS": taken when free,
+ * refused when held; a change batch whose preamble names a lock record
+ * that is no longer exactly ours fails whole; taken over by replacing
+ * exactly the record read; released only by its holder.
+ */
 START_TEST(test_lock)
 {
-	ck_assert_int_eq(apply(layout_lock(ZONE, EP, "enactor-1")).rcode,
+	g.enabled = false;
+	char one[LAYOUT_LOCKLEN], one2[LAYOUT_LOCKLEN], two[LAYOUT_LOCKLEN];
+	layout_lock_text("enactor-1", 1000, one, sizeof(one));
+	layout_lock_text("enactor-1", 2000, one2, sizeof(one2));
+	layout_lock_text("enactor-2", 3000, two, sizeof(two));
+	ck_assert_str_eq(one, "enactor-1 1000");
+	ck_assert_int_eq(apply(layout_lock(ZONE, EP, NULL, one)).rcode,
 	                 DNS_RCODE_NOERROR);
 	struct endpoint_state st = read_ep(EP);
 	ck_assert(st.locked);
 	ck_assert_str_eq(st.lock_owner, "enactor-1");
-	ck_assert_int_eq(apply(layout_lock(ZONE, EP, "enactor-2")).rcode,
+	ck_assert_uint_eq(st.lock_expiry_ms, 1000);
+	ck_assert_str_eq(st.lock_text, one);
+	ck_assert_int_eq(apply(layout_lock(ZONE, EP, NULL, two)).rcode,
 	                 DNS_RCODE_YXRRSET);
-	ck_assert_int_eq(apply(layout_unlock(ZONE, EP)).rcode,
+
+	/* A move with the preamble renews the lock in the same batch. */
+	ck_assert_int_eq(
+	        apply(layout_apply_locked(ZONE, endpoint(6, 2), 6, &st,
+	                                  LAYOUT_LEGACY, one, one2, 60))
+	                .rcode,
+	        DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert_str_eq(st.lock_text, one2);
+	ck_assert_uint_eq(st.gen, 6);
+	/* The lock expired and enactor 2 took it over (exactly one2). */
+	ck_assert_int_eq(apply(layout_lock(ZONE, EP, one2, two)).rcode,
+	                 DNS_RCODE_NOERROR);
+	ck_assert_str_eq(read_ep(EP).lock_owner, "enactor-2");
+	/* Enactor 1's next batch fails whole: nothing of it is written. */
+	struct update_result r = apply(layout_apply_locked(
+	        ZONE, endpoint(7, 2), 7, &st, LAYOUT_LEGACY, one2, one, 60));
+	ck_assert_int_eq(r.rcode, DNS_RCODE_NXRRSET);
+	st = read_ep(EP);
+	ck_assert_uint_eq(st.gen, 6);
+	ck_assert_str_eq(st.lock_text, two);
+	/* Nor may it release enactor 2's lock. */
+	ck_assert_int_eq(apply(layout_unlock(ZONE, EP, one2)).rcode,
+	                 DNS_RCODE_NXRRSET);
+	ck_assert_int_eq(apply(layout_unlock(ZONE, EP, two)).rcode,
 	                 DNS_RCODE_NOERROR);
 	ck_assert(!read_ep(EP).locked);
+}
+END_TEST
+
+/*
+ * The rollback record: each move points it at the plan node the
+ * endpoint leaves, in the same UPDATE as the alias.  Safe mode compares
+ * it with what it read; the guard never lets it point at a name with no
+ * address, so cleanup of the plan it names is refused.
+ */
+START_TEST(test_rollback)
+{
+	/* The zone's endpoint holds its addresses itself: no plan node
+	 * to roll back to. */
+	struct endpoint_state st = read_ep(EP);
+	ck_assert_int_eq(move(6, 2, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert(!st.rollback);
+	struct endpoint_state before = st;
+	ck_assert_int_eq(move(7, 2, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	st = read_ep(EP);
+	ck_assert(st.rollback);
+	ck_assert_uint_eq(st.rollback_gen, 6);
+	ck_assert_str_eq(st.rollback_target, "g6._plan." EP);
+	/* The compare-and-swap covers it: a read older than the move. */
+	before.gen = 7;
+	before.cname = true;
+	before.target_gen = 6;
+	ck_assert_int_eq(move(8, 2, &before, LAYOUT_CAS).rcode,
+	                 DNS_RCODE_YXRRSET);
+	/* The guard: the plan the rollback record names stays. */
+	struct update_result r = apply(layout_delete_plan(ZONE, EP, 6));
+	ck_assert_int_eq(r.rcode, DNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.reason, UPDATE_GUARD);
+	ck_assert_ptr_nonnull(strstr(r.text, "rollback record"));
+	ck_assert_int_eq(move(8, 2, &st, LAYOUT_CAS).rcode, DNS_RCODE_NOERROR);
+	ck_assert_int_eq(apply(layout_delete_plan(ZONE, EP, 6)).rcode,
+	                 DNS_RCODE_NOERROR);
+	ck_assert_uint_eq(read_ep(EP).rollback_gen, 7);
 }
 END_TEST
 
@@ -409,11 +545,13 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_safe_forward);
+	tcase_add_test(tc, test_weights);
 	tcase_add_test(tc, test_safe_stale_read);
 	tcase_add_test(tc, test_fence);
 	tcase_add_test(tc, test_guard);
 	tcase_add_test(tc, test_legacy_race);
 	tcase_add_test(tc, test_lock);
+	tcase_add_test(tc, test_rollback);
 	tcase_add_test(tc, test_marker_malformed);
 	tcase_add_test(tc, test_marker_hand_edited);
 	tcase_add_test(tc, test_failover_parse);

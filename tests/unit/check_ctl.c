@@ -81,7 +81,9 @@ START_TEST(test_empty)
 	ep.st.rcode = 3;
 	ep.plan_exists = false;
 	assert_judged(&ep, CTL_BROKEN,
-	              "NXDOMAIN: its plan 3 is not in the store");
+	              "NXDOMAIN: its plan 3 is not in the store; no legacy "
+	              "enactor can commit a move: its transaction points the "
+	              "rollback record at plan 3, which no longer exists");
 	ep.deleted = true;
 	ep.deletion.deleted_ms = 1760940000000;
 	snprintf(ep.deletion.deleted_by, sizeof(ep.deletion.deleted_by),
@@ -89,7 +91,9 @@ START_TEST(test_empty)
 	snprintf(ep.deletion.reason, sizeof(ep.deletion.reason), "cleanup");
 	assert_judged(&ep, CTL_BROKEN,
 	              "NXDOMAIN: its plan 3 was deleted 2025-10-20T06:00:00Z "
-	              "by enactor-2 (cleanup)");
+	              "by enactor-2 (cleanup); no legacy enactor can commit a "
+	              "move: its transaction points the rollback record at "
+	              "plan 3, which no longer exists");
 	ep = on_plan(3, 0);
 	ep.st.rcode = 3;
 	assert_judged(&ep, CTL_BROKEN,
