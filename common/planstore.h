@@ -1,6 +1,10 @@
 /*
- * planstore.h - the SQLite plan store the planner, the enactors and the
- * operator CLI share.
+ * planstore.h - the plan store the planner, the enactors and the
+ * operator CLI share: a SQLite file (the default), or an etcd v3 cluster
+ * when the store's name is "etcd://HOST:PORT[,HOST:PORT...]"
+ * (common/planstore_etcd.c, with the same guarantees; what follows
+ * about files and transactions is SQLite's, docs/DESIGN.md says how
+ * each maps onto etcd).
  *
  * A plan is one regional generation number and, for every endpoint of the
  * region, its set of addresses (IPv4 and IPv6 text) with weights.  The
@@ -20,9 +24,9 @@
  * holds no lock the others need.  A handle is not safe for several
  * threads at once.
  *
- * This interface is the seam where a second backend (etcd) plugs in: it
- * names no SQLite type, and callers see only struct planstore, plain data
- * and dp_status.  Keep it so.  The SQLite file itself is opened,
+ * This interface is the seam between the two backends: it names no
+ * SQLite or etcd type, and callers see only struct planstore, plain data
+ * and dp_status, never which backend they have.  Keep it so.  The SQLite file itself is opened,
  * identified and migrated by common/sqlstore.h, as the zone store is.
  *
  * Every function returns DP_OK or a negative dp_status and, on failure,

@@ -9,14 +9,24 @@
  * mode: until it exists, a timer tries again every second.  The event
  * says only "something changed"; the caller reads the store (in a worker
  * thread or not, its choice) to learn what.
+ *
+ * On etcd an asynchronous client on the caller's loop watches the keys
+ * "gen" (every new generation writes it) and "control" (the automation
+ * switch).  etcd's watch resumes by itself on another member after its
+ * member dies, from the revision after the last event it gave, so no
+ * change is missed; a watch etcd ends (a compacted revision) is started
+ * again, and the caller told, since it may have missed something.
  */
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <uv.h>
 
+#include "etcd.h"
 #include "planstore.h"
+#include "planstore_etcd.h"
 #include "xalloc.h"
 
 /* How often to look for the WAL file until it exists. */
@@ -29,7 +39,35 @@ struct planstore_watch {
 	planstore_change_cb cb;
 	void *arg;
 	int handles; /* still open: the watch is freed when none is */
+	struct etcd_client *etcd; /* on etcd: the client of the watches */
+	struct key_watch {
+		struct planstore_watch *w;
+		const char *name;
+	} keys[2];
+	bool stopping;
 };
+
+static void on_key(void *arg, dp_status st, struct etcd_resp *res);
+
+static void watch_key(struct key_watch *k)
+{
+	char key[64];
+	snprintf(key, sizeof(key), PSE_PREFIX "%s", k->name);
+	etcd_watch_start(k->w->etcd, key, false, 0, on_key, k);
+}
+
+/* An etcd watch's batch of events, its end, or its member lost. */
+static void on_key(void *arg, dp_status st, struct etcd_resp *res)
+{
+	struct key_watch *k = arg;
+	(void)res;
+	if (k->w->stopping || st == DP_ECANCELED)
+		return;
+	if (st == DP_ECOMPACTED || st == DP_EBADRESP)
+		watch_key(k); /* it ended: watch from now on, and re-read */
+	if (st == DP_OK || st == DP_ECOMPACTED || st == DP_EBADRESP)
+		k->w->cb(k->w->arg);
+}
 
 static void on_event(uv_fs_event_t *h, const char *file, int events, int status)
 {
@@ -61,9 +99,24 @@ dp_status planstore_watch_start(struct planstore *ps, struct uv_loop_s *loop,
                                 struct planstore_watch **out)
 {
 	struct planstore_watch *w = xcalloc(1, sizeof(*w));
-	w->file = xasprintf("%s-wal", planstore_path(ps));
 	w->cb = cb;
 	w->arg = arg;
+	struct planstore_etcd *e = planstore_etcd_of(ps);
+	if (e != NULL) {
+		char err[256];
+		if (etcd_client_new(loop, pse_url(e), NULL, &w->etcd, err,
+		                    sizeof(err)) != DP_OK) {
+			free(w);
+			return DP_EINVAL;
+		}
+		w->keys[0] = (struct key_watch){w, "gen"};
+		w->keys[1] = (struct key_watch){w, "control"};
+		watch_key(&w->keys[0]);
+		watch_key(&w->keys[1]);
+		*out = w;
+		return DP_OK;
+	}
+	w->file = xasprintf("%s-wal", planstore_path(ps));
 	uv_fs_event_init(loop, &w->ev);
 	uv_timer_init(loop, &w->retry);
 	w->ev.data = w->retry.data = w;
@@ -88,6 +141,12 @@ void planstore_watch_stop(struct planstore_watch *w)
 {
 	if (w == NULL)
 		return;
+	if (w->etcd != NULL) {
+		w->stopping = true;
+		etcd_client_free(w->etcd);
+		free(w);
+		return;
+	}
 	uv_close((uv_handle_t *)&w->ev, closed);
 	uv_close((uv_handle_t *)&w->retry, closed);
 }
