@@ -7,7 +7,8 @@
 PKGS += libcurl jansson
 
 ETCD_TOOLS = $(BUILD)/tests/etcd_client $(BUILD)/tests/etcd_plan
-TEST_PROGRAMS += $(ETCD_TOOLS)
+# tests/e2e/etcd_store.sh runs the plan store's unit tests on a cluster.
+TEST_PROGRAMS += $(ETCD_TOOLS) $(BUILD)/tests/check_planstore
 
 $(BUILD)/tests/etcd/%.o: tests/etcd/%.c | deps
 	@mkdir -p $(dir $@)
