@@ -44,10 +44,11 @@
 struct planstore_etcd {
 	struct etcd_sync *sync;
 	char *url;
-	int64_t store_rev; /* the "store" key's create_revision */
-	int64_t lease;     /* this handle's liveness lease, 0: none */
-	char lease_id[64]; /* the enactor it keeps alive */
-	bool unsure;       /* a write timed out: its outcome is unknown */
+	int64_t store_rev;   /* the "store" key's create_revision */
+	int64_t lease;       /* this handle's liveness lease, 0: none */
+	char lease_id[64];   /* the enactor it keeps alive */
+	struct plan *cached; /* the last whole plan read for an endpoint */
+	int64_t cached_rev;  /* its meta's create_revision */
 };
 
 static int64_t now_ms(void)
@@ -78,7 +79,9 @@ static void backoff(int try)
  * Wait for the request started on @e's client; on failure @err names the
  * store, @what was being done, and etcd's or the client's words (the
  * member, "no leader", "unreachable").  DP_ECOMPARE is left to the
- * caller.  A write that timed out marks the handle unsure.
+ * caller.  A write that timed out may yet be applied: every write here
+ * first reads what its transaction compares, so it is read back before
+ * the next write, and a transaction that raced it fails its compares.
  */
 static dp_status wait_for(struct planstore_etcd *e, const char *what,
                           bool write, struct etcd_resp **res, char *err,
@@ -90,10 +93,9 @@ static dp_status wait_for(struct planstore_etcd *e, const char *what,
 	const char *why = *res != NULL && (*res)->error[0] ? (*res)->error
 	                                                   : dp_strerror(st);
 	if (st == DP_ETIMEDOUT && write) {
-		e->unsure = true;
 		snprintf(err, errlen,
-		         "%s: %s: %s (%s; outcome unknown: read back "
-		         "before the next write)",
+		         "%s: %s: %s (%s; outcome unknown: the next write "
+		         "reads the store first)",
 		         e->url, what, dp_strerror(st), why);
 	} else {
 		snprintf(err, errlen, "%s: %s: %s (%s)", e->url, what,
@@ -146,10 +148,7 @@ static dp_status send_txn(struct planstore_etcd *e, struct etcd_txn *t,
                           size_t errlen)
 {
 	etcd_txn(etcd_sync_client(e->sync), t, etcd_sync_cb, e->sync);
-	dp_status st = wait_for(e, what, true, res, err, errlen);
-	if (st == DP_OK)
-		e->unsure = false;
-	return st;
+	return wait_for(e, what, true, res, err, errlen);
 }
 
 /* Put @obj (taken) as compact JSON into @t's success branch. */
@@ -261,6 +260,7 @@ void pse_close(struct planstore_etcd *e)
 		etcd_sync_wait(e->sync, &res);
 	}
 	etcd_sync_free(e->sync);
+	planstore_plan_free(e->cached);
 	free(e->url);
 	free(e);
 }
@@ -493,12 +493,8 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/*
- * Decode @len bytes of @d into @p's endpoints; with @only, keep that
- * endpoint alone.  -1 when the bytes are not an encoded plan.
- */
-static int plan_decode(const unsigned char *d, size_t len, const char *only,
-                       struct plan *p)
+/* Decode @len bytes of @d into @p's endpoints: -1 if they are not a plan. */
+static int plan_decode(const unsigned char *d, size_t len, struct plan *p)
 {
 	size_t off = 0;
 	while (off < len) {
@@ -513,9 +509,7 @@ static int plan_decode(const unsigned char *d, size_t len, const char *only,
 		             (uint32_t)d[off + 1] << 16 |
 		             (uint32_t)d[off + 2] << 8 | d[off + 3];
 		off += 4;
-		bool keep = only == NULL || strcmp(only, name) == 0;
-		struct plan_endpoint *ep =
-		        keep ? planstore_plan_add_endpoint(p, name) : NULL;
+		struct plan_endpoint *ep = planstore_plan_add_endpoint(p, name);
 		for (uint32_t j = 0; j < n; j++) {
 			if (off >= len || (d[off] != 4 && d[off] != 6))
 				return -1;
@@ -523,14 +517,12 @@ static int plan_decode(const unsigned char *d, size_t len, const char *only,
 			size_t alen = v6 ? 16 : 4;
 			if (off + 1 + alen + 2 > len)
 				return -1;
-			if (keep) {
-				char text[PLAN_ADDRLEN];
-				inet_ntop(v6 ? AF_INET6 : AF_INET, d + off + 1,
-				          text, sizeof(text));
-				uint32_t w = (uint32_t)d[off + 1 + alen] << 8 |
-				             d[off + 2 + alen];
-				planstore_endpoint_add_addr(ep, text, w);
-			}
+			char text[PLAN_ADDRLEN];
+			inet_ntop(v6 ? AF_INET6 : AF_INET, d + off + 1, text,
+			          sizeof(text));
+			uint32_t w = (uint32_t)d[off + 1 + alen] << 8 |
+			             d[off + 2 + alen];
+			planstore_endpoint_add_addr(ep, text, w);
 			off += 1 + alen + 2;
 		}
 	}
@@ -689,8 +681,8 @@ dp_status pse_write_plan(struct planstore_etcd *e, const struct plan *plan,
 
 /* Check plan @g's keys in @res against its meta and decode them. */
 static dp_status read_checked(struct planstore_etcd *e, uint64_t g,
-                              const struct etcd_resp *res, const char *only,
-                              struct plan *p, char *err, size_t errlen)
+                              const struct etcd_resp *res, struct plan *p,
+                              char *err, size_t errlen)
 {
 	const struct etcd_kv *meta = &res->kvs[res->n_kvs - 1];
 	json_t *o = kv_json(e, meta, err, errlen);
@@ -744,10 +736,10 @@ static dp_status read_checked(struct planstore_etcd *e, uint64_t g,
 		if (strcmp(sha, want) != 0)
 			why = "its SHA-256 is not its meta's";
 	}
-	if (why == NULL && plan_decode(data, have, only, p) != 0)
+	if (why == NULL && plan_decode(data, have, p) != 0)
 		why = "its chunks are not an encoded plan";
 	free(data);
-	if (why == NULL && only == NULL &&
+	if (why == NULL &&
 	    (p->nendpoints != neps || planstore_plan_naddrs(p) != naddrs))
 		why = "another number of endpoints or addresses than its meta "
 		      "says";
@@ -765,12 +757,13 @@ static dp_status read_checked(struct planstore_etcd *e, uint64_t g,
 	return DP_OK;
 }
 
-dp_status pse_get_plan(struct planstore_etcd *e, uint64_t generation,
-                       const char *only, struct plan **out, char *err,
-                       size_t errlen)
+/* Read plan @g whole into *@out; *@meta_rev: its meta's create_revision. */
+static dp_status read_whole(struct planstore_etcd *e, uint64_t g,
+                            struct plan **out, int64_t *meta_rev, char *err,
+                            size_t errlen)
 {
 	struct etcd_resp *res;
-	char *prefix = key_of("plan/%020" PRIu64 "/", generation);
+	char *prefix = key_of("plan/%020" PRIu64 "/", g);
 	dp_status st = get_prefix(e, prefix, false, "cannot read a plan", &res,
 	                          err, errlen);
 	free(prefix);
@@ -779,23 +772,76 @@ dp_status pse_get_plan(struct planstore_etcd *e, uint64_t generation,
 	const struct etcd_kv *last =
 	        res->n_kvs > 0 ? &res->kvs[res->n_kvs - 1] : NULL;
 	if (last == NULL || !is_meta(last)) {
-		snprintf(err, errlen, "%s: no plan %" PRIu64, e->url,
-		         generation);
+		snprintf(err, errlen, "%s: no plan %" PRIu64, e->url, g);
 		return DP_ENOENT;
 	}
 	struct plan *p = planstore_plan_new();
-	st = read_checked(e, generation, res, only, p, err, errlen);
-	if (st == DP_OK && only != NULL && p->nendpoints == 0) {
-		snprintf(err, errlen, "%s: plan %" PRIu64 " has no endpoint %s",
-		         e->url, generation, only);
-		st = DP_ENOENT;
-	}
+	st = read_checked(e, g, res, p, err, errlen);
 	if (st != DP_OK) {
 		planstore_plan_free(p);
 		return st;
 	}
+	*meta_rev = last->create_revision;
 	*out = p;
 	return DP_OK;
+}
+
+static dp_status read_meta(struct planstore_etcd *e, uint64_t g, int64_t *rev,
+                           int64_t *created_ms, char *err, size_t errlen);
+
+/*
+ * Endpoint @name of plan @g: the plan is read whole once and kept; a
+ * plan never changes, so the next endpoint of it reads only its meta,
+ * to learn that it still exists and is still the plan kept.
+ */
+static dp_status read_endpoint(struct planstore_etcd *e, uint64_t g,
+                               const char *name, struct plan **out, char *err,
+                               size_t errlen)
+{
+	int64_t rev, created;
+	dp_status st = read_meta(e, g, &rev, &created, err, errlen);
+	if (st != DP_OK)
+		return st;
+	if (rev == 0) {
+		snprintf(err, errlen, "%s: no plan %" PRIu64, e->url, g);
+		return DP_ENOENT;
+	}
+	if (e->cached == NULL || e->cached->generation != g ||
+	    e->cached_rev != rev) {
+		planstore_plan_free(e->cached);
+		e->cached = NULL;
+		if ((st = read_whole(e, g, &e->cached, &e->cached_rev, err,
+		                     errlen)) != DP_OK)
+			return st;
+	}
+	const struct plan *c = e->cached;
+	const struct plan_endpoint *ep = planstore_plan_endpoint(c, name);
+	if (ep == NULL) {
+		snprintf(err, errlen, "%s: plan %" PRIu64 " has no endpoint %s",
+		         e->url, g, name);
+		return DP_ENOENT;
+	}
+	struct plan *p = planstore_plan_new();
+	p->generation = c->generation;
+	p->created_ms = c->created_ms;
+	p->writer = xstrdup(c->writer);
+	p->reason = xstrdup(c->reason);
+	struct plan_endpoint *to = planstore_plan_add_endpoint(p, ep->name);
+	for (size_t i = 0; i < ep->naddrs; i++)
+		planstore_endpoint_add_addr(to, ep->addrs[i].address,
+		                            ep->addrs[i].weight);
+	*out = p;
+	return DP_OK;
+}
+
+dp_status pse_get_plan(struct planstore_etcd *e, uint64_t generation,
+                       const char *only, struct plan **out, char *err,
+                       size_t errlen)
+{
+	int64_t rev;
+	if (only != NULL)
+		return read_endpoint(e, generation, only, out, err, errlen);
+	return read_whole(e, generation, out, &rev, err, errlen);
 }
 
 /* A plan's meta @kv: its create_revision and created_ms (NULL: 0, 0). */

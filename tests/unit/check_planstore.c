@@ -732,6 +732,11 @@ START_TEST(test_delete)
 		                                      "t", &g, err,
 		                                      sizeof(err)),
 		                 DP_OK);
+	/* An endpoint read before the deletion is not read after it. */
+	ck_assert_int_eq(
+	        planstore_get_endpoint(ps, 1, "a.test.", &q, err, sizeof(err)),
+	        DP_OK);
+	planstore_plan_free(q);
 	int64_t before = now_ms();
 	ck_assert_int_eq(planstore_delete_plan(ps, 1, "enactor 2", "cleanup",
 	                                       err, sizeof(err)),
