@@ -26,8 +26,9 @@
  *
  * This interface is the seam between the two backends: it names no
  * SQLite or etcd type, and callers see only struct planstore, plain data
- * and dp_status, never which backend they have.  Keep it so.  The SQLite file itself is opened,
- * identified and migrated by common/sqlstore.h, as the zone store is.
+ * and dp_status, never which backend they have.  Keep it so.  The
+ * SQLite file itself is opened, identified and migrated by
+ * common/sqlstore.h, as the zone store is.
  *
  * Every function returns DP_OK or a negative dp_status and, on failure,
  * writes a message naming the file into @err (@errlen bytes).
@@ -112,8 +113,10 @@ struct planstore_deletion {
 struct planstore;
 
 /*
- * planstore_open - open or create the store at @path.  A new or empty
- * file gets the whole schema; a store of an older schema version is
+ * planstore_open - open or create the store at @path (a file, or
+ * "etcd://HOST:PORT[,HOST:PORT...]": a cluster whose members do not
+ * answer gives DP_EUNREACHABLE or DP_ENOLEADER, naming them).  A new
+ * or empty file gets the whole schema; a store of an older schema version is
  * migrated step by step, each step in its own transaction; a file of
  * another program (another application_id, or tables without one), of a
  * newer version, or not a database at all is refused with DP_EFOREIGN or
@@ -126,8 +129,9 @@ dp_status planstore_open(const char *path, struct planstore **out, char *err,
 /*
  * planstore_attach - open the store at @path as planstore_open() does,
  * but never create it: a path where no file is (a mistyped --store)
- * gives DP_ENOENT and a message saying the planner creates the store.
- * For the enactors and the CLI, which only use a store the planner made.
+ * gives DP_ENOENT and a message saying the planner creates the store
+ * (on etcd: a cluster without the store's key).  For the enactors and
+ * the CLI, which only use a store the planner made.
  */
 dp_status planstore_attach(const char *path, struct planstore **out, char *err,
                            size_t errlen);
