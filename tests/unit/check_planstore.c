@@ -10,7 +10,8 @@
  * starts a cluster and sets it), the store's behavioural tests run
  * against that cluster instead, each on an emptied store, with the
  * tests of what is etcd's own: a plan written over by hand, a plan over
- * etcd's request size, a cluster without a store, members unreachable.
+ * etcd's request size, a cluster without a store, the counter raised,
+ * the enactors' liveness leases.
  * The tests of SQLite files (schema, migration, WAL, report files) run
  * on SQLite only.
  */
@@ -1432,6 +1433,47 @@ START_TEST(test_etcd_large)
 }
 END_TEST
 
+/* How many keys @key prefixes, and the lease of the first. */
+static size_t etcd_count(const char *key, int64_t *lease)
+{
+	struct etcd_sync *s;
+	struct etcd_resp *res;
+	struct etcd_range_opts o = {.prefix = true};
+	ck_assert_int_eq(etcd_sync_new(etcd_url, NULL, &s, err, sizeof(err)),
+	                 DP_OK);
+	etcd_range(etcd_sync_client(s), key, &o, etcd_sync_cb, s);
+	ck_assert_int_eq(etcd_sync_wait(s, &res), DP_OK);
+	size_t n = res->n_kvs;
+	*lease = n > 0 ? res->kvs[0].lease : 0;
+	etcd_sync_free(s);
+	return n;
+}
+
+/*
+ * An enactor's heartbeat keeps its alive key under a lease; a handle
+ * closed revokes it, and the key is gone.  Its state stays.
+ */
+START_TEST(test_etcd_alive)
+{
+	struct planstore *ps = open_store("p.db");
+	int64_t lease;
+	ck_assert_int_eq(
+	        planstore_heartbeat(ps, "e1", 0, now_ms(), err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(etcd_count("/dnsplane/enactor/e1/alive", &lease), 1);
+	ck_assert_int_ne(lease, 0);
+	ck_assert_int_eq(
+	        planstore_heartbeat(ps, "e1", 3, now_ms(), err, sizeof(err)),
+	        DP_OK);
+	int64_t again;
+	ck_assert_uint_eq(etcd_count("/dnsplane/enactor/e1/alive", &again), 1);
+	ck_assert_int_eq(again, lease);
+	planstore_close(ps);
+	ck_assert_uint_eq(etcd_count("/dnsplane/enactor/e1/alive", &lease), 0);
+	ck_assert_uint_eq(etcd_count("/dnsplane/enactor/e1/state", &lease), 1);
+}
+END_TEST
+
 /* raise() lifts the counter and never lowers it, on etcd too. */
 START_TEST(test_etcd_raise)
 {
@@ -1482,6 +1524,7 @@ static Suite *planstore_suite(void)
 		tcase_add_test(tc, test_etcd_tamper);
 		tcase_add_test(tc, test_etcd_large);
 		tcase_add_test(tc, test_etcd_raise);
+		tcase_add_test(tc, test_etcd_alive);
 	} else {
 		/* SQLite's files. */
 		tcase_add_test(tc, test_foreign);
