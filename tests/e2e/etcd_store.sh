@@ -2,7 +2,8 @@
 # etcd_store.sh - the plan store on a real 3-member etcd cluster on
 # loopback (tests/etcd/cluster.bash): check_planstore's behavioural tests
 # run against it (DNSPLANE_TEST_ETCD), then the planner, three safe
-# enactors and dnsplanectl share it with --store etcd://A,B,C while load
+# enactors (a pass a minute: new plans reach them by the etcd watch)
+# and dnsplanectl share it with --store etcd://A,B,C while load
 # balancers go down, the etcd leader is killed, an enactor is paused,
 # and two of three members are lost and come back.
 . "$(dirname "$0")/lib.bash"
@@ -41,6 +42,8 @@ start_lbfarm --listen "$NET.0.1-$NET.0.4:$LBPORT"
 	done
 } >"$T/planner.conf"
 start_planner "$T/planner.log" -c "$T/planner.conf"
+# The enactors' passes are a minute apart: within the test, plans reach
+# them by the store's watch alone.
 # A stopped enactor takes no SIGTERM: continue them before the cleanup.
 trap 'for p in $PIDS; do continue_stopped "$p"; done; cleanup' EXIT INT TERM
 for n in 1 2 3; do
@@ -48,7 +51,7 @@ for n in 1 2 3; do
 	[ "$n" = 1 ] && metrics=(--metrics-listen "127.0.0.1:$EM1")
 	"$ENACTOR" --id "$n" --mode safe --store "$STORE" \
 		--server "127.0.0.1:$P" --zone api.test. --key "$T/k.key" \
-		--keep 3 --interval-ms 200 --heartbeat-ms 200 "${metrics[@]}" \
+		--keep 3 --interval-ms 60000 --heartbeat-ms 200 "${metrics[@]}" \
 		>"$T/enactor$n.log" 2>&1 &
 	eval "EN$n=$!"
 	PIDS="$PIDS $!"
