@@ -14,8 +14,10 @@
 # in one transaction; the keys are cut at endpoint boundaries, at most
 # BYTES each (64 KiB: 16 keys).  The members' data directories are in a
 # temporary directory (its file system is printed: fsync costs differ).
-# Nothing is asserted but that what was read is what was written; the
-# figures go to docs/BENCHMARKS.md.
+# Then the same plan through the plan store (build/tests/etcd_store:
+# planstore_write_plan, planstore_get_plan) on a SQLite file and on the
+# cluster, as a ratio.  Nothing is asserted but that what was read is
+# what was written; the figures go to docs/BENCHMARKS.md.
 set -eu
 set -o pipefail
 
@@ -44,3 +46,18 @@ echo "etcd $(etcd --version | awk '/^etcd Version/ {print $3}'), 3 members on lo
 echo "data in $T ($(df -T "$T" | awk 'NR == 2 {print $2}')), $(nproc) cores"
 # shellcheck disable=SC2086
 "$BUILD/tests/etcd_plan" "$ETCD_URL" $ARGS
+
+# The same size of plan through the plan store (planstore_write_plan,
+# planstore_get_plan: validation, encoding, checks included), on a
+# SQLite file and on the cluster, in this run.
+STORE_ARGS=$(echo "$ARGS" | sed -E 's/--chunk [0-9]+//')
+echo
+# shellcheck disable=SC2086
+"$BUILD/tests/etcd_store" "$T/plans.db" $STORE_ARGS | tee "$T/sqlite.out"
+# shellcheck disable=SC2086
+"$BUILD/tests/etcd_store" "$ETCD_URL" $STORE_ARGS | tee "$T/etcd.out"
+med() { awk -v f="$2" '/^median/ {gsub(",", ""); print $(f)}' "$1"; }
+awk -v sw="$(med "$T/sqlite.out" 3)" -v sr="$(med "$T/sqlite.out" 6)" \
+	-v ew="$(med "$T/etcd.out" 3)" -v er="$(med "$T/etcd.out" 6)" 'BEGIN {
+	printf "through the plan store, etcd / SQLite: write %.2fx (%.1f / %.1f ms), read %.2fx (%.1f / %.1f ms)\n",
+		ew / sw, ew, sw, er / sr, er, sr }'

@@ -1115,6 +1115,12 @@ void etcd_range(struct etcd_client *c, const char *key,
 			json_object_set_new(b, "keys_only", json_true());
 		if (o->count_only)
 			json_object_set_new(b, "count_only", json_true());
+		if (o->descend) {
+			json_object_set_new(b, "sort_order",
+			                    json_string("DESCEND"));
+			json_object_set_new(b, "sort_target",
+			                    json_string("KEY"));
+		}
 	}
 	call(c, REQ_READ, "/v3/kv/range", b, cb, arg);
 }

@@ -180,6 +180,7 @@ struct etcd_range_opts {
 	int64_t revision; /* as of this revision, 0: the newest */
 	bool keys_only;
 	bool count_only;
+	bool descend; /* highest key first (with limit 1: the last key) */
 };
 
 /*

@@ -20,7 +20,9 @@
 #include <sqlite3.h>
 
 #include "dname.h"
+#include "etcd.h"
 #include "planstore.h"
+#include "planstore_etcd.h"
 #include "reports.h"
 #include "sqlstore.h"
 #include "xalloc.h"
@@ -91,6 +93,7 @@ struct ep_slot {
 };
 
 struct planstore {
+	struct planstore_etcd *etcd; /* an etcd store: every call goes there */
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
@@ -166,8 +169,13 @@ static dp_status open_store(const char *path, unsigned flags,
 {
 	struct planstore *ps = xcalloc(1, sizeof(*ps));
 	ps->path = xstrdup(path);
-	dp_status rc = sqlstore_open(path, &planstore_schema, flags, &ps->db,
-	                             err, errlen);
+	dp_status rc;
+	if (etcd_url_is(path))
+		rc = pse_open(path, flags & SQLSTORE_CREATE, &ps->etcd, err,
+		              errlen);
+	else
+		rc = sqlstore_open(path, &planstore_schema, flags, &ps->db, err,
+		                   errlen);
 	if (rc != DP_OK) {
 		planstore_close(ps);
 		return rc;
@@ -186,7 +194,7 @@ dp_status planstore_attach(const char *path, struct planstore **out, char *err,
                            size_t errlen)
 {
 	struct stat sb;
-	if (stat(path, &sb) != 0) {
+	if (!etcd_url_is(path) && stat(path, &sb) != 0) {
 		snprintf(err, errlen,
 		         "%s: no plan store there (%s); the planner creates "
 		         "it: is --store right?",
@@ -200,6 +208,7 @@ void planstore_close(struct planstore *ps)
 {
 	if (ps == NULL)
 		return;
+	pse_close(ps->etcd);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(ps->st[i]);
 	sqlite3_close(ps->db);
@@ -218,11 +227,18 @@ const char *planstore_path(const struct planstore *ps)
 	return ps->path;
 }
 
+struct planstore_etcd *planstore_etcd_of(const struct planstore *ps)
+{
+	return ps->etcd;
+}
+
 /* ---- region ---- */
 
 dp_status planstore_region(struct planstore *ps, char *buf, size_t buflen,
                            char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_region(ps->etcd, buf, buflen, err, errlen);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(ps->db, "SELECT region FROM store", -1, &st,
 	                       NULL) != SQLITE_OK)
@@ -241,6 +257,8 @@ dp_status planstore_region(struct planstore *ps, char *buf, size_t buflen,
 dp_status planstore_bind_region(struct planstore *ps, const char *region,
                                 char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_bind_region(ps->etcd, region, err, errlen);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(ps->db,
 	                       "UPDATE store SET region = ?1 WHERE region IS "
@@ -384,8 +402,7 @@ static bool canonical_addr(const char *addr)
 	return strcmp(back, addr) == 0;
 }
 
-/* Names canonical, addresses canonical, weights in range, all sorted. */
-static dp_status validate(const struct plan *p, char *err, size_t errlen)
+dp_status planstore_validate(const struct plan *p, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < p->nendpoints; i++) {
 		const struct plan_endpoint *ep = &p->endpoints[i];
@@ -537,7 +554,10 @@ dp_status planstore_write_plan(struct planstore *ps, const struct plan *plan,
                                uint64_t base, const char *writer,
                                uint64_t *generation, char *err, size_t errlen)
 {
-	dp_status rc = validate(plan, err, errlen);
+	if (ps->etcd != NULL)
+		return pse_write_plan(ps->etcd, plan, base, writer, generation,
+		                      err, errlen);
+	dp_status rc = planstore_validate(plan, err, errlen);
 	if (rc != DP_OK)
 		return rc;
 	int64_t *ids = xcalloc(plan->nendpoints + 1, sizeof(*ids));
@@ -562,6 +582,8 @@ dp_status planstore_write_plan(struct planstore *ps, const struct plan *plan,
 dp_status planstore_issued(struct planstore *ps, uint64_t *generation,
                            char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_issued(ps->etcd, generation, err, errlen);
 	int64_t g = 0;
 	if (query_int(stmt(ps, ST_LAST), &g) != 0)
 		return db_err(ps, "cannot read the generation counter", err,
@@ -573,6 +595,8 @@ dp_status planstore_issued(struct planstore *ps, uint64_t *generation,
 dp_status planstore_raise(struct planstore *ps, uint64_t above, uint64_t *was,
                           char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_raise(ps->etcd, above, was, err, errlen);
 	int64_t last = 0;
 	dp_status rc = exec(ps, "BEGIN IMMEDIATE", err, errlen);
 	if (rc != DP_OK)
@@ -604,6 +628,9 @@ fail:
 dp_status planstore_newest(struct planstore *ps, uint64_t *generation,
                            char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return planstore_newest_stamp(ps, generation, &(int64_t){0},
+		                              err, errlen);
 	int64_t g = 0;
 	if (query_int(stmt(ps, ST_NEWEST), &g) != 0)
 		return db_err(ps, "cannot read the newest plan", err, errlen);
@@ -614,6 +641,9 @@ dp_status planstore_newest(struct planstore *ps, uint64_t *generation,
 dp_status planstore_newest_stamp(struct planstore *ps, uint64_t *generation,
                                  int64_t *created_ms, char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_newest_stamp(ps->etcd, generation, created_ms, err,
+		                        errlen);
 	sqlite3_stmt *st = stmt(ps, ST_NEWEST_STAMP);
 	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
 	if (rc == SQLITE_DONE)
@@ -702,7 +732,7 @@ static dp_status read_plan(struct planstore *ps, int64_t gen, const char *only,
 		 * anything the schema lets through. */
 		char why[512];
 		planstore_plan_sort(p);
-		if (validate(p, why, sizeof(why)) != DP_OK) {
+		if (planstore_validate(p, why, sizeof(why)) != DP_OK) {
 			snprintf(err, errlen, "%s: plan %lld: %s", ps->path,
 			         (long long)gen, why);
 			out = DP_EPARSE;
@@ -715,6 +745,9 @@ static dp_status get(struct planstore *ps, uint64_t generation,
                      const char *only, struct plan **out, char *err,
                      size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_get_plan(ps->etcd, generation, only, out, err,
+		                    errlen);
 	struct plan *p = planstore_plan_new();
 	dp_status rc = exec(ps, "BEGIN", err, errlen);
 	if (rc == DP_OK)
@@ -801,6 +834,8 @@ static bool retired(const struct retired_rows *r, uint64_t generation,
 dp_status planstore_list(struct planstore *ps, struct planstore_info **out,
                          size_t *n, char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_list(ps->etcd, out, n, err, errlen);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(ps->db,
 	                       "SELECT generation, created_at, endpoints, "
@@ -848,6 +883,9 @@ dp_status planstore_delete_plan(struct planstore *ps, uint64_t generation,
                                 const char *by, const char *reason, char *err,
                                 size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_delete_plan(ps->etcd, generation, by, reason, err,
+		                       errlen);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(ps->db,
 	                       "INSERT INTO plan_deleted (generation, "
@@ -880,6 +918,8 @@ dp_status planstore_deletion(struct planstore *ps, uint64_t generation,
                              struct planstore_deletion *out, char *err,
                              size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_deletion(ps->etcd, generation, out, err, errlen);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(ps->db,
 	                       "SELECT deleted_at, deleted_by, reason FROM "
@@ -951,6 +991,8 @@ static struct reports_writer *report_file(struct planstore *ps, const char *id,
 dp_status planstore_report_open(struct planstore *ps, const char *id, char *err,
                                 size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_report_open(ps->etcd, id, err, errlen);
 	return report_file(ps, id, err, errlen) != NULL ? DP_OK : DP_EINVAL;
 }
 
@@ -958,6 +1000,8 @@ dp_status planstore_heartbeat(struct planstore *ps, const char *id,
                               uint64_t in_flight, int64_t now, char *err,
                               size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_heartbeat(ps->etcd, id, in_flight, now, err, errlen);
 	struct reports_writer *w = report_file(ps, id, err, errlen);
 	return w != NULL ? reports_heartbeat(w, in_flight, now, err, errlen)
 	                 : DP_EINVAL;
@@ -976,6 +1020,9 @@ dp_status planstore_report_applied_many(struct planstore *ps, const char *id,
                                         const char *const *endpoints, size_t n,
                                         int64_t now, char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_report_applied_many(ps->etcd, id, generation,
+		                               endpoints, n, now, err, errlen);
 	struct reports_writer *w = report_file(ps, id, err, errlen);
 	return w != NULL ? reports_applied(w, generation, endpoints, n, now,
 	                                   err, errlen)
@@ -986,6 +1033,9 @@ dp_status planstore_report_problem(struct planstore *ps, const char *id,
                                    const char *problem, int64_t now, char *err,
                                    size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_report_problem(ps->etcd, id, problem, now, err,
+		                          errlen);
 	struct reports_writer *w = report_file(ps, id, err, errlen);
 	return w != NULL ? reports_problem(w, problem, now, err, errlen)
 	                 : DP_EINVAL;
@@ -996,6 +1046,9 @@ dp_status planstore_retire_plan(struct planstore *ps, const char *id,
                                 const char *reason, int64_t now, char *err,
                                 size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_retire_plan(ps->etcd, id, generation, created_ms,
+		                       reason, now, err, errlen);
 	struct reports_writer *w = report_file(ps, id, err, errlen);
 	return w != NULL ? reports_retire(w, generation, created_ms, reason,
 	                                  now, err, errlen)
@@ -1005,6 +1058,8 @@ dp_status planstore_retire_plan(struct planstore *ps, const char *id,
 dp_status planstore_collect(struct planstore *ps, size_t *deleted, char *err,
                             size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_collect(ps->etcd, deleted, err, errlen);
 	struct retired_rows r;
 	*deleted = 0;
 	dp_status rc = retired_list(ps, &r, err, errlen);
@@ -1069,6 +1124,8 @@ static int count_applied(void *arg, const char *store, const char *id,
 dp_status planstore_applied_count(struct planstore *ps, uint64_t generation,
                                   size_t *n, char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_applied_count(ps->etcd, generation, n, err, errlen);
 	struct count_arg c = {.generation = generation};
 	dp_status rc = reports_each(ps->path, count_applied, &c, err, errlen);
 	*n = c.n;
@@ -1096,6 +1153,8 @@ static int read_enactor(void *arg, const char *store, const char *id, char *err,
 dp_status planstore_enactors(struct planstore *ps, struct reports_state **out,
                              size_t *n, char *err, size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_enactors(ps->etcd, out, n, err, errlen);
 	struct enactor_list l = {0};
 	dp_status rc = reports_each(ps->path, read_enactor, &l, err, errlen);
 	if (rc != DP_OK) {
@@ -1124,6 +1183,9 @@ dp_status planstore_set_paused(struct planstore *ps, bool paused,
                                const char *who, const char *reason, char *err,
                                size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_set_paused(ps->etcd, paused, who, reason, err,
+		                      errlen);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(ps->db,
 	                       "UPDATE control SET automation_paused = ?, "
@@ -1140,6 +1202,12 @@ dp_status planstore_set_paused(struct planstore *ps, bool paused,
 dp_status planstore_get_paused(struct planstore *ps, bool *paused, char *err,
                                size_t errlen)
 {
+	if (ps->etcd != NULL) {
+		struct planstore_control c;
+		dp_status rc = pse_get_control(ps->etcd, &c, err, errlen);
+		*paused = c.paused;
+		return rc;
+	}
 	int64_t v = 0;
 	if (pragma_int(ps, "SELECT automation_paused FROM control", &v) != 0)
 		return db_err(ps, "cannot read the switch", err, errlen);
@@ -1151,6 +1219,8 @@ dp_status planstore_get_control(struct planstore *ps,
                                 struct planstore_control *out, char *err,
                                 size_t errlen)
 {
+	if (ps->etcd != NULL)
+		return pse_get_control(ps->etcd, out, err, errlen);
 	sqlite3_stmt *st;
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_prepare_v2(ps->db,

@@ -1,6 +1,10 @@
 /*
- * planstore.h - the SQLite plan store the planner, the enactors and the
- * operator CLI share.
+ * planstore.h - the plan store the planner, the enactors and the
+ * operator CLI share: a SQLite file (the default), or an etcd v3 cluster
+ * when the store's name is "etcd://HOST:PORT[,HOST:PORT...]"
+ * (common/planstore_etcd.c, with the same guarantees; what follows
+ * about files and transactions is SQLite's, docs/DESIGN.md says how
+ * each maps onto etcd).
  *
  * A plan is one regional generation number and, for every endpoint of the
  * region, its set of addresses (IPv4 and IPv6 text) with weights.  The
@@ -20,10 +24,11 @@
  * holds no lock the others need.  A handle is not safe for several
  * threads at once.
  *
- * This interface is the seam where a second backend (etcd) plugs in: it
- * names no SQLite type, and callers see only struct planstore, plain data
- * and dp_status.  Keep it so.  The SQLite file itself is opened,
- * identified and migrated by common/sqlstore.h, as the zone store is.
+ * This interface is the seam between the two backends: it names no
+ * SQLite or etcd type, and callers see only struct planstore, plain data
+ * and dp_status, never which backend they have.  Keep it so.  The
+ * SQLite file itself is opened, identified and migrated by
+ * common/sqlstore.h, as the zone store is.
  *
  * Every function returns DP_OK or a negative dp_status and, on failure,
  * writes a message naming the file into @err (@errlen bytes).
@@ -108,8 +113,10 @@ struct planstore_deletion {
 struct planstore;
 
 /*
- * planstore_open - open or create the store at @path.  A new or empty
- * file gets the whole schema; a store of an older schema version is
+ * planstore_open - open or create the store at @path (a file, or
+ * "etcd://HOST:PORT[,HOST:PORT...]": a cluster whose members do not
+ * answer gives DP_EUNREACHABLE or DP_ENOLEADER, naming them).  A new
+ * or empty file gets the whole schema; a store of an older schema version is
  * migrated step by step, each step in its own transaction; a file of
  * another program (another application_id, or tables without one), of a
  * newer version, or not a database at all is refused with DP_EFOREIGN or
@@ -122,8 +129,9 @@ dp_status planstore_open(const char *path, struct planstore **out, char *err,
 /*
  * planstore_attach - open the store at @path as planstore_open() does,
  * but never create it: a path where no file is (a mistyped --store)
- * gives DP_ENOENT and a message saying the planner creates the store.
- * For the enactors and the CLI, which only use a store the planner made.
+ * gives DP_ENOENT and a message saying the planner creates the store
+ * (on etcd: a cluster without the store's key).  For the enactors and
+ * the CLI, which only use a store the planner made.
  */
 dp_status planstore_attach(const char *path, struct planstore **out, char *err,
                            size_t errlen);
@@ -347,6 +355,31 @@ struct planstore_control {
 dp_status planstore_get_control(struct planstore *ps,
                                 struct planstore_control *out, char *err,
                                 size_t errlen);
+
+struct uv_loop_s;
+struct planstore_watch;
+
+/* Called on the loop's thread when the store may have changed. */
+typedef void (*planstore_change_cb)(void *arg);
+
+/*
+ * planstore_watch_start - call @cb(@arg) on @loop whenever the store @ps
+ * was opened on may have changed (a new generation, a flip of the
+ * automation switch, and other writes too: the callback reads the store
+ * to tell).  It may fire for nothing and several times for one change;
+ * it never reads the store itself, so the loop never waits for it.
+ * @ps must outlive the watch.  On success *@out is owned by the caller,
+ * who ends it with planstore_watch_stop() before the loop's last run.
+ */
+dp_status planstore_watch_start(struct planstore *ps, struct uv_loop_s *loop,
+                                planstore_change_cb cb, void *arg,
+                                struct planstore_watch **out);
+
+/*
+ * planstore_watch_stop - stop calling back and close the watch's
+ * handles; it is freed when the loop has closed them.  NULL is ok.
+ */
+void planstore_watch_stop(struct planstore_watch *w);
 
 /* planstore_plan_new - an empty plan, owned by the caller. */
 struct plan *planstore_plan_new(void);

@@ -38,10 +38,10 @@ struct daemon {
 	bool beating;
 	uv_loop_t *loop;
 	uv_timer_t tick, beat;
-	uv_fs_event_t watch;
+	struct planstore_watch *watch; /* new generations, switch flips */
 	uv_signal_t sigterm, sigint;
 	uv_work_t work;
-	bool working, again, watching;
+	bool working, again;
 	dp_status result;     /* of the last pass */
 	uint64_t seen_newest; /* the store as the last change showed it */
 	bool seen_paused;
@@ -94,21 +94,16 @@ static void on_tick(uv_timer_t *t)
 }
 
 /*
- * The store's WAL changed: heartbeats and reports change it all the time,
- * so a pass starts only for a new generation or a flip of the automation
- * switch (the timer's passes catch everything else).
+ * The store changed: other writes change it too, so a pass starts only
+ * for a new generation or a flip of the automation switch (the timer's
+ * passes catch everything else).
  */
-static void on_store_change(uv_fs_event_t *h, const char *file, int events,
-                            int status)
+static void on_store_change(void *arg)
 {
-	struct daemon *d = h->data;
+	struct daemon *d = arg;
 	char err[512];
 	uint64_t newest = 0;
 	bool paused = false;
-	(void)file;
-	(void)events;
-	if (status != 0)
-		return;
 	if (planstore_newest(d->ps, &newest, err, sizeof(err)) != DP_OK ||
 	    planstore_get_paused(d->ps, &paused, err, sizeof(err)) != DP_OK) {
 		start_pass(d); /* cannot tell: look */
@@ -157,13 +152,6 @@ static void on_beat(uv_timer_t *t)
 		uv_queue_work(d->loop, &d->beat_work, beat_work, beat_done);
 	}
 	sdnotify_watchdog();
-	/* The WAL file appears with the first write: watch it then. */
-	if (!d->watching) {
-		char *wal = xasprintf("%s-wal", d->s.store);
-		if (uv_fs_event_start(&d->watch, on_store_change, wal, 0) == 0)
-			d->watching = true;
-		free(wal);
-	}
 }
 
 static void on_stop(uv_signal_t *h, int sig)
@@ -267,14 +255,14 @@ int main(int argc, char **argv)
 	}
 	uv_timer_init(d.loop, &d.tick);
 	uv_timer_init(d.loop, &d.beat);
-	uv_fs_event_init(d.loop, &d.watch);
 	uv_signal_init(d.loop, &d.sigterm);
 	uv_signal_init(d.loop, &d.sigint);
-	d.tick.data = d.beat.data = d.watch.data = &d;
+	d.tick.data = d.beat.data = &d;
 	d.sigterm.data = d.sigint.data = &d;
 	uv_signal_start(&d.sigterm, on_stop, SIGTERM);
 	uv_signal_start(&d.sigint, on_stop, SIGINT);
 	signal(SIGPIPE, SIG_IGN);
+	planstore_watch_start(d.ps, d.loop, on_store_change, &d, &d.watch);
 	on_beat(&d.beat);
 	uv_timer_start(&d.beat, on_beat, (uint64_t)d.s.heartbeat_ms,
 	               (uint64_t)d.s.heartbeat_ms);
@@ -288,7 +276,7 @@ int main(int argc, char **argv)
 	/* Close every handle and let the loop finish them. */
 	uv_close((uv_handle_t *)&d.tick, close_cb);
 	uv_close((uv_handle_t *)&d.beat, close_cb);
-	uv_close((uv_handle_t *)&d.watch, close_cb);
+	planstore_watch_stop(d.watch);
 	uv_close((uv_handle_t *)&d.sigterm, close_cb);
 	uv_close((uv_handle_t *)&d.sigint, close_cb);
 	uvhttp_close(d.http);

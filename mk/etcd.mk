@@ -6,8 +6,10 @@
 
 PKGS += libcurl jansson
 
-ETCD_TOOLS = $(BUILD)/tests/etcd_client $(BUILD)/tests/etcd_plan
-TEST_PROGRAMS += $(ETCD_TOOLS)
+ETCD_TOOLS = $(BUILD)/tests/etcd_client $(BUILD)/tests/etcd_plan \
+	     $(BUILD)/tests/etcd_store
+# tests/e2e/etcd_store.sh runs the plan store's unit tests on a cluster.
+TEST_PROGRAMS += $(ETCD_TOOLS) $(BUILD)/tests/check_planstore
 
 $(BUILD)/tests/etcd/%.o: tests/etcd/%.c | deps
 	@mkdir -p $(dir $@)
@@ -19,7 +21,8 @@ $(BUILD)/tests/etcd_%: $(BUILD)/tests/etcd/etcd_%.o $(LIBCOMMON)
 .PHONY: bench-etcd
 
 # A 100,000-address plan written to a 3-member cluster in one
-# transaction across keys, and read back.
-bench-etcd: $(BUILD)/tests/etcd_plan
+# transaction across keys, and read back; then the same plan through the
+# plan store, on SQLite and on etcd in the same run.
+bench-etcd: $(BUILD)/tests/etcd_plan $(BUILD)/tests/etcd_store
 	@scripts/deps.sh build test
 	bench/etcd.sh --build $(BUILD)

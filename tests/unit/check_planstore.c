@@ -5,6 +5,15 @@
  * against any writer, deletion with a record, several processes writing
  * at once, enactor reports and the automation switch, and plans written
  * by hand that no reader accepts.
+ *
+ * With DNSPLANE_TEST_ETCD set to an etcd URL (tests/e2e/etcd_store.sh
+ * starts a cluster and sets it), the store's behavioural tests run
+ * against that cluster instead, each on an emptied store, with the
+ * tests of what is etcd's own: a plan written over by hand, a plan over
+ * etcd's request size, a cluster without a store, the counter raised,
+ * the enactors' liveness leases.
+ * The tests of SQLite files (schema, migration, WAL, report files) run
+ * on SQLite only.
  */
 #include <check.h>
 #include <signal.h>
@@ -18,7 +27,9 @@
 #include <unistd.h>
 
 #include <sqlite3.h>
+#include <uv.h>
 
+#include "etcd.h"
 #include "planstore.h"
 #include "sqlstore.h"
 #include "plan_fixture.h"
@@ -30,13 +41,51 @@ extern const char *const sql_planstore[];
 
 static char err[1024];
 
+/* The etcd store under test, or NULL: SQLite files in the fixture. */
+static const char *etcd_url;
+
+/* The --store of the store called @name: on etcd, the one cluster. */
+static const char *store_name(const char *name)
+{
+	return etcd_url ? etcd_url : fixture_path(name);
+}
+
 static struct planstore *open_store(const char *name)
 {
 	struct planstore *ps = NULL;
-	ck_assert_msg(planstore_open(fixture_path(name), &ps, err,
-	                             sizeof(err)) == DP_OK,
+	ck_assert_msg(planstore_open(store_name(name), &ps, err, sizeof(err)) ==
+	                      DP_OK,
 	              "%s", err);
 	return ps;
+}
+
+/*
+ * Write @value over @key by hand, as anyone with access to etcd could;
+ * a NULL @value deletes every key @key prefixes.
+ */
+static void etcd_write(const char *key, const char *value)
+{
+	struct etcd_sync *s;
+	struct etcd_resp *res;
+	ck_assert_msg(etcd_sync_new(etcd_url, NULL, &s, err, sizeof(err)) ==
+	                      DP_OK,
+	              "%s", err);
+	if (value != NULL)
+		etcd_put(etcd_sync_client(s), key, value, strlen(value), 0,
+		         etcd_sync_cb, s);
+	else
+		etcd_delete(etcd_sync_client(s), key, true, etcd_sync_cb, s);
+	dp_status st = etcd_sync_wait(s, &res);
+	ck_assert_msg(st == DP_OK, "%s: %s", key, res ? res->error : "");
+	etcd_sync_free(s);
+}
+
+/* The fixture: a temporary directory and, on etcd, an empty store. */
+static void store_setup(void)
+{
+	fixture_setup();
+	if (etcd_url != NULL)
+		etcd_write("/dnsplane/", NULL);
 }
 
 /* Run @sql on the file with a plain connection; returns the SQLite code
@@ -112,6 +161,14 @@ START_TEST(test_create)
 	ck_assert_int_eq(planstore_newest(ps, &g, err, sizeof(err)), DP_OK);
 	ck_assert_uint_eq(g, 0);
 	planstore_close(ps);
+	if (etcd_url != NULL) {
+		ps = open_store("p.db");
+		ck_assert_int_eq(
+		        planstore_bind_region(ps, "r2", err, sizeof(err)),
+		        DP_EFOREIGN);
+		planstore_close(ps);
+		return;
+	}
 	ck_assert_int_eq(raw_int("p.db", "PRAGMA application_id"),
 	                 PLANSTORE_APP_ID);
 	ck_assert_int_eq(raw_int("p.db", "PRAGMA user_version"),
@@ -133,6 +190,40 @@ START_TEST(test_create)
 	ck_assert_int_eq(planstore_bind_region(ps, "r2", err, sizeof(err)),
 	                 DP_EFOREIGN);
 	planstore_close(ps);
+}
+END_TEST
+
+/*
+ * An etcd URL is not a file name: it is taken as a cluster, and members
+ * that do not answer give DP_EUNREACHABLE with a message naming them; a
+ * malformed URL gets the parser's words.  Nothing is created in the
+ * working directory either way.
+ */
+START_TEST(test_etcd_url)
+{
+	struct planstore *ps = NULL;
+	char cwd[4096];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(fixture_path(".")), 0);
+
+	/* Port 1 on loopback: nothing listens there. */
+	const char *url = "etcd://127.0.0.1:1";
+	ck_assert_int_eq(planstore_open(url, &ps, err, sizeof(err)),
+	                 DP_EUNREACHABLE);
+	ck_assert_ptr_null(ps);
+	ck_assert_msg(strstr(err, url) != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "127.0.0.1:1") != NULL, "%s", err);
+
+	/* A malformed URL: the parser's words, not a file error. */
+	ck_assert_int_eq(
+	        planstore_open("etcd://127.0.0.1", &ps, err, sizeof(err)),
+	        DP_EINVAL);
+	ck_assert_ptr_null(ps);
+	ck_assert_ptr_nonnull(strstr(err, "127.0.0.1"));
+	ck_assert_ptr_nonnull(strstr(err, "port"));
+
+	ck_assert_int_eq(access("etcd:", F_OK), -1);
+	ck_assert_int_eq(chdir(cwd), 0);
 }
 END_TEST
 
@@ -288,13 +379,16 @@ START_TEST(test_write_read)
 
 	/* The per-address view for operators. */
 	planstore_close(ps);
-	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan_addr "
-	                                 "WHERE generation = 1"),
-	                 4);
-	ck_assert_int_eq(raw_int("p.db", "SELECT weight FROM plan_addr WHERE "
-	                                 "endpoint = 'b.test.' AND "
-	                                 "address = '2001:db8::1'"),
-	                 65535);
+	if (etcd_url == NULL)
+		ck_assert_int_eq(raw_int("p.db",
+		                         "SELECT count(*) FROM plan_addr "
+		                         "WHERE generation = 1"),
+		                 4);
+	if (etcd_url == NULL)
+		ck_assert_int_eq(raw_int("p.db", "SELECT weight FROM plan_addr "
+		                                 "WHERE endpoint = 'b.test.' "
+		                                 "AND address = '2001:db8::1'"),
+		                 65535);
 	planstore_plan_free(p);
 }
 END_TEST
@@ -436,6 +530,84 @@ static struct planstore *store_with_sample(struct plan **p)
 	return ps;
 }
 
+struct watch_run {
+	struct planstore *ps;
+	int changes;
+	bool wrote;
+	uv_loop_t loop;
+	uv_timer_t guard, write;
+};
+
+static void watch_changed(void *arg)
+{
+	struct watch_run *r = arg;
+	r->changes++;
+	if (r->wrote)
+		uv_stop(&r->loop);
+}
+
+static void watch_guard(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+static void watch_write(uv_timer_t *t)
+{
+	struct watch_run *r = t->data;
+	struct plan *p = sample(3);
+	uint64_t g;
+	r->wrote = true;
+	ck_assert_int_eq(
+	        planstore_write_plan(r->ps, p, 1, "t", &g, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_int_eq(g, 2);
+	planstore_plan_free(p);
+}
+
+/*
+ * The watch calls back on the loop for a new generation written by
+ * another handle, and not while nothing is written.
+ */
+START_TEST(test_watch)
+{
+	struct plan *p;
+	struct planstore *w = store_with_sample(&p);
+	struct watch_run r = {0};
+	struct planstore_watch *watch = NULL;
+	r.ps = open_store("p.db");
+	if (etcd_url == NULL)
+		ck_assert_int_eq(access(fixture_path("p.db-wal"), F_OK), 0);
+	ck_assert_int_eq(uv_loop_init(&r.loop), 0);
+	uv_timer_init(&r.loop, &r.guard);
+	uv_timer_init(&r.loop, &r.write);
+	r.write.data = &r;
+	ck_assert_int_eq(
+	        planstore_watch_start(w, &r.loop, watch_changed, &r, &watch),
+	        DP_OK);
+
+	/* Nothing written: no call. */
+	uv_timer_start(&r.guard, watch_guard, 200, 0);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(r.changes, 0);
+
+	/* A plan written through the other handle: called back. */
+	uv_timer_start(&r.write, watch_write, 10, 0);
+	uv_timer_start(&r.guard, watch_guard, 5000, 0);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	ck_assert(r.wrote);
+	ck_assert_int_ge(r.changes, 1);
+
+	planstore_watch_stop(watch);
+	uv_close((uv_handle_t *)&r.guard, NULL);
+	uv_close((uv_handle_t *)&r.write, NULL);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(uv_loop_close(&r.loop), 0);
+	planstore_close(r.ps);
+	planstore_close(w);
+	planstore_plan_free(p);
+}
+END_TEST
+
 START_TEST(test_immutable)
 {
 	struct plan *p, *q;
@@ -561,6 +733,11 @@ START_TEST(test_delete)
 		                                      "t", &g, err,
 		                                      sizeof(err)),
 		                 DP_OK);
+	/* An endpoint read before the deletion is not read after it. */
+	ck_assert_int_eq(
+	        planstore_get_endpoint(ps, 1, "a.test.", &q, err, sizeof(err)),
+	        DP_OK);
+	planstore_plan_free(q);
 	int64_t before = now_ms();
 	ck_assert_int_eq(planstore_delete_plan(ps, 1, "enactor 2", "cleanup",
 	                                       err, sizeof(err)),
@@ -590,9 +767,11 @@ START_TEST(test_delete)
 	ck_assert(planstore_plan_same(p, q));
 	planstore_plan_free(q);
 	planstore_close(ps);
-	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan_endpoint "
-	                                 "WHERE generation = 1"),
-	                 0);
+	if (etcd_url == NULL)
+		ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM "
+		                                 "plan_endpoint WHERE "
+		                                 "generation = 1"),
+		                 0);
 	planstore_plan_free(p);
 }
 END_TEST
@@ -604,7 +783,7 @@ END_TEST
 static int writer(int k)
 {
 	struct planstore *ps;
-	if (planstore_open(fixture_path("shared.db"), &ps, err, sizeof(err)) !=
+	if (planstore_open(store_name("shared.db"), &ps, err, sizeof(err)) !=
 	    DP_OK)
 		return fprintf(stderr, "writer %d: %s\n", k, err), 10;
 	uint64_t last = 0;
@@ -760,7 +939,7 @@ START_TEST(test_reports_two_handles)
 		pthread_t t[2];
 		for (int k = 0; k < 2; k++) {
 			a[k] = (struct beat_arg){.go = &go};
-			ck_assert_int_eq(planstore_attach(fixture_path(name),
+			ck_assert_int_eq(planstore_attach(store_name(name),
 			                                  &a[k].ps, err,
 			                                  sizeof(err)),
 			                 DP_OK);
@@ -879,18 +1058,26 @@ START_TEST(test_retire)
 	ck_assert_str_eq(d.reason, "old");
 	ck_assert_int_eq(d.deleted_ms, 4242);
 	/* The enactor wrote nothing into the store's file. */
-	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan"), 3);
+	if (etcd_url == NULL)
+		ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan"),
+		                 3);
 	/* The planner deletes it, with the enactor's record. */
 	size_t k;
 	ck_assert_int_eq(planstore_collect(ps, &k, err, sizeof(err)), DP_OK);
 	ck_assert_uint_eq(k, 1);
 	ck_assert_int_eq(planstore_collect(ps, &k, err, sizeof(err)), DP_OK);
 	ck_assert_uint_eq(k, 0);
-	ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan"), 2);
-	ck_assert_int_eq(raw_int("p.db", "SELECT deleted_at FROM plan_deleted "
-	                                 "WHERE generation = 1 AND deleted_by "
-	                                 "= 'enactor e1' AND reason = 'old'"),
-	                 4242);
+	ck_assert_int_eq(planstore_deletion(ps, 1, &d, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_str_eq(d.deleted_by, "enactor e1");
+	ck_assert_int_eq(d.deleted_ms, 4242);
+	ck_assert_int_eq(planstore_list(ps, &list, &n, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(n, 2);
+	free(list);
+	if (etcd_url == NULL)
+		ck_assert_int_eq(raw_int("p.db", "SELECT count(*) FROM plan"),
+		                 2);
 	/* An id that cannot name a file is refused. */
 	ck_assert_int_eq(planstore_retire_plan(ps, "../x", 2, 0, "", 1, err,
 	                                       sizeof(err)),
@@ -1107,9 +1294,13 @@ START_TEST(test_paused)
 	                 DP_OK);
 	ck_assert(paused);
 	planstore_close(other);
-	ck_assert_int_eq(raw_int("p.db", "SELECT changed_by = 'operator' AND "
-	                                 "reason = 'incident' FROM control"),
-	                 1);
+	struct planstore_control c;
+	ck_assert_int_eq(planstore_get_control(ps, &c, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(c.paused);
+	ck_assert_str_eq(c.changed_by, "operator");
+	ck_assert_str_eq(c.reason, "incident");
+	ck_assert_int_gt(c.changed_ms, 0);
 	ck_assert_int_eq(planstore_set_paused(ps, false, "operator", "over",
 	                                      err, sizeof(err)),
 	                 DP_OK);
@@ -1120,35 +1311,240 @@ START_TEST(test_paused)
 }
 END_TEST
 
+/* ---- etcd's own ---- */
+
+/* The enactors and the CLI do not create a store: the planner does. */
+START_TEST(test_etcd_attach)
+{
+	struct planstore *ps = NULL;
+	ck_assert_int_eq(planstore_attach(etcd_url, &ps, err, sizeof(err)),
+	                 DP_ENOENT);
+	ck_assert_ptr_null(ps);
+	ck_assert_msg(strstr(err, "/dnsplane/store") != NULL, "%s", err);
+	ps = open_store("p.db");
+	planstore_close(ps);
+	ck_assert_int_eq(planstore_attach(etcd_url, &ps, err, sizeof(err)),
+	                 DP_OK);
+	planstore_close(ps);
+}
+END_TEST
+
+/*
+ * A plan is immutable on etcd as on SQLite: whatever is written over one
+ * of its keys afterwards, its reader refuses it, naming the plan and the
+ * key, and the other plans read as before.
+ */
+START_TEST(test_etcd_tamper)
+{
+	struct plan *p, *q;
+	struct planstore *ps = store_with_sample(&p);
+	uint64_t g;
+	ck_assert_int_eq(
+	        planstore_write_plan(ps, p, 1, "t", &g, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(g, 2);
+	etcd_write("/dnsplane/plan/00000000000000000001/000000", "x");
+	ck_assert_int_eq(planstore_get_plan(ps, 1, &q, err, sizeof(err)),
+	                 DP_EPARSE);
+	ck_assert_msg(strstr(err, "plan 1") != NULL &&
+	                      strstr(err, "00000000000000000001/000000"),
+	              "%s", err);
+	ck_assert_int_eq(
+	        planstore_get_endpoint(ps, 1, "a.test.", &q, err, sizeof(err)),
+	        DP_EPARSE);
+	/* The meta rewritten as it was is still another write. */
+	etcd_write("/dnsplane/plan/00000000000000000002/meta",
+	           "{\"created_ms\":1,\"chunks\":1}");
+	ck_assert_int_eq(planstore_get_plan(ps, 2, &q, err, sizeof(err)),
+	                 DP_EPARSE);
+	ck_assert_msg(strstr(err, "meta was written over"), "%s", err);
+	/* A chunk with no plan around it is no plan. */
+	etcd_write("/dnsplane/plan/00000000000000000009/000000", "x");
+	ck_assert_int_eq(planstore_get_plan(ps, 9, &q, err, sizeof(err)),
+	                 DP_ENOENT);
+	/* A new plan is written and read as ever. */
+	ck_assert_int_eq(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, "t",
+	                                      &g, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(g, 3);
+	ck_assert_int_eq(planstore_get_plan(ps, 3, &q, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(planstore_plan_same(p, q));
+	planstore_plan_free(q);
+	planstore_plan_free(p);
+	planstore_close(ps);
+}
+END_TEST
+
+/* A plan of @n addresses over @eps endpoints, sorted. */
+static struct plan *big_plan(unsigned eps, unsigned n)
+{
+	struct plan *p = planstore_plan_new();
+	for (unsigned e = 0; e < eps; e++) {
+		char name[64];
+		snprintf(name, sizeof(name), "ep%05u.test.", e);
+		struct plan_endpoint *ep = planstore_plan_add_endpoint(p, name);
+		for (unsigned i = 0; i < n / eps; i++) {
+			char a[PLAN_ADDRLEN];
+			unsigned k = e * (n / eps) + i;
+			snprintf(a, sizeof(a), "10.%u.%u.%u", k >> 16,
+			         (k >> 8) & 255, k & 255);
+			ck_assert_int_eq(
+			        planstore_endpoint_add_addr(ep, a, 100), DP_OK);
+		}
+	}
+	planstore_plan_sort(p);
+	return p;
+}
+
+/*
+ * A 100,000-address plan goes in one transaction of several chunks and
+ * reads back the same; one over etcd's request size is refused before
+ * it is sent, with both sizes and etcd's settings named, and takes no
+ * generation.
+ */
+START_TEST(test_etcd_large)
+{
+	struct planstore *ps = open_store("p.db");
+	struct plan *p = big_plan(100, 100000), *q;
+	uint64_t g, issued;
+	ck_assert_msg(planstore_write_plan(ps, p, 0, "t", &g, err,
+	                                   sizeof(err)) == DP_OK,
+	              "%s", err);
+	ck_assert_int_eq(planstore_get_plan(ps, g, &q, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert(planstore_plan_same(p, q));
+	ck_assert_uint_eq(planstore_plan_naddrs(q), 100000);
+	planstore_plan_free(q);
+	planstore_plan_free(p);
+	p = big_plan(100, 300000);
+	ck_assert_int_eq(planstore_write_plan(ps, p, PLANSTORE_ANY_BASE, "t",
+	                                      &g, err, sizeof(err)),
+	                 DP_ETOOLARGE);
+	ck_assert_msg(strstr(err, "--max-request-bytes") &&
+	                      strstr(err, "--max-txn-ops") &&
+	                      strstr(err, "300000 addresses"),
+	              "%s", err);
+	ck_assert_int_eq(planstore_issued(ps, &issued, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(issued, 1);
+	planstore_plan_free(p);
+	planstore_close(ps);
+}
+END_TEST
+
+/* How many keys @key prefixes, and the lease of the first. */
+static size_t etcd_count(const char *key, int64_t *lease)
+{
+	struct etcd_sync *s;
+	struct etcd_resp *res;
+	struct etcd_range_opts o = {.prefix = true};
+	ck_assert_int_eq(etcd_sync_new(etcd_url, NULL, &s, err, sizeof(err)),
+	                 DP_OK);
+	etcd_range(etcd_sync_client(s), key, &o, etcd_sync_cb, s);
+	ck_assert_int_eq(etcd_sync_wait(s, &res), DP_OK);
+	size_t n = res->n_kvs;
+	*lease = n > 0 ? res->kvs[0].lease : 0;
+	etcd_sync_free(s);
+	return n;
+}
+
+/*
+ * An enactor's heartbeat keeps its alive key under a lease; a handle
+ * closed revokes it, and the key is gone.  Its state stays.
+ */
+START_TEST(test_etcd_alive)
+{
+	struct planstore *ps = open_store("p.db");
+	int64_t lease;
+	ck_assert_int_eq(
+	        planstore_heartbeat(ps, "e1", 0, now_ms(), err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(etcd_count("/dnsplane/enactor/e1/alive", &lease), 1);
+	ck_assert_int_ne(lease, 0);
+	ck_assert_int_eq(
+	        planstore_heartbeat(ps, "e1", 3, now_ms(), err, sizeof(err)),
+	        DP_OK);
+	int64_t again;
+	ck_assert_uint_eq(etcd_count("/dnsplane/enactor/e1/alive", &again), 1);
+	ck_assert_int_eq(again, lease);
+	planstore_close(ps);
+	ck_assert_uint_eq(etcd_count("/dnsplane/enactor/e1/alive", &lease), 0);
+	ck_assert_uint_eq(etcd_count("/dnsplane/enactor/e1/state", &lease), 1);
+}
+END_TEST
+
+/* raise() lifts the counter and never lowers it, on etcd too. */
+START_TEST(test_etcd_raise)
+{
+	struct planstore *ps = open_store("p.db");
+	struct plan *p = sample(1);
+	uint64_t was, g;
+	ck_assert_int_eq(planstore_raise(ps, 40, &was, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(was, 0);
+	ck_assert_int_eq(planstore_raise(ps, 10, &was, err, sizeof(err)),
+	                 DP_OK);
+	ck_assert_uint_eq(was, 40);
+	ck_assert_int_eq(
+	        planstore_write_plan(ps, p, 0, "t", &g, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(g, 41);
+	int64_t created;
+	ck_assert_int_eq(
+	        planstore_newest_stamp(ps, &g, &created, err, sizeof(err)),
+	        DP_OK);
+	ck_assert_uint_eq(g, 41);
+	ck_assert_int_gt(created, 0);
+	planstore_plan_free(p);
+	planstore_close(ps);
+}
+END_TEST
+
 static Suite *planstore_suite(void)
 {
 	Suite *s = suite_create("planstore");
-	TCase *tc = tcase_create("store");
-	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+	TCase *tc = tcase_create(etcd_url ? "etcd" : "store");
+	tcase_add_checked_fixture(tc, store_setup, fixture_teardown);
 	tcase_set_timeout(tc, 60);
+	/* The store's behaviour, on either backend. */
 	tcase_add_test(tc, test_create);
-	tcase_add_test(tc, test_foreign);
-	tcase_add_test(tc, test_migration);
 	tcase_add_test(tc, test_write_read);
 	tcase_add_test(tc, test_generations);
 	tcase_add_test(tc, test_validation);
-	tcase_add_test(tc, test_immutable);
+	tcase_add_test(tc, test_watch);
 	tcase_add_test(tc, test_delete);
 	tcase_add_test(tc, test_concurrent_writers);
 	tcase_add_test(tc, test_reports);
 	tcase_add_test(tc, test_retire);
 	tcase_add_test(tc, test_reports_two_handles);
-	tcase_add_test(tc, test_retire_other_plan);
-	tcase_add_test(tc, test_frozen_reporter);
-	tcase_add_test(tc, test_reports_foreign);
-	tcase_add_test(tc, test_reports_convert);
 	tcase_add_test(tc, test_paused);
-	tcase_add_test(tc, test_corrupt);
+	if (etcd_url != NULL) {
+		tcase_add_test(tc, test_etcd_attach);
+		tcase_add_test(tc, test_etcd_tamper);
+		tcase_add_test(tc, test_etcd_large);
+		tcase_add_test(tc, test_etcd_raise);
+		tcase_add_test(tc, test_etcd_alive);
+	} else {
+		/* SQLite's files. */
+		tcase_add_test(tc, test_foreign);
+		tcase_add_test(tc, test_etcd_url);
+		tcase_add_test(tc, test_migration);
+		tcase_add_test(tc, test_immutable);
+		tcase_add_test(tc, test_retire_other_plan);
+		tcase_add_test(tc, test_frozen_reporter);
+		tcase_add_test(tc, test_reports_foreign);
+		tcase_add_test(tc, test_reports_convert);
+		tcase_add_test(tc, test_corrupt);
+	}
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
+	etcd_url = getenv("DNSPLANE_TEST_ETCD");
+	if (etcd_url != NULL && etcd_url[0] == '\0')
+		etcd_url = NULL;
 	return unit_run(planstore_suite());
 }
