@@ -89,7 +89,7 @@ summary() {
 for z in $AZ_ZONES; do
 	wait_for 30 has_a "$z" 10.0.0.4 || { echo "az.sh: az$z's secondary does not serve 10.0.0.4" >&2; exit 1; }
 done
-echo "# lab: $(az_store_kind) plan store; secondaries ${AZ_SECONDARY_KIND[1]}, ${AZ_SECONDARY_KIND[2]}, ${AZ_SECONDARY_KIND[3]}; $(nproc) cores"
+echo "# lab: plan store on the zones' etcd cluster; secondaries ${AZ_SECONDARY_KIND[1]}, ${AZ_SECONDARY_KIND[2]}, ${AZ_SECONDARY_KIND[3]}; $(nproc) cores"
 
 for phase in healthy cut catch-up; do
 	rm -f "$T/$phase".*

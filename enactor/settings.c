@@ -54,7 +54,9 @@ const struct cfg_option enactor_options[] = {
         CFG_OPT_ENUM("mode", "safe", enactor_modes, OFF(mode),
                      "legacy: the 2025 race; safe: the fix"),
         CFG_OPT_STRING("store", "/var/lib/dnsplane/plans.db", OFF(store),
-                       check_nonempty, "the plan store (SQLite)"),
+                       check_nonempty,
+                       "the plan store: a SQLite file's path, or "
+                       "etcd://HOST:PORT[,HOST:PORT...] (an etcd v3 cluster)"),
         CFG_OPT_ADDR("server", "127.0.0.1:53", 53, OFF(server),
                      "authd, reached over TCP"),
         CFG_OPT_STRING("zone", "api.test.", OFF(zone), check_nonempty,

@@ -64,7 +64,9 @@ const struct cfg_option planner_options[] = {
         CFG_OPT_STRING("region", "us-east-1", OFF(region), check_nonempty,
                        "name of the region; the plan store is bound to it"),
         CFG_OPT_STRING("store", "/var/lib/dnsplane/plans.db", OFF(store),
-                       check_nonempty, "path of the SQLite plan store"),
+                       check_nonempty,
+                       "the plan store: a SQLite file's path, or "
+                       "etcd://HOST:PORT[,HOST:PORT...] (an etcd v3 cluster)"),
         CFG_OPT_STRING("server", "", OFF(server), check_server,
                        "authd ADDRESS[:PORT], whose generation markers every "
                        "new generation must be above (a restored store); "

@@ -4,7 +4,9 @@
 # the pid files in $AZ_DIR (default /run/dnsplane-az).  Root.
 #
 #   az.sh cut ZONE            link down in the zone: cut off both ways
-#   az.sh heal ZONE           link up again
+#   az.sh heal ZONE           link up again (and undo cut-authd)
+#   az.sh cut-authd ZONE      cut the zone off from authd alone, both ways
+#                             (nftables in its namespace); etcd still reaches it
 #   az.sh kill-leader         SIGKILL the etcd member that leads; prints N
 #   az.sh stop-enactor ZONE   SIGSTOP the zone's enactor (cont-enactor)
 #   az.sh stop-secondary ZONE SIGSTOP the zone's secondary (cont-secondary)
@@ -60,7 +62,13 @@ cut)
 heal)
 	z=$(zone "${1:-}")
 	ip -n "az$z" link set eth0 up
-	echo "az$z back (eth0 up)"
+	az_heal_authd "$z"
+	echo "az$z back (eth0 up, authd reachable)"
+	;;
+cut-authd)
+	z=$(zone "${1:-}")
+	az_cut_authd "$z"
+	echo "az$z cut off from authd ($AZ_PRIMARY), both ways"
 	;;
 kill-leader)
 	for z in $AZ_ZONES; do

@@ -21,7 +21,7 @@ man-db groff-base prometheus etcd-server etcd-client" ;;
 	format) pkgs="$pkgs clang-format" ;;
 	# make az-lab: three secondaries (NSD, Knot, BIND), etcd, libfaketime.
 	az) pkgs="$pkgs iproute2 nsd knot bind9 bind9-dnsutils etcd-server \
-etcd-client faketime" ;;
+etcd-client faketime nftables" ;;
 	# make demo: the prober's picture, a real resolver in front of authd.
 	demo) pkgs="$pkgs gnuplot-nox unbound" ;;
 	# make fuzz and make fuzz-cov: libFuzzer, llvm-cov.

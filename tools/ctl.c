@@ -49,7 +49,9 @@ static const char *check_name(const char *v)
 const struct cfg_option ctl_options[] = {
         CFG_OPT_STRING("store", "/var/lib/dnsplane/plans.db", OFF(store),
                        check_nonempty,
-                       "the plan store (SQLite); never created here"),
+                       "the plan store: a SQLite file's path, or "
+                       "etcd://HOST:PORT[,HOST:PORT...] (an etcd v3 "
+                       "cluster); never created here"),
         CFG_OPT_ADDR("server", "127.0.0.1:53", 53, OFF(server),
                      "authd, reached over TCP"),
         CFG_OPT_STRING("zone", "api.test.", OFF(zone), check_name,

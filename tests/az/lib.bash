@@ -15,8 +15,6 @@
 #   az_net_down          remove them (idempotent)
 #   az_start MODE [ZONES] every daemon; MODE is safe or legacy; the
 #                        enactors of ZONES only (default all three)
-#   az_store_kind        "etcd" when the daemons take --store etcd://,
-#                        else "sqlite" (one file on the host's filesystem)
 #   az_served ZONE       "GEN ADDR..." as the zone's secondary answers
 #   az_race MODE         the 2025 race across zones, az3's enactor slow
 #   az_test_begin        skip or fail a test early, else trap and network
@@ -98,15 +96,6 @@ az_stop_all() {
 	done
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
 	az_net_down
-}
-
-az_store_kind() {
-	if "$PLANNER" --help 2>&1 | grep -q 'etcd://' &&
-		"$ENACTOR" --help 2>&1 | grep -q 'etcd://'; then
-		echo etcd
-	else
-		echo sqlite
-	fi
 }
 
 # az_bg NAME ZONE CMD...: CMD in the background in zone ZONE, its log
@@ -348,12 +337,7 @@ az_start() { # az_start MODE [ENACTOR_ZONES]
 	az_keys
 	az_zone_file
 	az_start_etcd
-	AZ_KIND=$(az_store_kind)
-	if [ "$AZ_KIND" = etcd ]; then
-		AZ_STORE="etcd://$AZ_ETCD"
-	else
-		AZ_STORE=$T/plans.db
-	fi
+	AZ_STORE="etcd://$AZ_ETCD"
 	echo "$AZ_STORE" >"$AZ_DIR/store"
 	az_start_authd "$mode"
 	az_start_planner
@@ -414,13 +398,15 @@ az_race() {
 	# per endpoint, so the newest plan of the store stands for it.
 	RACE_G1=$(grep -o 'applying plan [0-9]*' "$T/enactor3.log" |
 		tail -n 1 | cut -d' ' -f3)
-	if [ -z "$RACE_G1" ] && [ "$AZ_KIND" = sqlite ]; then
-		RACE_G1=$(sqlite3 "$AZ_STORE" 'SELECT max(generation) FROM plan')
+	if [ -z "$RACE_G1" ]; then
+		RACE_G1=$(az_in 1 "$BUILD_DIR/dnsplanectl" --store "$AZ_STORE" \
+			--server "$AZ_PRIMARY" --json plans |
+			python3 -c 'import json, sys; print(json.load(sys.stdin)["newest_plan"])')
 	fi
 	say "enactor 3 (az3) picked plan $RACE_G1 and paused after its freshness check"
-	ip -n az3 link set eth0 down
+	az_cut_authd 3
 	kill -CONT "$e3"
-	say "az3 cut off from authd; enactor 3 resumed: its update cannot get through"
+	say "az3 cut off from authd (its etcd member still in the cluster); enactor 3 resumed: its update cannot get through"
 	sleep 4
 	az_start_enactor 1 "$mode" --pause-at before-cleanup
 	e1=$(cat "$AZ_DIR/enactor1.pid")
@@ -429,7 +415,7 @@ az_race() {
 	RACE_G2=$(az_served 1 | cut -d' ' -f1)
 	say "enactor 1 (az1) put the endpoint on plan $RACE_G2 and paused before its cleanup"
 	show
-	ip -n az3 link set eth0 up
+	az_heal_authd 3
 	say "the cut heals: enactor 3 goes on with plan $RACE_G1 (legacy writes it over the newer plan; safe: nothing may go back)"
 	wait_for 30 stopped "$e3" || true
 	sleep 2
@@ -492,6 +478,31 @@ az_probe_num() {
 	grep -o "\"$1\":[0-9]*" "$T/probe$2.json" | head -1 | cut -d: -f2
 }
 
+# az_cut_authd ZONE / az_heal_authd ZONE: cut zone ZONE off from authd
+# alone, both ways (an nftables table in the zone's namespace dropping
+# what goes to or comes from authd's address and port); its etcd member
+# stays in the cluster, so its enactor still reads plans.  The slow zone
+# of the race across zones.
+az_cut_authd() {
+	a=${AZ_PRIMARY%:*}
+	p=${AZ_PRIMARY##*:}
+	az_in "$1" nft -f - <<NFT
+table inet dnsplane_cut {
+	chain out {
+		type filter hook output priority 0;
+		ip daddr $a tcp dport $p drop
+		ip daddr $a udp dport $p drop
+	}
+	chain in {
+		type filter hook input priority 0;
+		ip saddr $a tcp sport $p drop
+		ip saddr $a udp sport $p drop
+	}
+}
+NFT
+}
+az_heal_authd() { az_in "$1" nft delete table inet dnsplane_cut 2>/dev/null || true; }
+
 az_has_serial() { [ -n "$(az_serial "$1")" ]; }
 az_has_plan() { [ "$(az_served "$1" | cut -d' ' -f1)" != none ]; }
 
@@ -506,17 +517,11 @@ three zones on bridge $AZ_BR ($AZ_HOST on the host), scratch $T
   az1 also runs authd, the primary, on $AZ_PRIMARY, lbfarm (127.0.1.1-4:$AZ_LBPORT
   inside az1) and the planner.
 WHERE
-	if [ "$AZ_KIND" = etcd ]; then
-		echo "  plan store: etcd, $AZ_STORE"
-	else
-		echo "  plan store: SQLITE ($AZ_STORE), NOT etcd: the planner and"
-		echo "  enactors do not take --store etcd:// yet, so every zone reads"
-		echo "  one SQLite file on this host; the etcd cluster runs beside it"
-		echo "  and a cut or a lost etcd majority does not reach the store."
-	fi
+	echo "  plan store: etcd, $AZ_STORE (one member in each zone)"
 	cat <<BREAK
 ask a zone:   ip netns exec az2 dig @$(az_ip 2) $E A
 break it:     scripts/az.sh cut|heal ZONE        (link down/up in the zone)
+              scripts/az.sh cut-authd ZONE       (nftables: authd alone unreachable)
               scripts/az.sh kill-leader          (SIGKILL the etcd leader)
               scripts/az.sh stop-enactor|cont-enactor ZONE  (SIGSTOP/SIGCONT)
               scripts/az.sh stop-secondary|cont-secondary ZONE

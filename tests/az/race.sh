@@ -15,7 +15,7 @@ export AUTHD=${AUTHD:?set AUTHD} BUILD_DIR=${BUILD_DIR:?set BUILD_DIR}
 
 az_test_begin
 az_start "$MODE" ""
-echo "# plan store: $AZ_KIND ($AZ_STORE)"
+echo "# plan store: $AZ_STORE"
 az_race "$MODE"
 naddr() { az_served "$1" | awk '{print NF - 1}'; }
 az_stop_probes
@@ -31,7 +31,7 @@ if [ "$MODE" = legacy ]; then
 	check "legacy: enactor 1's cleanup deleted it" \
 		grep -q "cleanup: deleted plan $RACE_G1 " "$T/enactor1.log"
 	check "legacy: the enactors cannot move the endpoint any more" \
-		grep -q "cannot move from plan $RACE_G1 to .*(the active plan is gone)" "$T/enactor1.log"
+		grep -q "cannot move from plan $RACE_G1 to .*(the rollback record cannot point at plan $RACE_G1: it is deleted)" "$T/enactor1.log"
 else
 	for z in $AZ_ZONES; do
 		check "safe: az$z's ${AZ_SECONDARY_KIND[$z]} answers with addresses" \
