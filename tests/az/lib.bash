@@ -54,6 +54,13 @@ az_require() {
 		echo "the three-zone lab needs network namespaces (ip netns add failed)"
 		return 1
 	fi
+	# In a chroot whose / is not a mount point (a build root), a
+	# namespace can be made but not entered.
+	if ! why=$(ip netns exec dnsplane-az-probe true 2>&1); then
+		ip netns del dnsplane-az-probe
+		echo "the three-zone lab needs to run programs in network namespaces (ip netns exec failed: ${why:-no reason given})"
+		return 1
+	fi
 	ip netns del dnsplane-az-probe
 	for ns in az1 az2 az3; do
 		if ip netns list | grep -qw "$ns"; then
