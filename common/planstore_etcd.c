@@ -14,7 +14,6 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,17 +103,8 @@ static dp_status wait_for(struct planstore_etcd *e, const char *what,
 	return st;
 }
 
-static char *key_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *key_of(const char *fmt, ...)
-{
-	char tail[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(tail, sizeof(tail), fmt, ap);
-	va_end(ap);
-	return xasprintf(PSE_PREFIX "%s", tail);
-}
+/* A key of the store: PSE_PREFIX, then printf(@fmt, ...). */
+#define key_of(...) xasprintf(PSE_PREFIX __VA_ARGS__)
 
 static char *plan_key(uint64_t g, const char *what)
 {
@@ -786,8 +776,52 @@ static dp_status read_whole(struct planstore_etcd *e, uint64_t g,
 	return DP_OK;
 }
 
+/* A plan's meta @kv: its create_revision and created_ms (NULL: 0, 0). */
+static dp_status meta_stamp(const struct planstore_etcd *e,
+                            const struct etcd_kv *kv, int64_t *rev,
+                            int64_t *created_ms, char *err, size_t errlen)
+{
+	*rev = 0;
+	*created_ms = 0;
+	if (kv == NULL)
+		return DP_OK;
+	json_t *o = kv_json(e, kv, err, errlen);
+	if (o == NULL)
+		return DP_EPARSE;
+	*rev = kv->create_revision;
+	*created_ms = j_int(o, "created_ms");
+	json_decref(o);
+	return DP_OK;
+}
+
+/* Plan @g's meta: its create_revision and created_ms (0: no plan). */
 static dp_status read_meta(struct planstore_etcd *e, uint64_t g, int64_t *rev,
-                           int64_t *created_ms, char *err, size_t errlen);
+                           int64_t *created_ms, char *err, size_t errlen)
+{
+	struct etcd_resp *res;
+	struct etcd_kv *kv;
+	char *key = plan_key(g, "meta");
+	dp_status st =
+	        get_key(e, key, "cannot read a plan", &kv, &res, err, errlen);
+	free(key);
+	*rev = 0;
+	*created_ms = 0;
+	return st == DP_OK ? meta_stamp(e, kv, rev, created_ms, err, errlen)
+	                   : st;
+}
+
+/* read_meta() for a plan that must exist: DP_ENOENT, said, if not. */
+static dp_status read_existing_meta(struct planstore_etcd *e, uint64_t g,
+                                    int64_t *rev, int64_t *created_ms,
+                                    char *err, size_t errlen)
+{
+	dp_status st = read_meta(e, g, rev, created_ms, err, errlen);
+	if (st == DP_OK && *rev == 0) {
+		snprintf(err, errlen, "%s: no plan %" PRIu64, e->url, g);
+		st = DP_ENOENT;
+	}
+	return st;
+}
 
 /*
  * Endpoint @name of plan @g: the plan is read whole once and kept; a
@@ -799,13 +833,9 @@ static dp_status read_endpoint(struct planstore_etcd *e, uint64_t g,
                                size_t errlen)
 {
 	int64_t rev, created;
-	dp_status st = read_meta(e, g, &rev, &created, err, errlen);
+	dp_status st = read_existing_meta(e, g, &rev, &created, err, errlen);
 	if (st != DP_OK)
 		return st;
-	if (rev == 0) {
-		snprintf(err, errlen, "%s: no plan %" PRIu64, e->url, g);
-		return DP_ENOENT;
-	}
 	if (e->cached == NULL || e->cached->generation != g ||
 	    e->cached_rev != rev) {
 		planstore_plan_free(e->cached);
@@ -842,24 +872,6 @@ dp_status pse_get_plan(struct planstore_etcd *e, uint64_t generation,
 	if (only != NULL)
 		return read_endpoint(e, generation, only, out, err, errlen);
 	return read_whole(e, generation, out, &rev, err, errlen);
-}
-
-/* A plan's meta @kv: its create_revision and created_ms (NULL: 0, 0). */
-static dp_status meta_stamp(const struct planstore_etcd *e,
-                            const struct etcd_kv *kv, int64_t *rev,
-                            int64_t *created_ms, char *err, size_t errlen)
-{
-	*rev = 0;
-	*created_ms = 0;
-	if (kv == NULL)
-		return DP_OK;
-	json_t *o = kv_json(e, kv, err, errlen);
-	if (o == NULL)
-		return DP_EPARSE;
-	*rev = kv->create_revision;
-	*created_ms = j_int(o, "created_ms");
-	json_decref(o);
-	return DP_OK;
 }
 
 dp_status pse_newest_stamp(struct planstore_etcd *e, uint64_t *generation,
@@ -1048,35 +1060,15 @@ static dp_status delete_txn(struct planstore_etcd *e, uint64_t g,
 	return st;
 }
 
-/* Plan @g's meta: its create_revision and created_ms (0: no plan). */
-static dp_status read_meta(struct planstore_etcd *e, uint64_t g, int64_t *rev,
-                           int64_t *created_ms, char *err, size_t errlen)
-{
-	struct etcd_resp *res;
-	struct etcd_kv *kv;
-	char *key = plan_key(g, "meta");
-	dp_status st =
-	        get_key(e, key, "cannot read a plan", &kv, &res, err, errlen);
-	free(key);
-	*rev = 0;
-	*created_ms = 0;
-	return st == DP_OK ? meta_stamp(e, kv, rev, created_ms, err, errlen)
-	                   : st;
-}
-
 dp_status pse_delete_plan(struct planstore_etcd *e, uint64_t generation,
                           const char *by, const char *reason, char *err,
                           size_t errlen)
 {
 	int64_t rev, created;
-	dp_status st = read_meta(e, generation, &rev, &created, err, errlen);
+	dp_status st =
+	        read_existing_meta(e, generation, &rev, &created, err, errlen);
 	if (st != DP_OK)
 		return st;
-	if (rev == 0) {
-		snprintf(err, errlen, "%s: no plan %" PRIu64, e->url,
-		         generation);
-		return DP_ENOENT;
-	}
 	st = delete_txn(e, generation, rev, now_ms(), by, reason, err, errlen);
 	return st == DP_ECOMPARE ? DP_ENOENT : st;
 }
