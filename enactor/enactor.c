@@ -49,7 +49,8 @@ struct enactor {
 	uint64_t announced;    /* legacy: the plan last said to be applied */
 	struct enactor_stats st;
 	struct emetrics *m; /* or NULL */
-	unsigned seed;
+	unsigned seed;      /* the retries' jitter */
+	unsigned lock_seed; /* lock-backoff's jitter (lock-jitter-seed) */
 	/* What repeats (a refused endpoint, a stuck one, authd refusing our
 	 * signature or not answering, a failed deletion): said once. */
 	struct repeats *repeats;
@@ -100,15 +101,21 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* Capped exponential backoff with full jitter for attempt @n (0-based). */
-static void backoff(struct enactor *e, int n)
+/*
+ * Capped exponential backoff with full jitter for attempt @n (0-based),
+ * drawn from @seed; @what, when not NULL, names the wait in a debug line.
+ */
+static void backoff(struct enactor *e, int n, unsigned *seed, const char *what)
 {
 	long cap = e->s->backoff_base_ms;
 	for (int i = 0; i < n && cap < e->s->backoff_max_ms; i++)
 		cap *= 2;
 	if (cap > e->s->backoff_max_ms)
 		cap = e->s->backoff_max_ms;
-	long ms = cap / 2 + (long)(rand_r(&e->seed) % (unsigned)(cap / 2 + 1));
+	long ms = cap / 2 + (long)(rand_r(seed) % (unsigned)(cap / 2 + 1));
+	if (what != NULL)
+		log_debug("%s: lock held, waiting %ld ms (lost %d)", what, ms,
+		          n + 1);
 	emetrics_backoff(e->m, ms);
 	sleep_ms(ms);
 	emetrics_backoff(e->m, 0);
@@ -161,6 +168,9 @@ dp_status enactor_new(const struct enactor_settings *s, atomic_bool *stop,
 	e->stop = stop;
 	e->in_flight = in_flight;
 	e->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	/* A set seed makes a lab's lock waits the same from run to run. */
+	e->lock_seed = s->lock_jitter_seed != 0 ? (unsigned)s->lock_jitter_seed
+	                                        : e->seed;
 	/* Unlike any problem: the first pass says what it found, over what
 	 * an earlier run of this enactor left in its report file. */
 	snprintf(e->problem_said, sizeof(e->problem_said), "(not said yet)");
@@ -435,7 +445,7 @@ static bool legacy_lock(struct enactor *e, const char *endpoint, char *mine)
 			}
 			if (e->s->lock_backoff) {
 				/* Lost again: wait longer each time. */
-				backoff(e, losses++);
+				backoff(e, losses++, &e->lock_seed, endpoint);
 				continue;
 			}
 		} else if (rc >= 0) {
@@ -690,7 +700,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 		        layout_read(e->read, ep->name, &st, err, sizeof(err));
 		authd_answered(e, got, err);
 		if (got != DP_OK) {
-			backoff(e, attempt);
+			backoff(e, attempt, &e->seed, NULL);
 			continue;
 		}
 		if (!needs_move(ep, &st, newest))
@@ -727,7 +737,7 @@ static bool safe_endpoint(struct enactor *e, const struct plan_endpoint *ep,
 			return false;
 		}
 		e->st.failed++;
-		backoff(e, attempt);
+		backoff(e, attempt, &e->seed, NULL);
 	}
 	return false;
 }

@@ -96,6 +96,12 @@ const struct cfg_option enactor_options[] = {
                     "legacy: time spent holding an endpoint's lock before "
                     "its change batch, as slow work would (fault "
                     "injection)"),
+        CFG_OPT_INT("lock-jitter-seed", "0", 0, 4294967295L,
+                    OFF(lock_jitter_seed),
+                    "legacy: seed of lock-backoff's jitter, so that the "
+                    "same seed draws the same waits (the waits, not when "
+                    "the other enactors take the lock); 0: seeded from "
+                    "the clock and the process ID"),
         CFG_OPT_LIST("pause-at", NULL, OFF(pause_at), check_pause,
                      "stop with SIGSTOP once at this point: "
                      "after-freshness-check, before-endpoint[:NAME], "

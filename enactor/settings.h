@@ -31,6 +31,7 @@ struct enactor_settings {
 	long backoff_max_ms;      /* retry delay cap */
 	bool lock_backoff;        /* legacy: a lost lock backs off */
 	long lock_hold_ms;        /* legacy: work while holding a lock */
+	long lock_jitter_seed;    /* legacy: seeds lock-backoff; 0: clock */
 	struct cfg_list pause_at; /* pause points */
 	char *metrics_listen;     /* "ADDR:PORT" of /metrics, or NULL */
 	int log_level;            /* enum log_level */

@@ -4,7 +4,9 @@
 # exactly that record) and the endpoint moves; a live lock is waited on,
 # a steady 20 ms between tries, or, with lock-backoff, longer after each
 # try that loses (so an enactor that keeps losing falls behind, as at
-# AWS): authd counts the tries.  (authd's guard off: the legacy lab.)
+# AWS): authd counts the tries.  With lock-jitter-seed, two runs draw the
+# same waits (the debug log says each); another seed draws others.
+# (authd's guard off: the legacy lab.)
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/planner_lib.bash"
 
@@ -45,4 +47,24 @@ grown=$TRIES
 check "a steady wait tries often ($steady tries in 2 s)" [ "$steady" -ge 40 ]
 check "lock-backoff tries less and less often ($grown tries in 2 s)" \
 	[ "$grown" -ge 3 ] && [ "$grown" -le 15 ]
+
+# waits SEED: the first waits (to WAITS) an enactor seeded SEED draws for
+# a lock held by hand, as its debug lines say them.
+waits() {
+	from=$(($(wc -l <"$T/enactor.log") + 1))
+	held 1.5 --lock-backoff yes --backoff-base-ms 20 \
+		--backoff-max-ms 1000 --lock-jitter-seed "$1" --log-level debug
+	WAITS=$(tail -n +"$from" "$T/enactor.log" |
+		grep -o 'lock held, waiting [0-9]* ms' | awk '{ print $4 }' |
+		head -n 4 | tr '\n' ' ')
+}
+waits 42
+a=$WAITS
+waits 42
+b=$WAITS
+waits 43
+c=$WAITS
+check "seed 42 draws 4 waits ($a)" [ "$(echo "$a" | wc -w)" -eq 4 ]
+check "seed 42 again draws the same ($b)" [ "$a" = "$b" ]
+check "seed 43 draws others ($c)" [ "$a" != "$c" ]
 finish
