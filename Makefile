@@ -7,7 +7,8 @@
 #   make cascade       the lease fleet behind the endpoint: collapse, remedies
 #   make chaos         TRIALS=N SEED=S: random faults, a table per mode
 #   make starve        TRIALS=N SEED=S: the legacy race from lock
-#                      starvation alone (no pause point), how often
+#                      starvation alone (no pause point), how often;
+#                      CONTROL=1: and again without lock-backoff
 #   make fuzz          FUZZ_SECONDS=N: libFuzzer on each target of fuzz/
 #   make valgrind      authd's end-to-end tests with authd under valgrind
 #   make bench         benchmark authd beside NSD and Knot DNS (qps, weights)
@@ -176,10 +177,11 @@ chaos: $(CHAOS_DEPS)
 		$(if $(FAULTS),--faults "$(FAULTS)")
 
 # The legacy race from timing alone: TRIALS seeded trials of three legacy
-# enactors contending for the lock records (tests/chaos/starve.sh).
+# enactors contending for the lock records (tests/chaos/starve.sh);
+# CONTROL=1 runs the same trials with lock-backoff off as well.
 starve: $(PROGRAMS) $(BUILD)/tests/planwrite
 	@scripts/deps.sh build test
-	bash tests/chaos/starve.sh $(BUILD) $(TRIALS) $(SEED)
+	CONTROL=$(CONTROL) bash tests/chaos/starve.sh $(BUILD) $(TRIALS) $(SEED)
 
 bench: $(PROGRAMS)
 	@scripts/deps.sh build bench

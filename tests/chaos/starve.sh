@@ -10,14 +10,21 @@
 # endpoint is left on a deleted tree (NXDOMAIN) and no enactor can commit
 # again (the rollback record cannot point at it): the race.
 #
-# usage: tests/chaos/starve.sh BUILD_DIR [TRIALS [SEED]]
-#        (BUILD_DIR --trial SEED runs one trial: the loop's own call)
+# usage: [CONTROL=1] tests/chaos/starve.sh BUILD_DIR [TRIALS [SEED]]
+#        (BUILD_DIR --trial SEED MODE runs one trial: the loop's own call)
 #
 # Trial i runs seed S+i: the endpoints, the plan rate, the lock hold and
-# the backoff cap are drawn from it (the enactors' jitter is not).  Each
-# trial writes plans for RUN_S seconds (default 6), then stops writing
-# and looks 3 s later.  A table says how often the enactors stepped back
-# and how often the race happened.  Exit 0 unless a trial could not run.
+# the backoff cap are drawn from it, and enactor n's lock-jitter-seed is
+# 10 (S+i) + n, so a trial's enactors draw the same backoff waits every
+# run.  That fixes the draws, not the scheduling: when each try reaches
+# authd, and so who wins a lock, still depends on the machine's timing,
+# and a trial can race in one run and not in the next.  Each trial
+# writes plans for RUN_S seconds (default 6), then stops writing and
+# looks 3 s later.  A table says how often the enactors stepped back and
+# how often the race happened.  CONTROL=1 runs the same trials a second
+# time with lock-backoff off (a steady 20 ms between tries), the
+# control, and ends with both race rates.  Exit 0 unless a trial could
+# not run.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] && [ -d "$1" ] ||
@@ -26,20 +33,27 @@ BUILD=$(cd "$1" && pwd)
 TRIAL=""
 if [ "${2:-}" = --trial ]; then
 	TRIAL=$3
+	MODE=$4
 else
 	TRIALS=${2:-10}
 	SEED=${3:-$(date +%s)}
 fi
 
-# ---- the outer loop: one process per trial, a table at the end ----
-if [ -z "$TRIAL" ]; then
-	echo "starve: $TRIALS legacy trials, seeds $((SEED + 1))..$((SEED + TRIALS)), no pause point"
+# ---- the outer loop: one process per trial, a table per mode ----
+# trials MODE: the trials with lock-backoff (MODE backoff) or without
+# (steady); their table, and a "rate MODE RACES JUDGED" line to $rates.
+trials() {
+	case $1 in
+	backoff) what="lock-backoff (growing waits, jitter seeded)" ;;
+	steady) what="control: lock-backoff off (a steady 20 ms)" ;;
+	esac
+	echo "starve: $TRIALS legacy trials, seeds $((SEED + 1))..$((SEED + TRIALS)), no pause point; $what"
 	out=$(mktemp /tmp/dnsplane-starve.XXXXXX)
 	for i in $(seq "$TRIALS"); do
-		bash "$0" "$BUILD" --trial $((SEED + i)) 2>/dev/null |
+		bash "$0" "$BUILD" --trial $((SEED + i)) "$1" 2>/dev/null |
 			tee -a "$out" | sed 's/^result /  /'
 	done
-	awk '
+	awk -v mode="$1" -v rates="$rates" '
 	$1 == "result" {
 		n++
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -59,9 +73,26 @@ if [ -z "$TRIAL" ]; then
 		printf "%-44s %6d\n", "  and no enactor could commit after it", stuck
 		if (judged > 0)
 			printf "race rate: %d of %d trials (%.0f %%)\n", race, judged, 100 * race / judged
+		printf "rate %s %d %d\n", mode, race, judged >> rates
 	}' "$out"
-	bad=$(grep -c 'status=infra' "$out" || true)
+	bad=$((bad + $(grep -c 'status=infra' "$out" || true)))
 	rm -f "$out"
+}
+if [ -z "$TRIAL" ]; then
+	bad=0
+	rates=$(mktemp /tmp/dnsplane-starve-rates.XXXXXX)
+	trials backoff
+	if [ "${CONTROL:-0}" = 1 ]; then
+		echo
+		trials steady
+		echo
+		awk '{
+			w = "control (steady 20 ms waits):"
+			if ($2 == "backoff") w = "lock-backoff (growing waits):"
+			printf "race rate, %-30s %d of %d\n", w, $3, $4
+		}' "$rates"
+	fi
+	rm -f "$rates"
 	[ "$bad" -eq 0 ]
 	exit
 fi
@@ -90,11 +121,17 @@ write_plan() { # write_plan N: a plan giving every endpoint address N
 }
 N=1
 write_plan || infra "planwrite failed"
+case $MODE in
+backoff) waiting=(--lock-backoff yes) ;;
+steady) waiting=(--lock-backoff no) ;;
+*) infra "mode $MODE: expected backoff or steady" ;;
+esac
 for n in 1 2 3; do
 	"$ENACTOR" --id "$n" --mode legacy --store "$STORE" \
 		--server "127.0.0.1:$P" --zone api.test. --key "$T/k.key" \
 		--keep 2 --ttl 5 --interval-ms 50 --heartbeat-ms 100 \
-		--lock-backoff yes --backoff-base-ms 20 --backoff-max-ms "$CAP_MS" \
+		"${waiting[@]}" --lock-jitter-seed $((TRIAL * 10 + n)) \
+		--backoff-base-ms 20 --backoff-max-ms "$CAP_MS" \
 		--lock-hold-ms "$HOLD_MS" >>"$T/enactor$n.log" 2>&1 &
 	PIDS="$PIDS $!"
 done
@@ -117,5 +154,5 @@ for e in "${eps[@]}"; do
 done
 stuck=no
 grep -q "the rollback record cannot point at plan" "$T"/enactor?.log && stuck=yes
-echo "result seed=$TRIAL status=ok endpoints=$NEP plan_ms=$PLAN_MS hold_ms=$HOLD_MS cap_ms=$CAP_MS plans=$N back=$back far=$far race=$race stuck=$stuck"
+echo "result seed=$TRIAL mode=$MODE status=ok endpoints=$NEP plan_ms=$PLAN_MS hold_ms=$HOLD_MS cap_ms=$CAP_MS plans=$N back=$back far=$far race=$race stuck=$stuck"
 finish >/dev/null || true
