@@ -108,7 +108,7 @@ PLAN_MS=$((40 + RANDOM % 81))    # a plan every 40..120 ms
 HOLD_MS=$((10 + RANDOM % 31))    # a lock held 10..40 ms
 CAP_MS=$((300 + RANDOM % 1701))  # the backoff cap, 300..2000 ms
 infra() {
-	echo "result seed=$TRIAL status=infra why=\"$1\""
+	echo "result seed=$TRIAL mode=$MODE status=infra why=\"$1\""
 	exit 0
 }
 lab_authd --guard-enabled no >/dev/null || infra "authd did not start"
