@@ -27,6 +27,18 @@
  *               record, whose prerequisite is the plan the alias leaves:
  *               a violation is the stuck state, in which every move of
  *               the endpoint fails so (AWS's "no enactor could commit")
+ *   CHECK_RB    (one endpoint) assert: the rollback record never points
+ *               at a plan whose records are gone, so a rollback is
+ *               always one alias flip away
+ *   RBREAD      (safe, one endpoint) the update is built from the alias
+ *               and the rollback record as the enactor read them, and
+ *               asserts that they are what authd has when the CAS on the
+ *               marker passes; by default the model passes authd's own
+ *               (fewer states), which these runs show to be the same
+ *   NORBKEEP    (safe, one endpoint) cleanup's deletable() reads the
+ *               alias and the marker but not the rollback record: the
+ *               plan it names may be deleted (only authd's guard then
+ *               keeps it)
  *   LIVE        the LTL property "newest": every endpoint of the store's
  *               newest plan ends on it, with its addresses, for good
  *               (check with pan -a -f: weak fairness, so every process
@@ -187,6 +199,13 @@
 #if defined(NODIGEST) && !defined(RESTORE)
 #error NODIGEST goes with RESTORE
 #endif
+#if defined(MULTI) && \
+    (defined(CHECK_RB) || defined(NORBKEEP) || defined(RBREAD))
+#error the rollback record is modelled for one endpoint
+#endif
+#if defined(LEGACY) && (defined(NORBKEEP) || defined(RBREAD))
+#error NORBKEEP and RBREAD are settings of safe enactors
+#endif
 #if defined(RESTORE) && !defined(WRITES)
 #define WRITES (MAXGEN - 1)
 #endif
@@ -238,8 +257,10 @@ typedef endpoint {
 endpoint ep[NEP];
 #ifdef LEGACY
 byte lock;            /* _lock.E, held by enactor lock; 0: free */
-byte rb;              /* _rollback.E CNAME g<rb>._plan.E; 0: none (legacy
-                       * models one endpoint) */
+#endif
+#ifndef MULTI
+byte rb;              /* _rollback.E CNAME g<rb>._plan.E; 0: none (with
+                       * one endpoint: legacy, and safe) */
 #endif
 byte k;               /* a loop inside one step; 0 between steps */
 
@@ -325,16 +346,19 @@ inline pause(point, arg)
  * update_apply() takes it: legacy (@cas 0) as a change batch, whose lock
  * preamble requires the lock record to be the enactor's, and whose
  * rollback record requires the plan the alias leaves (@rcname, what it
- * read) to exist; safe (@cas 1) with the prerequisite that the marker is
- * what was read (@rmark, @rgen).  The update replaces g<g>'s records,
- * the CNAME, the marker and, in legacy mode, the rollback record (the
- * lock renewed); then the guard and the fence, when on.  Safe mode's
- * rollback record is not modelled: its compare-and-swap fails only when
- * the marker's does (every move changes both), it never points at a
- * deleted plan, and the guard's rule for it and the plan cleanup keeps
- * for it only refuse or keep more.
+ * read) to exist; safe (@cas 1) with the prerequisites that the marker
+ * is what was read (@rmark, @rgen) and, with one endpoint, so is the
+ * rollback record (@rrb).  The update replaces g<g>'s records, the
+ * CNAME, the marker and the rollback record: legacy points it at the
+ * plan the alias leaves; safe too when that plan answered addresses
+ * (@rleft), else deletes it (push_rollback()).  Then the guard and the
+ * fence, when on; the guard refuses an update that leaves the rollback
+ * record pointing at a plan with no records when it did not before.
+ * With several endpoints the rollback record is not modelled: every
+ * safe move changes it and the marker together, so its CAS fails only
+ * when the marker's does.
  */
-inline authd_apply(i, g, t, cas, rmark, rgen, rcname, rc)
+inline authd_apply(i, g, t, cas, rmark, rgen, rcname, rleft, rrb, rc)
 {
 	d_step {
 		if
@@ -353,13 +377,40 @@ inline authd_apply(i, g, t, cas, rmark, rgen, rcname, rc)
 		:: cas && (rmark != ep[i].mark ||
 		           (ep[i].mark && ep[i].gen != rgen)) ->
 			rc = R_PREREQ /* moved since read: NXRRSET/YXRRSET */
+#ifndef MULTI
+		:: cas && rrb != rb ->
+			rc = R_PREREQ /* the rollback record changed */
+#endif
 		:: else ->
+#ifdef RBREAD
+			/* What the model passes by default, the alias and
+			 * the rollback record as they are now, is what the
+			 * enactor read: its CAS passed. */
+			assert(!cas || rcname == ep[i].cname);
+			assert(!cas || rrb == rb);
+#endif
+#ifndef MULTI
+			/* k: the rollback record after the update */
+			if
+			:: rcname != 0 && rcname != g && (!cas || rleft) ->
+				k = rcname
+			:: rcname != 0 && rcname != g && cas && !rleft ->
+				k = 0 /* deleted, not pointed at nothing */
+			:: else -> k = rb
+			fi;
+#endif
 			/* The guard counts g's addresses after it: never
 			 * below the minimum (the planner writes no empty
 			 * plan).  The fence: the marker may not go back. */
 			if
 			:: GUARD && ep[i].mark && g < ep[i].gen ->
 				rc = R_REFUSED
+#ifndef MULTI
+			:: GUARD && k != 0 && k != g &&
+			   !BIT(ep[i].recs, k) &&
+			   (rb == 0 || BIT(ep[i].recs, rb)) ->
+				rc = R_REFUSED /* at nothing: GUARD_ROLLBACK */
+#endif
 			:: else ->
 #ifdef CHECK_BACK
 				assert(!(ep[i].mark && g < ep[i].gen));
@@ -375,28 +426,32 @@ inline authd_apply(i, g, t, cas, rmark, rgen, rcname, rc)
 				ep[i].gen = g;
 #ifdef MULTI
 				printf("MODEL apply %d E%d %d/%d\n", _pid, i + 1, g, t);
+#else
+				rb = k;
+#ifdef CHECK_RB
+				assert(rb == 0 || BIT(ep[i].recs, rb));
 #endif
-#ifdef LEGACY
-				if
-				:: !cas && rcname != 0 && rcname != g ->
-					rb = rcname
-				:: else
-				fi;
 #endif
 				rc = R_OK
-			fi
+			fi;
+			k = 0
 		fi
 	}
 }
 
 /* layout_delete_plan(): delete g<g>._plan.E for endpoint @i; the guard
- * refuses when it would lose its last address through it. */
+ * refuses when it would lose its last address through it, or leave the
+ * rollback record pointing at nothing. */
 inline authd_delete(i, g, rc)
 {
 	d_step {
 		if
 		:: GUARD && ep[i].cname == g && BIT(ep[i].recs, g) ->
 			rc = R_REFUSED
+#ifndef MULTI
+		:: GUARD && rb == g && BIT(ep[i].recs, g) ->
+			rc = R_REFUSED /* the rollback record's: GUARD_ROLLBACK */
+#endif
 		:: else ->
 #ifdef CHECK_REF
 			assert(ep[i].cname != g);
@@ -410,6 +465,9 @@ inline authd_delete(i, g, rc)
 #endif
 #ifdef CHECK_EMPTY
 			assert(RESOLVES_(i));
+#endif
+#ifdef CHECK_RB
+			assert(rb != g);
 #endif
 			rc = R_OK
 		fi
@@ -625,7 +683,8 @@ active proctype planner()
 /*
  * deletable(): more than KEEP older than the pass's plan, not newer than
  * the oldest plan an enactor with a live heartbeat is applying, and
- * neither E's CNAME nor its marker names it.  The heartbeat check may go
+ * neither E's CNAME, its marker nor its rollback record names it (read
+ * in that order, each one query).  The heartbeat check may go
  * either way each time it is made: a heartbeat in the store lags the
  * enactor's in_flight by up to heartbeat-ms and a stopped enactor's goes
  * stale, so safety must not rest on it, and the model does not let it.
@@ -638,10 +697,14 @@ inline deletable(g, ok)
 	:: else ->
 		if
 		:: skip /* at or above an in-flight plan: kept */
-		:: rcname = ep[0].cname;                   /* referenced(): CNAME */
-		   d_step { rmark = ep[0].mark; rgen = ep[0].gen }; /* and marker */
-		   d_step {
+		:: rcname = ep[0].cname;                   /* referenced(): CNAME, */
+		   d_step { rmark = ep[0].mark; rgen = ep[0].gen }; /* marker */
+		   d_step { /* and the rollback record */
+#ifndef NORBKEEP
+			ok = !(rcname == g || (rmark && rgen == g) || rb == g);
+#else
 			ok = !(rcname == g || (rmark && rgen == g));
+#endif
 			rcname = 0; rmark = 0; rgen = 0
 		   }
 		fi
@@ -801,7 +864,8 @@ active [NE] proctype enactor()
 	bit rmark;           /* layout_read(): the marker, */
 	byte rgen;
 	byte rcname;         /* the CNAME's plan, */
-	bit raddr;           /* whether E has addresses */
+	bit raddr;           /* whether E has addresses, */
+	byte rrb;            /* the rollback record's plan */
 	byte rc;
 	byte attempt;
 	bit ok;
@@ -839,7 +903,7 @@ pass:
 #ifndef MULTI
 	atomic {
 		g = 0; list = 0; rmark = 0; rgen = 0; rcname = 0;
-		raddr = 0; rc = 0; attempt = 0; ok = 0;
+		raddr = 0; rrb = 0; rc = 0; attempt = 0; ok = 0;
 #ifdef LEGACY
 		n = newest /* planstore_newest() */
 #else
@@ -884,15 +948,27 @@ pass:
 	/*
 	 * legacy_lock() waits while another enactor holds the lock, and
 	 * gives up after LOCK_TRIES: the walk ends there without a failure,
-	 * so the pass goes on to report the plan and clean up.
+	 * so the pass goes on to report the plan and clean up.  A lock
+	 * record past its expiry is taken over (lock_takeable()): its
+	 * holder may be delayed for any time, so that may happen whenever
+	 * another holds it, and the holder's batch then fails on its
+	 * preamble.
 	 */
 	if
 	:: atomic { lock == 0 -> lock = _pid }
+	:: atomic { lock != 0 && lock != _pid -> lock = _pid } /* expired */
 	:: lock != 0 -> goto walked
 	fi;
 	rcname = ep[0].cname; /* layout_read() */
-	authd_apply(0, n, 0, 0, 0, 0, rcname, rc);
-	lock = 0; /* layout_unlock(): the preamble's deletion alone */
+	authd_apply(0, n, 0, 0, 0, 0, rcname, 1, 0, rc);
+	/* layout_unlock(): the preamble's deletion alone, which fails
+	 * unless the record is still ours */
+	atomic {
+		if
+		:: lock == _pid -> lock = 0
+		:: else
+		fi
+	};
 	if
 	:: rc != R_OK -> goto pass /* a failure: no report, no cleanup */
 	:: else
@@ -953,10 +1029,14 @@ walked:
 	:: attempt == CAS_TRIES + 1 -> goto sweep /* behind: cleanup too */
 	:: else ->
 		/* layout_read_many(): E A (with the CNAME), then _gen.E
-		 * TXT, pipelined on one TCP connection, which authd answers
-		 * in order, each from the snapshot of its moment. */
+		 * TXT, then _rollback.E CNAME, pipelined on one TCP
+		 * connection, which authd answers in order, each from the
+		 * snapshot of its moment. */
 		raddr = RESOLVES;
 		atomic { rmark = ep[0].mark; rgen = ep[0].gen };
+#ifdef RBREAD
+		d_step { rcname = ep[0].cname; rrb = rb };
+#endif
 		if
 		:: rmark && rgen >= n && raddr -> break /* up to date */
 		:: rmark && rgen > n -> break           /* someone is ahead */
@@ -971,7 +1051,12 @@ walked:
 		:: newest > n -> goto sweep
 		:: else
 		fi;
-		authd_apply(0, n, 0, 1, rmark, rgen, 0, rc);
+		#ifdef RBREAD
+		authd_apply(0, n, 0, 1, rmark, rgen, rcname, raddr, rrb, rc);
+#else
+		authd_apply(0, n, 0, 1, rmark, rgen, ep[0].cname, raddr, rb,
+		            rc);
+#endif
 		if
 		:: rc == R_OK -> break
 		:: rc == R_PREREQ -> attempt++ /* read again */
@@ -985,7 +1070,10 @@ walked:
 	 * does not interrupt it (what bounds it is the list taken first).
 	 */
 sweep:
-	atomic { rmark = 0; rgen = 0; raddr = 0; rc = 0; attempt = 0 };
+	atomic {
+		rmark = 0; rgen = 0; rcname = 0; raddr = 0; rrb = 0; rc = 0;
+		attempt = 0
+	};
 	pause(before_cleanup, 0);
 	atomic {
 		list = stored;
@@ -1117,7 +1205,7 @@ sweep:
 			:: newest > n -> behind = 1
 			:: else ->
 				authd_apply(i, n, ntag, 1, BIT(rmk, i), rg[i],
-				            0, rc);
+				            0, 0, 0, rc);
 				if
 				:: rc == R_PREREQ -> retry = retry | (1 << i)
 				:: rc == R_REFUSED -> behind = 1 /* log_refused() */
@@ -1143,7 +1231,8 @@ sweep:
 				:: newest > n -> behind = 1; break /* superseded() */
 				:: else
 				fi;
-				authd_apply(i, n, ntag, 1, BIT(rmk, i), rg[i], 0, rc);
+				authd_apply(i, n, ntag, 1, BIT(rmk, i), rg[i], 0, 0, 0,
+				            rc);
 				if
 				:: rc == R_OK -> break
 				:: rc == R_PREREQ -> attempt++

@@ -9,10 +9,13 @@
 # stored, transitions, depth reached, memory and time.  The quick set
 # (make model-check, in make check) holds the legacy counterexamples
 # (among them the stuck state: a transaction failing on its rollback
-# record) and the replay, the safe invariants for 3 enactors up to generation 3 and
-# liveness for 2; --full (make model) adds 3 enactors up to generation 4,
-# 2 enactors up to generation 6 with keep 2, the safe enactors without
-# authd's guard and fence, liveness for 3 enactors, and liveness for 2
+# record) and the replay, the safe invariants for 3 enactors up to
+# generation 3 (the rollback record's among them: it never points at a
+# deleted plan; and what fails without cleanup's read of it and the
+# guard), liveness for 2; --full (make model) adds 3 enactors up to
+# generation 4, 2 enactors up to generation 6 with keep 2, the safe
+# enactors without authd's guard and fence, the update built from what
+# was read for 3 enactors, liveness for 3 enactors, and liveness for 2
 # when one of them may stop for good.
 #
 # The operational faults (the model's header says how they are modelled),
@@ -110,6 +113,8 @@ verify() {
 }
 
 ALL="-DCHECK_EMPTY -DCHECK_BACK -DCHECK_REF"
+# One endpoint: the rollback record too.
+ALL1="$ALL -DCHECK_RB"
 SAFE_CC="-DNOCLAIM -DSAFETY -DCOLLAPSE"
 LIVE_CC="-DCOLLAPSE"
 
@@ -126,7 +131,17 @@ verify legacy-commit violated "-DLEGACY -DNE=2 -DMAXGEN=3 -DCHECK_COMMIT" "$SAFE
 REPLAY="-DLEGACY -DGRAIN -DNE=3 -DMAXGEN=3 -DKEEP=1 -DCHECK_EMPTY"
 verify legacy-replay violated "$REPLAY" "-DNOCLAIM -DSAFETY -DBFS" ""
 # safe: every invariant holds, and E always ends on the newest plan.
-verify safe-3e-g3 holds "-DNE=3 -DMAXGEN=3 -DKEEP=1 $ALL" "$SAFE_CC" "-m200000 -w24"
+verify safe-3e-g3 holds "-DNE=3 -DMAXGEN=3 -DKEEP=1 $ALL1" "$SAFE_CC" "-m200000 -w24"
+# The update built from what the enactor read (the alias, the rollback
+# record): the same as what authd has whenever the CAS passes.
+verify safe-rbread-2e-g4 holds "-DNE=2 -DMAXGEN=4 -DKEEP=1 -DRBREAD $ALL1" \
+	"$SAFE_CC" "-m400000 -w24"
+# Cleanup that does not read the rollback record deletes the plan it
+# names: authd's guard refuses it, and without the guard the rollback
+# record points at nothing.
+verify norbkeep-noguard-2e-g3 violated \
+	"-DNE=2 -DMAXGEN=3 -DKEEP=1 -DNORBKEEP -DNOGUARD -DCHECK_RB" \
+	"$SAFE_CC" "-m200000 -w24"
 # Without fence_plan(), cleanup after every pass lets an enactor holding
 # an older plan move an endpoint a walk left behind onto a plan being
 # deleted: CHECK_REF, one endpoint, plans 1..4.
@@ -135,11 +150,16 @@ verify nofence-ref-2e-g4 violated "-DNE=2 -DMAXGEN=4 -DNOFENCE -DCHECK_REF" \
 verify safe-live-2e-g3 holds "-DNE=2 -DMAXGEN=3 -DKEEP=1 -DLIVE" "$LIVE_CC" "-a -f -m200000 -w24"
 if [ "$FULL" = yes ]; then
 	# 3 enactors, two plans to clean up: about 223 million states, 10 GB.
-	verify safe-3e-g4 holds "-DNE=3 -DMAXGEN=4 -DKEEP=1 $ALL" \
+	verify safe-3e-g4 holds "-DNE=3 -DMAXGEN=4 -DKEEP=1 $ALL1" \
 		"$SAFE_CC -DMEMLIM=14000" "-m300000 -w27"
-	verify safe-2e-g6-k2 holds "-DNE=2 -DMAXGEN=6 -DKEEP=2 $ALL" \
+	verify safe-2e-g6-k2 holds "-DNE=2 -DMAXGEN=6 -DKEEP=2 $ALL1" \
 		"$SAFE_CC -DMEMLIM=4000" "-m400000 -w26"
-	verify safe-noguard-3e-g3 holds "-DNOGUARD -DNE=3 -DMAXGEN=3 -DKEEP=1 $ALL" \
+	verify safe-noguard-3e-g3 holds "-DNOGUARD -DNE=3 -DMAXGEN=3 -DKEEP=1 $ALL1" \
+		"$SAFE_CC" "-m200000 -w24"
+	verify safe-rbread-3e-g3 holds "-DNE=3 -DMAXGEN=3 -DKEEP=1 -DRBREAD $ALL1" \
+		"$SAFE_CC -DMEMLIM=6000" "-m200000 -w26"
+	# With the guard the rollback record holds without cleanup's read.
+	verify norbkeep-3e-g3 holds "-DNE=3 -DMAXGEN=3 -DKEEP=1 -DNORBKEEP $ALL1" \
 		"$SAFE_CC" "-m200000 -w24"
 	verify safe-live-3e-g3 holds "-DNE=3 -DMAXGEN=3 -DKEEP=1 -DLIVE" \
 		"$LIVE_CC -DMEMLIM=4000" "-a -f -m1000000 -w26"
