@@ -148,11 +148,17 @@ cat "$T"/enactor?.log | awk '$NF ~ /^[0-9]+$/ && $(NF - 2) == "on" && $(NF - 1) 
 # Steps back: a move to a plan older than the one the endpoint was on.
 read -r back far < <(awk '{ if ($2 in on && $3 < on[$2]) { b++; d = on[$2] - $3; if (d > f) f = d } on[$2] = $3 }
 	END { print b + 0, f + 0 }' "$T/moves")
+# The race: an endpoint's alias on a deleted plan (NXDOMAIN).  Stuck: an
+# enactor's move of that endpoint failed on the rollback record, which
+# cannot point at that plan (a failure that names another plan was a
+# passing one: the alias had moved on since the enactor read it).
 race=no
-for e in "${eps[@]}"; do
-	dig @127.0.0.1 -p "$P" +norec +time=2 +tries=1 "$e" A | grep -q "status: NXDOMAIN" && race=yes
-done
 stuck=no
-grep -q "the rollback record cannot point at plan" "$T"/enactor?.log && stuck=yes
+for e in "${eps[@]}"; do
+	dig @127.0.0.1 -p "$P" +norec +time=2 +tries=1 "$e" A | grep -q "status: NXDOMAIN" || continue
+	race=yes
+	g=$(dig @127.0.0.1 -p "$P" +norec +short +time=2 +tries=1 "$e" CNAME | sed -n 's/^g\([0-9]*\)\..*/\1/p')
+	[ -n "$g" ] && grep -q "$e: cannot move from plan $g to .*(the rollback record cannot point at plan $g: it is deleted)" "$T"/enactor?.log && stuck=yes
+done
 echo "result seed=$TRIAL mode=$MODE status=ok endpoints=$NEP plan_ms=$PLAN_MS hold_ms=$HOLD_MS cap_ms=$CAP_MS plans=$N back=$back far=$far race=$race stuck=$stuck"
 finish >/dev/null || true
