@@ -689,6 +689,11 @@ active proctype planner()
  * enactor's in_flight by up to heartbeat-ms and a stopped enactor's goes
  * stale, so safety must not rest on it, and the model does not let it.
  */
+#ifndef NORBKEEP
+#define RB_KEEPS(g) (rb == (g))
+#else
+#define RB_KEEPS(g) 0 /* cleanup does not read the rollback record */
+#endif
 inline deletable(g, ok)
 {
 	ok = 0;
@@ -700,11 +705,7 @@ inline deletable(g, ok)
 		:: rcname = ep[0].cname;                   /* referenced(): CNAME, */
 		   d_step { rmark = ep[0].mark; rgen = ep[0].gen }; /* marker */
 		   d_step { /* and the rollback record */
-#ifndef NORBKEEP
-			ok = !(rcname == g || (rmark && rgen == g) || rb == g);
-#else
-			ok = !(rcname == g || (rmark && rgen == g));
-#endif
+			ok = !(rcname == g || (rmark && rgen == g) || RB_KEEPS(g));
 			rcname = 0; rmark = 0; rgen = 0
 		   }
 		fi
@@ -1051,7 +1052,7 @@ walked:
 		:: newest > n -> goto sweep
 		:: else
 		fi;
-		#ifdef RBREAD
+#ifdef RBREAD
 		authd_apply(0, n, 0, 1, rmark, rgen, rcname, raddr, rrb, rc);
 #else
 		authd_apply(0, n, 0, 1, rmark, rgen, ep[0].cname, raddr, rb,

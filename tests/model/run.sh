@@ -149,7 +149,7 @@ verify nofence-ref-2e-g4 violated "-DNE=2 -DMAXGEN=4 -DNOFENCE -DCHECK_REF" \
 	"$SAFE_CC" "-m400000 -w24"
 verify safe-live-2e-g3 holds "-DNE=2 -DMAXGEN=3 -DKEEP=1 -DLIVE" "$LIVE_CC" "-a -f -m200000 -w24"
 if [ "$FULL" = yes ]; then
-	# 3 enactors, two plans to clean up: about 223 million states, 10 GB.
+	# 3 enactors, two plans to clean up: about 234 million states, 10 GB.
 	verify safe-3e-g4 holds "-DNE=3 -DMAXGEN=4 -DKEEP=1 $ALL1" \
 		"$SAFE_CC -DMEMLIM=14000" "-m300000 -w27"
 	verify safe-2e-g6-k2 holds "-DNE=2 -DMAXGEN=6 -DKEEP=2 $ALL1" \
