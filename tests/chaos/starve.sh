@@ -145,6 +145,9 @@ sleep 3
 # The moves, in time order: "TIME ENDPOINT PLAN" from every enactor.
 cat "$T"/enactor?.log | awk '$NF ~ /^[0-9]+$/ && $(NF - 2) == "on" && $(NF - 1) == "plan" {
 	sub(":$", "", $(NF - 3)); print $1, $(NF - 3), $NF }' | sort >"$T/moves"
+# No move at all: the enactors did not run (a bad option, a crash), and
+# the endpoints' NXDOMAIN below would be no race.
+[ -s "$T/moves" ] || infra "no enactor moved an endpoint (enactor1.log: $(tail -n 1 "$T/enactor1.log"))"
 # Steps back: a move to a plan older than the one the endpoint was on.
 read -r back far < <(awk '{ if ($2 in on && $3 < on[$2]) { b++; d = on[$2] - $3; if (d > f) f = d } on[$2] = $3 }
 	END { print b + 0, f + 0 }' "$T/moves")
@@ -155,9 +158,11 @@ read -r back far < <(awk '{ if ($2 in on && $3 < on[$2]) { b++; d = on[$2] - $3;
 race=no
 stuck=no
 for e in "${eps[@]}"; do
-	dig @127.0.0.1 -p "$P" +norec +time=2 +tries=1 "$e" A | grep -q "status: NXDOMAIN" || continue
+	ans=$(dig @127.0.0.1 -p "$P" +norec +time=2 +tries=1 "$e" A)
+	grep -q "status: NXDOMAIN" <<<"$ans" || continue
 	race=yes
-	g=$(dig @127.0.0.1 -p "$P" +norec +short +time=2 +tries=1 "$e" CNAME | sed -n 's/^g\([0-9]*\)\..*/\1/p')
+	# The answer carries the alias: "E TTL IN CNAME g<G>._plan.E".
+	g=$(awk '$4 == "CNAME" { print $5 }' <<<"$ans" | sed -n 's/^g\([0-9]*\)\..*/\1/p')
 	[ -n "$g" ] && grep -q "$e: cannot move from plan $g to .*(the rollback record cannot point at plan $g: it is deleted)" "$T"/enactor?.log && stuck=yes
 done
 echo "result seed=$TRIAL mode=$MODE status=ok endpoints=$NEP plan_ms=$PLAN_MS hold_ms=$HOLD_MS cap_ms=$CAP_MS plans=$N back=$back far=$far race=$race stuck=$stuck"
